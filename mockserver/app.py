@@ -1,0 +1,37 @@
+"""create_app: one Flask app serving both providers and the control API around a Sandbox."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .control import schemas as control_schemas
+from .control.views import PREFIX as CONTROL_PREFIX
+from .control.views import bp as control_bp
+from .providers.pvadeals import schemas as pvadeals_schemas
+from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
+from .providers.pvadeals.views import bp as pvadeals_bp
+from .sandbox import Sandbox
+from .scenario import Scenario, load_scenario
+from .wire import install_error_shapes, status_text
+
+
+def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
+               sandbox: Sandbox | None = None) -> Flask:
+    """The WSGI app. ``scenario`` is a loaded Scenario, a bundled name or a path.
+
+    ``real_time=False`` starts no runner thread: events then run only when a request
+    arrives or the clock is moved, which suits in-process tests that drive time themselves.
+    """
+    if sandbox is None:
+        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        sandbox = Sandbox(loaded, real_time=real_time)
+    app = Flask(__name__)
+    app.extensions["mockserver"] = sandbox
+    app.register_blueprint(pvadeals_bp)
+    app.register_blueprint(control_bp)
+    install_error_shapes(
+        app,
+        {PVADEALS_PREFIX: pvadeals_schemas.route_error_body,
+         CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},
+        default=lambda status: {"error": status_text(status), "status": status},
+    )
+    return app

@@ -1,0 +1,106 @@
+"""The `mockserver` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .scenario import ScenarioError, bundled_names, load_scenario
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mockserver", description=(
+        "Offline sandbox of the PVADeals (v3) SMS-verification API, with a virtual clock, "
+        "scripted SMS and retried webhooks."))
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="serve both providers and the /_mock control API")
+    run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
+    run.add_argument("--scenario", default="default", help="a bundled scenario name or a YAML path")
+    run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
+    run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    run.add_argument("--quiet", action="store_true", help="do not log each request")
+    commands.add_parser("scenarios", help="list the bundled scenarios")
+    args = parser.parse_args(argv)
+    if args.command == "scenarios":
+        return _list_scenarios()
+    return _run(args)
+
+
+def _list_scenarios() -> int:
+    for name in bundled_names():
+        print(f"{name:<20} {load_scenario(name).description}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from waitress import create_server
+
+    from .app import create_app
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
+        return 2
+    if args.frozen:
+        scenario = replace(scenario, clock_frozen=True)
+    app = create_app(scenario)
+    wsgi = app if args.quiet else RequestLog(app)
+    try:
+        server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    host, port = server.effective_host, server.effective_port
+    print(_banner(scenario, f"http://{host}:{port}"), flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["mockserver"].close()
+    return 0
+
+
+def _banner(scenario, url: str) -> str:
+    lines = [f"mockserver: scenario '{scenario.name}' on {url}", "",
+             f"  PVADeals   base URL {url}/v3/api"]
+    for account in scenario.pvadeals.accounts:
+        lines.append(f"             key {account.key}  (credits {account.credits})")
+    lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", "",
+              "Try:", f"  curl -s {url}/v3/api/balance -H 'Authorization: Bearer "
+              f"{scenario.pvadeals.accounts[0].key if scenario.pvadeals.accounts else 'API-...'}'", ""]
+    return "\n".join(lines)
+
+
+class RequestLog:
+    """WSGI middleware: one line per request, method, path, status and milliseconds."""
+
+    def __init__(self, app, stream=None):
+        self._app = app
+        self._stream = stream or sys.stdout
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        seen = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            seen["status"] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self._app(environ, recording_start_response)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            path = environ.get("PATH_INFO", "")
+            if environ.get("QUERY_STRING"):
+                path += "?" + environ["QUERY_STRING"]
+            print(f"{environ.get('REQUEST_METHOD', '-')} {path} {seen.get('status', '-')} {elapsed:.1f}ms",
+                  file=self._stream, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

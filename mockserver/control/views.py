@@ -1,0 +1,113 @@
+"""The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ..engine.clock import ClockError, format_iso
+from ..providers.pvadeals import schemas as pvadeals_schemas
+from ..providers.pvadeals.backend import NotReceiving, RequestNotFound
+from ..wire import BodyError, json_response, read_json, validate
+from . import schemas as s
+
+PREFIX = "/_mock"
+bp = Blueprint("control", __name__, url_prefix=PREFIX)
+
+
+def _sandbox():
+    return current_app.extensions["mockserver"]
+
+
+def _error(status: int, message: str):
+    return json_response(s.error_body(status, message), status)
+
+
+@bp.errorhandler(BodyError)
+def bad_request(exc: BodyError):
+    return _error(400, str(exc))
+
+
+@bp.errorhandler(ClockError)
+def bad_clock(exc: ClockError):
+    return _error(409, str(exc))
+
+
+def _body(schema):
+    return validate(schema, read_json(request, invalid_json="the body is not valid JSON"))
+
+
+@bp.get("/health")
+def health():
+    return json_response({"status": "ok", "scenario": _sandbox().scenario.name})
+
+
+@bp.post("/reset")
+def reset():
+    sandbox = _sandbox()
+    sandbox.reset()
+    return json_response({"status": "reset", "scenario": sandbox.scenario.name, **s.clock_body(sandbox)})
+
+
+@bp.get("/scenario")
+def scenario():
+    current = _sandbox().scenario
+    return json_response({"name": current.name, "description": current.description,
+                          "source": current.source, "seed": current.seed, "definition": current.raw})
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock():
+    sandbox = _sandbox()
+    if request.method == "POST":
+        body = _body(s.ClockBodySchema())
+        # Freeze first, so "freeze and advance" moves a clock that then stays put.
+        if "freeze" in body:
+            sandbox.freeze(body["freeze"])
+        if "set" in body:
+            if body["set"] is None:
+                raise BodyError("set: give an ISO 8601 instant")
+            sandbox.set_time(body["set"])
+        if "advance" in body:
+            sandbox.advance(body["advance"])
+    else:
+        sandbox.catch_up()
+    return json_response(s.clock_body(sandbox))
+
+
+@bp.post("/sms")
+def sms():
+    body = _body(s.SmsBodySchema())
+    sandbox = _sandbox()
+    with sandbox.lock:
+        sandbox.catch_up()
+        backend = sandbox.pvadeals
+        try:
+            target = backend.find_request(request_id=body.get("id"), number=body.get("number"))
+        except RequestNotFound:
+            return _error(404, f"no {body['provider']} request with "
+                               + (f"id {body['id']}" if "id" in body else f"number {body['number']}"))
+        try:
+            received = backend.receive_sms(target, sandbox.clock.now(target.tenant), text=body.get("text"))
+        except NotReceiving as exc:
+            return _error(409, f"request {target.id} does not take SMS now (status {exc}, "
+                               f"end time {format_iso(target.end_ms)})")
+        answer = s.sms_body(body["provider"], target, received)
+    sandbox.settle()
+    return json_response(answer)
+
+
+@bp.get("/webhooks")
+def webhooks():
+    query = validate(s.WebhookQuerySchema(), request.args.to_dict())
+    sandbox = _sandbox()
+    with sandbox.lock:
+        attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"])
+        return json_response({"attempts": [s.attempt_body(a) for a in attempts]})
+
+
+@bp.get("/state")
+def state():
+    sandbox = _sandbox()
+    with sandbox.lock:
+        sandbox.catch_up()
+        return json_response({"scenario": sandbox.scenario.name, **s.clock_body(sandbox),
+                              "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals)})

@@ -1,0 +1,68 @@
+"""Provider-agnostic machinery: clock, timeline, outbox and the lock over all state."""
+from __future__ import annotations
+
+import threading
+import time
+
+from .clock import Clock
+from .timeline import Timeline
+from .webhooks import Outbox
+
+# The runner re-reads the clock at least this often, so it follows clock changes it is not
+# told about (freezegun in-process, a tenant offset) without a busy loop.
+_RUNNER_MAX_SLEEP_S = 0.25
+
+
+class Engine:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.clock = Clock()
+        self.timeline = Timeline(self.clock)
+        self.outbox = Outbox(self.lock, self.timeline)
+        self._stop = threading.Event()
+        self._runner: threading.Thread | None = None
+
+    def catch_up(self) -> None:
+        """Run whatever is due; every request does this first. Never waits on I/O."""
+        with self.lock:
+            self.timeline.run_due()
+
+    def settle(self, timeout_s: float = 120.0) -> bool:
+        """Run due events one at a time, letting each one's webhook attempts finish before
+        the next, so retries interleave with other events in virtual-time order.
+        For the control API, which promises that due work is done before it answers."""
+        deadline = time.perf_counter() + timeout_s
+        while True:
+            if not self.outbox.wait_idle(deadline - time.perf_counter()):
+                return False
+            with self.lock:
+                event = self.timeline.pop_due()
+                if event is None:
+                    if self.outbox.idle:
+                        return True
+                    continue
+                event.action(event.at_ms)
+
+    def start_runner(self) -> None:
+        """Fire events in real time, so an SMS due in 3 s arrives 3 s later unprompted."""
+        if self._runner is None:
+            self._stop.clear()
+            self._runner = threading.Thread(target=self._run, name="timeline-runner", daemon=True)
+            self._runner.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.timeline.wakeup.clear()
+            with self.lock:
+                self.timeline.run_due()
+                wait_ms = self.timeline.ms_until_next()
+            sleep_s = _RUNNER_MAX_SLEEP_S if wait_ms is None else min(max(wait_ms, 0) / 1000, _RUNNER_MAX_SLEEP_S)
+            self.timeline.wakeup.wait(sleep_s)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.timeline.wakeup.set()
+        if self._runner is not None:
+            self._runner.join(timeout=2)
+            self._runner = None
+        self.outbox.close()

@@ -1,0 +1,39 @@
+"""Durations as people write them in scenarios and control calls: 500ms, 3s, 20m, 1h, 1h30m."""
+from __future__ import annotations
+
+import re
+
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+
+
+def parse_duration(value: object) -> int:
+    """Milliseconds from ``"3s"``, ``"1h30m"``, ``"500ms"`` or a bare number of seconds.
+
+    Raises ValueError with a message fit to show a user.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a duration (use e.g. 500ms, 3s, 20m, 1h)")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return int(round(value * 1000))
+    if not isinstance(value, str):
+        raise ValueError("not a duration (use e.g. 500ms, 3s, 20m, 1h)")
+    text = value.strip().replace(" ", "")
+    pos, total = 0, 0.0
+    for part in _PART.finditer(text):
+        if part.start() != pos:
+            break
+        total += float(part.group(1)) * _UNIT_MS[part.group(2)]
+        pos = part.end()
+    if not text or pos != len(text):
+        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 3s, 20m, 1h)")
+    return int(round(total))
+
+
+def format_duration(ms: int) -> str:
+    for unit in ("h", "m", "s"):
+        if ms and ms % _UNIT_MS[unit] == 0:
+            return f"{ms // _UNIT_MS[unit]}{unit}"
+    return f"{ms}ms"

@@ -1,0 +1,100 @@
+"""Rate-limit rules on the virtual clock: rolling windows and token buckets.
+
+A request passes only if every rule that applies to it has room; only a request that
+passes is counted, so a client hammering a 429 does not lengthen its own penalty.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    limit: int
+    window_ms: int
+    scope: str = "key"            # "key" or "ip"
+    algorithm: str = "rolling"    # "rolling" or "token_bucket"
+    paths: tuple[str, ...] = ()   # empty: every path
+
+    def applies_to(self, path: str) -> bool:
+        return not self.paths or path in self.paths
+
+
+@dataclass(frozen=True)
+class Rejection:
+    rule: Rule
+    retry_after_s: int
+
+
+class _RollingWindow:
+    def __init__(self) -> None:
+        self.hits: deque[int] = deque()
+
+    def wait_ms(self, rule: Rule, now_ms: int) -> int:
+        while self.hits and self.hits[0] <= now_ms - rule.window_ms:
+            self.hits.popleft()
+        if len(self.hits) < rule.limit:
+            return 0
+        return self.hits[0] + rule.window_ms - now_ms
+
+    def take(self, rule: Rule, now_ms: int) -> None:
+        self.hits.append(now_ms)
+
+
+class _TokenBucket:
+    def __init__(self, rule: Rule, now_ms: int) -> None:
+        self.tokens = float(rule.limit)
+        self.stamp = now_ms
+
+    def wait_ms(self, rule: Rule, now_ms: int) -> int:
+        per_ms = rule.limit / rule.window_ms
+        self.tokens = min(float(rule.limit), self.tokens + (now_ms - self.stamp) * per_ms)
+        self.stamp = max(self.stamp, now_ms)
+        if self.tokens >= 1.0:
+            return 0
+        return math.ceil((1.0 - self.tokens) / per_ms)
+
+    def take(self, rule: Rule, now_ms: int) -> None:
+        self.tokens -= 1.0
+
+
+class RateLimiter:
+    def __init__(self, rules: list[Rule]):
+        self.rules = list(rules)
+        self._counters: dict[tuple[int, str], _RollingWindow | _TokenBucket] = {}
+
+    def check(self, subjects: dict[str, str], path: str, now_ms: int) -> Rejection | None:
+        """Count the request against every applicable rule, or reject it counting nothing.
+
+        ``subjects`` maps a scope to who is asking in it: ``{"key": ..., "ip": ...}``.
+        """
+        applicable = []
+        worst: Rejection | None = None
+        for index, rule in enumerate(self.rules):
+            subject = subjects.get(rule.scope)
+            if subject is None or not rule.applies_to(path):
+                continue
+            counter = self._counter(index, rule, subject, now_ms)
+            wait = counter.wait_ms(rule, now_ms)
+            if wait > 0:
+                seconds = max(1, math.ceil(wait / 1000))
+                if worst is None or seconds > worst.retry_after_s:
+                    worst = Rejection(rule, seconds)
+            applicable.append((rule, counter))
+        if worst is not None:
+            return worst
+        for rule, counter in applicable:
+            counter.take(rule, now_ms)
+        return None
+
+    def _counter(self, index: int, rule: Rule, subject: str, now_ms: int):
+        counter = self._counters.get((index, subject))
+        if counter is None:
+            counter = _TokenBucket(rule, now_ms) if rule.algorithm == "token_bucket" else _RollingWindow()
+            self._counters[(index, subject)] = counter
+        return counter
+
+    def reset(self) -> None:
+        self._counters.clear()

@@ -1,0 +1,73 @@
+"""Due events ordered by virtual time.
+
+Every event belongs to a tenant, because each tenant may see its own virtual time
+(its clock offset). Events run under the engine lock; each is told the virtual
+instant it was due at, so work done late (a big clock advance) still happens at the
+right moment and in order.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .clock import Clock
+
+Action = Callable[[int], None]
+
+
+@dataclass(order=True)
+class Event:
+    at_ms: int
+    seq: int
+    tenant: str = field(compare=False)
+    action: Action = field(compare=False, repr=False)
+    label: str = field(compare=False, default="")
+
+
+class Timeline:
+    def __init__(self, clock: Clock):
+        self._clock = clock
+        self._queues: dict[str, list[Event]] = {}
+        self._seq = itertools.count()
+        # Set whenever an event is added, so the runner thread re-plans its sleep.
+        self.wakeup = threading.Event()
+
+    def schedule(self, at_ms: int, tenant: str, action: Action, label: str = "") -> Event:
+        event = Event(at_ms, next(self._seq), tenant, action, label)
+        heapq.heappush(self._queues.setdefault(tenant, []), event)
+        self.wakeup.set()
+        return event
+
+    def pop_due(self) -> Event | None:
+        """The earliest due event across tenants, by each tenant's own now."""
+        best: Event | None = None
+        for tenant, queue in self._queues.items():
+            if queue and queue[0].at_ms <= self._clock.now(tenant) and (best is None or queue[0] < best):
+                best = queue[0]
+        if best is None:
+            return None
+        return heapq.heappop(self._queues[best.tenant])
+
+    def run_due(self) -> int:
+        """Run every due event in order, including those that due events schedule."""
+        count = 0
+        while (event := self.pop_due()) is not None:
+            event.action(event.at_ms)
+            count += 1
+        return count
+
+    def ms_until_next(self) -> int | None:
+        waits = [queue[0].at_ms - self._clock.now(tenant)
+                 for tenant, queue in self._queues.items() if queue]
+        return min(waits) if waits else None
+
+    def pending(self, tenant: str | None = None) -> list[Event]:
+        queues = self._queues.values() if tenant is None else [self._queues.get(tenant, [])]
+        return sorted(event for queue in queues for event in queue)
+
+    def clear(self) -> None:
+        self._queues.clear()
+        self.wakeup.set()

@@ -1,0 +1,164 @@
+"""The webhook outbox: delivery on worker threads, retries on the virtual clock, a log of every attempt.
+
+Callers publish under the engine lock; that only queues work. The HTTP POST happens on a
+worker thread with no lock held, so neither an API request nor another tenant ever waits on
+a slow or dead receiver. A failed attempt schedules the next one on the timeline, at the
+virtual instant of the failed attempt plus the policy's delay.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import requests
+
+from .clock import wall_seconds
+from .timeline import Timeline
+
+# (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
+Signer = Callable[[str, int, bytes], dict]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 5          # attempts after the first
+    delay_ms: int = 5000
+    timeout_ms: int = 5000
+
+
+@dataclass
+class Message:
+    id: str
+    tenant: str
+    provider: str
+    event: str
+    url: str
+    body: bytes
+    created_ms: int
+    policy: RetryPolicy
+    headers: dict = field(default_factory=dict)
+    sign: Signer | None = None
+
+
+@dataclass
+class Attempt:
+    message: Message
+    number: int
+    at_ms: int                 # virtual instant the attempt was due
+    headers: dict
+    status: int | None
+    error: str | None
+    duration_ms: float         # real time the receiver took
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Outbox:
+    def __init__(self, lock: threading.RLock, timeline: Timeline, *, workers: int = 8,
+                 log_size: int = 10_000, user_agent: str = "mockserver-webhooks"):
+        self._lock = lock
+        self._timeline = timeline
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self._log: deque[Attempt] = deque(maxlen=log_size)
+        self._user_agent = user_agent
+        self._idle = threading.Condition()
+        self._inflight = 0
+        self._epoch = 0
+        self.reset(seed=0)
+
+    def reset(self, seed: int | str) -> None:
+        """Forget the log and ignore the results of attempts already under way."""
+        self._epoch += 1
+        self._log.clear()
+        self._ids = random.Random(f"{seed}:webhook-ids")
+        self._serial = itertools.count(1)
+
+    def new_message_id(self) -> str:
+        alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        return "msg_" + "".join(self._ids.choice(alphabet) for _ in range(24))
+
+    def publish(self, message: Message) -> None:
+        """Queue the first attempt now. Call under the engine lock."""
+        self._start(message, 1, message.created_ms)
+
+    def _start(self, message: Message, number: int, at_ms: int) -> None:
+        with self._idle:
+            self._inflight += 1
+        self._pool.submit(self._deliver, message, number, at_ms, self._epoch)
+
+    def _deliver(self, message: Message, number: int, at_ms: int, epoch: int) -> None:
+        try:
+            headers = {"Content-Type": "application/json", "User-Agent": self._user_agent,
+                       **message.headers}
+            if message.sign is not None:
+                headers.update(message.sign(message.id, wall_seconds(), message.body))
+            started = time.perf_counter()
+            status, error = _post(message, headers)
+            duration_ms = (time.perf_counter() - started) * 1000
+            with self._lock:
+                if epoch != self._epoch:
+                    return
+                self._log.append(Attempt(message, number, at_ms, headers, status, error, duration_ms))
+                if error is not None and number <= message.policy.retries:
+                    self._timeline.schedule(
+                        at_ms + message.policy.delay_ms, message.tenant,
+                        lambda due: self._start(message, number + 1, due),
+                        label=f"{message.provider} webhook {message.event} attempt {number + 1}")
+        finally:
+            with self._idle:
+                self._inflight -= 1
+                self._idle.notify_all()
+
+    @property
+    def idle(self) -> bool:
+        return self._inflight == 0
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._inflight == 0, timeout=max(0.0, timeout_s))
+
+    def attempts(self, *, provider: str | None = None, event: str | None = None,
+                 tenant: str | None = None) -> list[Attempt]:
+        return [a for a in self._log
+                if (provider is None or a.message.provider == provider)
+                and (event is None or a.message.event == event)
+                and (tenant is None or a.message.tenant == tenant)]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _post(message: Message, headers: dict) -> tuple[int | None, str | None]:
+    """One delivery: (status, None) on a 2xx, otherwise what went wrong."""
+    try:
+        response = requests.post(message.url, data=message.body, headers=headers,
+                                 timeout=message.policy.timeout_ms / 1000, allow_redirects=False)
+    except requests.Timeout:
+        return None, f"timeout after {message.policy.timeout_ms} ms"
+    except requests.ConnectionError as exc:
+        return None, f"connection error: {_root_cause(exc)}"
+    except requests.RequestException as exc:
+        return None, f"request failed: {exc}"
+    if 200 <= response.status_code < 300:
+        return response.status_code, None
+    return response.status_code, f"HTTP {response.status_code}"
+
+
+def _root_cause(exc: BaseException) -> str:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return str(exc) or type(exc).__name__
+
+
+def encode_body(payload: dict) -> bytes:
+    """The exact bytes sent (and signed): compact JSON, keys in the given order."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,300 @@
+"""PVADeals state and rules: accounts, purchases and the request lifecycle.
+
+Plain Python under the engine lock: no Flask, no HTTP codes, no JSON. Every operation takes
+the virtual instant it happens at, so timeline events that run late still act at their time.
+
+Lifecycle: RESERVED -> COMPLETED (first SMS) | TIMEOUT (end time, no SMS) | FLAGGED (client);
+COMPLETED -> RESERVED again on reuse. A reuse starts a new "generation": events scheduled
+for an earlier generation find it changed and do nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from typing import Callable
+
+from ...engine.ids import Codes, ObjectIds, PhoneNumbers
+from ...engine.pages import CursorNotFound, Page, SortedIndex
+from ...engine.ratelimit import RateLimiter, Rejection
+from ...engine.timeline import Timeline
+from ...scenario.model import Behavior, PvaDealsScenario, PvaService
+
+RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
+ORDER_FIELDS = ("_id", "createdAt", "endTime")
+
+
+class PvaDealsError(Exception):
+    """A refusal the client caused; the views give each kind its status and text."""
+
+
+class ServiceNotFound(PvaDealsError):
+    pass
+
+
+class RequestNotFound(PvaDealsError):
+    pass
+
+
+class FlagNotAllowed(PvaDealsError):
+    pass
+
+
+class ReuseNotAllowed(PvaDealsError):
+    pass
+
+
+class InsufficientBalance(PvaDealsError):
+    pass
+
+
+class InvalidCursor(PvaDealsError):
+    pass
+
+
+class NotReceiving(PvaDealsError):
+    """An SMS pushed (control API) to a request that no longer takes messages."""
+
+
+@dataclass
+class ReceivedSms:
+    text: str
+    code: str | None
+    at_ms: int
+
+
+@dataclass
+class ServiceRequest:
+    id: str
+    account_key: str
+    service: PvaService
+    behavior: Behavior
+    number: str
+    amount: Decimal
+    end_ms: int
+    created_ms: int
+    updated_ms: int
+    status: str = RESERVED
+    allow_flag: bool = True
+    allow_reuse: bool = False
+    reuse_counter: int = 0
+    message_counter: int = 0
+    generation: int = 0
+    reuse_until_ms: int | None = None
+    messages: list[ReceivedSms] = field(default_factory=list)
+
+    @property
+    def tenant(self) -> str:
+        return tenant_of(self.account_key)
+
+    def sort_key(self, order_field: str) -> tuple:
+        if order_field == "createdAt":
+            return (self.created_ms, self.id)
+        if order_field == "endTime":
+            return (self.end_ms, self.id)
+        return (self.id,)
+
+
+@dataclass
+class Account:
+    key: str
+    credits: Decimal
+    webhook: str | None
+    requests: dict[str, ServiceRequest] = field(default_factory=dict)
+    indexes: dict[str, SortedIndex] = field(default_factory=lambda: {f: SortedIndex() for f in ORDER_FIELDS})
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    requests: list[ServiceRequest]
+    has_previous: bool
+    has_next: bool
+
+
+def tenant_of(key: str) -> str:
+    return f"pvadeals:{key}"
+
+
+# (account, event name, request, virtual instant, SMS text or "") -> None
+Notify = Callable[[Account, str, ServiceRequest, int, str], None]
+
+
+class PvaDeals:
+    def __init__(self, scenario: PvaDealsScenario, *, timeline: Timeline, ids: ObjectIds,
+                 phones: PhoneNumbers, codes: Codes, notify: Notify):
+        self.scenario = scenario
+        self._timeline = timeline
+        self._ids = ids
+        self._phones = phones
+        self._codes = codes
+        self._notify = notify
+        self.limiter = RateLimiter(list(scenario.rate_limits))
+        self.services = {service.id: service for service in scenario.services}
+        self.accounts = {a.key: Account(a.key, a.credits, a.webhook) for a in scenario.accounts}
+
+    # -- access ---------------------------------------------------------------------------
+
+    def account(self, key: str | None) -> Account | None:
+        return self.accounts.get(key) if key else None
+
+    def admit(self, key: str, ip: str, path: str, now_ms: int) -> Rejection | None:
+        return self.limiter.check({"key": key, "ip": ip}, path, now_ms)
+
+    def request(self, account: Account, request_id: str) -> ServiceRequest:
+        found = account.requests.get(request_id)
+        if found is None:
+            raise RequestNotFound(request_id)
+        return found
+
+    # -- client operations ----------------------------------------------------------------
+
+    def purchase(self, account: Account, service_ids: list[str], now_ms: int) -> list[ServiceRequest]:
+        """All or nothing: every service must exist and the total must be covered."""
+        services = []
+        for service_id in service_ids:
+            service = self.services.get(service_id)
+            if service is None:
+                raise ServiceNotFound(service_id)
+            services.append(service)
+        if sum((s.price for s in services), Decimal("0")) > account.credits:
+            raise InsufficientBalance()
+        bought = []
+        for service in services:
+            behavior = self.scenario.behavior_for(service)
+            account.credits -= service.price
+            request = ServiceRequest(
+                id=self._ids.new(now_ms), account_key=account.key, service=service, behavior=behavior,
+                number=self._phones.us(), amount=service.price, end_ms=now_ms + self.scenario.lifetime_ms,
+                created_ms=now_ms, updated_ms=now_ms, allow_flag=behavior.flag_allowed)
+            account.requests[request.id] = request
+            for order_field, index in account.indexes.items():
+                index.add(request.sort_key(order_field))
+            self._schedule_generation(request, now_ms)
+            self._notify(account, "number_purchased", request, now_ms, "")
+            bought.append(request)
+        return bought
+
+    def flag(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
+        request = self.request(account, request_id)
+        if not request.allow_flag:
+            raise FlagNotAllowed(request_id)
+        # allowFlag is only true before an SMS arrives, which is when a refund is owed.
+        if request.behavior.flag_refund:
+            account.credits += request.amount
+        request.status = FLAGGED
+        request.allow_flag = request.allow_reuse = False
+        request.updated_ms = now_ms
+        self._notify(account, "number_flagged", request, now_ms, "")
+        return request
+
+    def reuse(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
+        request = self.request(account, request_id)
+        if not request.allow_reuse:
+            raise ReuseNotAllowed(request_id)
+        price = request.behavior.reuse_price
+        if price > account.credits:
+            raise InsufficientBalance()
+        account.credits -= price
+        end_index = account.indexes["endTime"]
+        end_index.remove(request.sort_key("endTime"))
+        request.status = RESERVED
+        request.amount = price
+        request.reuse_counter += 1
+        request.generation += 1
+        request.end_ms = now_ms + request.behavior.reuse_lifetime_ms
+        request.allow_flag = False
+        request.updated_ms = now_ms
+        end_index.add(request.sort_key("endTime"))
+        self._schedule_generation(request, now_ms)
+        self._notify(account, "number_reused", request, now_ms, "")
+        return request
+
+    def list_requests(self, account: Account, *, first: int, after: str | None, before: str | None,
+                      order_field: str, descending: bool) -> RequestPage:
+        def key_of(request_id: str | None) -> tuple | None:
+            if request_id is None:
+                return None
+            request = account.requests.get(request_id)
+            if request is None:
+                raise InvalidCursor(request_id)
+            return request.sort_key(order_field)
+
+        try:
+            page: Page = account.indexes[order_field].page(
+                first, after=key_of(after), before=key_of(before), descending=descending)
+        except CursorNotFound as exc:
+            raise InvalidCursor(str(exc)) from exc
+        return RequestPage([account.requests[key[-1]] for key in page.keys],
+                           page.has_previous, page.has_next)
+
+    # -- SMS arrival ----------------------------------------------------------------------
+
+    def find_request(self, *, request_id: str | None = None, number: str | None = None) -> ServiceRequest:
+        """Any account's request by id, or the newest one holding a number (control API)."""
+        candidates = [r for a in self.accounts.values() for r in a.requests.values()
+                      if (request_id is not None and r.id == request_id)
+                      or (request_id is None and r.number == number)]
+        if not candidates:
+            raise RequestNotFound(request_id or number)
+        return max(candidates, key=lambda r: (r.created_ms, r.id))
+
+    def receive_sms(self, request: ServiceRequest, now_ms: int, text: str | None = None,
+                    template: str | None = None) -> ReceivedSms:
+        """Take an SMS: the given text, or a template (default: the service's wording) filled
+        with a fresh code."""
+        if not self._receiving(request, now_ms):
+            raise NotReceiving(request.status)
+        behavior, service = request.behavior, request.service
+        code = None
+        if text is None:
+            code = self._codes.new(behavior.code_length or service.code_length, behavior.code_alphabet)
+            text = (template or service.sms).format(service=service.name, code=code, number=request.number)
+        sms = ReceivedSms(text, code, now_ms)
+        request.messages.append(sms)
+        request.message_counter += 1
+        request.updated_ms = sms.at_ms
+        if request.status == RESERVED:
+            request.status = COMPLETED
+            request.allow_flag = False
+            request.allow_reuse = request.behavior.reuse_allowed
+            if request.allow_reuse:
+                request.reuse_until_ms = sms.at_ms + request.behavior.reuse_window_ms
+                self._timeline.schedule(request.reuse_until_ms, request.tenant,
+                                        partial(self._close_reuse, request, request.reuse_until_ms),
+                                        label=f"pvadeals {request.id} reuse window closes")
+        self._notify(self.accounts[request.account_key], "sms_received", request, sms.at_ms, sms.text)
+        return sms
+
+    @staticmethod
+    def _receiving(request: ServiceRequest, now_ms: int) -> bool:
+        return request.status in (RESERVED, COMPLETED) and now_ms < request.end_ms
+
+    # -- scheduled events -----------------------------------------------------------------
+
+    def _schedule_generation(self, request: ServiceRequest, start_ms: int) -> None:
+        generation = request.generation
+        for index, plan in enumerate(request.behavior.sms):
+            self._timeline.schedule(start_ms + plan.after_ms, request.tenant,
+                                    partial(self._sms_due, request, generation, plan.text),
+                                    label=f"pvadeals {request.id} sms {index + 1}")
+        self._timeline.schedule(request.end_ms, request.tenant,
+                                partial(self._expire, request, generation),
+                                label=f"pvadeals {request.id} end time")
+
+    def _sms_due(self, request: ServiceRequest, generation: int, template: str | None, at_ms: int) -> None:
+        if request.generation == generation and self._receiving(request, at_ms):
+            self.receive_sms(request, at_ms, template=template)
+
+    def _expire(self, request: ServiceRequest, generation: int, at_ms: int) -> None:
+        if request.generation != generation or request.status != RESERVED:
+            return
+        request.status = TIMEOUT
+        request.allow_flag = request.allow_reuse = False
+        request.updated_ms = at_ms
+        if request.behavior.timeout_refund:
+            self.accounts[request.account_key].credits += request.amount
+
+    def _close_reuse(self, request: ServiceRequest, until_ms: int, at_ms: int) -> None:
+        if request.reuse_until_ms == until_ms and request.allow_reuse:
+            request.allow_reuse = False
+            request.updated_ms = at_ms

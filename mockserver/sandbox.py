@@ -1,0 +1,67 @@
+"""The running sandbox: one engine, the loaded scenario, and each provider's backend.
+
+Everything the control API can do to the sandbox is a method here, so the CLI, the pytest
+plugin and the HTTP control API all drive it the same way. No Flask in this module.
+"""
+from __future__ import annotations
+
+from .engine import Engine
+from .engine.clock import ClockError
+from .engine.ids import Codes, ObjectIds, PhoneNumbers
+from .providers import pvadeals
+from .scenario.model import Scenario
+
+PROVIDERS = ("pvadeals",)
+
+
+class Sandbox:
+    def __init__(self, scenario: Scenario, *, real_time: bool = True):
+        self.engine = Engine()
+        self.lock = self.engine.lock
+        self.clock = self.engine.clock
+        self.scenario = scenario
+        self.reset()
+        if real_time:
+            self.engine.start_runner()
+
+    def reset(self) -> None:
+        """Back to the loaded scenario's initial state: same seed, same clock start."""
+        scenario = self.scenario
+        with self.lock:
+            self.engine.timeline.clear()
+            self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
+            self.engine.outbox.reset(scenario.seed)
+            self.pvadeals = pvadeals.build(
+                scenario.pvadeals, timeline=self.engine.timeline, outbox=self.engine.outbox,
+                ids=ObjectIds(scenario.seed), phones=PhoneNumbers(scenario.seed), codes=Codes(scenario.seed))
+
+    def load(self, scenario: Scenario) -> None:
+        with self.lock:
+            self.scenario = scenario
+            self.reset()
+
+    def catch_up(self) -> None:
+        self.engine.catch_up()
+
+    def settle(self) -> bool:
+        return self.engine.settle()
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def advance(self, delta_ms: int, tenant: str | None = None) -> None:
+        self.clock.advance(delta_ms, tenant)
+        self.settle()
+
+    def set_time(self, instant_ms: int, tenant: str | None = None) -> None:
+        self.clock.set(instant_ms, tenant)
+        self.settle()
+
+    def freeze(self, frozen: bool) -> None:
+        self.clock.freeze(frozen)
+        self.settle()
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+__all__ = ["Sandbox", "ClockError", "PROVIDERS"]

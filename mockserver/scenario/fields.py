@@ -1,0 +1,127 @@
+"""Scenario field types: durations, money, instants and catalog lists kept in fixture files."""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from marshmallow import Schema, ValidationError, fields
+
+from ..engine.clock import format_iso, parse_iso
+from ..engine.durations import format_duration, parse_duration
+from .yamlpos import format_path, line_of, load_with_lines
+
+# Folders a fixture reference is looked up in, first match wins: the scenario's own folder,
+# then the bundled fixtures. Set by the loader for the duration of one load.
+fixture_dirs: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("fixture_dirs", default=())
+
+
+class Duration(fields.Field):
+    """``500ms``, ``3s``, ``20m``, ``1h`` or a number of seconds, loaded as milliseconds."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_duration(value)
+
+
+class Money(fields.Field):
+    """A non-negative amount, kept as Decimal so balances never drift."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValidationError("not an amount (write e.g. 0.2 or 100.00)")
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValidationError(f"not an amount: {value!r}") from exc
+        if not amount.is_finite() or amount < 0:
+            raise ValidationError("an amount must be a finite number, 0 or more")
+        return amount
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else float(value)
+
+
+class Seed(fields.Field):
+    """A whole number or a string; either seeds every generator the same way on every run."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValidationError("a seed is a whole number or a string")
+        return value
+
+
+class Instant(fields.Field):
+    """``now`` (None) or an ISO 8601 instant (YAML may already have parsed it to a datetime)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "now" or value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.isoformat()
+        if isinstance(value, str):
+            try:
+                return parse_iso(value)
+            except ValueError:
+                pass
+        raise ValidationError("not an instant: use 'now' or ISO 8601 like 2026-01-28T22:42:26Z")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return "now" if value is None else format_iso(value)
+
+
+class FixtureList(fields.Field):
+    """An inline list of items, or the name of a YAML file holding that list."""
+
+    def __init__(self, item_schema: type[Schema], **kwargs):
+        super().__init__(**kwargs)
+        self._item_schema = item_schema
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return self._load_file(value)
+        if not isinstance(value, list):
+            raise ValidationError("expected a list, or the name of a fixture file")
+        return self._item_schema(many=True).load(value)
+
+    def _load_file(self, name: str):
+        path = _find_fixture(name)
+        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+        if not isinstance(data, list):
+            raise ValidationError(f"{path}: expected a list at the top level")
+        try:
+            return self._item_schema(many=True).load(data)
+        except ValidationError as exc:
+            problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where)}: {text}"
+                        for where, text in flatten_messages(exc.messages)]
+            raise ValidationError("; ".join(problems)) from exc
+
+
+def _find_fixture(name: str) -> Path:
+    candidate = Path(name)
+    if candidate.is_absolute() and candidate.is_file():
+        return candidate
+    for folder in fixture_dirs.get():
+        if (folder / name).is_file():
+            return folder / name
+    searched = ", ".join(str(folder) for folder in fixture_dirs.get()) or "nowhere"
+    raise ValidationError(f"fixture file {name!r} not found (looked in {searched})")
+
+
+def flatten_messages(messages, path: tuple = ()):
+    """marshmallow's nested error dict as (path, message) pairs, in order."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            step = () if key == "_schema" else (key,)
+            yield from flatten_messages(value, path + step)
+    elif isinstance(messages, list):
+        for item in messages:
+            yield from flatten_messages(item, path)
+    else:
+        yield path, str(messages)

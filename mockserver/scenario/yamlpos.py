@@ -1,0 +1,46 @@
+"""YAML with positions: the data plus the line each value starts on, by field path."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+Path = tuple  # of str keys and int indices
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
+    """Parse YAML safely; also map every field path to its 1-based line."""
+    data = yaml.safe_load(text)
+    lines: dict[Path, int] = {}
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        _walk(root, (), lines)
+    return data, lines
+
+
+def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _walk(value_node, path + (key_node.value,), lines)
+            lines[path + (key_node.value,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, path + (index,), lines)
+
+
+def line_of(lines: dict[Path, int], path: Path) -> int | None:
+    """The line of a path, or of its nearest ancestor present in the file (a missing field)."""
+    while True:
+        if path in lines:
+            return lines[path]
+        if not path:
+            return None
+        path = path[:-1]
+
+
+def format_path(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"

@@ -1,0 +1,86 @@
+"""HTTP plumbing every blueprint shares: bearer keys, JSON bodies, JSON responses, and
+which error shape a path gets when no view answers it (unknown route, wrong method, crash)."""
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Callable
+
+from flask import Flask, Request, Response, request
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from .scenario.fields import flatten_messages
+from .scenario.yamlpos import format_path
+
+# The body for a status no view chose (unknown route, wrong method, crash), per API.
+ErrorShape = Callable[[int], dict]
+
+
+class BodyError(ValueError):
+    """The request body or query is not what the endpoint takes; the message says why."""
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    # Compact like Express's res.json, keys in the order the shapes give them.
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return Response(text, status=status, headers=headers, mimetype="application/json")
+
+
+def bearer_token(req: Request) -> str | None:
+    header = req.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def read_json(req: Request, *, invalid_json: str):
+    """The parsed body, or BodyError. An empty body reads as an empty object."""
+    raw = req.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BodyError(invalid_json) from exc
+
+
+def validate(schema: Schema, data) -> dict:
+    """Load with a marshmallow schema; a failure becomes one readable BodyError."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{format_path(path)}: {message}" if path else message
+                             for path, message in flatten_messages(exc.messages))
+        raise BodyError(problems) from exc
+
+
+def status_text(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def install_error_shapes(app: Flask, shapes: dict[str, ErrorShape], default: ErrorShape) -> None:
+    """Unknown routes, wrong methods and unexpected failures answer in JSON, in the error
+    shape of whichever API the path belongs to; never an HTML page or a traceback."""
+
+    def shape_for(path: str) -> ErrorShape:
+        for prefix, shape in shapes.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return shape
+        return default
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        allowed = getattr(exc, "valid_methods", None)
+        headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
+        return json_response(shape_for(request.path)(status), status, headers)
+
+    @app.errorhandler(Exception)
+    def crash(exc: Exception):
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return json_response(shape_for(request.path)(500), 500)

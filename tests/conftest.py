@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from harness import BASE_SCENARIO, MockServer, Receiver
+
+
+@pytest.fixture(scope="session")
+def shared_server():
+    server = MockServer(BASE_SCENARIO)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def mock(shared_server):
+    """The shared server, reset to the base scenario before the test."""
+    assert shared_server.control("POST", "/reset").status_code == 200
+    return shared_server
+
+
+@pytest.fixture
+def start_server():
+    """Start a server for a scenario of the test's own; closed after the test."""
+    servers = []
+
+    def start(scenario: dict, real_time: bool = True) -> MockServer:
+        server = MockServer(scenario, real_time=real_time)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
