@@ -69,7 +69,7 @@ def _banner(scenario, url: str) -> str:
     lines = [f"mockserver: scenario '{scenario.name}' on {url}", "",
              f"  PVADeals   base URL {url}/v3/api"]
     for account in scenario.pvadeals.accounts:
-        lines.append(f"             key {account.key}  (credits {account.credits})")
+        lines.append(f"             key {account.key}  (credits {account.credits:.2f})")
     lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", "",
               "Try:", f"  curl -s {url}/v3/api/balance -H 'Authorization: Bearer "
               f"{scenario.pvadeals.accounts[0].key if scenario.pvadeals.accounts else 'API-...'}'", ""]

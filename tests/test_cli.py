@@ -1,0 +1,129 @@
+"""`mockserver run` as a user starts it: a real process, its banner, its request log, and
+the same ids, numbers and codes on every run of the same scenario and seed."""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+import requests
+import yaml
+
+from harness import AIRBNB, BASE_SCENARIO, KEY, THREE_FUN
+
+
+class RunningServer:
+    def __init__(self, *args: str, env: dict | None = None):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "run", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.banner = self.read_until(lambda line: line.lstrip().startswith("curl") or "cannot" in line)
+        found = re.search(r"on (http://127\.0\.0\.1:\d+)", self.banner)
+        assert found, self.banner
+        self.url = found.group(1)
+
+    def _pump(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def read_until(self, done, timeout_s: float = 15) -> str:
+        text, deadline = "", time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=deadline - time.monotonic())
+            except queue.Empty:
+                break
+            text += line
+            if done(line):
+                return text
+        raise AssertionError(f"server output so far:\n{text}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "ci.yaml"
+    path.write_text(yaml.safe_dump({**BASE_SCENARIO, "clock": {"start": "2026-03-01T09:00:00Z"}}))
+    return path
+
+
+def session_fingerprint(url: str) -> list:
+    """A fixed sequence of calls; returns every id, number and code it produced."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    bought = requests.post(f"{url}/v3/api/purchase", headers=headers, timeout=10,
+                           json={"services": [{"serviceId": s} for s in (AIRBNB, THREE_FUN, AIRBNB)]}).json()
+    requests.post(f"{url}/_mock/clock", json={"advance": "3s"}, timeout=30)
+    state = requests.get(f"{url}/_mock/state", timeout=10).json()
+    return [(r["_id"], r["number"], r["createdAt"], [m["text"] for m in r["messages"]])
+            for r in state["pvadeals"]["accounts"][0]["requests"]] + [len(bought["data"]["requests"])]
+
+
+def test_same_scenario_seed_and_clock_start_give_the_same_ids_numbers_and_codes(scenario_file):
+    runs = []
+    for hash_seed in ("1", "2"):
+        server = RunningServer("--scenario", str(scenario_file), "--frozen", env={"PYTHONHASHSEED": hash_seed})
+        try:
+            runs.append(session_fingerprint(server.url))
+        finally:
+            server.stop()
+    assert runs[0] == runs[1]
+    ids = [entry[0] for entry in runs[0][:-1]]
+    start = int(datetime(2026, 3, 1, 9, tzinfo=timezone.utc).timestamp())
+    assert len(set(ids)) == 3 and all(i.startswith(f"{start:08x}") for i in ids)
+    assert all(entry[3] for entry in runs[0][:-1] if entry[0] != ids[1])         # the Airbnb numbers got codes
+
+
+def test_a_different_seed_gives_different_ids_and_numbers(scenario_file, tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text(scenario_file.read_text().replace("seed: 42", "seed: 43"))
+    fingerprints = []
+    for path in (scenario_file, other):
+        server = RunningServer("--scenario", str(path), "--frozen")
+        try:
+            fingerprints.append(session_fingerprint(server.url))
+        finally:
+            server.stop()
+    assert {e[0] for e in fingerprints[0][:-1]}.isdisjoint({e[0] for e in fingerprints[1][:-1]})
+    assert [e[1] for e in fingerprints[0][:-1]] != [e[1] for e in fingerprints[1][:-1]]
+
+
+def test_run_prints_url_keys_and_a_curl_line_then_logs_each_request():
+    server = RunningServer()   # the bundled default scenario
+    try:
+        assert f"PVADeals   base URL {server.url}/v3/api" in server.banner
+        assert "key API-mock-default  (credits 100.00)" in server.banner
+        assert f"curl -s {server.url}/v3/api/balance -H 'Authorization: Bearer API-mock-default'" in server.banner
+        response = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": "Bearer API-mock-default"})
+        assert response.json() == {"success": True, "data": {"credits": 100}, "message": "Balance retrieved successfully"}
+        requests.get(f"{server.url}/v3/api/requests?first=2")
+        logged = server.read_until(lambda line: "/v3/api/requests" in line)
+        assert re.search(r"^GET /v3/api/balance 200 \d+\.\dms$", logged, re.M)
+        assert re.search(r"^GET /v3/api/requests\?first=2 401 \d+\.\dms$", logged, re.M)
+    finally:
+        server.stop()
+
+
+def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\npvadeals:\n  lifetime: forever\n")
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--scenario", str(broken), "--port", "0"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"{broken}:3: pvadeals.lifetime: not a duration: 'forever'" in result.stderr
+
+
+def test_scenarios_lists_the_bundled_ones():
+    result = subprocess.run([sys.executable, "-m", "mockserver", "scenarios"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert re.search(r"^default\s+PVADeals with one funded account", result.stdout, re.M)
