@@ -2,7 +2,9 @@
 which error shape a path gets when no view answers it (unknown route, wrong method, crash)."""
 from __future__ import annotations
 
+import datetime
 import json
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Callable
 
@@ -23,8 +25,17 @@ class BodyError(ValueError):
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
     # Compact like Express's res.json, keys in the order the shapes give them.
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_plain)
     return Response(text, status=status, headers=headers, mimetype="application/json")
+
+
+def _plain(value):
+    """Values YAML or Decimal arithmetic can leave in a body: dates as ISO text, amounts as numbers."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def bearer_token(req: Request) -> str | None:

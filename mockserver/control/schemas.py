@@ -17,7 +17,7 @@ class ClockBodySchema(Schema):
     freeze = fields.Boolean()
 
     @validates_schema
-    def something(self, data, **kwargs):
+    def not_empty(self, data, **kwargs):
         if not data:
             raise ValidationError("give advance (e.g. \"20m\"), set (ISO 8601) or freeze (true/false)")
 
@@ -66,6 +66,10 @@ def attempt_body(attempt: Attempt) -> dict:
         "headers": attempt.headers,
         "body": json.loads(message.body),
     }
+
+
+def event_body(event) -> dict:
+    return {"at": format_iso(event.at_ms), "what": event.label}
 
 
 def sms_body(provider: str, request, sms) -> dict:

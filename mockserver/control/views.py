@@ -110,4 +110,5 @@ def state():
     with sandbox.lock:
         sandbox.catch_up()
         return json_response({"scenario": sandbox.scenario.name, **s.clock_body(sandbox),
+                              "pending": [s.event_body(e) for e in sandbox.engine.timeline.pending()],
                               "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals)})

@@ -31,9 +31,3 @@ def parse_duration(value: object) -> int:
         raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 3s, 20m, 1h)")
     return int(round(total))
 
-
-def format_duration(ms: int) -> str:
-    for unit in ("h", "m", "s"):
-        if ms and ms % _UNIT_MS[unit] == 0:
-            return f"{ms // _UNIT_MS[unit]}{unit}"
-    return f"{ms}ms"

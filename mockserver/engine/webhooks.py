@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import requests
@@ -43,7 +43,6 @@ class Message:
     body: bytes
     created_ms: int
     policy: RetryPolicy
-    headers: dict = field(default_factory=dict)
     sign: Signer | None = None
 
 
@@ -97,8 +96,7 @@ class Outbox:
 
     def _deliver(self, message: Message, number: int, at_ms: int, epoch: int) -> None:
         try:
-            headers = {"Content-Type": "application/json", "User-Agent": self._user_agent,
-                       **message.headers}
+            headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
             if message.sign is not None:
                 headers.update(message.sign(message.id, wall_seconds(), message.body))
             started = time.perf_counter()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields
 
-from ..engine.clock import format_iso, parse_iso
-from ..engine.durations import format_duration, parse_duration
+from ..engine.clock import parse_iso
+from ..engine.durations import parse_duration
 from .yamlpos import format_path, line_of, load_with_lines
 
 # Folders a fixture reference is looked up in, first match wins: the scenario's own folder,
@@ -26,9 +26,6 @@ class Duration(fields.Field):
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else format_duration(value)
-
 
 class Money(fields.Field):
     """A non-negative amount, kept as Decimal so balances never drift."""
@@ -43,9 +40,6 @@ class Money(fields.Field):
         if not amount.is_finite() or amount < 0:
             raise ValidationError("an amount must be a finite number, 0 or more")
         return amount
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else float(value)
 
 
 class Seed(fields.Field):
@@ -71,9 +65,6 @@ class Instant(fields.Field):
             except ValueError:
                 pass
         raise ValidationError("not an instant: use 'now' or ISO 8601 like 2026-01-28T22:42:26Z")
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return "now" if value is None else format_iso(value)
 
 
 class FixtureList(fields.Field):
