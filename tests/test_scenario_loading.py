@@ -75,5 +75,5 @@ def test_the_readme_scenario_example_loads_and_matches_the_bundled_default():
     bundled = load_scenario("default").pvadeals
     assert documented.accounts == bundled.accounts and documented.services == bundled.services
     assert documented.rate_limits == bundled.rate_limits and documented.webhooks == bundled.webhooks
-    assert [b.match_service for b in documented.behaviors] == [b.match_service for b in bundled.behaviors]
+    assert [b.match for b in documented.behaviors] == [b.match for b in bundled.behaviors]
     assert [b.sms for b in documented.behaviors] == [b.sms for b in bundled.behaviors]

@@ -67,27 +67,40 @@ class Instant(fields.Field):
         raise ValidationError("not an instant: use 'now' or ISO 8601 like 2026-01-28T22:42:26Z")
 
 
-class FixtureList(fields.Field):
-    """An inline list of items, or the name of a YAML file holding that list."""
+_fixture_cache: dict[tuple, object] = {}
 
-    def __init__(self, item_schema: type[Schema], **kwargs):
+
+class Fixture(fields.Field):
+    """Inline data, or the name of a YAML file holding it, loaded with ``schema``."""
+
+    def __init__(self, schema: type[Schema], *, many: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self._item_schema = item_schema
+        self._schema = schema
+        self._many = many
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             return self._load_file(value)
-        if not isinstance(value, list):
-            raise ValidationError("expected a list, or the name of a fixture file")
-        return self._item_schema(many=True).load(value)
+        if not isinstance(value, list if self._many else dict):
+            kind = "a list" if self._many else "a mapping"
+            raise ValidationError(f"expected {kind}, or the name of a fixture file")
+        return self._schema(many=self._many).load(value)
 
     def _load_file(self, name: str):
         path = _find_fixture(name)
+        stat = path.stat()
+        # Loaded data is frozen, so a file unchanged since its last load is not parsed again.
+        cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self._schema, self._many)
+        if cache_key not in _fixture_cache:
+            _fixture_cache[cache_key] = self._parse(path)
+        return _fixture_cache[cache_key]
+
+    def _parse(self, path: Path):
         data, lines = load_with_lines(path.read_text(encoding="utf-8"))
-        if not isinstance(data, list):
-            raise ValidationError(f"{path}: expected a list at the top level")
+        if not isinstance(data, list if self._many else dict):
+            raise ValidationError(f"{path}: expected {'a list' if self._many else 'a mapping'} at the top level")
         try:
-            return self._item_schema(many=True).load(data)
+            return self._schema(many=self._many).load(data)
         except ValidationError as exc:
             problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where)}: {text}"
                         for where, text in flatten_messages(exc.messages)]
@@ -109,7 +122,9 @@ def flatten_messages(messages, path: tuple = ()):
     """marshmallow's nested error dict as (path, message) pairs, in order."""
     if isinstance(messages, dict):
         for key, value in messages.items():
-            step = () if key == "_schema" else (key,)
+            # marshmallow files a mapping's errors under "value" below the entry's key
+            skip = key == "_schema" or (key == "value" and path and isinstance(path[-1], int))
+            step = () if skip else (key,)
             yield from flatten_messages(value, path + step)
     elif isinstance(messages, list):
         for item in messages:

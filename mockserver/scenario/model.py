@@ -17,9 +17,25 @@ class SmsPlan:
 
 
 @dataclass(frozen=True)
+class Match:
+    """Which numbers a behavior is for; every given field must match (names may be globs)."""
+    service: str | None = None                # a service's name or id
+    country: str | None = None
+    server: int | None = None
+    operator: str | None = None
+
+    def accepts(self, *, service: tuple[str, ...], country: str, server: int | None = None,
+                operator: str | None = None) -> bool:
+        return ((self.service is None or any(fnmatchcase(name, self.service) for name in service))
+                and (self.country is None or fnmatchcase(country, self.country))
+                and (self.server is None or self.server == server)
+                and (self.operator is None or (operator is not None and fnmatchcase(operator, self.operator))))
+
+
+@dataclass(frozen=True)
 class Behavior:
     """What happens to a number: when SMS come, and what the client may do with it."""
-    match_service: str | None = None          # a name or glob; None matches every service
+    match: Match = Match()
     sms: tuple[SmsPlan, ...] = (SmsPlan(after_ms=3000),)
     code_length: int | None = None            # None: the service's own length
     code_alphabet: str = "digits"
@@ -29,10 +45,9 @@ class Behavior:
     reuse_price: Decimal = Decimal("0")
     reuse_window_ms: int = 20 * 60_000        # reuse stays open this long after an SMS
     reuse_lifetime_ms: int = 20 * 60_000      # a reused number waits this long for its SMS
+    cancel_allowed: bool = True               # Provynx: US numbers can be canceled while pending
+    cancel_refund: bool = True
     timeout_refund: bool = True
-
-    def matches(self, service_name: str) -> bool:
-        return self.match_service is None or fnmatchcase(service_name, self.match_service)
 
 
 DEFAULT_BEHAVIOR = Behavior()
@@ -65,10 +80,97 @@ class PvaDealsScenario:
     behaviors: tuple[Behavior, ...] = ()
 
     def behavior_for(self, service: PvaService) -> Behavior:
-        for behavior in self.behaviors:
-            if behavior.matches(service.name):
-                return behavior
-        return DEFAULT_BEHAVIOR
+        return first_match(self.behaviors, service=(service.name, service.id), country="us")
+
+
+def first_match(behaviors, **number) -> Behavior:
+    for behavior in behaviors:
+        if behavior.match.accepts(**number):
+            return behavior
+    return DEFAULT_BEHAVIOR
+
+
+# -- Provynx ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PnxOperator:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PnxService:
+    id: str
+    name: str
+    price: Decimal
+    stock: int
+    operators: tuple[str, ...] = ()           # empty: every operator of the country carries it
+    sms: str = DEFAULT_SMS_TEMPLATE
+    code_length: int = 6
+
+    def carried_by(self, operator: str) -> bool:
+        return not self.operators or operator in self.operators
+
+
+@dataclass(frozen=True)
+class PnxCountry:
+    code: str
+    name: str
+    number_format: str                        # Faker numerify pattern: # any digit, $ 2-9
+    operators: tuple[PnxOperator, ...]
+    services: tuple[PnxService, ...]
+
+    def operator(self, operator_id: str) -> PnxOperator | None:
+        return next((o for o in self.operators if o.id == operator_id), None)
+
+    def service(self, service_id: str) -> PnxService | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+
+@dataclass(frozen=True)
+class PnxServer:
+    id: int
+    us: PnxCountry
+    countries: tuple[PnxCountry, ...]         # the global catalog
+
+    def country(self, code: str) -> PnxCountry | None:
+        return next((c for c in self.countries if c.code == code), None)
+
+
+@dataclass(frozen=True)
+class PnxAccount:
+    name: str
+    keys: tuple[str, ...]
+    revoked_keys: tuple[str, ...] = ()
+    balance: Decimal = Decimal("0")
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class SandboxRules:
+    """What test keys (nsk_test_...) see: the documented fixed balance and polled code."""
+    polls: int = 2
+    code: str = "123456"
+    balance: Decimal = Decimal("100.00")
+
+
+@dataclass(frozen=True)
+class ProvynxScenario:
+    accounts: tuple[PnxAccount, ...] = ()
+    servers: dict = field(default_factory=dict)          # int -> PnxServer
+    lifetime_ms: int = 20 * 60_000
+    rate_limits: tuple[Rule, ...] = (Rule(limit=60, window_ms=60_000),)
+    webhooks: RetryPolicy = RetryPolicy()
+    behaviors: tuple[Behavior, ...] = ()
+    sandbox: SandboxRules = SandboxRules()
+    cors_origins: tuple[str, ...] = ()
+    idempotency_ttl_ms: int = 24 * 3_600_000
+
+    def behavior_for(self, server: PnxServer, country: PnxCountry, operator: str, service: PnxService) -> Behavior:
+        return first_match(self.behaviors, service=(service.name, service.id), country=country.code,
+                           server=server.id, operator=operator)
 
 
 @dataclass(frozen=True)
@@ -79,5 +181,6 @@ class Scenario:
     clock_start_ms: int | None = None         # None: start at the real time of day
     clock_frozen: bool = False
     pvadeals: PvaDealsScenario = PvaDealsScenario()
+    provynx: ProvynxScenario = ProvynxScenario()
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
