@@ -6,6 +6,9 @@ from flask import Flask
 from .control import schemas as control_schemas
 from .control.views import PREFIX as CONTROL_PREFIX
 from .control.views import bp as control_bp
+from .providers.provynx import schemas as provynx_schemas
+from .providers.provynx.views import PREFIX as PROVYNX_PREFIX
+from .providers.provynx.views import bp as provynx_bp
 from .providers.pvadeals import schemas as pvadeals_schemas
 from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
 from .providers.pvadeals.views import bp as pvadeals_bp
@@ -27,10 +30,12 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app = Flask(__name__)
     app.extensions["mockserver"] = sandbox
     app.register_blueprint(pvadeals_bp)
+    app.register_blueprint(provynx_bp)
     app.register_blueprint(control_bp)
     install_error_shapes(
         app,
         {PVADEALS_PREFIX: pvadeals_schemas.route_error_body,
+         PROVYNX_PREFIX: provynx_schemas.status_error_body,
          CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},
         default=lambda status: {"error": status_text(status), "status": status},
     )

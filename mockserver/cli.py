@@ -10,7 +10,7 @@ from .scenario import ScenarioError, bundled_names, load_scenario
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mockserver", description=(
-        "Offline sandbox of the PVADeals (v3) SMS-verification API, with a virtual clock, "
+        "Offline sandbox of the PVADeals (v3) and Provynx (v1) SMS-verification APIs, with a virtual clock, "
         "scripted SMS and retried webhooks."))
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve both providers and the /_mock control API")
@@ -70,6 +70,12 @@ def _banner(scenario, url: str) -> str:
              f"  PVADeals   base URL {url}/v3/api"]
     for account in scenario.pvadeals.accounts:
         lines.append(f"             key {account.key}  (credits {account.credits:.2f})")
+    lines.append(f"  Provynx    base URL {url}/api/v1/sms   (OpenAPI: {url}/api/v1/sms/openapi.json)")
+    for account in scenario.provynx.accounts:
+        kinds = ", ".join(f"{key} ({'sandbox' if key.startswith('nsk_test_') else 'live'})" for key in account.keys)
+        lines.append(f"             keys {kinds}; live wallet {account.balance:.2f}")
+        if account.webhook_secret:
+            lines.append(f"             webhook secret {account.webhook_secret}")
     lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", "",
               "Try:", f"  curl -s {url}/v3/api/balance -H 'Authorization: Bearer "
               f"{scenario.pvadeals.accounts[0].key if scenario.pvadeals.accounts else 'API-...'}'", ""]

@@ -5,13 +5,16 @@ plugin and the HTTP control API all drive it the same way. No Flask in this modu
 """
 from __future__ import annotations
 
+import os
+
 from .engine import Engine
 from .engine.clock import ClockError
+from .engine.faults import Faults
 from .engine.ids import Codes, ObjectIds, PhoneNumbers
-from .providers import pvadeals
+from .providers import provynx, pvadeals
 from .scenario.model import Scenario
 
-PROVIDERS = ("pvadeals",)
+PROVIDERS = ("pvadeals", "provynx")
 
 
 class Sandbox:
@@ -31,14 +34,27 @@ class Sandbox:
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed)
+            # One phone-number pool for both providers, so no number is ever handed out twice.
+            phones, codes = PhoneNumbers(scenario.seed), Codes(scenario.seed)
             self.pvadeals = pvadeals.build(
                 scenario.pvadeals, timeline=self.engine.timeline, outbox=self.engine.outbox,
-                ids=ObjectIds(scenario.seed), phones=PhoneNumbers(scenario.seed), codes=Codes(scenario.seed))
+                ids=ObjectIds(scenario.seed), phones=phones, codes=codes)
+            self.provynx = provynx.build(
+                scenario.provynx, seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
+                phones=phones, codes=codes)
+            self.faults = Faults(list(scenario.faults))
 
     def load(self, scenario: Scenario) -> None:
         with self.lock:
             self.scenario = scenario
             self.reset()
+
+    def cors_origins(self) -> tuple[str, ...]:
+        """Origins allowed to call Provynx from a browser: API_CORS_ORIGINS, else the scenario's."""
+        configured = os.environ.get("API_CORS_ORIGINS")
+        if configured is not None:
+            return tuple(origin.strip() for origin in configured.split(",") if origin.strip())
+        return self.scenario.provynx.cors_origins
 
     def catch_up(self) -> None:
         self.engine.catch_up()

@@ -72,6 +72,6 @@ def event_body(event) -> dict:
     return {"at": format_iso(event.at_ms), "what": event.label}
 
 
-def sms_body(provider: str, request, sms) -> dict:
-    return {"provider": provider, "id": request.id, "number": request.number,
-            "status": request.status, "text": sms.text, "code": sms.code, "at": format_iso(sms.at_ms)}
+def sms_body(provider: str, target_id: str, number: str, status: str, text: str, code: str | None, at_ms: int) -> dict:
+    return {"provider": provider, "id": target_id, "number": number, "status": status,
+            "text": text, "code": code, "at": format_iso(at_ms)}

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from ..engine.clock import ClockError, format_iso
+from ..providers.provynx import backend as provynx_backend
+from ..providers.provynx import schemas as provynx_schemas
+from ..providers.pvadeals import backend as pvadeals_backend
 from ..providers.pvadeals import schemas as pvadeals_schemas
-from ..providers.pvadeals.backend import NotReceiving, RequestNotFound
 from ..wire import BodyError, json_response, read_json, validate
 from . import schemas as s
 
@@ -77,22 +79,47 @@ def clock():
 def sms():
     body = _body(s.SmsBodySchema())
     sandbox = _sandbox()
+    deliver = _deliver_pvadeals if body["provider"] == "pvadeals" else _deliver_provynx
     with sandbox.lock:
         sandbox.catch_up()
-        backend = sandbox.pvadeals
-        try:
-            target = backend.find_request(request_id=body.get("id"), number=body.get("number"))
-        except RequestNotFound:
-            return _error(404, f"no {body['provider']} request with "
-                               + (f"id {body['id']}" if "id" in body else f"number {body['number']}"))
-        try:
-            received = backend.receive_sms(target, sandbox.clock.now(target.tenant), text=body.get("text"))
-        except NotReceiving as exc:
-            return _error(409, f"request {target.id} does not take SMS now (status {exc}, "
-                               f"end time {format_iso(target.end_ms)})")
-        answer = s.sms_body(body["provider"], target, received)
+        answer = deliver(sandbox, body)
+    if isinstance(answer, tuple):
+        return _error(*answer)
     sandbox.settle()
     return json_response(answer)
+
+
+def _deliver_pvadeals(sandbox, body):
+    backend = sandbox.pvadeals
+    try:
+        target = backend.find_request(request_id=body.get("id"), number=body.get("number"))
+    except pvadeals_backend.RequestNotFound:
+        return 404, _not_found(body)
+    now = sandbox.clock.now(target.tenant)
+    try:
+        received = backend.receive_sms(target, now, text=body.get("text"))
+    except pvadeals_backend.NotReceiving as exc:
+        return 409, f"request {target.id} does not take SMS now (status {exc}, end time {format_iso(target.end_ms)})"
+    return s.sms_body("pvadeals", target.id, target.number, target.status, received.text, received.code, now)
+
+
+def _deliver_provynx(sandbox, body):
+    backend = sandbox.provynx
+    try:
+        target = backend.find_number(number_id=body.get("id"), phone=body.get("number"))
+    except provynx_backend.NumberNotFound:
+        return 404, _not_found(body)
+    now = sandbox.clock.now(sandbox.provynx.accounts[target.account].tenant)
+    try:
+        backend.receive_sms(target, now, text=body.get("text"))
+    except provynx_backend.NotReceiving as exc:
+        return 409, f"number {target.id} does not take SMS now (status {exc}, expires {format_iso(target.expires_ms)})"
+    return s.sms_body("provynx", target.id, target.number, target.status, target.sms, target.code, now)
+
+
+def _not_found(body) -> str:
+    what = f"id {body['id']}" if "id" in body else f"number {body['number']}"
+    return f"no {body['provider']} {'request' if body['provider'] == 'pvadeals' else 'number'} with {what}"
 
 
 @bp.get("/webhooks")
@@ -111,4 +138,5 @@ def state():
         sandbox.catch_up()
         return json_response({"scenario": sandbox.scenario.name, **s.clock_body(sandbox),
                               "pending": [s.event_body(e) for e in sandbox.engine.timeline.pending()],
-                              "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals)})
+                              "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals),
+                              "provynx": provynx_schemas.state_body(sandbox.provynx)})

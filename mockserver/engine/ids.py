@@ -51,12 +51,35 @@ class PhoneNumbers:
             area = self._faker.random_element(US_AREA_CODES)
             # NANP: the exchange starts 2-9 and is never 555 (reserved for fiction).
             local = self._faker.numerify("$######")
-            if local.startswith("555"):
-                continue
-            number = f"+1{area}{local}"
-            if number not in self._issued:
-                self._issued.add(number)
+            if not local.startswith("555") and self._claim(f"+1{area}{local}"):
+                return f"+1{area}{local}"
+
+    def like(self, pattern: str) -> str:
+        """A number from an E.164 pattern: ``#`` any digit, ``$`` a digit from 2 to 9."""
+        while True:
+            number = self._faker.numerify(pattern)
+            if self._claim(number):
                 return number
+
+    def _claim(self, number: str) -> bool:
+        if number in self._issued:
+            return False
+        self._issued.add(number)
+        return True
+
+
+class TokenIds:
+    """Opaque prefixed ids like ``num_k3x9...``, from a seeded stream."""
+
+    _ALPHABET = string.ascii_lowercase + string.digits
+
+    def __init__(self, seed: int | str, prefix: str, length: int = 20):
+        self._rng = random.Random(f"{seed}:{prefix}-ids")
+        self._prefix = prefix
+        self._length = length
+
+    def new(self) -> str:
+        return self._prefix + "".join(self._rng.choice(self._ALPHABET) for _ in range(self._length))
 
 
 class Codes:

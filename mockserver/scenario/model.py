@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fnmatch import fnmatchcase
 
+from ..engine.faults import FaultRule
 from ..engine.ratelimit import Rule
 from ..engine.webhooks import RetryPolicy
 
@@ -182,5 +183,6 @@ class Scenario:
     clock_frozen: bool = False
     pvadeals: PvaDealsScenario = PvaDealsScenario()
     provynx: ProvynxScenario = ProvynxScenario()
+    faults: tuple[FaultRule, ...] = ()
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)

@@ -6,6 +6,7 @@ import base64
 import binascii
 from decimal import Decimal
 
+import marshmallow
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from ..engine.ratelimit import Rule
@@ -38,7 +39,8 @@ class _Strict(Schema):
     def _fill_sections(self, data, **kwargs):
         if isinstance(data, dict):
             missing = {field.data_key or name: {} for name, field in self.fields.items()
-                       if isinstance(field, fields.Nested) and not field.many and (field.data_key or name) not in data}
+                       if isinstance(field, fields.Nested) and not field.many and field.load_default is marshmallow.missing
+                       and (field.data_key or name) not in data}
             missing.update({name: value for name, value in self.loaded_defaults.items() if name not in data})
             data = {**missing, **data}
         return data
@@ -344,6 +346,36 @@ class ProvynxSchema(_Strict):
             cors_origins=tuple(data["cors_origins"]))
 
 
+class FaultMatchSchema(_Strict):
+    provider = fields.String(load_default=None, validate=validate.OneOf(["pvadeals", "provynx"]))
+    method = fields.String(load_default=None, validate=validate.OneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]))
+    path = fields.String(load_default=None, validate=validate.Regexp(r"^/", error="a path starts with /"))
+    key = fields.String(load_default=None)
+
+
+class FaultRespondSchema(_Strict):
+    status = fields.Integer(required=True, validate=validate.Range(min=400, max=599))
+
+
+class FaultSchema(_Strict):
+    match = fields.Nested(FaultMatchSchema)
+    times = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    respond = fields.Nested(FaultRespondSchema, load_default=None)
+    delay = Duration(load_default=0)
+
+    @validates_schema
+    def does_something(self, data, **kwargs):
+        if data.get("respond") is None and not data.get("delay"):
+            raise ValidationError("a fault needs respond: {status: N}, a delay, or both")
+
+    @post_load
+    def make(self, data, **kwargs):
+        match = data["match"]
+        return FaultRule(provider=match["provider"], method=match["method"] and match["method"].upper(),
+                         path=match["path"], key=match["key"], times=data["times"],
+                         status=data["respond"]["status"] if data["respond"] else None, delay_ms=data["delay"])
+
+
 class ClockSchema(_Strict):
     start = Instant(load_default=None)
     frozen = fields.Boolean(load_default=False)
@@ -356,13 +388,14 @@ class ScenarioSchema(_Strict):
     clock = fields.Nested(ClockSchema)
     pvadeals = fields.Nested(PvaDealsSchema)
     provynx = fields.Nested(ProvynxSchema)
+    faults = fields.List(fields.Nested(FaultSchema), load_default=list)
 
     @post_load
     def make(self, data, **kwargs):
         return Scenario(
             name=data["name"], description=data["description"], seed=data["seed"],
             clock_start_ms=data["clock"]["start"], clock_frozen=data["clock"]["frozen"],
-            pvadeals=data["pvadeals"], provynx=data["provynx"],
+            pvadeals=data["pvadeals"], provynx=data["provynx"], faults=tuple(data["faults"]),
         )
 
 

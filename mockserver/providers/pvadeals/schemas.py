@@ -176,8 +176,9 @@ def webhook_payload(event: str, at_ms: int, request, message: str) -> dict:
 UNAUTHORIZED = (401, "Unauthorized Access! Invalid API key")
 INVALID_JSON = "Invalid JSON in request body"  # [assumed]
 AFTER_AND_BEFORE = "Use either after or before, not both"  # [assumed]
-# Statuses no view chooses: unknown route, wrong method, an unexpected failure. [assumed]
-ROUTE_ERRORS = {404: "Route not found", 405: "Method not allowed", 500: "Internal server error"}
+# Statuses no view chooses: unknown route, wrong method, an unexpected failure, a fault. [assumed]
+ROUTE_ERRORS = {404: "Route not found", 405: "Method not allowed", 500: "Internal server error",
+                502: "Bad gateway", 503: "Service temporarily unavailable"}
 
 
 def route_error_body(status: int) -> dict:

@@ -1,6 +1,7 @@
 """PVADeals routes: HTTP in, backend call under the engine lock, documented body out."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, request
@@ -27,11 +28,17 @@ def admit():
         account = sandbox.pvadeals.account(key)
         if account is None:
             return _error(*s.UNAUTHORIZED)
-        rejection = sandbox.pvadeals.admit(key, request.remote_addr or "", request.path[len(PREFIX):],
-                                           sandbox.clock.now(tenant_of(key)))
+        local_path = request.path[len(PREFIX):]
+        rejection = sandbox.pvadeals.admit(key, request.remote_addr or "", local_path, sandbox.clock.now(tenant_of(key)))
+        fault = None if rejection else sandbox.faults.take("pvadeals", request.method, request.path, local_path, key)
     if rejection is not None:
         return json_response(s.rate_limited_body(rejection.rule.limit, rejection.retry_after_s), 429,
                              {"Retry-After": str(rejection.retry_after_s)})
+    if fault is not None:
+        if fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)   # a slow provider: real time, outside the lock
+        if fault.status:
+            return json_response(s.route_error_body(fault.status), fault.status)
     g.pvadeals_account = account
 
 

@@ -1,0 +1,38 @@
+"""Fault rules: make chosen requests fail or slow down, N times, as a scenario says."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    provider: str | None = None
+    method: str | None = None
+    path: str | None = None        # a glob on the full path or the path within the provider's base
+    key: str | None = None         # a glob on the API key
+    times: int | None = None       # None: every matching request
+    status: int | None = None      # answer with this status, in the provider's error shape
+    delay_ms: int = 0              # wait this long (real time) before answering
+
+    def matches(self, provider: str, method: str, full_path: str, local_path: str, key: str | None) -> bool:
+        return ((self.provider is None or self.provider == provider)
+                and (self.method is None or self.method.upper() == method.upper())
+                and (self.path is None or fnmatchcase(full_path, self.path) or fnmatchcase(local_path, self.path))
+                and (self.key is None or (key is not None and fnmatchcase(key, self.key))))
+
+
+class Faults:
+    def __init__(self, rules: list[FaultRule]):
+        self.rules = list(rules)
+        self._fired = [0] * len(self.rules)
+
+    def take(self, provider: str, method: str, full_path: str, local_path: str, key: str | None) -> FaultRule | None:
+        """The first matching rule with uses left, counting this use."""
+        for index, rule in enumerate(self.rules):
+            if rule.times is not None and self._fired[index] >= rule.times:
+                continue
+            if rule.matches(provider, method, full_path, local_path, key):
+                self._fired[index] += 1
+                return rule
+        return None

@@ -1,0 +1,231 @@
+"""Provynx routes. Every request passes, in order: CORS preflight, authentication, the rate
+limit, the idempotency key (purchases), and the scenario's faults; then the view."""
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+
+from flask import Blueprint, Response, current_app, g, request
+
+from ...engine.idempotency import Outcome
+from ...wire import BodyError, bearer_token, json_response, read_json, validate
+from . import schemas as s
+from .backend import GLOBAL, US, ProvynxError
+from .openapi import document
+
+PREFIX = "/api/v1/sms"
+bp = Blueprint("provynx", __name__, url_prefix=PREFIX)
+
+_CORS_METHODS = "GET, POST, DELETE, OPTIONS"
+_CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+
+
+def _sandbox():
+    return current_app.extensions["mockserver"]
+
+
+def _error(status: int, message: str, headers: dict | None = None):
+    return json_response(s.error_body(message), status, headers)
+
+
+# -- the gate every request passes --------------------------------------------------------------
+
+
+@bp.before_request
+def gate():
+    if request.method == "OPTIONS":
+        return Response(status=204)          # a CORS preflight; after_request adds the headers
+    if request.endpoint == "provynx.openapi":
+        return None
+    sandbox = _sandbox()
+    with sandbox.lock:
+        sandbox.catch_up()
+        backend = sandbox.provynx
+        caller = backend.caller(bearer_token(request))
+        if caller is None:
+            return _error(401, s.UNAUTHORIZED)
+        local_path = request.path[len(PREFIX):]
+        rejection = backend.admit(caller, request.remote_addr or "", local_path,
+                                  sandbox.clock.now(caller.account.tenant))
+        if rejection is not None:
+            return _error(429, s.RATE_LIMITED, {"Retry-After": str(rejection.retry_after_s)})
+        g.provynx_caller = caller
+        replay = _begin_idempotent(backend, caller, sandbox.clock.now(caller.account.tenant))
+        if replay is not None:
+            return replay
+        fault = sandbox.faults.take("provynx", request.method, request.path, local_path, caller.key)
+    if fault is not None:
+        if fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)   # a slow provider: real time, outside the lock
+        if fault.status:
+            return json_response(s.status_error_body(fault.status), fault.status)
+    return None
+
+
+def _begin_idempotent(backend, caller, now_ms):
+    """For purchases with an Idempotency-Key: replay, refuse, or reserve the key."""
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key:
+        return None
+    fingerprint = f"{request.path} {request.get_data(cache=True).decode('utf-8', 'replace')}"
+    begun = backend.idempotency.begin(caller.scope, key, fingerprint, now_ms)
+    if begun.outcome is Outcome.REPLAY:
+        return json_response(begun.stored.body, begun.stored.status, {"Idempotent-Replayed": "true"})
+    if begun.outcome is Outcome.MISMATCH:
+        return _error(400, s.IDEMPOTENCY_MISMATCH)
+    if begun.outcome is Outcome.IN_FLIGHT:
+        return _error(409, s.IDEMPOTENCY_IN_FLIGHT)
+    g.provynx_idempotency = (caller.scope, key)
+    return None
+
+
+@bp.after_request
+def finish(response: Response) -> Response:
+    reserved = g.pop("provynx_idempotency", None)
+    if reserved is not None:
+        sandbox = _sandbox()
+        with sandbox.lock:
+            # Answers worth repeating are kept; a 5xx (a fault) frees the key for a retry.
+            if response.status_code < 500:
+                sandbox.provynx.idempotency.finish(*reserved, response.status_code, json.loads(response.get_data()))
+            else:
+                sandbox.provynx.idempotency.release(*reserved)
+    return _with_cors(response)
+
+
+@bp.teardown_request
+def release_on_crash(exc):
+    reserved = g.pop("provynx_idempotency", None)
+    if reserved is not None:
+        sandbox = _sandbox()
+        with sandbox.lock:
+            sandbox.provynx.idempotency.release(*reserved)
+
+
+def _with_cors(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    allowed = _sandbox().cors_origins()
+    if origin and origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = _CORS_METHODS
+            response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+    if allowed:
+        response.vary.add("Origin")
+    return response
+
+
+@contextmanager
+def _state():
+    """The backend, the caller and its virtual now, with the state lock held."""
+    sandbox = _sandbox()
+    caller = g.provynx_caller
+    with sandbox.lock:
+        yield sandbox.provynx, caller, sandbox.clock.now(caller.account.tenant)
+
+
+@bp.errorhandler(ProvynxError)
+def refused(exc: ProvynxError):
+    return _error(*s.refusal(exc))
+
+
+@bp.errorhandler(BodyError)
+def bad_request(exc: BodyError):
+    return _error(400, f"Invalid request: {exc}")
+
+
+def _query(schema):
+    return validate(schema, request.args.to_dict())
+
+
+def _body(schema):
+    return validate(schema, read_json(request, invalid_json=s.INVALID_JSON))
+
+
+# -- routes -------------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return json_response(document())
+
+
+@bp.get("/balance")
+def balance():
+    with _state() as (backend, caller, _now):
+        return json_response(s.balance_body(backend.balance(caller), caller.sandbox))
+
+
+@bp.get("/us/operators")
+def us_operators():
+    query = _query(s.ServerQuery())
+    with _state() as (backend, _, _now):
+        return json_response(s.operators_body(backend.country(query["server"], US, None), query["server"], US))
+
+
+@bp.get("/us/services")
+def us_services():
+    query = _query(s.UsServicesQuery())
+    with _state() as (backend, _, _now):
+        return json_response(s.services_body(backend.catalog(query["server"], US, None, query["operator"])))
+
+
+@bp.get("/global/countries")
+def global_countries():
+    query = _query(s.ServerQuery())
+    with _state() as (backend, _, _now):
+        return json_response(s.countries_body(backend.server(query["server"])))
+
+
+@bp.get("/global/operators")
+def global_operators():
+    query = _query(s.GlobalOperatorsQuery())
+    with _state() as (backend, _, _now):
+        country = backend.country(query["server"], GLOBAL, query["country"])
+        return json_response(s.operators_body(country, query["server"], GLOBAL))
+
+
+@bp.get("/global/services")
+def global_services():
+    query = _query(s.GlobalServicesQuery())
+    with _state() as (backend, _, _now):
+        return json_response(s.services_body(
+            backend.catalog(query["server"], GLOBAL, query["country"], query["operator"])))
+
+
+@bp.post("/us/numbers")
+def us_buy():
+    return _buy(US, _body(s.UsPurchaseBody()))
+
+
+@bp.post("/global/numbers")
+def global_buy():
+    return _buy(GLOBAL, _body(s.GlobalPurchaseBody()))
+
+
+def _buy(region: str, body: dict):
+    with _state() as (backend, caller, now):
+        number = backend.buy(caller, region=region, service_id=body["service"], operator=body["operator"],
+                             server_id=body["server"], country_code=body.get("country"), now_ms=now)
+        return json_response(s.number_body(number), 201)
+
+
+@bp.get("/<any(us, global):region>/numbers/<number_id>")
+def number(region: str, number_id: str):
+    with _state() as (backend, caller, _now):
+        return json_response(s.number_body(backend.number(caller, region, number_id)))
+
+
+@bp.get("/<any(us, global):region>/numbers/<number_id>/code")
+def code(region: str, number_id: str):
+    with _state() as (backend, caller, now):
+        return json_response(s.code_body(backend.poll_code(caller, region, number_id, now)))
+
+
+@bp.delete("/<any(us, global):region>/numbers/<number_id>")
+def cancel(region: str, number_id: str):
+    with _state() as (backend, caller, now):
+        return json_response(s.number_body(backend.cancel(caller, region, number_id, now)))
