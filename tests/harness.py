@@ -19,7 +19,9 @@ OTHER_KEY = "API-test-two"
 START = "2026-01-28T22:42:26.452Z"
 AIRBNB = "697139f7fe5460ddc2f27214"
 THREE_FUN = "697139f4fe5460ddc2f271e9"   # never receives an SMS in BASE_SCENARIO
-GOOGLE = None  # looked up by name where needed
+LIVE, TEST = "nsk_live_acme", "nsk_test_acme"
+OTHER_LIVE, REVOKED = "nsk_live_other", "nsk_live_revoked"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 BASE_SCENARIO = {
     "name": "test",
@@ -29,6 +31,13 @@ BASE_SCENARIO = {
     "pvadeals": {
         "accounts": [{"key": KEY, "credits": 100}, {"key": OTHER_KEY, "credits": 0.5}],
         "behaviors": [{"match": {"service": "3Fun"}, "sms": []}],
+    },
+    "provynx": {
+        "accounts": [
+            {"name": "acme", "keys": [TEST, LIVE], "balance": 10, "webhook": {"secret": SECRET}},
+            {"name": "other", "keys": [OTHER_LIVE, "nsk_test_other"], "revoked_keys": [REVOKED], "balance": 5},
+        ],
+        "behaviors": [{"match": {"service": "paypal"}, "sms": []}],   # live PayPal numbers never get a code
     },
 }
 
@@ -69,6 +78,25 @@ class MockServer:
             headers.setdefault("Authorization", f"Bearer {key}")
         kwargs.setdefault("timeout", 10)
         return self.http.request(method, f"{self.url}/v3/api{path}", headers=headers, **kwargs)
+
+    # Provynx as a client sees it
+    def pnx(self, method: str, path: str, key: str | None = LIVE, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if key is not None:
+            headers.setdefault("Authorization", f"Bearer {key}")
+        kwargs.setdefault("timeout", 10)
+        return self.http.request(method, f"{self.url}/api/v1/sms{path}", headers=headers, **kwargs)
+
+    def pnx_buy(self, region: str = "us", key: str = LIVE, **body) -> dict:
+        body.setdefault("service", "whatsapp")
+        if region == "global":
+            body.setdefault("country", "gb")
+        response = self.pnx("POST", f"/{region}/numbers", key=key, json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def wallet(self, key: str = LIVE) -> float:
+        return self.pnx("GET", "/balance", key=key).json()["balance"]
 
     def buy(self, *service_ids: str, key: str = KEY) -> list[dict]:
         response = self.pva("POST", "/purchase", key=key,

@@ -9,6 +9,7 @@ from decimal import Decimal
 import marshmallow
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from ..engine.faults import FaultRule
 from ..engine.ratelimit import Rule
 from ..engine.webhooks import RetryPolicy
 from .fields import Duration, Fixture, Instant, Money, Seed
@@ -308,7 +309,16 @@ class SandboxSchema(_Strict):
 
 
 class ProvynxSchema(_Strict):
-    loaded_defaults = {"servers": {1: "provynx/server1.yaml", 2: "provynx/server2.yaml", 3: "provynx/server3.yaml"}}
+    default_servers = {1: "provynx/server1.yaml", 2: "provynx/server2.yaml", 3: "provynx/server3.yaml"}
+
+    @pre_load
+    def _bundled_servers(self, data, **kwargs):
+        """A scenario that replaces one server's catalog keeps the bundled ones of the others."""
+        if isinstance(data, dict):
+            given = data.get("servers", {})
+            if isinstance(given, dict):
+                data = {**data, "servers": {**self.default_servers, **given}}
+        return data
 
     accounts = fields.List(fields.Nested(PnxAccountSchema), load_default=list)
     servers = fields.Dict(keys=fields.Integer(validate=validate.OneOf([1, 2, 3], error="servers are 1, 2 and 3")),

@@ -200,7 +200,7 @@ def error_body(message: str) -> dict:
 # -- error texts ------------------------------------------------------------------------------
 
 UNAUTHORIZED = "Missing or invalid API key"
-INVALID_JSON = "Invalid request body: not valid JSON"
+INVALID_JSON = "the body is not valid JSON"
 RATE_LIMITED = "Rate limit exceeded"
 IDEMPOTENCY_IN_FLIGHT = "Purchase already in progress (retry with same idempotency key)"
 IDEMPOTENCY_MISMATCH = "Idempotency-Key was already used with a different request"
