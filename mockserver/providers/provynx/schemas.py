@@ -241,7 +241,8 @@ def refusal(exc: b.ProvynxError) -> tuple[int, str]:
 
 
 def state_body(backend: b.Provynx) -> dict:
-    return {"accounts": [
+    return {"idempotency_in_flight": [{"scope": scope, "key": key} for scope, key in backend.idempotency.in_flight()],
+            "accounts": [
         {"name": account.name, "keys": sorted(account.keys), "balance": float(account.balance),
          "webhook": {"url": account.webhook_url, "secret": account.webhook_secret},
          "numbers": [{**_number.dump(n), "polls": n.polls} for n in account.numbers.values()]}

@@ -1,0 +1,71 @@
+"""Idempotency-Key on Provynx purchases: replay, mismatch, concurrent duplicates, faults."""
+from __future__ import annotations
+
+import threading
+import time
+
+from harness import LIVE, OTHER_LIVE, scenario_with
+
+BODY = {"service": "whatsapp", "operator": "any", "server": 1}
+
+
+def buy(mock, key_header: str, body=BODY, api_key=LIVE):
+    return mock.pnx("POST", "/us/numbers", key=api_key, json=body, headers={"Idempotency-Key": key_header})
+
+
+def test_a_repeat_replays_the_first_answer_without_a_second_debit(mock):
+    first = buy(mock, "order-17")
+    again = buy(mock, "order-17")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert mock.wallet() == 9.15
+    assert len(mock.control("GET", "/state").json()["provynx"]["accounts"][0]["numbers"]) == 1
+    assert buy(mock, "order-18").json()["id"] != first.json()["id"]
+    assert mock.wallet() == 8.30
+
+
+def test_the_same_key_with_another_body_is_400(mock):
+    buy(mock, "order-1")
+    response = buy(mock, "order-1", body={**BODY, "operator": "tmobile"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Idempotency-Key was already used with a different request"}
+    assert mock.wallet() == 9.15
+
+
+def test_keys_belong_to_one_account(mock):
+    mine = buy(mock, "shared-key").json()
+    theirs = buy(mock, "shared-key", api_key=OTHER_LIVE).json()
+    assert mine["id"] != theirs["id"]
+    assert (mock.wallet(), mock.wallet(OTHER_LIVE)) == (9.15, 4.15)
+
+
+def test_a_concurrent_repeat_while_the_first_is_in_flight_gets_409(start_server):
+    # The first purchase is held up by a one-off 1 s delay (a slow provider).
+    mock = start_server(scenario_with(faults=[
+        {"match": {"provider": "provynx", "method": "POST", "path": "/us/numbers"}, "times": 1, "delay": "1s"}]))
+    first: dict = {}
+    worker = threading.Thread(target=lambda: first.setdefault("response", buy(mock, "slow-1")))
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not mock.control("GET", "/state").json()["provynx"]["idempotency_in_flight"]:
+        assert time.monotonic() < deadline, "the first purchase never started"
+    concurrent = buy(mock, "slow-1")
+    assert concurrent.status_code == 409
+    assert concurrent.json() == {"error": "Purchase already in progress (retry with same idempotency key)"}
+    worker.join(10)
+    assert first["response"].status_code == 201
+    retried = buy(mock, "slow-1")
+    assert (retried.status_code, retried.json()) == (201, first["response"].json())
+    assert mock.wallet() == 9.15
+
+
+def test_a_failed_attempt_does_not_use_up_the_key(start_server):
+    mock = start_server(scenario_with(faults=[
+        {"match": {"provider": "provynx", "method": "POST"}, "times": 2, "respond": {"status": 502}}]))
+    assert buy(mock, "flaky-1").status_code == 502
+    assert buy(mock, "flaky-1").status_code == 502
+    succeeded = buy(mock, "flaky-1")
+    assert succeeded.status_code == 201
+    assert buy(mock, "flaky-1").json() == succeeded.json()
+    assert mock.wallet() == 9.15
