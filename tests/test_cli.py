@@ -103,6 +103,9 @@ def test_run_prints_url_keys_and_a_curl_line_then_logs_each_request():
     try:
         assert f"PVADeals   base URL {server.url}/v3/api" in server.banner
         assert "key API-mock-default  (credits 100.00)" in server.banner
+        assert f"Provynx    base URL {server.url}/api/v1/sms" in server.banner
+        assert "keys nsk_test_mock (sandbox), nsk_live_mock (live); live wallet 25.00" in server.banner
+        assert "webhook secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" in server.banner
         assert f"curl -s {server.url}/v3/api/balance -H 'Authorization: Bearer API-mock-default'" in server.banner
         response = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": "Bearer API-mock-default"})
         assert response.json() == {"success": True, "data": {"credits": 100}, "message": "Balance retrieved successfully"}

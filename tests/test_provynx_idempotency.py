@@ -21,6 +21,9 @@ def test_a_repeat_replays_the_first_answer_without_a_second_debit(mock):
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     assert mock.wallet() == 9.15
     assert len(mock.control("GET", "/state").json()["provynx"]["accounts"][0]["numbers"]) == 1
+    reordered = mock.pnx("POST", "/us/numbers", data='{"server": 1,  "operator": "any", "service": "whatsapp"}',
+                         headers={"Idempotency-Key": "order-17", "Content-Type": "application/json"})
+    assert reordered.json() == first.json()                     # same JSON, other spacing and key order
     assert buy(mock, "order-18").json()["id"] != first.json()["id"]
     assert mock.wallet() == 8.30
 

@@ -47,6 +47,16 @@ def test_an_inline_catalog_and_defaults_for_everything_unsaid():
     ("name: x\nclock: {start: tomorrow}\n", "x.yaml:2: clock.start: not an instant"),
     ("name: [unclosed\n", "x.yaml:2: not valid YAML"),
     ("- just a list\n", "x.yaml:1: a scenario is a mapping with at least a name"),
+    ("name: x\nprovynx:\n  accounts:\n    - keys: [" + ", ".join(f"nsk_live_{i}" for i in range(11)) + "]\n",
+     "x.yaml:4: provynx.accounts[0].keys: an account has from 1 to 10 active keys"),
+    ("name: x\nprovynx:\n  accounts:\n    - keys: [nsk_live_a]\n    - keys: [nsk_test_b]\n      revoked_keys: [nsk_live_a]\n",
+     "x.yaml:5: provynx.accounts[1].keys: 'nsk_live_a' is used twice"),
+    ("name: x\nprovynx:\n  accounts:\n    - keys: [sk_live_a]\n",
+     "x.yaml:4: provynx.accounts[0].keys[0]: a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx"),
+    ("name: x\nprovynx:\n  accounts:\n    - keys: [nsk_live_a]\n      webhook: {secret: abc}\n",
+     "x.yaml:5: provynx.accounts[0].webhook.secret: a signing secret starts with whsec_"),
+    ("name: x\nprovynx:\n  servers: {4: provynx/server1.yaml}\n", "x.yaml:3: provynx.servers[4]: servers are 1, 2 and 3"),
+    ("name: x\nfaults:\n  - match: {provider: provynx}\n", "x.yaml:3: faults[0]: a fault needs respond"),
 ])
 def test_mistakes_are_reported_with_file_line_and_field(text, problem):
     with pytest.raises(ScenarioError) as caught:

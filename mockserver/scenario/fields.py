@@ -122,9 +122,7 @@ def flatten_messages(messages, path: tuple = ()):
     """marshmallow's nested error dict as (path, message) pairs, in order."""
     if isinstance(messages, dict):
         for key, value in messages.items():
-            # marshmallow files a mapping's errors under "value" below the entry's key
-            skip = key == "_schema" or (key == "value" and path and isinstance(path[-1], int))
-            step = () if skip else (key,)
+            step = () if key == "_schema" else (key,)
             yield from flatten_messages(value, path + step)
     elif isinstance(messages, list):
         for item in messages:

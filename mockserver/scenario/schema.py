@@ -284,6 +284,28 @@ class PnxServerSchema(_Strict):
     global_ = fields.Nested(PnxGlobalSchema, data_key="global")
 
 
+class Servers(fields.Field):
+    """Server number (1, 2, 3) to its catalog, inline or a fixture file. Errors are filed under
+    the server number, so they point at the entry in the file."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("a mapping of server number (1, 2 or 3) to its catalog")
+        loaded, errors = {}, {}
+        catalog = Fixture(PnxServerSchema)
+        for number, entry in value.items():
+            if number not in (1, 2, 3):
+                errors[number] = ["servers are 1, 2 and 3"]
+                continue
+            try:
+                loaded[number] = catalog.deserialize(entry)
+            except ValidationError as exc:
+                errors[number] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return loaded
+
+
 class PnxWebhookSchema(_Strict):
     url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"})
     secret = fields.String(load_default=None, validate=_check_secret)
@@ -321,8 +343,7 @@ class ProvynxSchema(_Strict):
         return data
 
     accounts = fields.List(fields.Nested(PnxAccountSchema), load_default=list)
-    servers = fields.Dict(keys=fields.Integer(validate=validate.OneOf([1, 2, 3], error="servers are 1, 2 and 3")),
-                          values=Fixture(PnxServerSchema))
+    servers = Servers()
     lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1))
     rate_limits = fields.List(fields.Nested(RateLimitSchema), load_default=None)
     webhooks = fields.Nested(WebhookPolicySchema)

@@ -68,7 +68,7 @@ def _begin_idempotent(backend, caller, now_ms):
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key:
         return None
-    fingerprint = f"{request.path} {request.get_data(cache=True).decode('utf-8', 'replace')}"
+    fingerprint = f"{request.path} {_canonical_body()}"
     begun = backend.idempotency.begin(caller.scope, key, fingerprint, now_ms)
     if begun.outcome is Outcome.REPLAY:
         return json_response(begun.stored.body, begun.stored.status, {"Idempotent-Replayed": "true"})
@@ -78,6 +78,15 @@ def _begin_idempotent(backend, caller, now_ms):
         return _error(409, s.IDEMPOTENCY_IN_FLIGHT)
     g.provynx_idempotency = (caller.scope, key)
     return None
+
+
+def _canonical_body() -> str:
+    """The body as JSON with sorted keys, so spacing or key order does not make a repeat differ."""
+    raw = request.get_data(cache=True)
+    try:
+        return json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 @bp.after_request
