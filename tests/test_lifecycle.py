@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from harness import AIRBNB, KEY, THREE_FUN, scenario_with
+from harness import AIRBNB, THREE_FUN, scenario_with
 
 
 def messages(mock, request_id: str) -> list[dict]:

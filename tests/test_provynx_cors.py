@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import KEY, LIVE, scenario_with
+from harness import KEY, scenario_with
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.net"

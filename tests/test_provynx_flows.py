@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness import LIVE, OTHER_LIVE, START, TEST
+from harness import OTHER_LIVE, START, TEST
 
 NUMBER_KEYS = ["id", "region", "country", "number", "service", "operator", "server", "price", "status", "code",
                "sms", "sandbox", "created_at", "expires_at"]

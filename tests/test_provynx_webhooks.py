@@ -10,7 +10,7 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from harness import LIVE, SECRET, START, TEST, scenario_with
+from harness import LIVE, SECRET, TEST, scenario_with
 
 from mockserver.engine.signing import standard_webhooks_headers
 

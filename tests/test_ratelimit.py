@@ -1,7 +1,7 @@
 """100 requests per rolling 60 s per key, and the scenario's other rule sets."""
 from __future__ import annotations
 
-from harness import KEY, OTHER_KEY, scenario_with
+from harness import OTHER_KEY, scenario_with
 
 LIMITED = {"message": "API Rate limit exceeded. Maximum 100 requests per minute.", "status": 429, "retryAfter": 60}
 
