@@ -109,7 +109,7 @@ def _deliver_provynx(sandbox, body):
         target = backend.find_number(number_id=body.get("id"), phone=body.get("number"))
     except provynx_backend.NumberNotFound:
         return 404, _not_found(body)
-    now = sandbox.clock.now(sandbox.provynx.accounts[target.account].tenant)
+    now = sandbox.clock.now(target.tenant)
     try:
         backend.receive_sms(target, now, text=body.get("text"))
     except provynx_backend.NotReceiving as exc:

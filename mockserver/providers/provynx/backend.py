@@ -67,6 +67,10 @@ class NotReceiving(ProvynxError):
     """An SMS pushed (control API) to a number that no longer takes one."""
 
 
+def tenant_of(account_name: str) -> str:
+    return f"provynx:{account_name}"
+
+
 @dataclass
 class Account:
     name: str
@@ -78,7 +82,7 @@ class Account:
 
     @property
     def tenant(self) -> str:
-        return f"provynx:{self.name}"
+        return tenant_of(self.name)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,10 @@ class Number:
     code: str | None = None
     sms: str | None = None
     polls: int = 0
+
+    @property
+    def tenant(self) -> str:
+        return tenant_of(self.account)
 
 
 @dataclass(frozen=True)
@@ -209,10 +217,10 @@ class Provynx:
         account.numbers[number.id] = number
         if not caller.sandbox:     # sandbox codes come from polling, not from the clock
             for index, plan in enumerate(number.behavior.sms):
-                self._timeline.schedule(now_ms + plan.after_ms, account.tenant,
+                self._timeline.schedule(now_ms + plan.after_ms, number.tenant,
                                         partial(self._sms_due, number, plan.text),
                                         label=f"provynx {number.id} sms {index + 1}")
-        self._timeline.schedule(number.expires_ms, account.tenant, partial(self._expire, number),
+        self._timeline.schedule(number.expires_ms, number.tenant, partial(self._expire, number),
                                 label=f"provynx {number.id} expires")
         return number
 
