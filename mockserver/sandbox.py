@@ -43,11 +43,18 @@ class Sandbox:
                 scenario.provynx, seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
                 phones=phones, codes=codes)
             self.faults = Faults(list(scenario.faults))
+            self.started_ms = self.clock.now()
 
     def load(self, scenario: Scenario) -> None:
         with self.lock:
             self.scenario = scenario
             self.reset()
+
+    def fault_for(self, provider: str, method: str, full_path: str, local_path: str, key: str | None,
+                  tenant: str):
+        """The scenario's fault for this request, if any (counted as used). Call under the lock."""
+        elapsed = self.clock.now(tenant) - self.started_ms
+        return self.faults.take(provider, method, full_path, local_path, key, elapsed)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Origins allowed to call Provynx from a browser: API_CORS_ORIGINS, else the scenario's."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Callable
@@ -95,3 +96,25 @@ def install_error_shapes(app: Flask, shapes: dict[str, ErrorShape], default: Err
     def crash(exc: Exception):
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         return json_response(shape_for(request.path)(500), 500)
+
+
+def apply_fault(fault, error_shape: ErrorShape) -> Response | None:
+    """Carry out a scenario fault: wait (real time: a slow provider, never under the state lock),
+    then answer with the status in the provider's shape, or break the connection."""
+    if fault.delay_ms:
+        time.sleep(fault.delay_ms / 1000)
+    if fault.drop:
+        return dropped_connection()
+    if fault.status:
+        return json_response(error_shape(fault.status), fault.status)
+    return None
+
+
+def dropped_connection() -> Response:
+    """Headers promising a body, part of it, then an error: the server closes the connection
+    mid-answer, which the client sees as a broken connection."""
+    def body():
+        yield b'{"'
+        raise ConnectionAbortedError("fault: connection dropped")
+
+    return Response(body(), status=200, headers={"Content-Length": "4096"}, mimetype="application/json")

@@ -16,8 +16,8 @@ def test_the_default_scenario_has_what_make_run_promises():
     assert pva.lifetime_ms == 20 * 60_000
     three_fun = next(s for s in pva.services if s.name == "3Fun")
     airbnb = next(s for s in pva.services if s.name == "Airbnb")
-    assert pva.behavior_for(three_fun).sms == ()
-    assert [p.after_ms for p in pva.behavior_for(airbnb).sms] == [3000]
+    assert pva.behavior_for(three_fun, "+13135550100").sms == ()
+    assert [p.after_ms for p in pva.behavior_for(airbnb, "+13135550100").sms] == [3000]
 
 
 def test_an_inline_catalog_and_defaults_for_everything_unsaid():

@@ -13,7 +13,13 @@ class FaultRule:
     key: str | None = None         # a glob on the API key
     times: int | None = None       # None: every matching request
     status: int | None = None      # answer with this status, in the provider's error shape
+    drop: bool = False             # or break the connection mid-answer
     delay_ms: int = 0              # wait this long (real time) before answering
+    from_ms: int = 0               # active from this long after the scenario started (virtual time)
+    until_ms: int | None = None    # ... until this long after it started
+
+    def active(self, elapsed_ms: int) -> bool:
+        return elapsed_ms >= self.from_ms and (self.until_ms is None or elapsed_ms < self.until_ms)
 
     def matches(self, provider: str, method: str, full_path: str, local_path: str, key: str | None) -> bool:
         return ((self.provider is None or self.provider == provider)
@@ -27,12 +33,13 @@ class Faults:
         self.rules = list(rules)
         self._fired = [0] * len(self.rules)
 
-    def take(self, provider: str, method: str, full_path: str, local_path: str, key: str | None) -> FaultRule | None:
-        """The first matching rule with uses left, counting this use."""
+    def take(self, provider: str, method: str, full_path: str, local_path: str, key: str | None,
+             elapsed_ms: int) -> FaultRule | None:
+        """The first matching rule, active now and with uses left, counting this use."""
         for index, rule in enumerate(self.rules):
             if rule.times is not None and self._fired[index] >= rule.times:
                 continue
-            if rule.matches(provider, method, full_path, local_path, key):
+            if rule.active(elapsed_ms) and rule.matches(provider, method, full_path, local_path, key):
                 self._fired[index] += 1
                 return rule
         return None

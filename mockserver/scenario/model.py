@@ -12,8 +12,10 @@ from ..engine.webhooks import RetryPolicy
 
 @dataclass(frozen=True)
 class SmsPlan:
-    """One message a number will receive, some time after it is bought or reused."""
-    after_ms: int
+    """One message a number will receive: some time after it is bought or reused, or when the
+    client polls it for the Nth time."""
+    after_ms: int | None = None
+    on_poll: int | None = None
     text: str | None = None       # template; None means the service's own wording
 
 
@@ -24,13 +26,19 @@ class Match:
     country: str | None = None
     server: int | None = None
     operator: str | None = None
+    number: str | None = None                 # a glob on the E.164 number, e.g. "+1313*"
 
     def accepts(self, *, service: tuple[str, ...], country: str, server: int | None = None,
-                operator: str | None = None) -> bool:
+                operator: str | None = None, number: str | None = None) -> bool:
         return ((self.service is None or any(fnmatchcase(name, self.service) for name in service))
                 and (self.country is None or fnmatchcase(country, self.country))
                 and (self.server is None or self.server == server)
-                and (self.operator is None or (operator is not None and fnmatchcase(operator, self.operator))))
+                and _glob(self.operator, operator) and _glob(self.number, number))
+
+
+def _glob(pattern: str | None, value: str | None) -> bool:
+    """No pattern matches anything; a pattern never matches an unknown value."""
+    return pattern is None or (value is not None and fnmatchcase(value, pattern))
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Behavior:
     cancel_allowed: bool = True               # Provynx: US numbers can be canceled while pending
     cancel_refund: bool = True
     timeout_refund: bool = True
+    stock: int | None = None                  # Provynx: replaces the catalog's stock of matching services
 
 
 DEFAULT_BEHAVIOR = Behavior()
@@ -80,8 +89,8 @@ class PvaDealsScenario:
     webhooks: RetryPolicy = RetryPolicy()
     behaviors: tuple[Behavior, ...] = ()
 
-    def behavior_for(self, service: PvaService) -> Behavior:
-        return first_match(self.behaviors, service=(service.name, service.id), country="us")
+    def behavior_for(self, service: PvaService, number: str) -> Behavior:
+        return first_match(self.behaviors, service=(service.name, service.id), country="us", number=number)
 
 
 def first_match(behaviors, **number) -> Behavior:
@@ -169,9 +178,15 @@ class ProvynxScenario:
     cors_origins: tuple[str, ...] = ()
     idempotency_ttl_ms: int = 24 * 3_600_000
 
-    def behavior_for(self, server: PnxServer, country: PnxCountry, operator: str, service: PnxService) -> Behavior:
+    def behavior_for(self, server: PnxServer, country: PnxCountry, operator: str | None, service: PnxService,
+                     number: str | None = None) -> Behavior:
         return first_match(self.behaviors, service=(service.name, service.id), country=country.code,
-                           server=server.id, operator=operator)
+                           server=server.id, operator=operator, number=number)
+
+    def stock_of(self, server: PnxServer, country: PnxCountry, service: PnxService) -> int:
+        """The catalog's stock, unless the first behavior for the service (any operator) sets one."""
+        behavior = self.behavior_for(server, country, None, service)
+        return service.stock if behavior.stock is None else behavior.stock
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ class Provynx:
                                          a.webhook_secret or default_secret(a.name))
                          for a in scenario.accounts}
         self._by_key = {key: account for account in self.accounts.values() for key in account.keys}
-        self._stock = {(server.id, country.code, service.id): service.stock
+        self._stock = {(server.id, country.code, service.id): scenario.stock_of(server, country, service)
                        for server in scenario.servers.values()
                        for country in (server.us, *server.countries) for service in country.services}
 
@@ -208,15 +208,17 @@ class Provynx:
                 raise InsufficientFunds(service.price, account.balance)
             account.balance -= service.price
             self._stock[stock_key] -= 1
+        phone = self._phones.like(country.number_format) if region == GLOBAL else self._phones.us()
         number = Number(
             id=self._ids.new(), account=account.name, sandbox=caller.sandbox, region=region, country=country.code,
-            number=self._phones.like(country.number_format) if region == GLOBAL else self._phones.us(),
-            service=service, operator=operator, server=server_id, price=service.price,
-            behavior=self.scenario.behavior_for(catalog.server, country, operator, service),
+            number=phone, service=service, operator=operator, server=server_id, price=service.price,
+            behavior=self.scenario.behavior_for(catalog.server, country, operator, service, phone),
             created_ms=now_ms, expires_ms=now_ms + self.scenario.lifetime_ms)
         account.numbers[number.id] = number
-        if not caller.sandbox:     # sandbox codes come from polling, not from the clock
+        if not caller.sandbox:     # sandbox codes come from polling, by the sandbox rules
             for index, plan in enumerate(number.behavior.sms):
+                if plan.after_ms is None:
+                    continue
                 self._timeline.schedule(now_ms + plan.after_ms, number.tenant,
                                         partial(self._sms_due, number, plan.text),
                                         label=f"provynx {number.id} sms {index + 1}")
@@ -235,8 +237,13 @@ class Provynx:
         number = self.number(caller, region, number_id)
         number.polls += 1
         sandbox = self.scenario.sandbox
-        if number.sandbox and number.status == PENDING and number.polls >= sandbox.polls:
-            self._take_sms(number, now_ms, code=sandbox.code)
+        if number.sandbox:
+            if number.status == PENDING and number.polls >= sandbox.polls:
+                self._take_sms(number, now_ms, code=sandbox.code)
+            return number
+        for plan in number.behavior.sms:
+            if plan.on_poll == number.polls:
+                self._sms_due(number, plan.text, now_ms)
         return number
 
     def cancel(self, caller: Caller, region: str, number_id: str, now_ms: int) -> Number:

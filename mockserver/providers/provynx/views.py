@@ -3,13 +3,12 @@ limit, the idempotency key (purchases), and the scenario's faults; then the view
 from __future__ import annotations
 
 import json
-import time
 from contextlib import contextmanager
 
 from flask import Blueprint, Response, current_app, g, request
 
 from ...engine.idempotency import Outcome
-from ...wire import BodyError, bearer_token, json_response, read_json, validate
+from ...wire import BodyError, apply_fault, bearer_token, json_response, read_json, validate
 from . import schemas as s
 from .backend import GLOBAL, US, ProvynxError
 from .openapi import document
@@ -54,13 +53,9 @@ def gate():
         replay = _begin_idempotent(backend, caller, sandbox.clock.now(caller.account.tenant))
         if replay is not None:
             return replay
-        fault = sandbox.faults.take("provynx", request.method, request.path, local_path, caller.key)
-    if fault is not None:
-        if fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)   # a slow provider: real time, outside the lock
-        if fault.status:
-            return json_response(s.status_error_body(fault.status), fault.status)
-    return None
+        fault = sandbox.fault_for("provynx", request.method, request.path, local_path, caller.key,
+                                  caller.account.tenant)
+    return None if fault is None else apply_fault(fault, s.status_error_body)
 
 
 def _begin_idempotent(backend, caller, now_ms):

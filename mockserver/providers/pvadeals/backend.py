@@ -81,6 +81,7 @@ class ServiceRequest:
     message_counter: int = 0
     generation: int = 0
     reuse_until_ms: int | None = None
+    polls: int = 0                     # GET /request/{id} calls in this generation
     messages: list[ReceivedSms] = field(default_factory=list)
 
     @property
@@ -146,6 +147,15 @@ class PvaDeals:
             raise RequestNotFound(request_id)
         return found
 
+    def poll(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
+        """The client looks at its request: SMS planned for this poll arrive first."""
+        request = self.request(account, request_id)
+        request.polls += 1
+        for plan in request.behavior.sms:
+            if plan.on_poll == request.polls and self._receiving(request, now_ms):
+                self.receive_sms(request, now_ms, template=plan.text)
+        return request
+
     # -- client operations ----------------------------------------------------------------
 
     def purchase(self, account: Account, service_ids: list[str], now_ms: int) -> list[ServiceRequest]:
@@ -160,11 +170,12 @@ class PvaDeals:
             raise InsufficientBalance()
         bought = []
         for service in services:
-            behavior = self.scenario.behavior_for(service)
+            number = self._phones.us()
+            behavior = self.scenario.behavior_for(service, number)
             account.credits -= service.price
             request = ServiceRequest(
                 id=self._ids.new(now_ms), account_key=account.key, service=service, behavior=behavior,
-                number=self._phones.us(), amount=service.price, end_ms=now_ms + self.scenario.lifetime_ms,
+                number=number, amount=service.price, end_ms=now_ms + self.scenario.lifetime_ms,
                 created_ms=now_ms, updated_ms=now_ms, allow_flag=behavior.flag_allowed)
             account.requests[request.id] = request
             for order_field, index in account.indexes.items():
@@ -201,6 +212,7 @@ class PvaDeals:
         request.amount = price
         request.reuse_counter += 1
         request.generation += 1
+        request.polls = 0
         request.end_ms = now_ms + request.behavior.reuse_lifetime_ms
         request.allow_flag = False
         request.updated_ms = now_ms
@@ -274,9 +286,10 @@ class PvaDeals:
     def _schedule_generation(self, request: ServiceRequest, start_ms: int) -> None:
         generation = request.generation
         for index, plan in enumerate(request.behavior.sms):
-            self._timeline.schedule(start_ms + plan.after_ms, request.tenant,
-                                    partial(self._sms_due, request, generation, plan.text),
-                                    label=f"pvadeals {request.id} sms {index + 1}")
+            if plan.after_ms is not None:
+                self._timeline.schedule(start_ms + plan.after_ms, request.tenant,
+                                        partial(self._sms_due, request, generation, plan.text),
+                                        label=f"pvadeals {request.id} sms {index + 1}")
         self._timeline.schedule(request.end_ms, request.tenant,
                                 partial(self._expire, request, generation),
                                 label=f"pvadeals {request.id} end time")

@@ -1,12 +1,11 @@
 """PVADeals routes: HTTP in, backend call under the engine lock, documented body out."""
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, request
 
-from ...wire import BodyError, bearer_token, json_response, read_json, validate
+from ...wire import BodyError, apply_fault, bearer_token, json_response, read_json, validate
 from . import schemas as s
 from .backend import PvaDealsError, tenant_of
 
@@ -30,15 +29,15 @@ def admit():
             return _error(*s.UNAUTHORIZED)
         local_path = request.path[len(PREFIX):]
         rejection = sandbox.pvadeals.admit(key, request.remote_addr or "", local_path, sandbox.clock.now(tenant_of(key)))
-        fault = None if rejection else sandbox.faults.take("pvadeals", request.method, request.path, local_path, key)
+        fault = None if rejection else sandbox.fault_for("pvadeals", request.method, request.path, local_path, key,
+                                                         tenant_of(key))
     if rejection is not None:
         return json_response(s.rate_limited_body(rejection.rule.limit, rejection.retry_after_s), 429,
                              {"Retry-After": str(rejection.retry_after_s)})
     if fault is not None:
-        if fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)   # a slow provider: real time, outside the lock
-        if fault.status:
-            return json_response(s.route_error_body(fault.status), fault.status)
+        answer = apply_fault(fault, s.route_error_body)
+        if answer is not None:
+            return answer
     g.pvadeals_account = account
 
 
@@ -109,5 +108,5 @@ def list_requests():
 
 @bp.get("/request/<request_id>")
 def detail(request_id: str):
-    with _state() as (backend, account, _now):
-        return json_response(s.detail_body(backend.request(account, request_id)))
+    with _state() as (backend, account, now):
+        return json_response(s.detail_body(backend.poll(account, request_id, now)))

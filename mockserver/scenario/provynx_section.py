@@ -1,0 +1,242 @@
+"""The `provynx:` section of a scenario."""
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from .common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema, check_template,
+                     described, no_repeats, rate_limits_field)
+from .fields import Duration, Fixture, Money
+from .model import (DEFAULT_SMS_TEMPLATE, Behavior, Match, PnxAccount, PnxCountry, PnxOperator, PnxServer,
+                    PnxService, ProvynxScenario, SandboxRules)
+
+MAX_ACTIVE_KEYS = 10   # documented: up to 10 active keys per account
+_KEY = validate.Regexp(r"^nsk_(live|test)_[A-Za-z0-9_]+$", error="a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx")
+
+
+def _check_secret(secret: str) -> None:
+    if not secret.startswith("whsec_"):
+        raise ValidationError("a signing secret starts with whsec_")
+    try:
+        if not base64.b64decode(secret[len("whsec_"):], validate=True):
+            raise ValueError
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError("a signing secret is whsec_ followed by base64 (of at least one byte)") from exc
+
+
+class PnxMatchSchema(MatchSchema):
+    country = fields.String(load_default=None, metadata=described("A country code or glob; US numbers are 'us'"))
+    server = fields.Integer(load_default=None, validate=validate.OneOf([1, 2, 3]))
+    operator = fields.String(load_default=None, metadata=described("An operator id or glob"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Match(**data)
+
+
+class CancelSchema(Strict):
+    allowed = fields.Boolean(load_default=True, metadata=described("DELETE on a pending US number"))
+    refund = fields.Boolean(load_default=True, metadata=described("Refund a live price on cancel"))
+
+
+class PnxBehaviorSchema(BehaviorSchema):
+    match = fields.Nested(PnxMatchSchema, metadata=described("Which numbers this is for; {} matches all"))
+    cancel = fields.Nested(CancelSchema)
+    stock = fields.Integer(load_default=None, validate=validate.Range(min=0), metadata=described(
+        "Replaces the catalog stock of the services this matches (0: every purchase is a 503); "
+        "ignored on a behavior that matches an operator or number"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Behavior(**self.behavior_fields(data), cancel_allowed=data["cancel"]["allowed"],
+                        cancel_refund=data["cancel"]["refund"], stock=data["stock"])
+
+
+class PnxOperatorSchema(Strict):
+    id = fields.String(required=True, validate=validate.Length(min=1))
+    name = fields.String(required=True)
+
+    @post_load
+    def make(self, data, **kwargs):
+        return PnxOperator(**data)
+
+
+class PnxServiceSchema(Strict):
+    id = fields.String(required=True, validate=validate.Length(min=1))
+    name = fields.String(required=True)
+    price = Money(required=True)
+    stock = fields.Integer(load_default=100, validate=validate.Range(min=0), metadata=described("Numbers available"))
+    operators = fields.List(fields.String(), load_default=list,
+                            metadata=described("Operators carrying it (default: all of the country's)"))
+    sms = fields.String(load_default=DEFAULT_SMS_TEMPLATE, validate=check_template,
+                        metadata=described(f"The service's SMS wording; {TEMPLATE_HELP}"))
+    code_length = fields.Integer(load_default=6, validate=validate.Range(min=3, max=12))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return PnxService(**{**data, "operators": tuple(data["operators"])})
+
+
+class _CatalogSchema(Strict):
+    operators = fields.List(fields.Nested(PnxOperatorSchema), required=True,
+                            validate=validate.Length(min=1, error="list at least the operator 'any'"))
+    services = fields.List(fields.Nested(PnxServiceSchema), load_default=list)
+
+    @validates_schema
+    def consistent(self, data, **kwargs):
+        no_repeats([o.id for o in data.get("operators", [])], "operators", "id")
+        no_repeats([s.id for s in data.get("services", [])], "services", "id")
+        known = {o.id for o in data.get("operators", [])}
+        for index, service in enumerate(data.get("services", [])):
+            unknown = [o for o in service.operators if o not in known]
+            if unknown:
+                raise ValidationError({"services": {index: {"operators": [f"unknown operator {unknown[0]!r}"]}}})
+
+
+class PnxUsSchema(_CatalogSchema):
+    @post_load
+    def make(self, data, **kwargs):
+        return PnxCountry(code="us", name="United States", number_format="+1$##$######",
+                          operators=tuple(data["operators"]), services=tuple(data["services"]))
+
+
+class PnxCountrySchema(_CatalogSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{2}$", error="a two-letter lowercase code"))
+    name = fields.String(required=True)
+    number_format = fields.String(required=True, validate=validate.Regexp(
+        r"^\+[0-9#$]{6,16}$", error="an E.164 pattern like +447######### (# any digit, $ 2-9)"),
+        metadata=described("How its numbers look: # any digit, $ a digit 2-9"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return PnxCountry(code=data["code"], name=data["name"], number_format=data["number_format"],
+                          operators=tuple(data["operators"]), services=tuple(data["services"]))
+
+
+class PnxGlobalSchema(Strict):
+    countries = fields.List(fields.Nested(PnxCountrySchema), load_default=list)
+
+    @validates_schema
+    def unique(self, data, **kwargs):
+        no_repeats([c.code for c in data.get("countries", [])], "countries", "code")
+
+
+class PnxServerSchema(Strict):
+    us = fields.Nested(PnxUsSchema, required=True, metadata=described("The US catalog"))
+    global_ = fields.Nested(PnxGlobalSchema, data_key="global", metadata=described("The other countries"))
+
+
+class Servers(fields.Field):
+    """Server number (1, 2, 3) to its catalog, inline or a fixture file. Errors are filed under
+    the server number, so they point at the entry in the file."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", described(
+            "Catalog per server (1, 2, 3): a fixture file or inline {us, global}; servers not given keep "
+            "the bundled provynx/serverN.yaml",
+            type="object", additionalProperties=False,
+            patternProperties={"^[123]$": {"anyOf": [{"type": "string"},
+                                                     {"$ref": "#/components/schemas/PnxServer"}]}}))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("a mapping of server number (1, 2 or 3) to its catalog")
+        loaded, errors = {}, {}
+        catalog = Fixture(PnxServerSchema)
+        for number, entry in value.items():
+            if number not in (1, 2, 3):
+                errors[number] = ["servers are 1, 2 and 3"]
+                continue
+            try:
+                loaded[number] = catalog.deserialize(entry)
+            except ValidationError as exc:
+                errors[number] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return loaded
+
+
+class PnxWebhookSchema(Strict):
+    url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"},
+                     metadata=described("Where otp.received is POSTed"))
+    secret = fields.String(load_default=None, validate=_check_secret, metadata=described(
+        "whsec_ + base64 key for Standard Webhooks signatures (default: derived from the seed)"))
+
+
+class PnxAccountSchema(Strict):
+    name = fields.String(load_default=None, validate=validate.Length(min=1),
+                         metadata=described("Default: account-1, account-2, ..."))
+    keys = fields.List(fields.String(validate=_KEY), required=True, validate=validate.Length(
+        min=1, max=MAX_ACTIVE_KEYS, error=f"an account has from 1 to {MAX_ACTIVE_KEYS} active keys"),
+        metadata=described("Active keys: nsk_live_... spend the wallet, nsk_test_... get the sandbox"))
+    revoked_keys = fields.List(fields.String(validate=_KEY), load_default=list,
+                               metadata=described("Keys that answer 401"))
+    balance = Money(load_default=Decimal("0"), metadata=described("The live wallet"))
+    webhook = fields.Nested(PnxWebhookSchema)
+
+
+class SandboxSchema(Strict):
+    polls = fields.Integer(load_default=2, validate=validate.Range(min=1),
+                           metadata=described("The code appears on this poll of a test-key number"))
+    code = fields.String(load_default="123456", validate=validate.Length(min=1))
+    balance = Money(load_default=Decimal("100.00"), metadata=described("What test keys see as balance"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return SandboxRules(**data)
+
+
+class ProvynxSchema(Strict):
+    default_servers = {1: "provynx/server1.yaml", 2: "provynx/server2.yaml", 3: "provynx/server3.yaml"}
+
+    accounts = fields.List(fields.Nested(PnxAccountSchema), load_default=list)
+    servers = Servers()
+    lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1),
+                        metadata=described("How long a number waits for its code [assumed: 20m]"))
+    rate_limits = rate_limits_field("60 requests per 60 s per key [assumed]")
+    webhooks = fields.Nested(WebhookPolicySchema, metadata=described("Delivery retries"))
+    behaviors = fields.List(fields.Nested(PnxBehaviorSchema), load_default=list,
+                            metadata=described("First match wins; none matching: a code 3 s after purchase (live)"))
+    sandbox = fields.Nested(SandboxSchema, metadata=described("What test keys get"))
+    cors_origins = fields.List(fields.String(validate=validate.Regexp(
+        r"^https?://[^/\s]+$", error="an origin is scheme://host[:port], no path")), load_default=list,
+        metadata=described("Browser origins allowed by CORS (API_CORS_ORIGINS overrides)"))
+    idempotency_ttl = Duration(load_default=24 * 3_600_000, validate=validate.Range(min=1),
+                               metadata=described("How long an Idempotency-Key is remembered [assumed: 24h]"))
+
+    @pre_load
+    def _bundled_servers(self, data, **kwargs):
+        """A scenario that replaces one server's catalog keeps the bundled ones of the others."""
+        if isinstance(data, dict):
+            given = data.get("servers", {})
+            if isinstance(given, dict):
+                data = {**data, "servers": {**self.default_servers, **given}}
+        return data
+
+    @validates_schema
+    def keys_unique(self, data, **kwargs):
+        seen: dict[str, int] = {}
+        for index, account in enumerate(data.get("accounts", [])):
+            for key in account["keys"] + account["revoked_keys"]:
+                if key in seen:
+                    raise ValidationError({"accounts": {index: {"keys": [f"{key!r} is used twice"]}}})
+                seen[key] = index
+        no_repeats([a["name"] for a in data.get("accounts", []) if a["name"]], "accounts", "name")
+
+    @post_load
+    def make(self, data, **kwargs):
+        servers = {number: PnxServer(id=number, us=catalog["us"], countries=tuple(catalog["global_"]["countries"]))
+                   for number, catalog in sorted(data["servers"].items())}
+        accounts = tuple(PnxAccount(
+            name=a["name"] or f"account-{index + 1}", keys=tuple(a["keys"]), revoked_keys=tuple(a["revoked_keys"]),
+            balance=a["balance"], webhook_url=a["webhook"]["url"], webhook_secret=a["webhook"]["secret"])
+            for index, a in enumerate(data["accounts"]))
+        return ProvynxScenario(
+            accounts=accounts, servers=servers, lifetime_ms=data["lifetime"],
+            rate_limits=ProvynxScenario.rate_limits if data["rate_limits"] is None else tuple(data["rate_limits"]),
+            webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]), sandbox=data["sandbox"],
+            cors_origins=tuple(data["cors_origins"]), idempotency_ttl_ms=data["idempotency_ttl"])
