@@ -1,6 +1,8 @@
 """create_app: one Flask app serving both providers and the control API around a Sandbox."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from .control import schemas as control_schemas
@@ -14,7 +16,7 @@ from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
 from .providers.pvadeals.views import bp as pvadeals_bp
 from .sandbox import Sandbox
 from .scenario import Scenario, load_scenario
-from .wire import install_error_shapes, status_text
+from .wire import HideDroppedConnections, install_error_shapes, status_text
 
 
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
@@ -27,6 +29,9 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         sandbox = Sandbox(loaded, real_time=real_time)
+    waitress_log = logging.getLogger("waitress")
+    if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
+        waitress_log.addFilter(HideDroppedConnections())
     app = Flask(__name__)
     app.extensions["mockserver"] = sandbox
     app.register_blueprint(pvadeals_bp)

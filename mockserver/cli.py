@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -21,10 +22,32 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     run.add_argument("--quiet", action="store_true", help="do not log each request")
     commands.add_parser("scenarios", help="list the bundled scenarios")
+    check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
+    commands.add_parser("schema", help="print the JSON Schema of scenario files")
     args = parser.parse_args(argv)
     if args.command == "scenarios":
         return _list_scenarios()
+    if args.command == "validate":
+        return _validate(args.paths)
+    if args.command == "schema":
+        from .scenario.jsonschema import scenario_json_schema
+        print(json.dumps(scenario_json_schema(), indent=2))
+        return 0
     return _run(args)
+
+
+def _validate(paths: list[str]) -> int:
+    failed = 0
+    for path in paths:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            failed += 1
+            print("\n".join(exc.problems))
+        else:
+            print(f"{path}: ok ({scenario.name})")
+    return 1 if failed else 0
 
 
 def _list_scenarios() -> int:

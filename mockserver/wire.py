@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import time
 from decimal import Decimal
 from http import HTTPStatus
@@ -110,11 +111,23 @@ def apply_fault(fault, error_shape: ErrorShape) -> Response | None:
     return None
 
 
+class DroppedConnection(ConnectionAbortedError):
+    """Raised mid-answer on purpose by a drop fault."""
+
+
+class HideDroppedConnections(logging.Filter):
+    """The WSGI server logs an error with a traceback for every broken answer; a drop fault's
+    are intended, so they are not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
 def dropped_connection() -> Response:
     """Headers promising a body, part of it, then an error: the server closes the connection
     mid-answer, which the client sees as a broken connection."""
     def body():
         yield b'{"'
-        raise ConnectionAbortedError("fault: connection dropped")
+        raise DroppedConnection("fault: connection dropped")
 
     return Response(body(), status=200, headers={"Content-Length": "4096"}, mimetype="application/json")

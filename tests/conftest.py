@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from harness import BASE_SCENARIO, MockServer, Receiver
 
@@ -14,7 +15,11 @@ def shared_server():
 
 @pytest.fixture
 def mock(shared_server):
-    """The shared server, reset to the base scenario before the test."""
+    """The shared server, on the base scenario and reset, before the test."""
+    if shared_server.control("GET", "/scenario").json()["name"] != BASE_SCENARIO["name"]:
+        response = shared_server.control("PUT", "/scenario", data=yaml.safe_dump(BASE_SCENARIO),
+                                         headers={"Content-Type": "application/yaml"})
+        assert response.status_code == 200, response.text
     assert shared_server.control("POST", "/reset").status_code == 200
     return shared_server
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,8 @@ import yaml
 from waitress import create_server
 
 from mockserver.app import create_app
-from mockserver.scenario import load_text
+from mockserver.engine.clock import parse_iso
+from mockserver.scenario import load_scenario, load_text
 
 KEY = "API-test-one"
 OTHER_KEY = "API-test-two"
@@ -57,8 +59,13 @@ def scenario_with(**changes) -> dict:
 class MockServer:
     """A sandbox served by waitress on a free loopback port, plus HTTP helpers."""
 
-    def __init__(self, scenario: dict, real_time: bool = True):
-        self.app = create_app(load_text(yaml.safe_dump(scenario), source="test.yaml"), real_time=real_time)
+    def __init__(self, scenario: dict | str, real_time: bool = True):
+        """``scenario``: a scenario as a dict, or a bundled name (then started frozen at START)."""
+        if isinstance(scenario, str):
+            loaded = replace(load_scenario(scenario), clock_start_ms=parse_iso(START), clock_frozen=True)
+        else:
+            loaded = load_text(yaml.safe_dump(scenario), source="test.yaml")
+        self.app = create_app(loaded, real_time=real_time)
         self.sandbox = self.app.extensions["mockserver"]
         self._server = create_server(self.app, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self._server.effective_port}"

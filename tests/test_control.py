@@ -4,8 +4,9 @@ from __future__ import annotations
 from harness import AIRBNB, KEY, THREE_FUN
 
 
-def test_scenario_shows_the_loaded_definition(mock):
-    body = mock.control("GET", "/scenario").json()
+def test_scenario_shows_the_loaded_definition(start_server):
+    from harness import BASE_SCENARIO
+    body = start_server(BASE_SCENARIO).control("GET", "/scenario").json()
     assert (body["name"], body["description"], body["source"], body["seed"]) == \
         ("test", "test harness scenario", "test.yaml", 42)
     assert body["definition"]["pvadeals"]["accounts"][0] == {"key": KEY, "credits": 100}

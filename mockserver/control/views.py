@@ -1,6 +1,8 @@
 """The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, request
 
 from ..engine.clock import ClockError, format_iso
@@ -8,6 +10,7 @@ from ..providers.provynx import backend as provynx_backend
 from ..providers.provynx import schemas as provynx_schemas
 from ..providers.pvadeals import backend as pvadeals_backend
 from ..providers.pvadeals import schemas as pvadeals_schemas
+from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
 from ..wire import BodyError, json_response, read_json, validate
 from . import schemas as s
 
@@ -49,11 +52,34 @@ def reset():
     return json_response({"status": "reset", "scenario": sandbox.scenario.name, **s.clock_body(sandbox)})
 
 
-@bp.get("/scenario")
+@bp.route("/scenario", methods=["GET", "PUT"])
 def scenario():
-    current = _sandbox().scenario
+    sandbox = _sandbox()
+    if request.method == "PUT":
+        try:
+            loaded = _scenario_from_request()
+        except ScenarioError as exc:
+            return json_response({**s.error_body(400, "scenario not loaded; the running one is unchanged"),
+                                  "problems": exc.problems}, 400)
+        sandbox.load(loaded)
+    current = sandbox.scenario
     return json_response({"name": current.name, "description": current.description,
                           "source": current.source, "seed": current.seed, "definition": current.raw})
+
+
+def _scenario_from_request():
+    """A bundled name as JSON {"name": ...}, or a whole scenario as YAML (or JSON) text."""
+    text = request.get_data(as_text=True)
+    if request.mimetype == "application/json":
+        try:
+            body = json.loads(text)
+        except ValueError as exc:
+            raise ScenarioError(["the body is not valid JSON"]) from exc
+        if isinstance(body, dict) and list(body) == ["name"] and isinstance(body["name"], str):
+            if body["name"] not in bundled_names():
+                raise ScenarioError([f"no bundled scenario {body['name']!r} (bundled: {', '.join(bundled_names())})"])
+            return load_scenario(body["name"])
+    return load_text(text, source="PUT /_mock/scenario")
 
 
 @bp.route("/clock", methods=["GET", "POST"])

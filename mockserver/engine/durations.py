@@ -31,3 +31,11 @@ def parse_duration(value: object) -> int:
         raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 3s, 20m, 1h)")
     return int(round(total))
 
+
+
+def format_duration(ms: int) -> str:
+    """The shortest way a scenario would write it: 1200000 -> "20m"."""
+    for unit in ("h", "m", "s"):
+        if ms and ms % _UNIT_MS[unit] == 0:
+            return f"{ms // _UNIT_MS[unit]}{unit}"
+    return f"{ms}ms"

@@ -9,7 +9,7 @@ from pathlib import Path
 from marshmallow import Schema, ValidationError, fields
 
 from ..engine.clock import parse_iso
-from ..engine.durations import parse_duration
+from ..engine.durations import format_duration, parse_duration
 from .yamlpos import format_path, line_of, load_with_lines
 
 # Folders a fixture reference is looked up in, first match wins: the scenario's own folder,
@@ -17,8 +17,31 @@ from .yamlpos import format_path, line_of, load_with_lines
 fixture_dirs: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("fixture_dirs", default=())
 
 
+def _schema_hints(field: fields.Field, hints: dict) -> None:
+    """JSON Schema keywords for the scenario schema (see jsonschema.py); the field's own metadata wins."""
+    field.metadata = {**hints, **field.metadata}
+
+
+def schema_name(schema: type[Schema] | Schema) -> str:
+    """The name a schema has in the JSON Schema's $defs: its class name without "Schema"."""
+    name = (schema if isinstance(schema, type) else type(schema)).__name__
+    return name[:-len("Schema")] if name.endswith("Schema") else name
+
+
+def ref(schema: type[Schema]) -> dict:
+    return {"$ref": f"#/components/schemas/{schema_name(schema)}"}
+
+
 class Duration(fields.Field):
     """``500ms``, ``3s``, ``20m``, ``1h`` or a number of seconds, loaded as milliseconds."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        hints = {"anyOf": [{"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|h|d))+$"},
+                           {"type": "number", "minimum": 0}]}
+        if isinstance(self.load_default, int):
+            hints["default"] = format_duration(self.load_default)
+        _schema_hints(self, hints)
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -29,6 +52,13 @@ class Duration(fields.Field):
 
 class Money(fields.Field):
     """A non-negative amount, kept as Decimal so balances never drift."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        hints = {"type": "number", "minimum": 0}
+        if isinstance(self.load_default, Decimal):
+            hints["default"] = float(self.load_default)
+        _schema_hints(self, hints)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -54,6 +84,10 @@ class Seed(fields.Field):
 class Instant(fields.Field):
     """``now`` (None) or an ISO 8601 instant (YAML may already have parsed it to a datetime)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        _schema_hints(self, {"type": "string", "default": "now"})
+
     def _deserialize(self, value, attr, data, **kwargs):
         if value == "now" or value is None:
             return None
@@ -77,6 +111,8 @@ class Fixture(fields.Field):
         super().__init__(**kwargs)
         self._schema = schema
         self._many = many
+        inline = {"type": "array", "items": ref(schema)} if many else ref(schema)
+        _schema_hints(self, {"anyOf": [{"type": "string", "description": "a fixture file"}, inline]})
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):

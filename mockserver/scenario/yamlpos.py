@@ -30,8 +30,9 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            _walk(value_node, path + (key_node.value,), lines)
-            lines[path + (key_node.value,)] = key_node.start_mark.line + 1
+            key = int(key_node.value) if key_node.tag == "tag:yaml.org,2002:int" else key_node.value
+            _walk(value_node, path + (key,), lines)
+            lines[path + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, path + (index,), lines)

@@ -1,0 +1,43 @@
+"""The JSON Schema of scenario files, generated from the marshmallow schemas, so editors
+(yaml-language-server) can complete and check scenarios. Shipped as bundled/scenario.schema.json;
+a test keeps that file equal to what this module generates."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .common import SmsPlanSchema
+from .fields import schema_name
+from .loader import BUNDLED_DIR
+from .provynx_section import PnxServerSchema
+from .pvadeals_section import PvaServiceSchema
+from .schema import ScenarioSchema
+
+SHIPPED = BUNDLED_DIR / "scenario.schema.json"
+SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
+
+
+def scenario_json_schema() -> dict:
+    spec = APISpec(title="mockserver scenario", version="1", openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
+    # Schemas reached only through custom fields (fixtures, SMS lists) are registered by hand.
+    for schema in (ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
+        if schema_name(schema) not in spec.components.schemas:
+            spec.components.schema(schema_name(schema), schema=schema)
+    definitions = json.loads(json.dumps(spec.to_dict()["components"]["schemas"]).replace(
+        '"#/components/schemas/', '"#/$defs/'))
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "mockserver scenario", "description": "A scenario for mockserver: accounts, catalogs, "
+            "behaviors and faults of the emulated PVADeals and Provynx APIs.",
+            "$ref": "#/$defs/Scenario", "$defs": definitions}
+
+
+def write_shipped(path: Path = SHIPPED) -> None:
+    path.write_text(json.dumps(scenario_json_schema(), indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_shipped()
