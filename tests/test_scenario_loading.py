@@ -77,13 +77,20 @@ def test_an_unknown_name_lists_the_bundled_ones():
         load_scenario("no-such")
 
 
-def test_the_readme_scenario_example_loads_and_matches_the_bundled_default():
+def test_the_readme_guide_example_loads_with_what_its_comments_say():
     from pathlib import Path
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    example = readme.split("This is the bundled `default`:\n\n```yaml\n", 1)[1].split("```", 1)[0]
-    documented = load_text(example, source="README.md").pvadeals
-    bundled = load_scenario("default").pvadeals
-    assert documented.accounts == bundled.accounts and documented.services == bundled.services
-    assert documented.rate_limits == bundled.rate_limits and documented.webhooks == bundled.webhooks
-    assert [b.match for b in documented.behaviors] == [b.match for b in bundled.behaviors]
-    assert [b.sms for b in documented.behaviors] == [b.sms for b in bundled.behaviors]
+    example = readme.split("### A complete annotated example\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    scenario = load_text(example, source="README.md")
+    pva, pnx = scenario.pvadeals, scenario.provynx
+    assert (scenario.name, scenario.seed, scenario.clock_frozen) == ("checkout-signup", 42, True)
+    assert [a.key for a in pva.accounts] == ["API-ci-main", "API-ci-broke"]
+    google = next(s for s in pva.services if s.name == "Google")
+    assert [(p.after_ms, p.on_poll) for p in pva.behavior_for(google, "+12125550100").sms] == [(45_000, None), (None, 4)]
+    assert pva.behavior_for(google, "+13135550100").sms == ()
+    assert pnx.accounts[0].revoked_keys == ("nsk_live_old",) and pnx.cors_origins == ("http://localhost:5173",)
+    server1 = pnx.servers[1]
+    whatsapp = server1.country("gb").service("whatsapp")
+    assert pnx.stock_of(server1, server1.country("gb"), whatsapp) == 0
+    assert [f.times for f in scenario.faults] == [2, None, None]
+    assert (scenario.faults[1].drop, scenario.faults[1].from_ms, scenario.faults[1].until_ms) == (True, 300_000, 420_000)

@@ -27,12 +27,32 @@ def scenario_json_schema() -> dict:
     for schema in (ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
         if schema_name(schema) not in spec.components.schemas:
             spec.components.schema(schema_name(schema), schema=schema)
-    definitions = json.loads(json.dumps(spec.to_dict()["components"]["schemas"]).replace(
-        '"#/components/schemas/', '"#/$defs/'))
+    generated = spec.to_dict()["components"]["schemas"]
+    for schema in _all_schemas(ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
+        for name, field in schema._declared_fields.items():
+            if hasattr(field, "json_schema"):
+                generated[schema_name(schema)]["properties"][field.data_key or name].update(field.json_schema)
+    definitions = json.loads(json.dumps(generated).replace('"#/components/schemas/', '"#/$defs/'))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "mockserver scenario", "description": "A scenario for mockserver: accounts, catalogs, "
             "behaviors and faults of the emulated PVADeals and Provynx APIs.",
             "$ref": "#/$defs/Scenario", "$defs": definitions}
+
+
+def _all_schemas(*roots):
+    """Every schema class reachable from the roots through nested fields."""
+    seen, todo = [], list(roots)
+    while todo:
+        schema = todo.pop()
+        if schema in seen:
+            continue
+        seen.append(schema)
+        for field in schema._declared_fields.values():
+            inner = getattr(field, "inner", field)
+            nested = getattr(inner, "nested", None)
+            if isinstance(nested, type):
+                todo.append(nested)
+    return seen
 
 
 def write_shipped(path: Path = SHIPPED) -> None:

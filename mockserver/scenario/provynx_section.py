@@ -136,11 +136,13 @@ class Servers(fields.Field):
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", described(
             "Catalog per server (1, 2, 3): a fixture file or inline {us, global}; servers not given keep "
-            "the bundled provynx/serverN.yaml",
-            type="object", additionalProperties=False,
-            patternProperties={"^[123]$": {"anyOf": [{"type": "string"},
-                                                     {"$ref": "#/components/schemas/PnxServer"}]}}))
+            "the bundled provynx/serverN.yaml"))
         super().__init__(**kwargs)
+
+    # Keywords apispec does not pass through; jsonschema.py adds them to this field's property.
+    json_schema = {"type": "object", "additionalProperties": False,
+                   "patternProperties": {"^[123]$": {"anyOf": [{"type": "string"},
+                                                               {"$ref": "#/components/schemas/PnxServer"}]}}}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
