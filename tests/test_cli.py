@@ -24,7 +24,8 @@ class RunningServer:
             [sys.executable, "-m", "mockserver", "run", "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         self.banner = self.read_until(lambda line: line.lstrip().startswith("curl") or "cannot" in line)
         found = re.search(r"on (http://127\.0\.0\.1:\d+)", self.banner)
         assert found, self.banner
@@ -49,6 +50,8 @@ class RunningServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self._pump_thread.join(timeout=10)     # it stops at end of output
+        self.process.stdout.close()
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The webhook outbox: delivery on worker threads, retries on the virtual clock, a log of every attempt.
 
 Callers publish under the engine lock; that only queues work. The HTTP POST happens on a
-worker thread with no lock held, so neither an API request nor another tenant ever waits on
-a slow or dead receiver. A failed attempt schedules the next one on the timeline, at the
-virtual instant of the failed attempt plus the policy's delay.
+worker thread with no lock held, so no API request ever waits on a slow or dead receiver.
+Attempts to one URL go out one at a time, in the order they were queued (a lane per URL), so a
+receiver sees number_purchased before sms_received even when the code is instant; a hanging
+receiver holds up only its own lane. A failed attempt schedules the next one on the timeline,
+at the virtual instant of the failed attempt plus the policy's delay.
 """
 from __future__ import annotations
 
@@ -72,6 +74,8 @@ class Outbox:
         self._idle = threading.Condition()
         self._inflight = 0
         self._epoch = 0
+        self._lanes: dict[str, deque] = {}      # url -> attempts waiting; present while a worker drains it
+        self._closed = False
         self.reset(seed=0)
 
     def reset(self, seed: int | str) -> None:
@@ -90,9 +94,29 @@ class Outbox:
         self._start(message, 1, message.created_ms)
 
     def _start(self, message: Message, number: int, at_ms: int) -> None:
+        job = (message, number, at_ms, self._epoch)
         with self._idle:
             self._inflight += 1
-        self._pool.submit(self._deliver, message, number, at_ms, self._epoch)
+            lane = self._lanes.get(message.url)
+            if lane is not None:
+                lane.append(job)
+                return
+            self._lanes[message.url] = deque([job])
+        self._pool.submit(self._drain, message.url)
+
+    def _drain(self, url: str) -> None:
+        while True:
+            with self._idle:
+                lane = self._lanes[url]
+                if self._closed:          # shutting down: what is still queued is dropped
+                    self._inflight -= len(lane)
+                    lane.clear()
+                if not lane:
+                    del self._lanes[url]
+                    self._idle.notify_all()
+                    return
+                job = lane.popleft()
+            self._deliver(*job)
 
     def _deliver(self, message: Message, number: int, at_ms: int, epoch: int) -> None:
         try:
@@ -132,6 +156,7 @@ class Outbox:
                 and (tenant is None or a.message.tenant == tenant)]
 
     def close(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
