@@ -16,11 +16,12 @@ from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
 from .providers.pvadeals.views import bp as pvadeals_bp
 from .sandbox import Sandbox
 from .scenario import Scenario, load_scenario
+from .journaling import install_journal
 from .wire import HideDroppedConnections, install_error_shapes, status_text
 
 
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
-               sandbox: Sandbox | None = None) -> Flask:
+               sandbox: Sandbox | None = None, journal_size: int = 1000) -> Flask:
     """The WSGI app. ``scenario`` is a loaded Scenario, a bundled name or a path.
 
     ``real_time=False`` starts no runner thread: events then run only when a request
@@ -28,7 +29,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     """
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        sandbox = Sandbox(loaded, real_time=real_time)
+        sandbox = Sandbox(loaded, real_time=real_time, journal_size=journal_size)
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
@@ -37,6 +38,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app.register_blueprint(pvadeals_bp)
     app.register_blueprint(provynx_bp)
     app.register_blueprint(control_bp)
+    install_journal(app, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"}, skip=CONTROL_PREFIX)
     install_error_shapes(
         app,
         {PVADEALS_PREFIX: pvadeals_schemas.route_error_body,

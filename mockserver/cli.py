@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     run.add_argument("--quiet", action="store_true", help="do not log each request")
+    run.add_argument("--journal-size", type=int, default=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
+                     help="requests kept in the journal, newest first out last (default 1000)")
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
@@ -70,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
-    app = create_app(scenario)
+    app = create_app(scenario, journal_size=args.journal_size)
     wsgi = app if args.quiet else RequestLog(app)
     try:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads)

@@ -11,26 +11,38 @@ from .engine import Engine
 from .engine.clock import ClockError
 from .engine.faults import Faults
 from .engine.ids import Codes, ObjectIds, PhoneNumbers
+from .engine.journal import Journal
 from .providers import provynx, pvadeals
+from .providers.pvadeals.backend import tenant_of as pvadeals_tenant
 from .scenario.model import Scenario
 
 PROVIDERS = ("pvadeals", "provynx")
 
 
+class UnknownKey(LookupError):
+    """A control call named an API key that belongs to no account."""
+
+
 class Sandbox:
-    def __init__(self, scenario: Scenario, *, real_time: bool = True):
+    def __init__(self, scenario: Scenario, *, real_time: bool = True, journal_size: int = 1000):
         self.engine = Engine()
         self.lock = self.engine.lock
         self.clock = self.engine.clock
+        self.journal = Journal(journal_size)
         self.scenario = scenario
         self.reset()
         if real_time:
             self.engine.start_runner()
 
-    def reset(self) -> None:
-        """Back to the loaded scenario's initial state: same seed, same clock start."""
+    def reset(self, key: str | None = None) -> None:
+        """Back to the loaded scenario's initial state: same seed, same clock start. Given an
+        API key, only that key's tenant: its account, numbers, clock, webhook log and journal."""
+        if key is not None:
+            self._reset_tenant(key)
+            return
         scenario = self.scenario
         with self.lock:
+            self.journal.forget()
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed)
@@ -44,6 +56,27 @@ class Sandbox:
                 phones=phones, codes=codes)
             self.faults = Faults(list(scenario.faults))
             self.started_ms = self.clock.now()
+
+    def _reset_tenant(self, key: str) -> None:
+        with self.lock:
+            tenant = self.tenant_for_key(key)
+            if tenant is None:
+                raise UnknownKey(key)
+            self.clock.forget_tenant(tenant)
+            self.engine.timeline.clear(tenant)
+            self.engine.outbox.forget(tenant)
+            self.journal.forget(tenant)
+            provider, _, account = tenant.partition(":")
+            (self.pvadeals if provider == "pvadeals" else self.provynx).reset_account(account)
+
+    def tenant_for_key(self, key: str, *, provision: bool = True) -> str | None:
+        """The tenant an API key acts in (provisioning it from the tenant patterns if allowed)."""
+        with self.lock:
+            account = self.pvadeals.account(key, provision=provision)
+            if account is not None:
+                return pvadeals_tenant(account.key)
+            caller = self.provynx.caller(key, provision=provision)
+            return None if caller is None else caller.account.tenant
 
     def load(self, scenario: Scenario) -> None:
         with self.lock:
@@ -66,18 +99,18 @@ class Sandbox:
     def catch_up(self) -> None:
         self.engine.catch_up()
 
-    def settle(self) -> bool:
-        return self.engine.settle()
+    def settle(self, tenant: str | None = None) -> bool:
+        return self.engine.settle(tenant)
 
     # -- the clock ------------------------------------------------------------------------
 
     def advance(self, delta_ms: int, tenant: str | None = None) -> None:
         self.clock.advance(delta_ms, tenant)
-        self.settle()
+        self.settle(tenant)
 
     def set_time(self, instant_ms: int, tenant: str | None = None) -> None:
         self.clock.set(instant_ms, tenant)
-        self.settle()
+        self.settle(tenant)
 
     def freeze(self, frozen: bool) -> None:
         self.clock.freeze(frozen)
@@ -87,4 +120,4 @@ class Sandbox:
         self.engine.close()
 
 
-__all__ = ["Sandbox", "ClockError", "PROVIDERS"]
+__all__ = ["Sandbox", "ClockError", "UnknownKey", "PROVIDERS"]

@@ -32,6 +32,7 @@ BASE_SCENARIO = {
     "clock": {"start": START, "frozen": True},
     "pvadeals": {
         "accounts": [{"key": KEY, "credits": 100}, {"key": OTHER_KEY, "credits": 0.5}],
+        "tenants": {"keys": ["API-w*"], "credits": 20},
         "behaviors": [{"match": {"service": "3Fun"}, "sms": []}],
     },
     "provynx": {
@@ -39,6 +40,7 @@ BASE_SCENARIO = {
             {"name": "acme", "keys": [TEST, LIVE], "balance": 10, "webhook": {"secret": SECRET}},
             {"name": "other", "keys": [OTHER_LIVE, "nsk_test_other"], "revoked_keys": [REVOKED], "balance": 5},
         ],
+        "tenants": {"keys": ["nsk_live_w*", "nsk_test_w*"], "balance": 3},
         "behaviors": [{"match": {"service": "paypal"}, "sms": []}],   # live PayPal numbers never get a code
     },
 }

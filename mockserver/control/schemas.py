@@ -11,14 +11,26 @@ from ..scenario.fields import Duration, Instant
 from ..sandbox import PROVIDERS
 
 
+class KeyBodySchema(Schema):
+    key = fields.String(validate=validate.Length(min=1))
+
+
+class KeyQuerySchema(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    key = fields.String(validate=validate.Length(min=1))
+
+
 class ClockBodySchema(Schema):
     advance = Duration()
     set = Instant()
     freeze = fields.Boolean()
+    key = fields.String(validate=validate.Length(min=1))
 
     @validates_schema
     def not_empty(self, data, **kwargs):
-        if not data:
+        if not {"advance", "set", "freeze"} & set(data):
             raise ValidationError("give advance (e.g. \"20m\"), set (ISO 8601) or freeze (true/false)")
 
 
@@ -40,14 +52,34 @@ class WebhookQuerySchema(Schema):
 
     provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS))
     event = fields.String(load_default=None)
+    key = fields.String()
+
+
+class JournalQuerySchema(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS))
+    method = fields.String(load_default=None)
+    path = fields.String(load_default=None)          # a glob
+    key = fields.String(load_default=None)
+    status = fields.Integer(load_default=None)
+    unmatched = fields.Boolean(load_default=None)    # true: only requests no route answered
+    count = fields.Boolean(load_default=False)
 
 
 def error_body(status: int, message: str) -> dict:
     return {"error": message, "status": status}
 
 
-def clock_body(sandbox) -> dict:
-    return {"now": format_iso(sandbox.clock.now()), "frozen": sandbox.clock.frozen}
+def clock_body(sandbox, tenant: str | None = None) -> dict:
+    return {"now": format_iso(sandbox.clock.now(tenant)), "frozen": sandbox.clock.frozen}
+
+
+def journal_body(entry) -> dict:
+    return {"seq": entry.seq, "at": format_iso(entry.at_ms), "provider": entry.provider, "method": entry.method,
+            "path": entry.path, "query": entry.query, "key": entry.key, "status": entry.status,
+            "duration_ms": entry.duration_ms, "body": entry.body, "matched": entry.matched}
 
 
 def attempt_body(attempt: Attempt) -> dict:

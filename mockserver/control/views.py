@@ -1,7 +1,10 @@
 """The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools."""
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
+import os
 
 from flask import Blueprint, current_app, request
 
@@ -11,7 +14,8 @@ from ..providers.provynx import schemas as provynx_schemas
 from ..providers.pvadeals import backend as pvadeals_backend
 from ..providers.pvadeals import schemas as pvadeals_schemas
 from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
-from ..wire import BodyError, json_response, read_json, validate
+from ..sandbox import UnknownKey
+from ..wire import BodyError, bearer_token, json_response, read_json, validate
 from . import schemas as s
 
 PREFIX = "/_mock"
@@ -40,6 +44,46 @@ def _body(schema):
     return validate(schema, read_json(request, invalid_json="the body is not valid JSON"))
 
 
+@bp.before_request
+def guard():
+    """With MOCKSERVER_ADMIN_TOKEN set, every control call but health must carry it; without
+    it, only loopback clients may drive the sandbox."""
+    if request.endpoint == "control.health":
+        return None
+    token = os.environ.get("MOCKSERVER_ADMIN_TOKEN")
+    if token:
+        given = request.headers.get("X-Admin-Token") or bearer_token(request)
+        if not given or not hmac.compare_digest(given, token):
+            return _error(401, "this control API needs the admin token: send X-Admin-Token "
+                               "(or Authorization: Bearer) with the value of MOCKSERVER_ADMIN_TOKEN")
+    elif not _loopback(request.remote_addr):
+        return _error(403, "the control API answers loopback clients only; set MOCKSERVER_ADMIN_TOKEN "
+                           "on the server to use it from elsewhere")
+    return None
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _tenant(key: str | None) -> str | None:
+    """The tenant an optional ``key`` names (provisioned on first use), or None for all."""
+    if key is None:
+        return None
+    tenant = _sandbox().tenant_for_key(key)
+    if tenant is None:
+        raise UnknownKey(key)
+    return tenant
+
+
+@bp.errorhandler(UnknownKey)
+def unknown_key(exc: UnknownKey):
+    return _error(404, f"no account has the key {exc} (and it matches no tenant pattern)")
+
+
 @bp.get("/health")
 def health():
     return json_response({"status": "ok", "scenario": _sandbox().scenario.name})
@@ -48,8 +92,10 @@ def health():
 @bp.post("/reset")
 def reset():
     sandbox = _sandbox()
-    sandbox.reset()
-    return json_response({"status": "reset", "scenario": sandbox.scenario.name, **s.clock_body(sandbox)})
+    key = _body(s.KeyBodySchema()).get("key")
+    sandbox.reset(key)
+    return json_response({"status": "reset", "scenario": sandbox.scenario.name, **s.clock_body(sandbox, _tenant(key)),
+                          **({"key": key} if key else {})})
 
 
 @bp.route("/scenario", methods=["GET", "PUT"])
@@ -87,18 +133,22 @@ def clock():
     sandbox = _sandbox()
     if request.method == "POST":
         body = _body(s.ClockBodySchema())
+        tenant = _tenant(body.get("key"))
         # Freeze first, so "freeze and advance" moves a clock that then stays put.
         if "freeze" in body:
+            if tenant is not None:
+                raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
             sandbox.freeze(body["freeze"])
         if "set" in body:
             if body["set"] is None:
                 raise BodyError("set: give an ISO 8601 instant")
-            sandbox.set_time(body["set"])
+            sandbox.set_time(body["set"], tenant)
         if "advance" in body:
-            sandbox.advance(body["advance"])
+            sandbox.advance(body["advance"], tenant)
     else:
+        tenant = _tenant(validate(s.KeyQuerySchema(), request.args.to_dict()).get("key"))
         sandbox.catch_up()
-    return json_response(s.clock_body(sandbox))
+    return json_response(s.clock_body(sandbox, tenant))
 
 
 @bp.post("/sms")
@@ -152,17 +202,37 @@ def _not_found(body) -> str:
 def webhooks():
     query = validate(s.WebhookQuerySchema(), request.args.to_dict())
     sandbox = _sandbox()
+    tenant = _tenant(query.get("key"))
     with sandbox.lock:
-        attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"])
+        attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"], tenant=tenant)
         return json_response({"attempts": [s.attempt_body(a) for a in attempts]})
+
+
+@bp.get("/requests")
+def requests_journal():
+    query = validate(s.JournalQuerySchema(), request.args.to_dict())
+    sandbox = _sandbox()
+    entries = sandbox.journal.entries(provider=query["provider"], method=query["method"], path=query["path"],
+                                      key=query["key"], status=query["status"], unmatched=query["unmatched"])
+    if query["count"]:
+        return json_response({"count": len(entries)})
+    return json_response({"size": sandbox.journal.size, "requests": [s.journal_body(e) for e in entries]})
 
 
 @bp.get("/state")
 def state():
     sandbox = _sandbox()
+    tenant = _tenant(validate(s.KeyQuerySchema(), request.args.to_dict()).get("key"))
     with sandbox.lock:
         sandbox.catch_up()
-        return json_response({"scenario": sandbox.scenario.name, **s.clock_body(sandbox),
-                              "pending": [s.event_body(e) for e in sandbox.engine.timeline.pending()],
-                              "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals),
-                              "provynx": provynx_schemas.state_body(sandbox.provynx)})
+        body = {"scenario": sandbox.scenario.name, **s.clock_body(sandbox, tenant),
+                "pending": [s.event_body(e) for e in sandbox.engine.timeline.pending(tenant)],
+                "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals),
+                "provynx": provynx_schemas.state_body(sandbox.provynx)}
+        if tenant is not None:
+            provider, _, account = tenant.partition(":")
+            body["pvadeals"]["accounts"] = [a for a in body["pvadeals"]["accounts"]
+                                            if provider == "pvadeals" and a["key"] == account]
+            body["provynx"]["accounts"] = [a for a in body["provynx"]["accounts"]
+                                           if provider == "provynx" and a["name"] == account]
+        return json_response(body)

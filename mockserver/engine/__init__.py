@@ -27,18 +27,19 @@ class Engine:
         with self.lock:
             self.timeline.run_due()
 
-    def settle(self, timeout_s: float = 120.0) -> bool:
+    def settle(self, tenant: str | None = None, timeout_s: float = 120.0) -> bool:
         """Run due events one at a time, letting each one's webhook attempts finish before
-        the next, so retries interleave with other events in virtual-time order.
-        For the control API, which promises that due work is done before it answers."""
+        the next, so retries interleave with other events in virtual-time order. For the control
+        API, which promises that due work is done before it answers; given a tenant, only that
+        tenant's events and deliveries are waited for, so parallel workers do not wait on each other."""
         deadline = time.perf_counter() + timeout_s
         while True:
-            if not self.outbox.wait_idle(deadline - time.perf_counter()):
+            if not self.outbox.wait_idle(deadline - time.perf_counter(), tenant):
                 return False
             with self.lock:
-                event = self.timeline.pop_due()
+                event = self.timeline.pop_due(tenant)
                 if event is None:
-                    if self.outbox.idle:
+                    if self.outbox.idle(tenant):
                         return True
                     continue
                 event.action(event.at_ms)

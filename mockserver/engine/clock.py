@@ -65,6 +65,10 @@ class Clock:
                 f"{format_iso(current)}; use reset to go back")
         return self.advance(instant_ms - current, tenant)
 
+    def forget_tenant(self, tenant: str) -> None:
+        with self._guard:
+            self._tenant_offsets.pop(tenant, None)
+
     def freeze(self, frozen: bool) -> None:
         with self._guard:
             if frozen == self._frozen:

@@ -58,6 +58,10 @@ class IdempotencyStore:
     def release(self, scope: str, key: str) -> None:
         self._entries.pop((scope, key), None)
 
+    def forget(self, scope_prefix: str) -> None:
+        for key in [k for k in self._entries if k[0].startswith(scope_prefix)]:
+            del self._entries[key]
+
     def in_flight(self) -> list[tuple]:
         return [key for key, entry in self._entries.items() if entry.status is None]
 

@@ -96,5 +96,6 @@ class RateLimiter:
             self._counters[(index, subject)] = counter
         return counter
 
-    def reset(self) -> None:
-        self._counters.clear()
+    def forget(self, subject: str) -> None:
+        for counter_key in [k for k in self._counters if k[1] == subject]:
+            del self._counters[counter_key]

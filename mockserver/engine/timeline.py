@@ -41,10 +41,11 @@ class Timeline:
         self.wakeup.set()
         return event
 
-    def pop_due(self) -> Event | None:
-        """The earliest due event across tenants, by each tenant's own now."""
+    def pop_due(self, tenant: str | None = None) -> Event | None:
+        """The earliest due event of a tenant, or across tenants, by each tenant's own now."""
+        queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
         best: Event | None = None
-        for tenant, queue in self._queues.items():
+        for tenant, queue in queues:
             if queue and queue[0].at_ms <= self._clock.now(tenant) and (best is None or queue[0] < best):
                 best = queue[0]
         if best is None:
@@ -68,6 +69,9 @@ class Timeline:
         queues = self._queues.values() if tenant is None else [self._queues.get(tenant, [])]
         return sorted(event for queue in queues for event in queue)
 
-    def clear(self) -> None:
-        self._queues.clear()
+    def clear(self, tenant: str | None = None) -> None:
+        if tenant is None:
+            self._queues.clear()
+        else:
+            self._queues.pop(tenant, None)
         self.wakeup.set()

@@ -14,7 +14,7 @@ import json
 import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
@@ -72,8 +72,9 @@ class Outbox:
         self._log: deque[Attempt] = deque(maxlen=log_size)
         self._user_agent = user_agent
         self._idle = threading.Condition()
-        self._inflight = 0
+        self._inflight: Counter[str] = Counter()   # tenant -> attempts queued or under way
         self._epoch = 0
+        self._tenant_epochs: Counter[str] = Counter()
         self._lanes: dict[str, deque] = {}      # url -> attempts waiting; present while a worker drains it
         self._closed = False
         self.reset(seed=0)
@@ -85,6 +86,13 @@ class Outbox:
         self._ids = random.Random(f"{seed}:webhook-ids")
         self._serial = itertools.count(1)
 
+    def forget(self, tenant: str) -> None:
+        """One tenant's reset: its log goes, and results of its attempts under way are ignored."""
+        self._tenant_epochs[tenant] += 1
+        kept = [a for a in self._log if a.message.tenant != tenant]
+        self._log.clear()
+        self._log.extend(kept)
+
     def new_message_id(self) -> str:
         alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
         return "msg_" + "".join(self._ids.choice(alphabet) for _ in range(24))
@@ -94,9 +102,9 @@ class Outbox:
         self._start(message, 1, message.created_ms)
 
     def _start(self, message: Message, number: int, at_ms: int) -> None:
-        job = (message, number, at_ms, self._epoch)
+        job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]))
         with self._idle:
-            self._inflight += 1
+            self._inflight[message.tenant] += 1
             lane = self._lanes.get(message.url)
             if lane is not None:
                 lane.append(job)
@@ -109,7 +117,8 @@ class Outbox:
             with self._idle:
                 lane = self._lanes[url]
                 if self._closed:          # shutting down: what is still queued is dropped
-                    self._inflight -= len(lane)
+                    for message, *_ in lane:
+                        self._inflight[message.tenant] -= 1
                     lane.clear()
                 if not lane:
                     del self._lanes[url]
@@ -118,7 +127,7 @@ class Outbox:
                 job = lane.popleft()
             self._deliver(*job)
 
-    def _deliver(self, message: Message, number: int, at_ms: int, epoch: int) -> None:
+    def _deliver(self, message: Message, number: int, at_ms: int, epoch: tuple[int, int]) -> None:
         try:
             headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
             if message.sign is not None:
@@ -127,7 +136,7 @@ class Outbox:
             status, error = _post(message, headers)
             duration_ms = (time.perf_counter() - started) * 1000
             with self._lock:
-                if epoch != self._epoch:
+                if epoch != (self._epoch, self._tenant_epochs[message.tenant]):
                     return
                 self._log.append(Attempt(message, number, at_ms, headers, status, error, duration_ms))
                 if error is not None and number <= message.policy.retries:
@@ -137,16 +146,16 @@ class Outbox:
                         label=f"{message.provider} webhook {message.event} attempt {number + 1}")
         finally:
             with self._idle:
-                self._inflight -= 1
+                self._inflight[message.tenant] -= 1
                 self._idle.notify_all()
 
-    @property
-    def idle(self) -> bool:
-        return self._inflight == 0
+    def idle(self, tenant: str | None = None) -> bool:
+        return (self._inflight[tenant] if tenant is not None else sum(self._inflight.values())) == 0
 
-    def wait_idle(self, timeout_s: float) -> bool:
+    def wait_idle(self, timeout_s: float, tenant: str | None = None) -> bool:
+        """Until no attempt (of the tenant, or of anyone) is queued or under way."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._inflight == 0, timeout=max(0.0, timeout_s))
+            return self._idle.wait_for(lambda: self.idle(tenant), timeout=max(0.0, timeout_s))
 
     def attempts(self, *, provider: str | None = None, event: str | None = None,
                  tenant: str | None = None) -> list[Attempt]:

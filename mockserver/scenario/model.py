@@ -81,8 +81,22 @@ class PvaAccount:
 
 
 @dataclass(frozen=True)
+class Tenants:
+    """Unknown keys matching one of ``patterns`` become fresh accounts on first use, so parallel
+    test workers can each take their own key and never see each other."""
+    patterns: tuple[str, ...] = ()
+    balance: Decimal = Decimal("100.00")
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+    def admits(self, key: str) -> bool:
+        return any(fnmatchcase(key, pattern) for pattern in self.patterns)
+
+
+@dataclass(frozen=True)
 class PvaDealsScenario:
     accounts: tuple[PvaAccount, ...] = ()
+    tenants: Tenants = Tenants()
     services: tuple[PvaService, ...] = ()
     lifetime_ms: int = 20 * 60_000
     rate_limits: tuple[Rule, ...] = (Rule(limit=100, window_ms=60_000),)
@@ -169,6 +183,7 @@ class SandboxRules:
 @dataclass(frozen=True)
 class ProvynxScenario:
     accounts: tuple[PnxAccount, ...] = ()
+    tenants: Tenants = Tenants()
     servers: dict = field(default_factory=dict)          # int -> PnxServer
     lifetime_ms: int = 20 * 60_000
     rate_limits: tuple[Rule, ...] = (Rule(limit=60, window_ms=60_000),)

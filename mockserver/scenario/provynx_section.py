@@ -11,7 +11,7 @@ from .common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, Webhook
                      described, no_repeats, rate_limits_field)
 from .fields import Duration, Fixture, Money
 from .model import (DEFAULT_SMS_TEMPLATE, Behavior, Match, PnxAccount, PnxCountry, PnxOperator, PnxServer,
-                    PnxService, ProvynxScenario, SandboxRules)
+                    PnxService, ProvynxScenario, SandboxRules, Tenants)
 
 MAX_ACTIVE_KEYS = 10   # documented: up to 10 active keys per account
 _KEY = validate.Regexp(r"^nsk_(live|test)_[A-Za-z0-9_]+$", error="a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx")
@@ -181,6 +181,18 @@ class PnxAccountSchema(Strict):
     webhook = fields.Nested(PnxWebhookSchema)
 
 
+class PnxTenantsSchema(Strict):
+    keys = fields.List(fields.String(validate=validate.Regexp(r"^nsk_(live|test)_", error="a pattern for nsk_ keys")),
+                       load_default=list, metadata=described("Key patterns, e.g. nsk_test_worker*"))
+    balance = Money(load_default=Decimal("0"), metadata=described("Each new account's live wallet"))
+    webhook = fields.Nested(PnxWebhookSchema)
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Tenants(patterns=tuple(data["keys"]), balance=data["balance"], webhook_url=data["webhook"]["url"],
+                       webhook_secret=data["webhook"]["secret"])
+
+
 class SandboxSchema(Strict):
     polls = fields.Integer(load_default=2, validate=validate.Range(min=1),
                            metadata=described("The code appears on this poll of a test-key number"))
@@ -196,6 +208,8 @@ class ProvynxSchema(Strict):
     default_servers = {1: "provynx/server1.yaml", 2: "provynx/server2.yaml", 3: "provynx/server3.yaml"}
 
     accounts = fields.List(fields.Nested(PnxAccountSchema), load_default=list)
+    tenants = fields.Nested(PnxTenantsSchema, metadata=described(
+        "Unknown keys matching these patterns become fresh one-key accounts on first use"))
     servers = Servers()
     lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1),
                         metadata=described("How long a number waits for its code [assumed: 20m]"))
@@ -238,7 +252,7 @@ class ProvynxSchema(Strict):
             balance=a["balance"], webhook_url=a["webhook"]["url"], webhook_secret=a["webhook"]["secret"])
             for index, a in enumerate(data["accounts"]))
         return ProvynxScenario(
-            accounts=accounts, servers=servers, lifetime_ms=data["lifetime"],
+            accounts=accounts, tenants=data["tenants"], servers=servers, lifetime_ms=data["lifetime"],
             rate_limits=ProvynxScenario.rate_limits if data["rate_limits"] is None else tuple(data["rate_limits"]),
             webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]), sandbox=data["sandbox"],
             cors_origins=tuple(data["cors_origins"]), idempotency_ttl_ms=data["idempotency_ttl"])

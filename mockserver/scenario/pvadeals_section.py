@@ -8,7 +8,7 @@ from marshmallow import fields, post_load, validate, validates_schema
 from .common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPolicySchema, check_template, described,
                      no_repeats, rate_limits_field)
 from .fields import Duration, Fixture, Money
-from .model import DEFAULT_SMS_TEMPLATE, Behavior, PvaAccount, PvaDealsScenario, PvaService
+from .model import DEFAULT_SMS_TEMPLATE, Behavior, PvaAccount, PvaDealsScenario, PvaService, Tenants
 
 _OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="must be a 24-digit lowercase hex ObjectId")
 
@@ -66,10 +66,24 @@ class PvaServiceSchema(Strict):
         return PvaService(**data)
 
 
+class PvaTenantsSchema(Strict):
+    keys = fields.List(fields.String(validate=validate.Regexp(r"^API-", error="a pattern for API-... keys")),
+                       load_default=list, metadata=described("Key patterns, e.g. API-test-*"))
+    credits = Money(load_default=Decimal("100.00"), metadata=described("Each new account's balance"))
+    webhook = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"},
+                         metadata=described("Each new account's webhook URL"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Tenants(patterns=tuple(data["keys"]), balance=data["credits"], webhook_url=data["webhook"])
+
+
 class PvaDealsSchema(Strict):
     loaded_defaults = {"services": "pvadeals/services.yaml"}
 
     accounts = fields.List(fields.Nested(PvaAccountSchema), load_default=list)
+    tenants = fields.Nested(PvaTenantsSchema, metadata=described(
+        "Unknown keys matching these patterns become fresh accounts on first use (one per test worker)"))
     services = Fixture(PvaServiceSchema, many=True, metadata=described(
         "The catalog: a list, or a fixture file (next to the scenario, or bundled: pvadeals/services.yaml)"))
     lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1),
@@ -87,6 +101,7 @@ class PvaDealsSchema(Strict):
     @post_load
     def make(self, data, **kwargs):
         return PvaDealsScenario(
-            accounts=tuple(data["accounts"]), services=tuple(data["services"]), lifetime_ms=data["lifetime"],
+            accounts=tuple(data["accounts"]), tenants=data["tenants"], services=tuple(data["services"]),
+            lifetime_ms=data["lifetime"],
             rate_limits=PvaDealsScenario.rate_limits if data["rate_limits"] is None else tuple(data["rate_limits"]),
             webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]))

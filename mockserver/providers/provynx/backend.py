@@ -146,20 +146,48 @@ class Provynx:
         self._notify = notify
         self.limiter = RateLimiter(list(scenario.rate_limits))
         self.idempotency = IdempotencyStore(scenario.idempotency_ttl_ms)
-        self.accounts = {a.name: Account(a.name, a.balance, frozenset(a.keys), a.webhook_url,
-                                         a.webhook_secret or default_secret(a.name))
-                         for a in scenario.accounts}
-        self._by_key = {key: account for account in self.accounts.values() for key in account.keys}
+        self._default_secret = default_secret
+        self._revoked = frozenset(key for a in scenario.accounts for key in a.revoked_keys)
+        self.accounts: dict[str, Account] = {}
+        self._by_key: dict[str, Account] = {}
+        for declared in scenario.accounts:
+            self._add(Account(declared.name, declared.balance, frozenset(declared.keys), declared.webhook_url,
+                              declared.webhook_secret or default_secret(declared.name)))
         self._stock = {(server.id, country.code, service.id): scenario.stock_of(server, country, service)
                        for server in scenario.servers.values()
                        for country in (server.us, *server.countries) for service in country.services}
 
     # -- access ---------------------------------------------------------------------------
 
-    def caller(self, key: str | None) -> Caller | None:
-        """Revoked keys are simply not among an account's keys, so they get None like unknown ones."""
-        account = self._by_key.get(key) if key else None
+    def caller(self, key: str | None, *, provision: bool = True) -> Caller | None:
+        """Who a key belongs to. Revoked keys are among no account's keys, so they get None like
+        unknown ones; an unknown key matching the tenant patterns gets a fresh one-key account."""
+        if not key:
+            return None
+        account = self._by_key.get(key)
+        tenants = self.scenario.tenants
+        if account is None and provision and key not in self._revoked and tenants.admits(key):
+            account = self._add(Account(key, tenants.balance, frozenset([key]), tenants.webhook_url,
+                                        tenants.webhook_secret or self._default_secret(key)))
         return None if account is None else Caller(account, key, key.startswith("nsk_test_"))
+
+    def _add(self, account: Account) -> Account:
+        self.accounts[account.name] = account
+        self._by_key.update({key: account for key in account.keys})
+        return account
+
+    def reset_account(self, name: str) -> None:
+        """Back to the scenario's account, or none if it was provisioned; its stock is not returned."""
+        old = self.accounts.pop(name, None)
+        if old is not None:
+            for key in old.keys:
+                self._by_key.pop(key, None)
+                self.limiter.forget(key)
+        self.idempotency.forget(f"{name}:")
+        declared = next((a for a in self.scenario.accounts if a.name == name), None)
+        if declared is not None:
+            self._add(Account(declared.name, declared.balance, frozenset(declared.keys), declared.webhook_url,
+                              declared.webhook_secret or self._default_secret(declared.name)))
 
     def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)

@@ -135,8 +135,25 @@ class PvaDeals:
 
     # -- access ---------------------------------------------------------------------------
 
-    def account(self, key: str | None) -> Account | None:
-        return self.accounts.get(key) if key else None
+    def account(self, key: str | None, *, provision: bool = True) -> Account | None:
+        """The key's account; an unknown key that matches the scenario's tenant patterns gets a
+        fresh one on first use."""
+        if not key:
+            return None
+        found = self.accounts.get(key)
+        tenants = self.scenario.tenants
+        if found is None and provision and tenants.admits(key):
+            found = self.accounts[key] = Account(key, tenants.balance, tenants.webhook_url)
+        return found
+
+    def reset_account(self, key: str) -> None:
+        """Back to the scenario's account for this key, or no account if it was provisioned."""
+        declared = next((a for a in self.scenario.accounts if a.key == key), None)
+        if declared is None:
+            self.accounts.pop(key, None)
+        else:
+            self.accounts[key] = Account(declared.key, declared.credits, declared.webhook)
+        self.limiter.forget(key)
 
     def admit(self, key: str, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": key, "ip": ip}, path, now_ms)

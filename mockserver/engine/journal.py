@@ -1,0 +1,66 @@
+"""The request journal: what clients asked and what they got, in a bounded ring buffer."""
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+BODY_SUMMARY_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at_ms: int             # the tenant's virtual time
+    tenant: str | None     # None when the key belongs to no account
+    provider: str | None   # None for paths outside every API
+    method: str
+    path: str
+    query: str
+    key: str | None
+    status: int
+    duration_ms: float
+    body: str              # the first characters of the request body
+    matched: bool          # False when no route answered the path
+
+
+class Journal:
+    def __init__(self, size: int = 1000):
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self._guard = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return self._entries.maxlen
+
+    def record(self, **fields) -> None:
+        with self._guard:
+            self._entries.append(Entry(seq=next(self._seq), **fields))
+
+    def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
+                key: str | None = None, status: int | None = None, unmatched: bool | None = None,
+                tenant: str | None = None) -> list[Entry]:
+        with self._guard:
+            entries = list(self._entries)
+        return [e for e in entries
+                if (provider is None or e.provider == provider)
+                and (method is None or e.method == method.upper())
+                and (path is None or fnmatchcase(e.path, path))
+                and (key is None or e.key == key)
+                and (status is None or e.status == status)
+                and (unmatched is None or e.matched != unmatched)
+                and (tenant is None or e.tenant == tenant)]
+
+    def forget(self, tenant: str | None = None) -> None:
+        with self._guard:
+            kept = [e for e in self._entries if tenant is not None and e.tenant != tenant]
+            self._entries.clear()
+            self._entries.extend(kept)
+
+
+def summarize(body: bytes) -> str:
+    text = body[:BODY_SUMMARY_CHARS * 4].decode("utf-8", "replace")
+    return text if len(text) <= BODY_SUMMARY_CHARS else text[:BODY_SUMMARY_CHARS] + "…"
