@@ -5,6 +5,8 @@ import yaml
 
 from harness import BASE_SCENARIO, MockServer, Receiver
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def shared_server():

@@ -46,6 +46,12 @@ class SmsBodySchema(Schema):
             raise ValidationError("give exactly one of id or number")
 
 
+class WebhookTargetSchema(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=1))
+    url = fields.Url(required=True, allow_none=True, require_tld=False, schemes={"http", "https"})
+    secret = fields.String(validate=validate.Regexp(r"^whsec_[A-Za-z0-9+/=]+$", error="a whsec_ secret"))
+
+
 class WebhookQuerySchema(Schema):
     class Meta:
         unknown = "exclude"

@@ -114,17 +114,23 @@ def scenario():
 
 
 def _scenario_from_request():
-    """A bundled name as JSON {"name": ...}, or a whole scenario as YAML (or JSON) text."""
+    """JSON {"name": bundled name} or {"path": a file the server can read}, or a whole
+    scenario as YAML (or JSON) text."""
     text = request.get_data(as_text=True)
     if request.mimetype == "application/json":
         try:
             body = json.loads(text)
         except ValueError as exc:
             raise ScenarioError(["the body is not valid JSON"]) from exc
-        if isinstance(body, dict) and list(body) == ["name"] and isinstance(body["name"], str):
-            if body["name"] not in bundled_names():
-                raise ScenarioError([f"no bundled scenario {body['name']!r} (bundled: {', '.join(bundled_names())})"])
-            return load_scenario(body["name"])
+        if isinstance(body, dict) and len(body) == 1 and isinstance(next(iter(body.values())), str):
+            if "name" in body:
+                if body["name"] not in bundled_names():
+                    raise ScenarioError([f"no bundled scenario {body['name']!r} (bundled: {', '.join(bundled_names())})"])
+                return load_scenario(body["name"])
+            if "path" in body:
+                if not os.path.isfile(body["path"]):
+                    raise ScenarioError([f"{body['path']}: no such file on the server"])
+                return load_scenario(body["path"])
     return load_text(text, source="PUT /_mock/scenario")
 
 
@@ -196,6 +202,24 @@ def _deliver_provynx(sandbox, body):
 def _not_found(body) -> str:
     what = f"id {body['id']}" if "id" in body else f"number {body['number']}"
     return f"no {body['provider']} {'request' if body['provider'] == 'pvadeals' else 'number'} with {what}"
+
+
+@bp.post("/webhook")
+def set_webhook():
+    """Point an account (by one of its keys) at a webhook URL, e.g. a test's own receiver."""
+    body = _body(s.WebhookTargetSchema())
+    sandbox = _sandbox()
+    tenant = _tenant(body["key"])
+    with sandbox.lock:
+        provider, _, name = tenant.partition(":")
+        if provider == "pvadeals":
+            sandbox.pvadeals.accounts[name].webhook = body["url"]
+            return json_response({"key": body["key"], "url": body["url"]})
+        account = sandbox.provynx.accounts[name]
+        if body.get("secret"):
+            account.webhook_secret = body["secret"]
+        account.webhook_url = body["url"]
+        return json_response({"key": body["key"], "url": body["url"], "secret": account.webhook_secret})
 
 
 @bp.get("/webhooks")

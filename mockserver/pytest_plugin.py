@@ -1,0 +1,96 @@
+"""pytest plugin (registered through the pytest11 entry point): a mockserver for your tests.
+
+Fixtures:
+- ``sms_mock``: a server for the whole session (one per xdist worker), on the test's scenario
+  and reset before each test; a :class:`mockserver.testing.SmsMock` with ``url``.
+- ``sms_mock_inprocess``: the same handle on an app reached without any socket
+  (``http://mockserver.local``, through wsgi-intercept), for sandboxes with no network.
+- ``webhook_receiver``: a real local HTTP receiver that records deliveries and can fail.
+
+Scenario: ``@pytest.mark.sms_scenario("name-or-path")``, else ``--sms-scenario``, else the ini
+option ``sms_mock_scenario``, else ``default``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from .testing import ServedSandbox, SmsMock, WebhookReceiver
+
+INPROCESS_HOST = "mockserver.local"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("mockserver", "SMS provider sandbox")
+    group.addoption("--sms-scenario", default=None, metavar="NAME|PATH",
+                    help="mockserver scenario for tests without an sms_scenario marker")
+    parser.addini("sms_mock_scenario", "mockserver scenario for tests without an sms_scenario marker",
+                  default="default")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sms_scenario(name_or_path): the mockserver scenario this test runs on "
+                                       "(a bundled name, or a path relative to the test file)")
+
+
+def _scenario_for(request) -> str:
+    marker = request.node.get_closest_marker("sms_scenario")
+    if marker is not None:
+        chosen = marker.args[0]
+        relative = Path(request.node.fspath).parent / chosen
+        return str(relative) if relative.is_file() else chosen
+    option = request.config.getoption("--sms-scenario")
+    if option:
+        return option
+    return request.config.getini("sms_mock_scenario") or "default"
+
+
+@pytest.fixture(scope="session")
+def _sms_mock_served():
+    served = ServedSandbox("default")
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def sms_mock(request, _sms_mock_served) -> SmsMock:
+    """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
+    handle = SmsMock(_sms_mock_served.url)
+    handle.load(_scenario_for(request))
+    yield handle
+    handle.http.close()
+
+
+@pytest.fixture(scope="session")
+def _sms_mock_app():
+    from .app import create_app
+    app = create_app("default")
+    yield app
+    app.extensions["mockserver"].close()
+
+
+@pytest.fixture
+def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
+    """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
+    from wsgi_intercept import add_wsgi_intercept, remove_wsgi_intercept, requests_intercept
+
+    requests_intercept.install()
+    add_wsgi_intercept(INPROCESS_HOST, 80, lambda: _sms_mock_app)
+    handle = SmsMock(f"http://{INPROCESS_HOST}", session=requests.Session())
+    try:
+        handle.load(_scenario_for(request))
+        yield handle
+    finally:
+        handle.http.close()
+        remove_wsgi_intercept(INPROCESS_HOST, 80)
+        requests_intercept.uninstall()
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A real local HTTP server that records webhook deliveries; ``fail_next(n)`` makes it fail."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -1,0 +1,206 @@
+"""Testing utilities: a sandbox served on a free loopback port, a handle on its control API,
+and a real webhook receiver. The pytest plugin is built from these; they work without it too."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+from waitress import create_server
+
+from .app import create_app
+from .scenario import Scenario, load_scenario
+
+START_TIMEOUT_S = 5.0
+
+
+class MockServerError(RuntimeError):
+    """A control call the server refused; ``status`` and ``message`` say why."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"{status}: {message}")
+        self.status, self.message = status, message
+
+
+class ServedSandbox:
+    """The sandbox served by waitress on 127.0.0.1 in a background thread.
+
+    Port 0 picks a free port, so parallel workers never collide; a server that does not answer
+    its health check within a few seconds raises instead of hanging."""
+
+    def __init__(self, scenario: Scenario | str = "default", *, host: str = "127.0.0.1", port: int = 0,
+                 real_time: bool = True, journal_size: int = 1000):
+        self.app = create_app(scenario, real_time=real_time, journal_size=journal_size)
+        self.sandbox = self.app.extensions["mockserver"]
+        self._server = create_server(self.app, host=host, port=port, threads=8)
+        self.url = f"http://{host}:{self._server.effective_port}"
+        self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
+        self._thread.start()
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                if requests.get(self.url + "/_mock/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError(f"mockserver did not answer on {self.url} within {START_TIMEOUT_S} s")
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self._server.close()
+        self.sandbox.close()
+
+
+class SmsMock:
+    """A handle on a running sandbox, driven through its control API (/_mock)."""
+
+    def __init__(self, url: str, *, session: requests.Session | None = None, admin_token: str | None = None):
+        self.url = url.rstrip("/")
+        self.pvadeals_url = self.url + "/v3/api"
+        self.provynx_url = self.url + "/api/v1/sms"
+        self.http = session or requests.Session()
+        token = admin_token or os.environ.get("MOCKSERVER_ADMIN_TOKEN")
+        if token:
+            self.http.headers["X-Admin-Token"] = token
+
+    def _call(self, method: str, path: str, **kwargs):
+        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=120, **kwargs)
+        body = response.json()
+        if response.status_code >= 400:
+            raise MockServerError(response.status_code, body.get("error", response.text))
+        return body
+
+    # scenario and state
+    def load(self, scenario: str | os.PathLike) -> dict:
+        """Switch to a bundled scenario (by name) or a scenario file (by path), from a clean state."""
+        path = Path(scenario)
+        if path.suffix in (".yaml", ".yml") or path.is_file():
+            return self._call("PUT", "/scenario", json={"path": str(path.resolve())})
+        return self._call("PUT", "/scenario", json={"name": str(scenario)})
+
+    def scenario(self) -> dict:
+        return self._call("GET", "/scenario")
+
+    def reset(self, key: str | None = None) -> dict:
+        return self._call("POST", "/reset", json={"key": key} if key else {})
+
+    def state(self, key: str | None = None) -> dict:
+        return self._call("GET", "/state", params={"key": key} if key else {})
+
+    # time
+    def now(self, key: str | None = None) -> str:
+        return self._call("GET", "/clock", params={"key": key} if key else {})["now"]
+
+    def advance(self, duration: str | float, key: str | None = None) -> dict:
+        """Move virtual time; everything that falls due runs (SMS, expiries, webhook retries) first."""
+        return self._call("POST", "/clock", json={"advance": duration, **({"key": key} if key else {})})
+
+    def set_time(self, instant: str, key: str | None = None) -> dict:
+        return self._call("POST", "/clock", json={"set": instant, **({"key": key} if key else {})})
+
+    def freeze(self, frozen: bool = True) -> dict:
+        return self._call("POST", "/clock", json={"freeze": frozen})
+
+    def set_webhook(self, key: str, url: str | None, secret: str | None = None) -> dict:
+        """Point the account of ``key`` at a webhook receiver (until the next load or reset)."""
+        return self._call("POST", "/webhook", json={"key": key, "url": url, **({"secret": secret} if secret else {})})
+
+    # SMS, webhooks, journal
+    def send_sms(self, id: str | None = None, *, number: str | None = None, text: str | None = None,
+                 provider: str | None = None) -> dict:
+        """Deliver an SMS now to a request/number, by id or phone number. ``provider`` is guessed
+        from the id (a 24-hex ObjectId is PVADeals, num_... is Provynx) when not given."""
+        if provider is None:
+            provider = "provynx" if (id or "").startswith("num_") else "pvadeals"
+        body = {"provider": provider, **({"id": id} if id else {"number": number})}
+        if text is not None:
+            body["text"] = text
+        return self._call("POST", "/sms", json=body)
+
+    def webhooks(self, *, provider: str | None = None, event: str | None = None, key: str | None = None) -> list[dict]:
+        query = {k: v for k, v in {"provider": provider, "event": event, "key": key}.items() if v}
+        return self._call("GET", "/webhooks", params=query)["attempts"]
+
+    def requests(self, **filters) -> list[dict]:
+        """The request journal: provider, method, path (a glob), key, status, unmatched."""
+        return self._call("GET", "/requests", params=_query(filters))["requests"]
+
+    def count_requests(self, **filters) -> int:
+        return self._call("GET", "/requests", params={**_query(filters), "count": "true"})["count"]
+
+
+def _query(filters: dict) -> dict:
+    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
+
+
+class WebhookReceiver:
+    """A real HTTP server on 127.0.0.1 that records every delivery and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[dict] = []
+        self._fail_next = 0
+        self._fail_status = 500
+        self.delay_s = 0.0
+        self._arrived = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._arrived:
+                    try:
+                        parsed = json.loads(body)
+                    except ValueError:
+                        parsed = None
+                    receiver.deliveries.append({"path": self.path, "headers": dict(self.headers),
+                                                "body": body, "json": parsed})
+                    status = 204
+                    if receiver._fail_next > 0:
+                        receiver._fail_next -= 1
+                        status = receiver._fail_status
+                    receiver._arrived.notify_all()
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def fail_next(self, count: int, status: int = 500) -> None:
+        """Answer the next ``count`` deliveries with ``status`` (then 204 again)."""
+        with self._arrived:
+            self._fail_next, self._fail_status = count, status
+
+    def wait_for(self, count: int, timeout_s: float = 10) -> list[dict]:
+        """The deliveries, once at least ``count`` have arrived (real network time)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout_s)
+            return list(self.deliveries)
+
+    def events(self) -> list[str]:
+        return [d["json"].get("event") or d["json"].get("type") for d in self.deliveries if isinstance(d["json"], dict)]
+
+    def clear(self) -> None:
+        with self._arrived:
+            self.deliveries.clear()
+            self._fail_next = 0
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,111 @@
+"""The pytest plugin, run the way users run it: in a separate pytest process (pytester)."""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from mockserver.testing import ServedSandbox
+
+CLIENT_TESTS = '''
+import pytest
+import requests
+
+AIRBNB = "697139f7fe5460ddc2f27214"
+PVA = {"Authorization": "Bearer API-mock-default"}
+
+
+def buy(sms_mock):
+    response = requests.post(sms_mock.pvadeals_url + "/purchase", headers=PVA,
+                             json={"services": [{"serviceId": AIRBNB}]})
+    return response.json()["data"]["requests"][0]
+
+
+def test_code_arrives_after_advancing(sms_mock):
+    request = buy(sms_mock)
+    sms_mock.advance("3s")
+    detail = requests.get(sms_mock.pvadeals_url + "/request/" + request["_id"], headers=PVA).json()["data"]
+    assert detail["status"] == "COMPLETED"
+
+
+def test_each_test_starts_clean(sms_mock):
+    assert requests.get(sms_mock.pvadeals_url + "/balance", headers=PVA).json()["data"]["credits"] == 100
+    buy(sms_mock)
+
+
+def test_webhooks_reach_the_receiver(sms_mock, webhook_receiver):
+    sms_mock.set_webhook("API-mock-default", webhook_receiver.url + "/hook")
+    webhook_receiver.fail_next(1)
+    request = buy(sms_mock)
+    sms_mock.advance("5s")
+    # the retry of the failed delivery is due at +5 s, after the SMS at +3 s
+    assert webhook_receiver.events() == ["number_purchased", "sms_received", "number_purchased"]
+    assert [a["ok"] for a in sms_mock.webhooks(event="number_purchased")] == [False, True]
+    sms_mock.send_sms(request["_id"], text="Your Airbnb verification code is 9999.")
+    assert webhook_receiver.wait_for(4)[3]["json"]["message"] == "Your Airbnb verification code is 9999."
+    assert sms_mock.count_requests(provider="pvadeals", method="POST") == 1
+
+
+@pytest.mark.sms_scenario("timeouts")
+def test_marker_chooses_a_bundled_scenario(sms_mock):
+    assert sms_mock.scenario()["name"] == "timeouts"
+'''
+
+
+def test_fixture_receiver_and_marker(pytester):
+    pytester.makepyfile(test_client=CLIENT_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+
+
+def test_option_ini_and_a_scenario_file_beside_the_test(pytester):
+    pytester.makefile(".yaml", mine="name: mine\npvadeals:\n  accounts: [{key: API-mine, credits: 7}]\n")
+    pytester.makeini("[pytest]\nsms_mock_scenario = rate-limited\n")
+    pytester.makepyfile(test_choice='''
+import pytest
+
+def test_scenario(sms_mock, pytestconfig):
+    expected = pytestconfig.getoption("--sms-scenario") or "rate-limited"
+    assert sms_mock.scenario()["name"] == expected
+
+@pytest.mark.sms_scenario("mine.yaml")
+def test_file(sms_mock):
+    import requests
+    body = requests.get(sms_mock.pvadeals_url + "/balance", headers={"Authorization": "Bearer API-mine"}).json()
+    assert body["data"]["credits"] == 7
+''')
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sms-scenario", "instant-codes").assert_outcomes(passed=2)
+
+
+def test_under_xdist_each_worker_has_its_own_server(pytester):
+    pytester.makepyfile(test_client=CLIENT_TESTS, test_more=CLIENT_TESTS.replace("def test_", "def test_again_"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=8)
+
+
+def test_in_process_mode_needs_no_socket(pytester):
+    pytester.makepyfile(test_inprocess='''
+import requests
+
+def test_through_the_app(sms_mock_inprocess):
+    assert sms_mock_inprocess.url == "http://mockserver.local"
+    headers = {"Authorization": "Bearer nsk_test_mock"}
+    number = requests.post(sms_mock_inprocess.provynx_url + "/us/numbers", headers=headers,
+                           json={"service": "whatsapp"}).json()
+    code_url = sms_mock_inprocess.provynx_url + "/us/numbers/" + number["id"] + "/code"
+    assert [requests.get(code_url, headers=headers).json()["code"] for _ in range(2)] == [None, "123456"]
+    assert sms_mock_inprocess.count_requests(provider="provynx") == 3
+''')
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_server_that_cannot_start_fails_fast():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            ServedSandbox("default", port=taken.getsockname()[1])
+        assert time.monotonic() - started < 5
