@@ -13,7 +13,7 @@ import requests
 from waitress import create_server
 
 from .app import create_app
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 
 START_TIMEOUT_S = 5.0
 
@@ -150,6 +150,8 @@ class WebhookReceiver:
         self._fail_next = 0
         self._fail_status = 500
         self.delay_s = 0.0
+        self._answering = threading.Event()     # cleared by hold(): deliveries wait unanswered
+        self._answering.set()
         self._arrived = threading.Condition()
         receiver = self
 
@@ -170,6 +172,7 @@ class WebhookReceiver:
                     receiver._arrived.notify_all()
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
+                receiver._answering.wait(60)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -187,6 +190,13 @@ class WebhookReceiver:
         with self._arrived:
             self._fail_next, self._fail_status = count, status
 
+    def hold(self) -> None:
+        """Accept deliveries but answer none until release(): a receiver that hangs."""
+        self._answering.clear()
+
+    def release(self) -> None:
+        self._answering.set()
+
     def wait_for(self, count: int, timeout_s: float = 10) -> list[dict]:
         """The deliveries, once at least ``count`` have arrived (real network time)."""
         with self._arrived:
@@ -202,5 +212,6 @@ class WebhookReceiver:
             self._fail_next = 0
 
     def close(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()

@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness import BASE_SCENARIO, MockServer, Receiver
+from harness import BASE_SCENARIO, MockServer
+
+from mockserver.testing import WebhookReceiver
 
 pytest_plugins = ["pytester"]
 
@@ -43,6 +45,6 @@ def start_server():
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
+    r = WebhookReceiver()
     yield r
     r.close()

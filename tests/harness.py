@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import replace
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 import yaml
-from waitress import create_server
 
-from mockserver.app import create_app
 from mockserver.engine.clock import parse_iso
 from mockserver.scenario import load_scenario, load_text
+from mockserver.testing import ServedSandbox
 
 KEY = "API-test-one"
 OTHER_KEY = "API-test-two"
@@ -59,7 +54,7 @@ def scenario_with(**changes) -> dict:
 
 
 class MockServer:
-    """A sandbox served by waitress on a free loopback port, plus HTTP helpers."""
+    """A sandbox served on a free loopback port (mockserver.testing), plus client helpers."""
 
     def __init__(self, scenario: dict | str, real_time: bool = True):
         """``scenario``: a scenario as a dict, or a bundled name (then started frozen at START)."""
@@ -67,17 +62,12 @@ class MockServer:
             loaded = replace(load_scenario(scenario), clock_start_ms=parse_iso(START), clock_frozen=True)
         else:
             loaded = load_text(yaml.safe_dump(scenario), source="test.yaml")
-        self.app = create_app(loaded, real_time=real_time)
-        self.sandbox = self.app.extensions["mockserver"]
-        self._server = create_server(self.app, host="127.0.0.1", port=0, threads=8)
-        self.url = f"http://127.0.0.1:{self._server.effective_port}"
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
+        self._served = ServedSandbox(loaded, real_time=real_time)
+        self.app, self.sandbox, self.url = self._served.app, self._served.sandbox, self._served.url
         self.http = requests.Session()
 
     def close(self) -> None:
-        self._server.close()
-        self.sandbox.close()
+        self._served.close()
         self.http.close()
 
     # PVADeals as a client sees it
@@ -132,53 +122,3 @@ class MockServer:
 
     def webhooks(self, **query) -> list[dict]:
         return self.control("GET", "/webhooks", params=query).json()["attempts"]
-
-
-class Receiver:
-    """A real HTTP server that records webhook deliveries and can be told to misbehave."""
-
-    def __init__(self) -> None:
-        self.deliveries: list[dict] = []
-        self.fail_next = 0              # answer this many with fail_status
-        self.fail_status = 500
-        self.hang_s = 0.0               # sleep this long before answering
-        self.release = threading.Event()  # cleared: every delivery waits until it is set
-        self.release.set()
-        self.arrived = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.arrived:
-                    receiver.deliveries.append({"path": self.path, "headers": dict(self.headers),
-                                                "body": body, "json": json.loads(body)})
-                    failing = receiver.fail_next > 0
-                    if failing:
-                        receiver.fail_next -= 1
-                    receiver.arrived.notify_all()
-                if receiver.hang_s:
-                    time.sleep(receiver.hang_s)
-                receiver.release.wait(30)
-                self.send_response(receiver.fail_status if failing else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def wait_for(self, count: int, timeout_s: float = 10) -> list[dict]:
-        """Block until ``count`` deliveries have arrived (real network time, not provider time)."""
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout_s)
-            return list(self.deliveries)
-
-    def close(self) -> None:
-        self.release.set()
-        self._server.shutdown()
-        self._server.server_close()

@@ -61,7 +61,7 @@ def test_a_sandbox_code_fires_the_webhook_when_the_poll_produces_it(start_server
 
 
 def test_a_retried_delivery_keeps_its_id_and_gets_a_new_timestamp_and_signature(start_server, receiver):
-    receiver.fail_next = 1
+    receiver.fail_next(1)
     mock = start_server(with_receiver(receiver))
     mock.pnx_buy()
     mock.advance("3s")

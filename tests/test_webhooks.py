@@ -42,7 +42,7 @@ def test_every_event_is_posted_with_the_documented_payload_and_the_query_kept(st
 
 
 def test_a_receiver_that_always_fails_gets_exactly_6_attempts_5s_apart(start_server, receiver):
-    receiver.fail_next = 1000
+    receiver.fail_next(1000)
     mock = start_server(with_webhook(receiver.url))
     mock.buy(THREE_FUN)
     mock.advance("24s")
@@ -58,8 +58,7 @@ def test_a_receiver_that_always_fails_gets_exactly_6_attempts_5s_apart(start_ser
 
 
 def test_a_receiver_that_recovers_on_attempt_3_gets_3(start_server, receiver):
-    receiver.fail_next = 2
-    receiver.fail_status = 503
+    receiver.fail_next(2, status=503)
     mock = start_server(with_webhook(receiver.url))
     mock.buy(THREE_FUN)
     mock.advance("1h")
@@ -70,8 +69,7 @@ def test_a_receiver_that_recovers_on_attempt_3_gets_3(start_server, receiver):
 
 
 def test_redirects_count_as_failures(start_server, receiver):
-    receiver.fail_next = 1
-    receiver.fail_status = 302
+    receiver.fail_next(1, status=302)
     mock = start_server(with_webhook(receiver.url))
     mock.buy(THREE_FUN)
     mock.advance("5s")
@@ -89,7 +87,7 @@ def test_unreachable_and_slow_receivers_are_logged_and_retried_by_policy(start_s
     assert [a["at"][11:19] for a in attempts] == ["22:42:26", "22:43:26", "22:44:26"]
     assert all(a["error"].startswith("connection error:") and a["status"] is None for a in attempts)
 
-    receiver.hang_s = 1.0
+    receiver.delay_s = 1.0
     slow = start_server(with_webhook(receiver.url, retries=1, timeout="200ms"))
     slow.buy(THREE_FUN)
     slow.advance("5s")
@@ -97,7 +95,7 @@ def test_unreachable_and_slow_receivers_are_logged_and_retried_by_policy(start_s
 
 
 def test_a_receiver_that_holds_every_delivery_never_slows_an_api_call(start_server, receiver):
-    receiver.release.clear()                 # the receiver accepts, then never answers
+    receiver.hold()                          # the receiver accepts, then never answers
     mock = start_server(with_webhook(receiver.url, timeout="30s"))
     for _ in range(20):                       # more purchases than there are delivery workers
         response = mock.pva("POST", "/purchase", json={"services": [{"serviceId": THREE_FUN}]}, timeout=2)
@@ -105,7 +103,7 @@ def test_a_receiver_that_holds_every_delivery_never_slows_an_api_call(start_serv
     assert mock.pva("GET", "/balance", timeout=2).json()["data"]["credits"] == 98
     assert len(receiver.wait_for(1)) >= 1    # deliveries are under way...
     assert mock.webhooks() == []             # ...and none has been answered, so none is logged yet
-    receiver.release.set()
+    receiver.release()
 
 
 def test_no_webhook_url_means_no_deliveries(mock):

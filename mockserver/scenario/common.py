@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 from ..engine.faults import FaultRule
 from ..engine.ratelimit import Rule
 from ..engine.webhooks import RetryPolicy
-from .fields import Duration, Money
+from .fields import Duration
 from .model import Behavior, Match, SmsPlan
 
 TEMPLATE_FIELDS = ("service", "code", "number")
