@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
     commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    _add_remote_commands(commands)
     args = parser.parse_args(argv)
+    if hasattr(args, "remote"):
+        return _remote(args)
     if args.command == "scenarios":
         return _list_scenarios()
     if args.command == "validate":
@@ -38,6 +41,59 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
+
+
+def _add_remote_commands(commands) -> None:
+    """Commands that drive a running server through its control API."""
+    def remote(name: str, help_text: str):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--url", default=os.environ.get("MOCKSERVER_URL", "http://127.0.0.1:8080"),
+                             help="the running server (default $MOCKSERVER_URL or http://127.0.0.1:8080)")
+        command.set_defaults(remote=name)
+        return command
+
+    advance = remote("advance", "move the virtual clock, running everything that falls due")
+    advance.add_argument("duration", help="e.g. 3s, 20m, 1h30m")
+    advance.add_argument("--key", help="only this API key's tenant")
+    sms = remote("sms", "deliver an SMS now")
+    sms.add_argument("id", nargs="?", help="a PVADeals request id or a Provynx number id")
+    sms.add_argument("--number", help="or the phone number")
+    sms.add_argument("--text", help="the message (default: the service's wording with a fresh code)")
+    sms.add_argument("--provider", choices=["pvadeals", "provynx"], help="default: guessed from the id")
+    state = remote("state", "print accounts, balances, numbers and what is due next")
+    state.add_argument("--key", help="only this API key's tenant")
+    load = remote("load", "switch the running server to a bundled scenario or a scenario file")
+    load.add_argument("scenario", help="a bundled name or a path the server can read")
+    reset = remote("reset", "back to the scenario's initial state")
+    reset.add_argument("--key", help="only this API key's tenant")
+
+
+def _remote(args: argparse.Namespace) -> int:
+    from .testing import MockServerError, SmsMock
+
+    mock = SmsMock(args.url)
+    try:
+        if args.remote == "advance":
+            answer = mock.advance(args.duration, key=args.key)
+        elif args.remote == "sms":
+            if not args.id and not args.number:
+                print("mockserver sms: give an id or --number", file=sys.stderr)
+                return 2
+            answer = mock.send_sms(args.id, number=args.number, text=args.text, provider=args.provider)
+        elif args.remote == "state":
+            answer = mock.state(key=args.key)
+        elif args.remote == "load":
+            answer = mock.load(args.scenario)
+        else:
+            answer = mock.reset(key=args.key)
+    except MockServerError as exc:
+        print(f"mockserver {args.remote}: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:     # requests' connection errors are OSErrors
+        print(f"mockserver {args.remote}: no server at {args.url} ({exc.__class__.__name__})", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2))
+    return 0
 
 
 def _validate(paths: list[str]) -> int:

@@ -2,6 +2,7 @@
 the same ids, numbers and codes on every run of the same scenario and seed."""
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -133,3 +134,30 @@ def test_scenarios_lists_the_bundled_ones():
     result = subprocess.run([sys.executable, "-m", "mockserver", "scenarios"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
     assert re.search(r"^default\s+Both providers. PVADeals: one funded account", result.stdout, re.M)
+
+
+def test_remote_commands_drive_a_running_server():
+    server = RunningServer("--frozen")
+    try:
+        def cli(*args):
+            return subprocess.run([sys.executable, "-m", "mockserver", *args, "--url", server.url],
+                                  capture_output=True, text=True, timeout=60)
+        headers = {"Authorization": "Bearer API-mock-default"}
+        bought = requests.post(f"{server.url}/v3/api/purchase", headers=headers, timeout=10,
+                               json={"services": [{"serviceId": THREE_FUN}]}).json()["data"]["requests"][0]
+        sent = cli("sms", bought["_id"], "--text", "Your 3Fun code is 4242")
+        assert sent.returncode == 0 and json.loads(sent.stdout)["status"] == "COMPLETED"
+        before = requests.get(f"{server.url}/_mock/clock", timeout=10).json()["now"]
+        advanced = json.loads(cli("advance", "20m").stdout)
+        assert advanced["now"] > before and advanced["frozen"] is True
+        state = json.loads(cli("state").stdout)
+        assert state["pvadeals"]["accounts"][0]["requests"][0]["messages"][0]["text"] == "Your 3Fun code is 4242"
+        assert json.loads(cli("load", "timeouts").stdout)["name"] == "timeouts"
+        assert json.loads(cli("reset").stdout)["status"] == "reset"
+        refused = cli("sms", "697a90d25ef1873ef44f48bc")
+        assert refused.returncode == 1 and "no pvadeals request with id 697a90d25ef1873ef44f48bc" in refused.stderr
+    finally:
+        server.stop()
+    gone = subprocess.run([sys.executable, "-m", "mockserver", "state", "--url", server.url],
+                          capture_output=True, text=True, timeout=60)
+    assert gone.returncode == 1 and f"no server at {server.url}" in gone.stderr
