@@ -16,9 +16,13 @@ def main(argv: list[str] | None = None) -> int:
         "scripted SMS and retried webhooks."))
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve both providers and the /_mock control API")
-    run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
-    run.add_argument("--scenario", default="default", help="a bundled scenario name or a YAML path")
+    env = os.environ.get
+    run.add_argument("--host", default=env("MOCKSERVER_HOST", "127.0.0.1"),
+                     help="address to bind (default $MOCKSERVER_HOST or 127.0.0.1)")
+    run.add_argument("--port", type=int, default=int(env("MOCKSERVER_PORT", 8080)),
+                     help="port to bind; 0 picks a free one (default $MOCKSERVER_PORT or 8080)")
+    run.add_argument("--scenario", default=env("MOCKSERVER_SCENARIO", "default"),
+                     help="a bundled scenario name or a YAML path (default $MOCKSERVER_SCENARIO or default)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     run.add_argument("--quiet", action="store_true", help="do not log each request")

@@ -94,3 +94,17 @@ def test_the_readme_guide_example_loads_with_what_its_comments_say():
     assert pnx.stock_of(server1, server1.country("gb"), whatsapp) == 0
     assert [f.times for f in scenario.faults] == [2, None, None]
     assert (scenario.faults[1].drop, scenario.faults[1].from_ms, scenario.faults[1].until_ms) == (True, 300_000, 420_000)
+
+
+def test_the_readme_test_examples_are_the_examples_that_run():
+    """Every Python block of "Use it in your tests" stands verbatim in an examples/ file."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text()
+    section = readme.split("## Use it in your tests\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    sources = "\n".join(p.read_text() for p in (root / "examples").glob("test_*.py"))
+    assert len(blocks) >= 4
+    for block in blocks:
+        assert block.strip() in sources, block

@@ -1,0 +1,27 @@
+# mockserver as a container: both providers and the control API on port 8080.
+#   docker build -t mockserver .
+#   docker run --rm -p 127.0.0.1:8080:8080 -e MOCKSERVER_ADMIN_TOKEN=change-me mockserver
+# Choose a scenario with MOCKSERVER_SCENARIO: a bundled name, or a file you mount, e.g.
+#   -v "$PWD/tests/sms.yaml:/scenarios/sms.yaml:ro" -e MOCKSERVER_SCENARIO=/scenarios/sms.yaml
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    MOCKSERVER_HOST=0.0.0.0 \
+    MOCKSERVER_PORT=8080 \
+    MOCKSERVER_SCENARIO=default
+
+WORKDIR /opt/mockserver
+COPY pyproject.toml setup.cfg README.md ./
+COPY mockserver ./mockserver
+RUN pip install --no-cache-dir . \
+    && useradd --system --uid 10001 --no-create-home mockserver
+
+USER 10001
+EXPOSE 8080
+
+# Inside the container the health check is a loopback client, so it needs no admin token.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['MOCKSERVER_PORT'] + '/_mock/health', timeout=2)"]
+
+CMD ["mockserver", "run"]
