@@ -16,7 +16,7 @@ from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
 from .providers.pvadeals.views import bp as pvadeals_bp
 from .sandbox import Sandbox
 from .scenario import Scenario, load_scenario
-from .journaling import install_journal
+from .journaling import JournalMiddleware
 from .wire import HideDroppedConnections, install_error_shapes, status_text
 
 
@@ -38,7 +38,8 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app.register_blueprint(pvadeals_bp)
     app.register_blueprint(provynx_bp)
     app.register_blueprint(control_bp)
-    install_journal(app, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"}, skip=CONTROL_PREFIX)
+    app.wsgi_app = JournalMiddleware(app.wsgi_app, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"},
+                                     skip=CONTROL_PREFIX)
     install_error_shapes(
         app,
         {PVADEALS_PREFIX: pvadeals_schemas.route_error_body,

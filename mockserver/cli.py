@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -134,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
     app = create_app(scenario, journal_size=args.journal_size)
+    # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = app if args.quiet else RequestLog(app)
     try:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads)

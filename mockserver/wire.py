@@ -10,7 +10,7 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Callable
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Response, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -40,8 +40,9 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def bearer_token(req: Request) -> str | None:
-    header = req.headers.get("Authorization", "")
+def bearer_token(source) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, from a request or a WSGI environ."""
+    header = source.get("HTTP_AUTHORIZATION", "") if isinstance(source, dict) else source.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
@@ -89,6 +90,8 @@ def install_error_shapes(app: Flask, shapes: dict[str, ErrorShape], default: Err
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
+        if request.url_rule is None:       # no route answered: the journal lists these apart
+            request.environ["mockserver.unmatched"] = True
         allowed = getattr(exc, "valid_methods", None)
         headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
         return json_response(shape_for(request.path)(status), status, headers)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from flask import Blueprint, Response, current_app, g, request
 
 from ...engine.idempotency import Outcome
+from ...journaling import TENANT
 from ...wire import BodyError, apply_fault, bearer_token, json_response, read_json, validate
 from . import schemas as s
 from .backend import GLOBAL, US, ProvynxError
@@ -38,14 +39,16 @@ def gate():
     if request.endpoint == "provynx.openapi":
         return None
     sandbox = _sandbox()
+    environ = request.environ       # read once: each access through Flask's request proxy costs
     with sandbox.lock:
         sandbox.catch_up()
         backend = sandbox.provynx
-        caller = backend.caller(bearer_token(request))
+        caller = backend.caller(bearer_token(environ))
         if caller is None:
             return _error(401, s.UNAUTHORIZED)
-        local_path = request.path[len(PREFIX):]
-        rejection = backend.admit(caller, request.remote_addr or "", local_path,
+        environ[TENANT] = caller.account.tenant
+        local_path = environ["PATH_INFO"][len(PREFIX):]
+        rejection = backend.admit(caller, environ.get("REMOTE_ADDR", ""), local_path,
                                   sandbox.clock.now(caller.account.tenant))
         if rejection is not None:
             return _error(429, s.RATE_LIMITED, {"Retry-After": str(rejection.retry_after_s)})

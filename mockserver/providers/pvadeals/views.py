@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, request
 
+from ...journaling import TENANT
 from ...wire import BodyError, apply_fault, bearer_token, json_response, read_json, validate
 from . import schemas as s
 from .backend import PvaDealsError, tenant_of
@@ -21,16 +22,19 @@ def _error(status: int, message: str):
 def admit():
     """Authenticate, catch the timeline up, then count the request against the rate limits."""
     sandbox = current_app.extensions["mockserver"]
-    key = bearer_token(request)
+    environ = request.environ       # read once: each access through Flask's request proxy costs
+    key = bearer_token(environ)
     with sandbox.lock:
         sandbox.catch_up()
         account = sandbox.pvadeals.account(key)
         if account is None:
             return _error(*s.UNAUTHORIZED)
-        local_path = request.path[len(PREFIX):]
-        rejection = sandbox.pvadeals.admit(key, request.remote_addr or "", local_path, sandbox.clock.now(tenant_of(key)))
-        fault = None if rejection else sandbox.fault_for("pvadeals", request.method, request.path, local_path, key,
-                                                         tenant_of(key))
+        tenant = environ[TENANT] = tenant_of(key)
+        path = environ["PATH_INFO"]
+        local_path = path[len(PREFIX):]
+        rejection = sandbox.pvadeals.admit(key, environ.get("REMOTE_ADDR", ""), local_path, sandbox.clock.now(tenant))
+        fault = None if rejection else sandbox.fault_for("pvadeals", environ["REQUEST_METHOD"], path, local_path,
+                                                         key, tenant)
     if rejection is not None:
         return json_response(s.rate_limited_body(rejection.rule.limit, rejection.retry_after_s), 429,
                              {"Retry-After": str(rejection.retry_after_s)})
