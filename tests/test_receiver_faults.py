@@ -1,0 +1,111 @@
+"""Webhook receivers that misbehave: every attempt is logged with its outcome, retries follow the
+policy, and API latency stays what it is with a healthy receiver."""
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from harness import THREE_FUN, scenario_with
+
+from mockserver.testing import WebhookReceiver
+
+POLICY = {"retries": 2, "delay": "10s", "timeout": "300ms"}
+
+
+class ResettingReceiver:
+    """Accepts each connection and resets it at once (RST), like a crashing receiver."""
+
+    def __init__(self):
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/hook"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    def close(self):
+        self._socket.close()
+
+
+def serve_with(start_server, url):
+    return start_server(scenario_with(**{
+        "pvadeals.accounts": [{"key": "API-test-one", "credits": 100, "webhook": url}],
+        "pvadeals.webhooks": POLICY}))
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("hang", [(None, "timeout after 300 ms")] * 3),
+    ("reset", [(None, "connection error")] * 3),
+    ("slow", [(204, None)]),
+    ("redirect", [(302, "HTTP 302"), (204, None)]),
+    ("client-error", [(404, "HTTP 404"), (404, "HTTP 404"), (204, None)]),
+    ("server-error", [(503, "HTTP 503")] * 3),
+])
+def test_each_attempt_is_logged_with_its_outcome_and_retried_by_policy(start_server, kind, expected):
+    receiver = ResettingReceiver() if kind == "reset" else WebhookReceiver()
+    try:
+        if kind == "hang":
+            receiver.hold()
+        elif kind == "slow":
+            receiver.delay_s = 0.15
+        elif kind == "redirect":
+            receiver.fail_next(1, status=302)
+        elif kind == "client-error":
+            receiver.fail_next(2, status=404)
+        elif kind == "server-error":
+            receiver.fail_next(10, status=503)
+        mock = serve_with(start_server, receiver.url)
+        mock.buy(THREE_FUN)
+        mock.advance("1m")
+        attempts = mock.webhooks()
+        outcomes = [(a["status"], a["error"] and a["error"].split(":")[0]) for a in attempts]
+        assert outcomes == [(s, e and e.split(":")[0]) for s, e in expected]
+        assert [a["attempt"] for a in attempts] == list(range(1, len(expected) + 1))
+        assert [a["at"][11:19] for a in attempts] == ["22:42:26", "22:42:36", "22:42:46"][:len(expected)]
+        if kind == "slow":
+            assert attempts[0]["duration_ms"] >= 150
+    finally:
+        receiver.close()
+
+
+def p99_ms(mock, requests_count: int = 120) -> float:
+    timings = []
+    for _ in range(requests_count):
+        started = time.perf_counter()
+        assert mock.pva("GET", "/balance").status_code == 200
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)[int(len(timings) * 0.99) - 1]
+
+
+def test_api_latency_with_a_hanging_receiver_matches_a_healthy_one(start_server):
+    healthy, hanging = WebhookReceiver(), WebhookReceiver()
+    hanging.hold()
+    try:
+        results = {}
+        for name, receiver in (("healthy", healthy), ("hanging", hanging)):
+            mock = start_server(scenario_with(**{
+                "pvadeals.accounts": [{"key": "API-test-one", "credits": 1000, "webhook": receiver.url}],
+                "pvadeals.webhooks": {"retries": 5, "delay": "1s", "timeout": "30s"},
+                "pvadeals.rate_limits": [{"limit": 100000, "window": "1s"}]}))
+            for _ in range(30):                       # deliveries queue up behind the receiver
+                mock.buy(THREE_FUN)
+            results[name] = p99_ms(mock)
+        ratio = results["hanging"] / results["healthy"]
+        print(f"API p99: healthy receiver {results['healthy']:.2f} ms, hanging {results['hanging']:.2f} ms, "
+              f"ratio {ratio:.2f}")
+        assert ratio < 3, results                      # generous: two cores, shared with the receivers
+    finally:
+        healthy.close()
+        hanging.close()
