@@ -28,21 +28,27 @@ class Engine:
             self.timeline.run_due()
 
     def settle(self, tenant: str | None = None, timeout_s: float = 120.0) -> bool:
-        """Run due events one at a time, letting each one's webhook attempts finish before
-        the next, so retries interleave with other events in virtual-time order. For the control
-        API, which promises that due work is done before it answers; given a tenant, only that
-        tenant's events and deliveries are waited for, so parallel workers do not wait on each other."""
+        """Run everything due, webhook retries included, in virtual-time order, and return once
+        nothing is due and no delivery is under way. For the control API, which promises that
+        due work is done before it answers.
+
+        A delivery under way may fail and schedule a retry at its instant plus its delay; events
+        due before the earliest such instant cannot be overtaken by a retry, so they run at once
+        and only later ones wait for the deliveries to finish. Given a tenant, only that tenant's
+        events and deliveries count, so parallel test workers do not wait on each other."""
         deadline = time.perf_counter() + timeout_s
-        while True:
-            if not self.outbox.wait_idle(deadline - time.perf_counter(), tenant):
-                return False
+        while time.perf_counter() < deadline:
+            seen = self.outbox.finished
             with self.lock:
-                event = self.timeline.pop_due(tenant)
-                if event is None:
-                    if self.outbox.idle(tenant):
-                        return True
-                    continue
-                event.action(event.at_ms)
+                ran = 0
+                while (event := self.timeline.pop_due(tenant, self.outbox.retry_horizon(tenant))) is not None:
+                    event.action(event.at_ms)
+                    ran += 1
+                if not ran and self.outbox.idle(tenant) and not self.timeline.has_due(tenant):
+                    return True
+            if not ran:
+                self.outbox.wait_progress(seen, min(0.5, deadline - time.perf_counter()))
+        return False
 
     def start_runner(self) -> None:
         """Fire events in real time, so an SMS due in 3 s arrives 3 s later unprompted."""

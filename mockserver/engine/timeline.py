@@ -41,16 +41,22 @@ class Timeline:
         self.wakeup.set()
         return event
 
-    def pop_due(self, tenant: str | None = None) -> Event | None:
-        """The earliest due event of a tenant, or across tenants, by each tenant's own now."""
+    def pop_due(self, tenant: str | None = None, before_ms: int | None = None) -> Event | None:
+        """The earliest due event of a tenant, or across tenants, by each tenant's own now; with
+        ``before_ms``, only one due strictly before that instant."""
         queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
         best: Event | None = None
         for tenant, queue in queues:
-            if queue and queue[0].at_ms <= self._clock.now(tenant) and (best is None or queue[0] < best):
+            if (queue and queue[0].at_ms <= self._clock.now(tenant)
+                    and (before_ms is None or queue[0].at_ms < before_ms) and (best is None or queue[0] < best)):
                 best = queue[0]
         if best is None:
             return None
         return heapq.heappop(self._queues[best.tenant])
+
+    def has_due(self, tenant: str | None = None) -> bool:
+        queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
+        return any(queue and queue[0].at_ms <= self._clock.now(owner) for owner, queue in queues)
 
     def run_due(self) -> int:
         """Run every due event in order, including those that due events schedule."""

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-import requests
+import urllib3
 
 from .clock import wall_seconds
 from .timeline import Timeline
@@ -73,6 +73,9 @@ class Outbox:
         self._user_agent = user_agent
         self._idle = threading.Condition()
         self._inflight: Counter[str] = Counter()   # tenant -> attempts queued or under way
+        # (tenant, earliest instant a retry of it could be due) for each attempt queued or under way
+        self._retry_bounds: Counter[tuple[str, int]] = Counter()
+        self.finished = 0                          # attempts completed so far; settle() waits on it
         self._epoch = 0
         self._tenant_epochs: Counter[str] = Counter()
         self._lanes: dict[str, deque] = {}      # url -> attempts waiting; present while a worker drains it
@@ -105,6 +108,7 @@ class Outbox:
         job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]))
         with self._idle:
             self._inflight[message.tenant] += 1
+            self._retry_bounds[(message.tenant, at_ms + message.policy.delay_ms)] += 1
             lane = self._lanes.get(message.url)
             if lane is not None:
                 lane.append(job)
@@ -113,27 +117,31 @@ class Outbox:
         self._pool.submit(self._drain, message.url)
 
     def _drain(self, url: str) -> None:
-        while True:
-            with self._idle:
-                lane = self._lanes[url]
-                if self._closed:          # shutting down: what is still queued is dropped
-                    for message, *_ in lane:
-                        self._inflight[message.tenant] -= 1
-                    lane.clear()
-                if not lane:
-                    del self._lanes[url]
-                    self._idle.notify_all()
-                    return
-                job = lane.popleft()
-            self._deliver(*job)
+        # One keep-alive connection per lane while it drains: a burst of events to one receiver
+        # does not pay a TCP handshake each. Only this thread uses the session.
+        with urllib3.PoolManager(maxsize=1, retries=False) as session:
+            while True:
+                with self._idle:
+                    lane = self._lanes[url]
+                    if self._closed:          # shutting down: what is still queued is dropped
+                        for message, _, at_ms, _ in lane:
+                            self._done(message, at_ms)
+                        lane.clear()
+                    if not lane:
+                        del self._lanes[url]
+                        self._idle.notify_all()
+                        return
+                    job = lane.popleft()
+                self._deliver(session, *job)
 
-    def _deliver(self, message: Message, number: int, at_ms: int, epoch: tuple[int, int]) -> None:
+    def _deliver(self, session: urllib3.PoolManager, message: Message, number: int, at_ms: int,
+                 epoch: tuple[int, int]) -> None:
         try:
             headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
             if message.sign is not None:
                 headers.update(message.sign(message.id, wall_seconds(), message.body))
             started = time.perf_counter()
-            status, error = _post(message, headers)
+            status, error = _post(session, message, headers)
             duration_ms = (time.perf_counter() - started) * 1000
             with self._lock:
                 if epoch != (self._epoch, self._tenant_epochs[message.tenant]):
@@ -146,8 +154,29 @@ class Outbox:
                         label=f"{message.provider} webhook {message.event} attempt {number + 1}")
         finally:
             with self._idle:
-                self._inflight[message.tenant] -= 1
+                self._done(message, at_ms)
                 self._idle.notify_all()
+
+    def _done(self, message: Message, at_ms: int) -> None:
+        """Book an attempt as over (call holding self._idle)."""
+        self._inflight[message.tenant] -= 1
+        bound = (message.tenant, at_ms + message.policy.delay_ms)
+        self._retry_bounds[bound] -= 1
+        if not self._retry_bounds[bound]:
+            del self._retry_bounds[bound]
+        self.finished += 1
+
+    def retry_horizon(self, tenant: str | None = None) -> int | None:
+        """No retry can fall due before this instant: events before it may run without waiting
+        for the attempts under way. None when nothing is under way."""
+        with self._idle:
+            bounds = [at for (owner, at) in self._retry_bounds if tenant is None or owner == tenant]
+        return min(bounds) if bounds else None
+
+    def wait_progress(self, seen: int, timeout_s: float) -> None:
+        """Until an attempt finishes after ``seen`` were finished, or the timeout."""
+        with self._idle:
+            self._idle.wait_for(lambda: self.finished != seen, timeout=max(0.0, timeout_s))
 
     def idle(self, tenant: str | None = None) -> bool:
         return (self._inflight[tenant] if tenant is not None else sum(self._inflight.values())) == 0
@@ -169,20 +198,22 @@ class Outbox:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _post(message: Message, headers: dict) -> tuple[int | None, str | None]:
-    """One delivery: (status, None) on a 2xx, otherwise what went wrong."""
+def _post(pool: urllib3.PoolManager, message: Message, headers: dict) -> tuple[int | None, str | None]:
+    """One delivery: (status, None) on a 2xx, otherwise what went wrong. urllib3 directly (what
+    requests is built on): a lane's deliveries go out back to back, and it costs a third as much."""
     try:
-        response = requests.post(message.url, data=message.body, headers=headers,
-                                 timeout=message.policy.timeout_ms / 1000, allow_redirects=False)
-    except requests.Timeout:
-        return None, f"timeout after {message.policy.timeout_ms} ms"
-    except requests.ConnectionError as exc:
+        response = pool.request("POST", message.url, body=message.body, headers=headers, redirect=False,
+                                timeout=message.policy.timeout_ms / 1000)
+    # NewConnectionError first: urllib3 files it under the timeouts too.
+    except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ProtocolError) as exc:
         return None, f"connection error: {_root_cause(exc)}"
-    except requests.RequestException as exc:
+    except urllib3.exceptions.TimeoutError:
+        return None, f"timeout after {message.policy.timeout_ms} ms"
+    except (urllib3.exceptions.HTTPError, ValueError) as exc:
         return None, f"request failed: {exc}"
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}"
+    if 200 <= response.status < 300:
+        return response.status, None
+    return response.status, f"HTTP {response.status}"
 
 
 def _root_cause(exc: BaseException) -> str:
