@@ -86,6 +86,8 @@ class Sandbox:
     def fault_for(self, provider: str, method: str, full_path: str, local_path: str, key: str | None,
                   tenant: str):
         """The scenario's fault for this request, if any (counted as used). Call under the lock."""
+        if not self.faults.rules:
+            return None
         elapsed = self.clock.now(tenant) - self.started_ms
         return self.faults.take(provider, method, full_path, local_path, key, elapsed)
 

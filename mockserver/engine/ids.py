@@ -9,8 +9,6 @@ from __future__ import annotations
 import random
 import string
 
-from faker import Faker
-
 # Real geographic US area codes; 313 (Detroit) is the one the PVADeals docs show.
 US_AREA_CODES = (
     "313", "212", "213", "214", "305", "312", "323", "347", "404", "415",
@@ -42,9 +40,19 @@ class PhoneNumbers:
     """Unique, valid-looking US numbers in E.164 from a seeded Faker."""
 
     def __init__(self, seed: int | str):
-        self._faker = Faker("en_US")
-        self._faker.seed_instance(f"{seed}:phone-numbers")
+        self._seed = seed
+        self._faker_instance = None
         self._issued: set[str] = set()
+
+    @property
+    def _faker(self):
+        # Built on first use: importing and building Faker is a large share of start-up and of
+        # every scenario load, and many runs never buy a number.
+        if self._faker_instance is None:
+            from faker import Faker
+            self._faker_instance = Faker("en_US")
+            self._faker_instance.seed_instance(f"{self._seed}:phone-numbers")
+        return self._faker_instance
 
     def us(self) -> str:
         while True:
