@@ -84,6 +84,16 @@ def unknown_key(exc: UnknownKey):
     return _error(404, f"no account has the key {exc} (and it matches no tenant pattern)")
 
 
+@bp.get("/openapi/<name>.json")
+def openapi(name: str):
+    """OpenAPI documents for what has none at its own path: PVADeals publishes none."""
+    if name != "pvadeals":
+        return _error(404, f"no OpenAPI document {name!r}; there are pvadeals.json here and "
+                           "/api/v1/sms/openapi.json for Provynx")
+    from ..providers.pvadeals.openapi import document
+    return json_response(document())
+
+
 @bp.get("/health")
 def health():
     return json_response({"status": "ok", "scenario": _sandbox().scenario.name})

@@ -22,11 +22,17 @@ def money(value: Decimal) -> int | float:
 
 
 class Money(fields.Field):
+    def __init__(self, **kwargs):
+        super().__init__(**{"metadata": {"type": "number"}, **kwargs})
+
     def _serialize(self, value: Decimal, attr, obj, **kwargs):
         return money(value)
 
 
 class IsoTime(fields.Field):
+    def __init__(self, **kwargs):
+        super().__init__(**{"metadata": {"type": "string", "format": "date-time"}, **kwargs})
+
     def _serialize(self, value: int, attr, obj, **kwargs):
         return format_iso(value)
 
@@ -47,13 +53,13 @@ def decode_cursor(cursor: str) -> str:
 
 _REQUEST_FIELDS = {
     "_id": lambda: fields.String(attribute="id"),
-    "serviceName": lambda: fields.Function(lambda r: r.service.name),
-    "serviceId": lambda: fields.Function(lambda r: r.service.id),
+    "serviceName": lambda: fields.Function(lambda r: r.service.name, metadata={"type": "string"}),
+    "serviceId": lambda: fields.Function(lambda r: r.service.id, metadata={"type": "string"}),
     "number": lambda: fields.String(),
     "status": lambda: fields.String(),
-    "country": lambda: fields.Constant("US"),
+    "country": lambda: fields.Constant("US", metadata={"type": "string", "enum": ["US"]}),
     "amount": lambda: Money(),
-    "numberType": lambda: fields.Constant("STR"),
+    "numberType": lambda: fields.Constant("STR", metadata={"type": "string", "enum": ["STR"]}),
     "allowFlag": lambda: fields.Boolean(attribute="allow_flag"),
     "allowReuse": lambda: fields.Boolean(attribute="allow_reuse"),
     "reuseCounter": lambda: fields.Integer(attribute="reuse_counter"),
@@ -76,13 +82,13 @@ RequestSchema = _request_schema("Request", _LISTED)
 RequestDetailSchema = _request_schema("RequestDetail", _LISTED.replace("endTime", "messageCounter endTime") + " updatedAt")
 # The documented reuse answer has no createdAt and says "USA".
 ReusedRequestSchema = _request_schema("ReusedRequest", _LISTED.replace(" createdAt", ""),
-                                      country=fields.Constant("USA"))
+                                      country=fields.Constant("USA", metadata={"type": "string", "enum": ["USA"]}))
 
 
 class ServiceSchema(Schema):
     _id = fields.String(attribute="id")
     name = fields.String()
-    country = fields.Constant("USA")
+    country = fields.Constant("USA", metadata={"type": "string", "enum": ["USA"]})
     price = Money()
 
 
