@@ -38,9 +38,19 @@ class ServedSandbox:
         self.sandbox = self.app.extensions["mockserver"]
         self._server = create_server(self.app, host=host, port=port, threads=8)
         self.url = f"http://{host}:{self._server.effective_port}"
-        self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="mockserver", daemon=True)
         self._thread.start()
         self._wait_until_healthy()
+
+    def _serve(self) -> None:
+        # waitress's run() never returns; closing its socket from another thread while it sits in
+        # select() fails with EBADF. So the loop runs in short slices and this thread closes it.
+        server = self._server
+        while not self._stopping.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.close()
+        server.task_dispatcher.shutdown()
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -56,7 +66,8 @@ class ServedSandbox:
             time.sleep(0.02)
 
     def close(self) -> None:
-        self._server.close()
+        self._stopping.set()
+        self._thread.join(timeout=5)
         self.sandbox.close()
 
 
