@@ -26,7 +26,8 @@ def test_durations(text, ms):
     assert parse_duration(text) == ms
 
 
-@pytest.mark.parametrize("bad", ["", "3", "s", "3x", "3s 4", "-3s", True, None, [1]])
+@pytest.mark.parametrize("bad", ["", "3", "s", "3x", "3s 4", "-3s", True, None, [1], float("inf"), float("nan"),
+                                 1e308, "99999999999999h"])
 def test_bad_durations(bad):
     with pytest.raises(ValueError):
         parse_duration(bad)

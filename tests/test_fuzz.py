@@ -1,7 +1,8 @@
 """Schemathesis against the served OpenAPI documents (Provynx's own, and PVADeals' from the
 control API): no 5xx, JSON everywhere, every response in its documented status and shape. A
 fixed seed and a bounded number of cases here (25 per operation and key: 700 requests for
-Provynx, 350 for PVADeals); `make fuzz` raises it with MOCKSERVER_FUZZ_EXAMPLES."""
+Provynx, 350 for PVADeals, 550 for the control API); `make fuzz` raises it with
+MOCKSERVER_FUZZ_EXAMPLES."""
 from __future__ import annotations
 
 import os
@@ -24,6 +25,7 @@ _server = MockServer(scenario_with(**{
     "provynx.rate_limits": [{"limit": 1000000, "window": "1s"}]}))
 provynx = schemathesis.openapi.from_url(_server.url + "/api/v1/sms/openapi.json")
 pvadeals = schemathesis.openapi.from_url(_server.url + "/_mock/openapi/pvadeals.json")
+control = schemathesis.openapi.from_url(_server.url + "/_mock/openapi/control.json")
 
 
 @provynx.parametrize()
@@ -43,3 +45,12 @@ def test_provynx_answers_as_documented(case):
 def test_pvadeals_answers_as_documented(case):
     case.call_and_validate(base_url=_server.url + "/v3/api", headers={"Authorization": "Bearer API-fuzz"},
                            checks=CHECKS)
+
+
+@control.parametrize()
+@seed(20261121)
+@settings(max_examples=EXAMPLES * 2, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_the_control_api_answers_as_documented(case):
+    """Last in this module: it moves the clock and loads scenarios on the shared fuzz server."""
+    case.call_and_validate(base_url=_server.url + "/_mock", checks=CHECKS)

@@ -113,3 +113,106 @@ def event_body(event) -> dict:
 def sms_body(provider: str, target_id: str, number: str, status: str, text: str, code: str | None, at_ms: int) -> dict:
     return {"provider": provider, "id": target_id, "number": number, "status": status,
             "text": text, "code": code, "at": format_iso(at_ms)}
+
+
+# -- answers, for the OpenAPI document of the control API (control/openapi.py) ----------------
+
+
+class ErrorAnswer(Schema):
+    error = fields.String(required=True)
+    status = fields.Integer(required=True)
+
+
+class HealthAnswer(Schema):
+    status = fields.String(required=True)
+    scenario = fields.String(required=True)
+
+
+class ClockAnswer(Schema):
+    now = fields.String(required=True, metadata={"format": "date-time"})
+    frozen = fields.Boolean(required=True)
+
+
+class ResetAnswer(ClockAnswer):
+    status = fields.String(required=True)
+    scenario = fields.String(required=True)
+    key = fields.String()
+
+
+class ScenarioAnswer(Schema):
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    source = fields.String(required=True)
+    seed = fields.Raw(required=True, metadata={"anyOf": [{"type": "integer"}, {"type": "string"}]})
+    definition = fields.Dict(required=True)
+
+
+class ScenarioProblems(ErrorAnswer):
+    problems = fields.List(fields.String(), required=True)
+
+
+class SmsAnswer(Schema):
+    provider = fields.String(required=True)
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True)
+    text = fields.String(required=True)
+    code = fields.String(required=True, allow_none=True)
+    at = fields.String(required=True)
+
+
+class WebhookTargetAnswer(Schema):
+    key = fields.String(required=True)
+    url = fields.String(required=True, allow_none=True)
+    secret = fields.String()
+
+
+class AttemptAnswer(Schema):
+    id = fields.String(required=True)
+    provider = fields.String(required=True)
+    event = fields.String(required=True)
+    url = fields.String(required=True)
+    attempt = fields.Integer(required=True)
+    at = fields.String(required=True)
+    ok = fields.Boolean(required=True)
+    status = fields.Integer(required=True, allow_none=True)
+    error = fields.String(required=True, allow_none=True)
+    duration_ms = fields.Float(required=True)
+    headers = fields.Dict(required=True)
+    body = fields.Raw(required=True)
+
+
+class AttemptsAnswer(Schema):
+    attempts = fields.List(fields.Nested(AttemptAnswer), required=True)
+
+
+class JournalEntryAnswer(Schema):
+    seq = fields.Integer(required=True)
+    at = fields.String(required=True)
+    provider = fields.String(required=True, allow_none=True)
+    method = fields.String(required=True)
+    path = fields.String(required=True)
+    query = fields.String(required=True)
+    key = fields.String(required=True, allow_none=True)
+    status = fields.Integer(required=True)
+    duration_ms = fields.Float(required=True)
+    body = fields.String(required=True)
+    matched = fields.Boolean(required=True)
+
+
+class JournalAnswer(Schema):
+    size = fields.Integer()
+    requests = fields.List(fields.Nested(JournalEntryAnswer))
+    count = fields.Integer()
+
+
+class StateAnswer(Schema):
+    class Meta:
+        unknown = "include"
+
+    scenario = fields.String(required=True)
+    now = fields.String(required=True)
+    frozen = fields.Boolean(required=True)
+    pending = fields.List(fields.Dict(), required=True)
+    pvadeals = fields.Dict(required=True)
+    provynx = fields.Dict(required=True)

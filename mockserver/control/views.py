@@ -86,11 +86,14 @@ def unknown_key(exc: UnknownKey):
 
 @bp.get("/openapi/<name>.json")
 def openapi(name: str):
-    """OpenAPI documents for what has none at its own path: PVADeals publishes none."""
-    if name != "pvadeals":
-        return _error(404, f"no OpenAPI document {name!r}; there are pvadeals.json here and "
-                           "/api/v1/sms/openapi.json for Provynx")
-    from ..providers.pvadeals.openapi import document
+    """OpenAPI documents for what has none at its own path: PVADeals publishes none, and this API."""
+    if name == "pvadeals":
+        from ..providers.pvadeals.openapi import document
+    elif name == "control":
+        from .openapi import document
+    else:
+        return _error(404, f"no OpenAPI document {name!r}; there are pvadeals.json and control.json here, "
+                           "and /api/v1/sms/openapi.json for Provynx")
     return json_response(document())
 
 

@@ -15,6 +15,10 @@ class ClockError(ValueError):
     """A clock change that would break the timeline (e.g. moving backwards)."""
 
 
+# Times are written as ISO 8601 with a four-digit year: the clock stays before year 10000.
+LATEST_MS = 253_402_300_799_999   # 9999-12-31T23:59:59.999Z
+
+
 class Clock:
     """Real or frozen virtual time, with per-tenant offsets.
 
@@ -48,6 +52,8 @@ class Clock:
     def advance(self, delta_ms: int, tenant: str | None = None) -> int:
         if delta_ms < 0:
             raise ClockError("the clock only moves forward; use reset to go back")
+        if self.now(tenant) + delta_ms > LATEST_MS:
+            raise ClockError("the clock cannot go past 9999-12-31T23:59:59.999Z")
         with self._guard:
             if tenant is not None:
                 self._tenant_offsets[tenant] = self._tenant_offsets.get(tenant, 0) + delta_ms

@@ -1,9 +1,11 @@
 """Durations as people write them in scenarios and control calls: 500ms, 3s, 20m, 1h, 1h30m."""
 from __future__ import annotations
 
+import math
 import re
 
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_LONGEST_MS = 10_000 * 365 * 86_400_000     # past any instant the clock can show
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 
 
@@ -15,6 +17,8 @@ def parse_duration(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError("not a duration (use e.g. 500ms, 3s, 20m, 1h)")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value * 1000 > _LONGEST_MS:
+            raise ValueError("not a duration: too long (at most about 10,000 years)")
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return int(round(value * 1000))
@@ -29,6 +33,8 @@ def parse_duration(value: object) -> int:
         pos = part.end()
     if not text or pos != len(text):
         raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 3s, 20m, 1h)")
+    if total > _LONGEST_MS:
+        raise ValueError("not a duration: too long (at most about 10,000 years)")
     return int(round(total))
 
 
