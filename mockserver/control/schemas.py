@@ -82,6 +82,38 @@ def clock_body(sandbox, tenant: str | None = None) -> dict:
     return {"now": format_iso(sandbox.clock.now(tenant)), "frozen": sandbox.clock.frozen}
 
 
+def health_body(scenario) -> dict:
+    return {"status": "ok", "scenario": scenario.name}
+
+
+def reset_body(sandbox, tenant: str | None, key: str | None) -> dict:
+    return {"status": "reset", "scenario": sandbox.scenario.name, **clock_body(sandbox, tenant),
+            **({"key": key} if key else {})}
+
+
+def scenario_body(scenario) -> dict:
+    return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
+            "seed": scenario.seed, "definition": scenario.raw}
+
+
+def not_loaded_body(problems: list[str]) -> dict:
+    return {**error_body(400, "scenario not loaded; the running one is unchanged"), "problems": problems}
+
+
+def webhook_target_body(key: str, url: str | None, secret: str | None = None) -> dict:
+    return {"key": key, "url": url, **({"secret": secret} if secret else {})}
+
+
+def attempts_body(attempts) -> dict:
+    return {"attempts": [attempt_body(a) for a in attempts]}
+
+
+def journal_answer(entries, size: int, *, count_only: bool) -> dict:
+    if count_only:
+        return {"count": len(entries)}
+    return {"size": size, "requests": [journal_body(e) for e in entries]}
+
+
 def journal_body(entry) -> dict:
     return {"seq": entry.seq, "at": format_iso(entry.at_ms), "provider": entry.provider, "method": entry.method,
             "path": entry.path, "query": entry.query, "key": entry.key, "status": entry.status,

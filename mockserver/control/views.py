@@ -99,7 +99,7 @@ def openapi(name: str):
 
 @bp.get("/health")
 def health():
-    return json_response({"status": "ok", "scenario": _sandbox().scenario.name})
+    return json_response(s.health_body(_sandbox().scenario))
 
 
 @bp.post("/reset")
@@ -107,8 +107,7 @@ def reset():
     sandbox = _sandbox()
     key = _body(s.KeyBodySchema()).get("key")
     sandbox.reset(key)
-    return json_response({"status": "reset", "scenario": sandbox.scenario.name, **s.clock_body(sandbox, _tenant(key)),
-                          **({"key": key} if key else {})})
+    return json_response(s.reset_body(sandbox, _tenant(key), key))
 
 
 @bp.route("/scenario", methods=["GET", "PUT"])
@@ -118,12 +117,9 @@ def scenario():
         try:
             loaded = _scenario_from_request()
         except ScenarioError as exc:
-            return json_response({**s.error_body(400, "scenario not loaded; the running one is unchanged"),
-                                  "problems": exc.problems}, 400)
+            return json_response(s.not_loaded_body(exc.problems), 400)
         sandbox.load(loaded)
-    current = sandbox.scenario
-    return json_response({"name": current.name, "description": current.description,
-                          "source": current.source, "seed": current.seed, "definition": current.raw})
+    return json_response(s.scenario_body(sandbox.scenario))
 
 
 def _scenario_from_request():
@@ -227,12 +223,12 @@ def set_webhook():
         provider, _, name = tenant.partition(":")
         if provider == "pvadeals":
             sandbox.pvadeals.accounts[name].webhook = body["url"]
-            return json_response({"key": body["key"], "url": body["url"]})
+            return json_response(s.webhook_target_body(body["key"], body["url"]))
         account = sandbox.provynx.accounts[name]
         if body.get("secret"):
             account.webhook_secret = body["secret"]
         account.webhook_url = body["url"]
-        return json_response({"key": body["key"], "url": body["url"], "secret": account.webhook_secret})
+        return json_response(s.webhook_target_body(body["key"], body["url"], account.webhook_secret))
 
 
 @bp.get("/webhooks")
@@ -242,7 +238,7 @@ def webhooks():
     tenant = _tenant(query.get("key"))
     with sandbox.lock:
         attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"], tenant=tenant)
-        return json_response({"attempts": [s.attempt_body(a) for a in attempts]})
+        return json_response(s.attempts_body(attempts))
 
 
 @bp.get("/requests")
@@ -251,9 +247,7 @@ def requests_journal():
     sandbox = _sandbox()
     entries = sandbox.journal.entries(provider=query["provider"], method=query["method"], path=query["path"],
                                       key=query["key"], status=query["status"], unmatched=query["unmatched"])
-    if query["count"]:
-        return json_response({"count": len(entries)})
-    return json_response({"size": sandbox.journal.size, "requests": [s.journal_body(e) for e in entries]})
+    return json_response(s.journal_answer(entries, sandbox.journal.size, count_only=query["count"]))
 
 
 @bp.get("/state")
