@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="a bundled scenario name or a YAML path (default $MOCKSERVER_SCENARIO or default)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    run.add_argument("--server", choices=["waitress", "granian"], default=env("MOCKSERVER_SERVER", "waitress"),
+                     help="WSGI server: waitress (default) or granian (faster; needs the granian package)")
     run.add_argument("--quiet", action="store_true", help="do not log each request")
     run.add_argument("--journal-size", type=int, default=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
                      help="requests kept in the journal, newest first out last (default 1000)")
@@ -134,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
+    if args.server == "granian":
+        return _run_granian(args, scenario)
     app = create_app(scenario, journal_size=args.journal_size)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -152,6 +156,32 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         app.extensions["mockserver"].close()
     return 0
+
+
+def _run_granian(args: argparse.Namespace, scenario) -> int:
+    """Granian runs the app in a worker process of its own (one, so all state stays in one
+    place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
+    try:
+        from granian import Granian
+        from granian.constants import Interfaces
+    except ImportError:
+        print("mockserver: --server granian needs the granian package (pip install granian)", file=sys.stderr)
+        return 2
+    port = args.port or _free_port(args.host)
+    os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(args.journal_size),
+                       "MOCKSERVER_FROZEN": "1" if args.frozen else "0",
+                       "MOCKSERVER_LOG_REQUESTS": "0" if args.quiet else "1"})
+    print(_banner(scenario, f"http://{args.host}:{port}"), flush=True)
+    Granian("mockserver.wsgi:app", address=args.host, port=port, interface=Interfaces.WSGI, workers=1,
+            blocking_threads=args.threads, websockets=False, log_enabled=False).serve()
+    return 0
+
+
+def _free_port(host: str) -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def _banner(scenario, url: str) -> str:

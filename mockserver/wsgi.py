@@ -1,8 +1,16 @@
-"""A module-level WSGI app for servers that import one (granian, gunicorn-style):
-``granian --interface wsgi mockserver.wsgi:app``. Settings come from the environment."""
+"""A module-level WSGI app for servers that import one (granian; `mockserver run --server granian`
+uses it): ``granian --interface wsgi mockserver.wsgi:app``. Settings come from the environment,
+which is how `mockserver run` hands them to the server's worker process."""
 import os
+from dataclasses import replace
 
 from .app import create_app
+from .scenario import load_scenario
 
-app = create_app(os.environ.get("MOCKSERVER_SCENARIO", "default"),
-                 journal_size=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)))
+_scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"))
+if os.environ.get("MOCKSERVER_FROZEN") == "1":
+    _scenario = replace(_scenario, clock_frozen=True)
+app = create_app(_scenario, journal_size=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)))
+if os.environ.get("MOCKSERVER_LOG_REQUESTS") == "1":
+    from .cli import RequestLog
+    app = RequestLog(app)

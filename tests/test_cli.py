@@ -161,3 +161,26 @@ def test_remote_commands_drive_a_running_server():
     gone = subprocess.run([sys.executable, "-m", "mockserver", "state", "--url", server.url],
                           capture_output=True, text=True, timeout=60)
     assert gone.returncode == 1 and f"no server at {server.url}" in gone.stderr
+
+
+def test_run_on_granian_serves_the_same_api():
+    server = RunningServer("--server", "granian", "--frozen")
+    try:
+        headers = {"Authorization": "Bearer API-mock-default"}
+        response = None
+        for _ in range(100):                       # the worker process starts after the banner
+            try:
+                response = requests.get(f"{server.url}/v3/api/balance", headers=headers, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert response is not None and response.json()["data"]["credits"] == 100
+        bought = requests.post(f"{server.url}/v3/api/purchase", headers=headers, timeout=5,
+                               json={"services": [{"serviceId": AIRBNB}]}).json()["data"]["requests"][0]
+        requests.post(f"{server.url}/_mock/clock", json={"advance": "3s"}, timeout=30)
+        detail = requests.get(f"{server.url}/v3/api/request/{bought['_id']}", headers=headers, timeout=5).json()
+        assert detail["data"]["status"] == "COMPLETED"
+        logged = server.read_until(lambda line: "/v3/api/request/" in line)
+        assert re.search(r"^POST /v3/api/purchase 200 \d+\.\dms$", logged, re.M)
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 BODY_SUMMARY_CHARS = 200
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)      # not frozen: a frozen dataclass costs several µs more to build, per request
 class Entry:
     seq: int
     at_ms: int             # the tenant's virtual time
