@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import socket
 import subprocess
@@ -201,7 +200,7 @@ def page_fetch() -> dict:
         service = client.get("/v3/api/services/all", headers=PVA).get_json()["data"]["services"][0]["_id"]
         for _ in range(total // 100):
             client.post("/v3/api/purchase", headers=PVA, json={"services": [{"serviceId": service}] * 100})
-        middle = client.get(f"/v3/api/requests?first=100&orderField=endTime", headers=PVA).get_json()
+        middle = client.get("/v3/api/requests?first=100&orderField=endTime", headers=PVA).get_json()
         cursor = middle["data"]["data"]["pageInfo"]["endCursor"]
         url = f"/v3/api/requests?first=20&orderField=endTime&orderBy=asc&after={cursor}"
         for _ in range(50):
@@ -259,7 +258,7 @@ def _rss_mb() -> float:
 
 
 def write_results(results: dict) -> None:
-    lines = [f"# Benchmark results", "", f"Measured {date.today().isoformat()} on {platform.machine()}, "
+    lines = ["# Benchmark results", "", f"Measured {date.today().isoformat()} on {platform.machine()}, "
              f"{os.cpu_count()} cores, Python {platform.python_version()}, wrk over loopback, each figure the "
              f"median of {ROUNDS} runs alternating with the bare app; reproduce with `make bench`.", "",
              "| engine | case | c | mockserver rps | p50 ms | p99 ms | bare Flask rps | ratio |", "|---|---|---|---|---|---|---|---|"]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Callable
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
