@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import time
 
-from .engine.journal import BODY_SUMMARY_CHARS, summarize
+from .engine.journal import summarize
 from .sandbox import Sandbox
 
 TENANT = "mockserver.tenant"          # set by a provider gate once it knows the caller
@@ -62,4 +62,4 @@ def _peek_body(environ) -> str:
         return ""
     raw = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(raw)
-    return summarize(raw[:BODY_SUMMARY_CHARS * 4])
+    return summarize(raw)

@@ -70,21 +70,20 @@ class MockServer:
         self._served.close()
         self.http.close()
 
-    # PVADeals as a client sees it
-    def pva(self, method: str, path: str, key: str | None = KEY, **kwargs) -> requests.Response:
+    def _as_client(self, base: str, method: str, path: str, key: str | None, **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
         if key is not None:
             headers.setdefault("Authorization", f"Bearer {key}")
         kwargs.setdefault("timeout", 10)
-        return self.http.request(method, f"{self.url}/v3/api{path}", headers=headers, **kwargs)
+        return self.http.request(method, f"{self.url}{base}{path}", headers=headers, **kwargs)
 
-    # Provynx as a client sees it
+    def pva(self, method: str, path: str, key: str | None = KEY, **kwargs) -> requests.Response:
+        """PVADeals as a client sees it."""
+        return self._as_client("/v3/api", method, path, key, **kwargs)
+
     def pnx(self, method: str, path: str, key: str | None = LIVE, **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {})
-        if key is not None:
-            headers.setdefault("Authorization", f"Bearer {key}")
-        kwargs.setdefault("timeout", 10)
-        return self.http.request(method, f"{self.url}/api/v1/sms{path}", headers=headers, **kwargs)
+        """Provynx as a client sees it."""
+        return self._as_client("/api/v1/sms", method, path, key, **kwargs)
 
     def pnx_buy(self, region: str = "us", key: str = LIVE, **body) -> dict:
         body.setdefault("service", "whatsapp")

@@ -9,9 +9,7 @@ at the virtual instant of the failed attempt plus the policy's delay.
 """
 from __future__ import annotations
 
-import itertools
 import json
-import random
 import threading
 import time
 from collections import Counter, deque
@@ -22,6 +20,7 @@ from typing import Callable
 import urllib3
 
 from .clock import wall_seconds
+from .ids import TokenIds
 from .timeline import Timeline
 
 # (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
@@ -86,8 +85,7 @@ class Outbox:
         """Forget the log and ignore the results of attempts already under way."""
         self._epoch += 1
         self._log.clear()
-        self._ids = random.Random(f"{seed}:webhook-ids")
-        self._serial = itertools.count(1)
+        self._ids = TokenIds(seed, "msg_", 24)
 
     def forget(self, tenant: str) -> None:
         """One tenant's reset: its log goes, and results of its attempts under way are ignored."""
@@ -97,8 +95,7 @@ class Outbox:
         self._log.extend(kept)
 
     def new_message_id(self) -> str:
-        alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        return "msg_" + "".join(self._ids.choice(alphabet) for _ in range(24))
+        return self._ids.new()
 
     def publish(self, message: Message) -> None:
         """Queue the first attempt now. Call under the engine lock."""
