@@ -140,25 +140,15 @@ class Error(Schema):
     error = _required(fields.String())
 
 
-class OtpData(Schema):
-    id = _required(fields.String())
-    region = _required(fields.String())
-    country = _required(fields.String())
-    number = _required(fields.String())
-    service = _required(fields.Function(lambda n: n.service.id, metadata={"type": "string"}))
-    code = _required(fields.String(allow_none=True))
-    sms = _required(fields.String())
-    sandbox = _required(fields.Boolean())
-
-
 class OtpReceived(Schema):
     type = _required(fields.Constant("otp.received", metadata={"type": "string", "enum": ["otp.received"]}))
     timestamp = _required(fields.String(metadata={"format": "date-time"}))
-    data = _required(fields.Nested(OtpData))
+    data = _required(fields.Nested(Number, only=("id", "region", "country", "number", "service", "code", "sms",
+                                                 "sandbox")))
 
 
 _balance, _number, _code, _service, _operator, _country = Balance(), Number(), Code(), Service(), Operator(), Country()
-_otp_data = OtpData()
+_otp = OtpReceived()
 
 
 def balance_body(amount, sandbox: bool) -> dict:
@@ -190,7 +180,7 @@ def code_body(number: b.Number) -> dict:
 
 
 def webhook_payload(number: b.Number, at_ms: int) -> dict:
-    return {"type": "otp.received", "timestamp": format_iso(at_ms), "data": _otp_data.dump(number)}
+    return _otp.dump({"timestamp": format_iso(at_ms), "data": number})
 
 
 def error_body(message: str) -> dict:
