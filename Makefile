@@ -30,7 +30,6 @@ fuzz: $(VENV)/.installed-test
 # Not part of `make test`: throughput, latency, start-up and memory beside a bare Flask app.
 # Needs wrk (Debian: apt-get install wrk).
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py --write
 
 clean:

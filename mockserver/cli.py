@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import sys
+import threading
 import time
 
-from .scenario import ScenarioError, bundled_names, load_scenario
+from .scenario import ScenarioError, bundled_descriptions, load_scenario
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="a bundled scenario name or a YAML path (default $MOCKSERVER_SCENARIO or default)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
-    run.add_argument("--server", choices=["waitress", "granian"], default=env("MOCKSERVER_SERVER", "waitress"),
-                     help="WSGI server: waitress (default) or granian (faster; needs the granian package)")
+    run.add_argument("--server", choices=["granian", "waitress"], default=env("MOCKSERVER_SERVER", "granian"),
+                     help="WSGI server: granian (default; about twice waitress's throughput) or waitress "
+                          "(pure Python, in this process); default $MOCKSERVER_SERVER or granian")
     run.add_argument("--quiet", action="store_true", help="do not log each request")
     run.add_argument("--journal-size", type=int, default=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
                      help="requests kept in the journal, newest first out last (default 1000)")
@@ -117,8 +120,8 @@ def _validate(paths: list[str]) -> int:
 
 
 def _list_scenarios() -> int:
-    for name in bundled_names():
-        print(f"{name:<20} {load_scenario(name).description}")
+    for name, description in bundled_descriptions().items():
+        print(f"{name:<20} {description}")
     return 0
 
 
@@ -161,26 +164,54 @@ def _run(args: argparse.Namespace) -> int:
 def _run_granian(args: argparse.Namespace, scenario) -> int:
     """Granian runs the app in a worker process of its own (one, so all state stays in one
     place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
     try:
-        from granian import Granian
-        from granian.constants import Interfaces
-    except ImportError:
-        print("mockserver: --server granian needs the granian package (pip install granian)", file=sys.stderr)
+        port = _claim_port(args.host, args.port)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    port = args.port or _free_port(args.host)
     os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(args.journal_size),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0",
                        "MOCKSERVER_LOG_REQUESTS": "0" if args.quiet else "1"})
-    print(_banner(scenario, f"http://{args.host}:{port}"), flush=True)
+    url = f"http://{args.host}:{port}"
+    # The worker binds and builds the app after serve() is called: the banner waits until it
+    # answers, so that, as with waitress, a printed banner means the URL works. That check runs
+    # on a thread, so the worker must be spawned, not forked: a fork copies whatever lock the
+    # thread holds at that instant (an import lock, say) into a worker that never releases it.
+    multiprocessing.set_start_method("spawn", force=True)
+    threading.Thread(target=_banner_when_up, args=(scenario, url), daemon=True).start()
     Granian("mockserver.wsgi:app", address=args.host, port=port, interface=Interfaces.WSGI, workers=1,
             blocking_threads=args.threads, websockets=False, log_enabled=False).serve()
     return 0
 
 
-def _free_port(host: str) -> int:
+# The User-Agent of the banner's readiness check, which the request log leaves out.
+STARTUP_PROBE = "mockserver-startup-probe"
+
+
+def _banner_when_up(scenario, url: str, timeout_s: float = 60) -> None:
+    import urllib.error
+    import urllib.request
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            probe = urllib.request.Request(f"{url}/_mock/health", headers={"User-Agent": STARTUP_PROBE})
+            with urllib.request.urlopen(probe, timeout=2):
+                break
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.02)
+    print(_banner(scenario, url), flush=True)
+
+
+def _claim_port(host: str, port: int) -> int:
+    """The port granian will bind (a free one for 0), checked first: granian's worker reports a
+    port in use with a Rust panic, not a message."""
     import socket
     with socket.socket() as probe:
-        probe.bind((host, 0))
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
         return probe.getsockname()[1]
 
 
@@ -216,6 +247,8 @@ class RequestLog:
             seen["status"] = status.split(" ", 1)[0]
             return start_response(status, headers, exc_info)
 
+        if environ.get("HTTP_USER_AGENT") == STARTUP_PROBE:
+            return self._app(environ, start_response)
         try:
             return self._app(environ, recording_start_response)
         finally:

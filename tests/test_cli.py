@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -163,18 +164,13 @@ def test_remote_commands_drive_a_running_server():
     assert gone.returncode == 1 and f"no server at {server.url}" in gone.stderr
 
 
-def test_run_on_granian_serves_the_same_api():
-    server = RunningServer("--server", "granian", "--frozen")
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_either_server_is_ready_when_the_banner_shows_and_serves_the_same_api(engine):
+    server = RunningServer("--server", engine, "--frozen")
     try:
         headers = {"Authorization": "Bearer API-mock-default"}
-        response = None
-        for _ in range(100):                       # the worker process starts after the banner
-            try:
-                response = requests.get(f"{server.url}/v3/api/balance", headers=headers, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        assert response is not None and response.json()["data"]["credits"] == 100
+        # No retry: the banner promises a server that answers.
+        assert requests.get(f"{server.url}/v3/api/balance", headers=headers, timeout=5).json()["data"]["credits"] == 100
         bought = requests.post(f"{server.url}/v3/api/purchase", headers=headers, timeout=5,
                                json={"services": [{"serviceId": AIRBNB}]}).json()["data"]["requests"][0]
         requests.post(f"{server.url}/_mock/clock", json={"advance": "3s"}, timeout=30)
@@ -182,5 +178,19 @@ def test_run_on_granian_serves_the_same_api():
         assert detail["data"]["status"] == "COMPLETED"
         logged = server.read_until(lambda line: "/v3/api/request/" in line)
         assert re.search(r"^POST /v3/api/purchase 200 \d+\.\dms$", logged, re.M)
+        assert "GET /_mock/health" not in server.banner + logged      # the readiness probe is not logged
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_a_port_in_use_stops_run_with_a_message(engine):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--server", engine, "--port", str(port)],
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"mockserver: cannot listen on 127.0.0.1:{port}: ")
+    assert "Address already in use" in result.stderr and "panic" not in result.stderr

@@ -15,13 +15,14 @@ import time
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
-
-import urllib3
+from typing import TYPE_CHECKING, Callable
 
 from .clock import wall_seconds
 from .ids import TokenIds
 from .timeline import Timeline
+
+if TYPE_CHECKING:
+    import urllib3
 
 # (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
 Signer = Callable[[str, int, bytes], dict]
@@ -115,7 +116,9 @@ class Outbox:
 
     def _drain(self, url: str) -> None:
         # One keep-alive connection per lane while it drains: a burst of events to one receiver
-        # does not pay a TCP handshake each. Only this thread uses the session.
+        # does not pay a TCP handshake each. Only this thread uses the session. urllib3 (and ssl)
+        # load on the first delivery, not at start-up: many runs never send a webhook.
+        import urllib3
         with urllib3.PoolManager(maxsize=1, retries=False) as session:
             while True:
                 with self._idle:
@@ -198,6 +201,7 @@ class Outbox:
 def _post(pool: urllib3.PoolManager, message: Message, headers: dict) -> tuple[int | None, str | None]:
     """One delivery: (status, None) on a 2xx, otherwise what went wrong. urllib3 directly (what
     requests is built on): a lane's deliveries go out back to back, and it costs a third as much."""
+    import urllib3
     try:
         response = pool.request("POST", message.url, body=message.body, headers=headers, redirect=False,
                                 timeout=message.policy.timeout_ms / 1000)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -10,6 +11,7 @@ from marshmallow import ValidationError
 from .fields import fixture_dirs, flatten_messages
 from .model import Scenario
 from .schema import ScenarioSchema
+from .yamlpos import Loader as _Loader
 from .yamlpos import format_path, line_of, load_with_lines
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "bundled"
@@ -27,6 +29,14 @@ class ScenarioError(ValueError):
 
 def bundled_names() -> list[str]:
     return sorted(path.stem for path in SCENARIOS_DIR.glob("*.yaml"))
+
+
+@lru_cache(maxsize=1)
+def bundled_descriptions() -> dict[str, str]:
+    """Bundled scenario name -> its description, read without loading them (the tests validate
+    every bundled file)."""
+    return {name: (yaml.load((SCENARIOS_DIR / f"{name}.yaml").read_text(encoding="utf-8"), Loader=_Loader)
+                   or {}).get("description", "") for name in bundled_names()}
 
 
 def resolve(name_or_path: str | Path) -> Path:

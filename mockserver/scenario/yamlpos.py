@@ -9,12 +9,12 @@ Path = tuple  # of str keys and int indices
 
 
 # libyaml's parser when PyYAML was built with it: the bundled catalogs load several times faster.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     """Parse YAML safely, once; also map every field path to its 1-based line."""
-    loader = _Loader(text)
+    loader = Loader(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
