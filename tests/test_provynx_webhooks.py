@@ -101,3 +101,32 @@ def test_no_url_no_delivery_but_a_secret_is_always_shown(mock):
     accounts = mock.control("GET", "/state").json()["provynx"]["accounts"]
     assert accounts[0]["webhook"] == {"url": None, "secret": SECRET}
     assert accounts[1]["webhook"]["secret"].startswith("whsec_")   # none in the scenario: derived from the seed
+
+
+def test_redeliver_sends_the_message_once_more_with_its_id_and_a_fresh_signature(start_server, receiver):
+    mock = start_server(with_receiver(receiver))
+    mock.pnx_buy()
+    mock.advance("3s")
+    [first] = receiver.wait_for(1)
+    [logged] = mock.webhooks(provider="provynx")
+    mock.advance("1m")
+    receiver.fail_next(1, status=503)
+    answer = mock.control("POST", f"/webhooks/{logged['id']}/redeliver")
+    assert answer.status_code == 200
+    redelivered = answer.json()
+    assert {k: redelivered[k] for k in ("id", "event", "attempt", "at", "ok", "status", "error")} == {
+        "id": logged["id"], "event": "otp.received", "attempt": 2, "at": "2026-01-28T22:43:29.452Z",
+        "ok": False, "status": 503, "error": "HTTP 503"}
+    second = receiver.wait_for(2)[1]
+    assert second["headers"]["webhook-id"] == first["headers"]["webhook-id"] and second["body"] == first["body"]
+    Webhook(SECRET).verify(second["body"], second["headers"])
+    # A redelivery that fails is logged, not retried: a button press, not a new retry schedule.
+    mock.advance("10m")
+    assert [a["attempt"] for a in mock.webhooks(provider="provynx")] == [1, 2]
+    assert len(receiver.deliveries) == 2
+
+
+def test_redeliver_of_an_unknown_message_is_404_in_the_control_shape(mock):
+    answer = mock.control("POST", "/webhooks/msg_nope/redeliver")
+    assert (answer.status_code, answer.json()) == (
+        404, {"error": "no webhook message msg_nope in the delivery log", "status": 404})

@@ -2,6 +2,7 @@
 /_mock/openapi/control.json and fuzzed by the tests like the providers' documents."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from apispec import APISpec
@@ -31,6 +32,9 @@ ROUTES = [
      {**_BAD, **_KEY}),
     ("get", "/webhooks", "Every webhook delivery attempt", s.WebhookQuerySchema, None, s.AttemptsAnswer,
      {**_BAD, **_KEY}),
+    ("post", "/webhooks/{message_id}/redeliver", "Send a logged webhook message once more, now", None, None,
+     s.AttemptAnswer, {404: "No message with that id in the delivery log",
+                       409: "The tenant was reset while the attempt went out"}),
     ("get", "/requests", "The request journal", s.JournalQuerySchema, None, s.JournalAnswer, _BAD),
     ("get", "/state", "Accounts, numbers and what is due next", s.KeyQuerySchema, None, s.StateAnswer,
      {**_BAD, **_KEY}),
@@ -46,8 +50,11 @@ def document() -> dict:
         for status, detail in errors.items():
             why, schema = detail if isinstance(detail, tuple) else (detail, s.ErrorAnswer)
             responses[str(status)] = {"description": why, "content": {"application/json": {"schema": schema}}}
-        operation = {"summary": summary, "responses": responses,
-                     "parameters": [{"in": "query", "schema": query}] if query else []}
+        parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                      for name in re.findall(r"{(\w+)}", path)]
+        if query:
+            parameters.append({"in": "query", "schema": query})
+        operation = {"summary": summary, "responses": responses, "parameters": parameters}
         if body is not None:
             content = body if isinstance(body, dict) else {"application/json": {"schema": body}}
             operation["requestBody"] = {"required": False, "content": content}

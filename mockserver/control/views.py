@@ -1,8 +1,6 @@
 """The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools."""
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
 import os
 
@@ -15,8 +13,9 @@ from ..providers.pvadeals import backend as pvadeals_backend
 from ..providers.pvadeals import schemas as pvadeals_schemas
 from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
 from ..sandbox import UnknownKey
-from ..wire import BodyError, bearer_token, json_response, read_json, validate
+from ..wire import BodyError, json_response, read_json, validate
 from . import schemas as s
+from .access import refusal
 
 PREFIX = "/_mock"
 bp = Blueprint("control", __name__, url_prefix=PREFIX)
@@ -50,23 +49,8 @@ def guard():
     it, only loopback clients may drive the sandbox."""
     if request.endpoint == "control.health":
         return None
-    token = os.environ.get("MOCKSERVER_ADMIN_TOKEN")
-    if token:
-        given = request.headers.get("X-Admin-Token") or bearer_token(request)
-        if not given or not hmac.compare_digest(given, token):
-            return _error(401, "this control API needs the admin token: send X-Admin-Token "
-                               "(or Authorization: Bearer) with the value of MOCKSERVER_ADMIN_TOKEN")
-    elif not _loopback(request.remote_addr):
-        return _error(403, "the control API answers loopback clients only; set MOCKSERVER_ADMIN_TOKEN "
-                           "on the server to use it from elsewhere")
-    return None
-
-
-def _loopback(address: str | None) -> bool:
-    try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+    refused = refusal(request)
+    return None if refused is None else _error(*refused)
 
 
 def _tenant(key: str | None) -> str | None:
@@ -239,6 +223,24 @@ def webhooks():
     with sandbox.lock:
         attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"], tenant=tenant)
         return json_response(s.attempts_body(attempts))
+
+
+@bp.post("/webhooks/<message_id>/redeliver")
+def redeliver(message_id: str):
+    """Send a logged webhook message again now, once; answers with that attempt's outcome."""
+    sandbox = _sandbox()
+    outbox = sandbox.engine.outbox
+    with sandbox.lock:
+        message = outbox.message(message_id)
+        if message is None:
+            return _error(404, f"no webhook message {message_id} in the delivery log")
+        number = outbox.redeliver(message, sandbox.clock.now(message.tenant))
+    sandbox.settle(message.tenant)
+    with sandbox.lock:
+        attempt = outbox.attempt(message_id, number)
+    if attempt is None:        # the tenant was reset while it went out
+        return _error(409, f"webhook message {message_id} was reset before attempt {number} finished")
+    return json_response(s.attempt_body(attempt))
 
 
 @bp.get("/requests")

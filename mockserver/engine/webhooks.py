@@ -102,8 +102,22 @@ class Outbox:
         """Queue the first attempt now. Call under the engine lock."""
         self._start(message, 1, message.created_ms)
 
-    def _start(self, message: Message, number: int, at_ms: int) -> None:
-        job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]))
+    def message(self, message_id: str) -> Message | None:
+        """A message the log still holds an attempt of."""
+        return next((a.message for a in self._log if a.message.id == message_id), None)
+
+    def redeliver(self, message: Message, at_ms: int) -> int:
+        """Send a message once more at ``at_ms``, as its next attempt number; a failure is logged
+        but not retried, as a provider's "resend" button does. Call under the engine lock."""
+        number = max(a.number for a in self._log if a.message.id == message.id) + 1
+        self._start(message, number, at_ms, retry=False)
+        return number
+
+    def attempt(self, message_id: str, number: int) -> Attempt | None:
+        return next((a for a in self._log if a.message.id == message_id and a.number == number), None)
+
+    def _start(self, message: Message, number: int, at_ms: int, retry: bool = True) -> None:
+        job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]), retry)
         with self._idle:
             self._inflight[message.tenant] += 1
             self._retry_bounds[(message.tenant, at_ms + message.policy.delay_ms)] += 1
@@ -124,7 +138,7 @@ class Outbox:
                 with self._idle:
                     lane = self._lanes[url]
                     if self._closed:          # shutting down: what is still queued is dropped
-                        for message, _, at_ms, _ in lane:
+                        for message, _, at_ms, _, _ in lane:
                             self._done(message, at_ms)
                         lane.clear()
                     if not lane:
@@ -135,7 +149,7 @@ class Outbox:
                 self._deliver(session, *job)
 
     def _deliver(self, session: urllib3.PoolManager, message: Message, number: int, at_ms: int,
-                 epoch: tuple[int, int]) -> None:
+                 epoch: tuple[int, int], retry: bool) -> None:
         try:
             headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
             if message.sign is not None:
@@ -147,7 +161,7 @@ class Outbox:
                 if epoch != (self._epoch, self._tenant_epochs[message.tenant]):
                     return
                 self._log.append(Attempt(message, number, at_ms, headers, status, error, duration_ms))
-                if error is not None and number <= message.policy.retries:
+                if retry and error is not None and number <= message.policy.retries:
                     self._timeline.schedule(
                         at_ms + message.policy.delay_ms, message.tenant,
                         lambda due: self._start(message, number + 1, due),
