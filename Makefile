@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test fuzz bench clean
+.PHONY: run test fuzz bench screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ fuzz: $(VENV)/.installed-test
 # Needs wrk (Debian: apt-get install wrk).
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --write
+
+# The README's picture of the dashboard, taken by the dashboard's own browser test.
+screenshot: $(VENV)/.installed-test
+	MOCKSERVER_SCREENSHOT=docs/dashboard.png $(BIN)/python -m pytest -q tests/test_dashboard.py -k sms_from_the_form
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -8,6 +8,7 @@ from flask import Flask
 from .control import schemas as control_schemas
 from .control.views import PREFIX as CONTROL_PREFIX
 from .control.views import bp as control_bp
+from .dashboard import bp as dashboard_bp
 from .providers.provynx import schemas as provynx_schemas
 from .providers.provynx.views import PREFIX as PROVYNX_PREFIX
 from .providers.provynx.views import bp as provynx_bp
@@ -38,6 +39,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app.register_blueprint(pvadeals_bp)
     app.register_blueprint(provynx_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(dashboard_bp)
     app.wsgi_app = JournalMiddleware(app.wsgi_app, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"},
                                      skip=CONTROL_PREFIX)
     install_error_shapes(

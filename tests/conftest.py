@@ -10,6 +10,14 @@ from mockserver.testing import WebhookReceiver
 pytest_plugins = ["pytester"]
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test in teardown."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def shared_server():
     server = MockServer(BASE_SCENARIO)

@@ -85,6 +85,10 @@ class Account:
         return tenant_of(self.name)
 
 
+def is_sandbox_key(key: str) -> bool:
+    return key.startswith("nsk_test_")
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: the account and whether the key is a sandbox (test) key."""
@@ -169,7 +173,7 @@ class Provynx:
         if account is None and provision and key not in self._revoked and tenants.admits(key):
             account = self._add(Account(key, tenants.balance, frozenset([key]), tenants.webhook_url,
                                         tenants.webhook_secret or self._default_secret(key)))
-        return None if account is None else Caller(account, key, key.startswith("nsk_test_"))
+        return None if account is None else Caller(account, key, is_sandbox_key(key))
 
     def _add(self, account: Account) -> Account:
         self.accounts[account.name] = account
@@ -278,7 +282,7 @@ class Provynx:
         number = self.number(caller, region, number_id)
         if region == GLOBAL:
             raise GlobalCancelRefused(number_id)
-        if number.status != PENDING or not number.behavior.cancel_allowed:
+        if not self.cancellable(number):
             raise CancelNotAllowed(number.status)
         number.status = CANCELED
         self._release(number, refund=number.behavior.cancel_refund)
@@ -294,8 +298,17 @@ class Provynx:
             raise NumberNotFound(number_id or phone)
         return max(candidates, key=lambda n: n.created_ms)
 
+    @staticmethod
+    def takes_sms(number: Number, now_ms: int) -> bool:
+        return number.status in (PENDING, RECEIVED) and now_ms < number.expires_ms
+
+    @staticmethod
+    def cancellable(number: Number) -> bool:
+        """Whether DELETE would cancel it: a US number still waiting, where the behavior allows."""
+        return number.region == US and number.status == PENDING and number.behavior.cancel_allowed
+
     def receive_sms(self, number: Number, now_ms: int, text: str | None = None) -> Number:
-        if number.status not in (PENDING, RECEIVED) or now_ms >= number.expires_ms:
+        if not self.takes_sms(number, now_ms):
             raise NotReceiving(number.status)
         if text is None:
             self._take_sms(number, now_ms)

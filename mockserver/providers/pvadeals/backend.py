@@ -169,7 +169,7 @@ class PvaDeals:
         request = self.request(account, request_id)
         request.polls += 1
         for plan in request.behavior.sms:
-            if plan.on_poll == request.polls and self._receiving(request, now_ms):
+            if plan.on_poll == request.polls and self.takes_sms(request, now_ms):
                 self.receive_sms(request, now_ms, template=plan.text)
         return request
 
@@ -271,7 +271,7 @@ class PvaDeals:
                     template: str | None = None) -> ReceivedSms:
         """Take an SMS: the given text, or a template (default: the service's wording) filled
         with a fresh code."""
-        if not self._receiving(request, now_ms):
+        if not self.takes_sms(request, now_ms):
             raise NotReceiving(request.status)
         behavior, service = request.behavior, request.service
         code = None
@@ -295,7 +295,8 @@ class PvaDeals:
         return sms
 
     @staticmethod
-    def _receiving(request: ServiceRequest, now_ms: int) -> bool:
+    def takes_sms(request: ServiceRequest, now_ms: int) -> bool:
+        """Whether an SMS may arrive now: reserved, or completed and not yet ended."""
         return request.status in (RESERVED, COMPLETED) and now_ms < request.end_ms
 
     # -- scheduled events -----------------------------------------------------------------
@@ -312,7 +313,7 @@ class PvaDeals:
                                 label=f"pvadeals {request.id} end time")
 
     def _sms_due(self, request: ServiceRequest, generation: int, template: str | None, at_ms: int) -> None:
-        if request.generation == generation and self._receiving(request, at_ms):
+        if request.generation == generation and self.takes_sms(request, at_ms):
             self.receive_sms(request, at_ms, template=template)
 
     def _expire(self, request: ServiceRequest, generation: int, at_ms: int) -> None:
