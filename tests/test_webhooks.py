@@ -110,3 +110,19 @@ def test_no_webhook_url_means_no_deliveries(mock):
     mock.buy(AIRBNB)
     mock.advance("3s")
     assert mock.webhooks() == []
+
+
+def test_a_redelivery_between_retries_takes_the_next_number_and_the_retry_budget_is_unchanged(start_server, receiver):
+    receiver.fail_next(1000)
+    mock = start_server(with_webhook(receiver.url))
+    mock.buy(THREE_FUN)
+    mock.advance("0s")                               # attempt 1 failed; the retry is due at +5 s
+    [first] = mock.webhooks()
+    redelivered = mock.control("POST", f"/webhooks/{first['id']}/redeliver").json()
+    assert (redelivered["attempt"], redelivered["at"], redelivered["ok"]) == (2, START, False)
+    mock.advance("1h")
+    attempts = mock.webhooks()
+    # The five automatic retries still go out, numbered after the redelivery, at their own times.
+    assert [a["attempt"] for a in attempts] == [1, 2, 3, 4, 5, 6, 7]
+    assert [a["at"][17:19] for a in attempts] == ["26", "26", "31", "36", "41", "46", "51"]
+    assert len(receiver.deliveries) == 7

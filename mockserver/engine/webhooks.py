@@ -46,6 +46,7 @@ class Message:
     created_ms: int
     policy: RetryPolicy
     sign: Signer | None = None
+    attempts: int = 0          # attempts started, retries and redeliveries alike: the next one's number
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Outbox:
 
     def publish(self, message: Message) -> None:
         """Queue the first attempt now. Call under the engine lock."""
-        self._start(message, 1, message.created_ms)
+        self._start(message, message.created_ms, round_=1)
 
     def message(self, message_id: str) -> Message | None:
         """A message the log still holds an attempt of."""
@@ -109,24 +110,28 @@ class Outbox:
     def redeliver(self, message: Message, at_ms: int) -> int:
         """Send a message once more at ``at_ms``, as its next attempt number; a failure is logged
         but not retried, as a provider's "resend" button does. Call under the engine lock."""
-        number = max(a.number for a in self._log if a.message.id == message.id) + 1
-        self._start(message, number, at_ms, retry=False)
-        return number
+        return self._start(message, at_ms, round_=None)
 
     def attempt(self, message_id: str, number: int) -> Attempt | None:
         return next((a for a in self._log if a.message.id == message_id and a.number == number), None)
 
-    def _start(self, message: Message, number: int, at_ms: int, retry: bool = True) -> None:
-        job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]), retry)
+    def _start(self, message: Message, at_ms: int, round_: int | None) -> int:
+        """Queue an attempt; returns its number. ``round_`` counts the automatic attempts, which
+        the policy bounds; a redelivery has none. Numbers are given here, when an attempt
+        starts, so a redelivery and a retry already scheduled never share one."""
+        message.attempts += 1
+        number = message.attempts
+        job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]), round_)
         with self._idle:
             self._inflight[message.tenant] += 1
             self._retry_bounds[(message.tenant, at_ms + message.policy.delay_ms)] += 1
             lane = self._lanes.get(message.url)
             if lane is not None:
                 lane.append(job)
-                return
+                return number
             self._lanes[message.url] = deque([job])
         self._pool.submit(self._drain, message.url)
+        return number
 
     def _drain(self, url: str) -> None:
         # One keep-alive connection per lane while it drains: a burst of events to one receiver
@@ -149,7 +154,7 @@ class Outbox:
                 self._deliver(session, *job)
 
     def _deliver(self, session: urllib3.PoolManager, message: Message, number: int, at_ms: int,
-                 epoch: tuple[int, int], retry: bool) -> None:
+                 epoch: tuple[int, int], round_: int | None) -> None:
         try:
             headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
             if message.sign is not None:
@@ -161,11 +166,11 @@ class Outbox:
                 if epoch != (self._epoch, self._tenant_epochs[message.tenant]):
                     return
                 self._log.append(Attempt(message, number, at_ms, headers, status, error, duration_ms))
-                if retry and error is not None and number <= message.policy.retries:
+                if round_ is not None and error is not None and round_ <= message.policy.retries:
                     self._timeline.schedule(
                         at_ms + message.policy.delay_ms, message.tenant,
-                        lambda due: self._start(message, number + 1, due),
-                        label=f"{message.provider} webhook {message.event} attempt {number + 1}")
+                        lambda due: self._start(message, due, round_ + 1),
+                        label=f"{message.provider} webhook {message.event} retry {round_}")
         finally:
             with self._idle:
                 self._done(message, at_ms)
