@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, THREE_FUN
+from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, TEST, THREE_FUN
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -115,7 +115,9 @@ def test_a_number_is_bought_gets_an_sms_from_the_form_times_out_and_the_scenario
     assert attempt.get_attribute("data-ok") == "true"
     assert attempt.find_element(By.CSS_SELECTOR, '[data-cell="status"]').text == "204"
     assert receiver.wait_for(2)[-1]["json"]["event"] == "sms_received"
-    assert "482913" in page.find_element(By.CSS_SELECTOR, f"{delivered} details").text   # the body, opened
+    body = page.find_element(By.CSS_SELECTOR, f"{delivered} pre[data-body]").text      # shown, in the order sent
+    assert [line.split('"')[1] for line in body.splitlines()[1:-1]] == [
+        "event", "timestamp", "requestId", "serviceId", "number", "message"]
 
     _save_screenshot(page, tmp_path)
 
@@ -244,3 +246,18 @@ def test_with_an_admin_token_the_page_takes_it_once_and_sends_it_on_every_call(p
     click(page, 'button[data-advance="5s"]')
     wait_until(page, lambda d: row_status(d, bought["_id"]) == "COMPLETED", "the clock button was refused")
     assert status_line(page).startswith("Advanced 5s: now ")
+
+
+def test_a_signed_provynx_delivery_shows_each_attempts_signature(page, mock, receiver):
+    assert mock.control("POST", "/webhook", json={"key": TEST, "url": receiver.url}).status_code == 200
+    number = mock.pnx_buy("us", key=TEST)
+    for _ in range(2):                       # the sandbox code arrives on the second poll
+        mock.pnx("GET", f"/us/numbers/{number['id']}/code", key=TEST)
+    [delivery] = receiver.wait_for(1)
+    otp = '[data-live="webhooks"] li[data-event="otp.received"]'
+    wait_until(page, lambda d: d.find_elements(By.CSS_SELECTOR, otp), "no otp.received delivery shown")
+    click(page, f"{otp} summary")
+    click(page, f'{otp} tr[data-attempt="1"] summary')
+    headers = page.find_element(By.CSS_SELECTOR, f'{otp} tr[data-attempt="1"] pre').text
+    assert f"webhook-signature: {delivery['headers']['webhook-signature']}" in headers.splitlines()
+    assert f"webhook-id: {delivery['headers']['webhook-id']}" in headers.splitlines()

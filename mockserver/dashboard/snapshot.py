@@ -3,6 +3,7 @@ templates. Rows reuse the control API's shapes where it has one, so the page and
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from ..control import schemas as control_schemas
@@ -141,5 +142,7 @@ def _webhook_messages(attempts) -> list[dict]:
         bodies = [control_schemas.attempt_body(a) for a in reversed(newest_first)]
         last = bodies[-1]
         messages.append({"id": message_id, "provider": last["provider"], "event": last["event"], "url": last["url"],
-                         "attempts": bodies, "last": last, "ok": last["ok"]})
+                         "attempts": bodies, "last": last, "ok": last["ok"],
+                         # in the order the receiver got the keys (Jinja's tojson would sort them)
+                         "body_text": json.dumps(last["body"], indent=2, ensure_ascii=False)})
     return messages
