@@ -11,6 +11,7 @@ import pytest
 
 from harness import THREE_FUN, scenario_with
 
+from mockserver.engine.delivery import Receiver
 from mockserver.testing import WebhookReceiver
 
 POLICY = {"retries": 2, "delay": "10s", "timeout": "300ms"}
@@ -109,3 +110,51 @@ def test_api_latency_with_a_hanging_receiver_matches_a_healthy_one(start_server)
     finally:
         healthy.close()
         hanging.close()
+
+
+
+class ClosingAfterEachAnswerReceiver:
+    """Answers 204 with keep-alive promised, then closes the connection anyway, as a receiver
+    whose idle timeout ran out between two deliveries does. ``closed`` is set once it has."""
+
+    def __init__(self):
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/hook"
+        self.connections = 0
+        self.closed = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with connection:
+                request = b""
+                while not request.endswith(b"{}"):      # headers, then the two-byte body
+                    request += connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            self.closed.set()
+
+    def close(self):
+        self._socket.close()
+
+
+def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_a_failure():
+    """The outbox's connection to one URL, driven directly against a real socket server."""
+    server = ClosingAfterEachAnswerReceiver()
+    receiver = Receiver(server.url)
+    try:
+        assert receiver.post(b"{}", {"Content-Type": "application/json"}, 1000) == (204, None)
+        assert server.closed.wait(5)
+        server.closed.clear()
+        # Sent on the old connection, this would meet a closed socket (broken pipe or reset).
+        assert receiver.post(b"{}", {"Content-Type": "application/json"}, 1000) == (204, None)
+        assert server.connections == 2
+    finally:
+        receiver.close()
+        server.close()

@@ -15,14 +15,12 @@ import time
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from .clock import wall_seconds
+from .delivery import Receiver
 from .ids import TokenIds
 from .timeline import Timeline
-
-if TYPE_CHECKING:
-    import urllib3
 
 # (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
 Signer = Callable[[str, int, bytes], dict]
@@ -134,11 +132,10 @@ class Outbox:
         return number
 
     def _drain(self, url: str) -> None:
-        # One keep-alive connection per lane while it drains: a burst of events to one receiver
-        # does not pay a TCP handshake each. Only this thread uses the session. urllib3 (and ssl)
-        # load on the first delivery, not at start-up: many runs never send a webhook.
-        import urllib3
-        with urllib3.PoolManager(maxsize=1, retries=False) as session:
+        # One kept-alive connection per lane while it drains: a burst of events to one receiver
+        # does not pay a TCP handshake each. Only this thread uses it.
+        receiver = Receiver(url)
+        try:
             while True:
                 with self._idle:
                     lane = self._lanes[url]
@@ -151,16 +148,18 @@ class Outbox:
                         self._idle.notify_all()
                         return
                     job = lane.popleft()
-                self._deliver(session, *job)
+                self._deliver(receiver, *job)
+        finally:
+            receiver.close()
 
-    def _deliver(self, session: urllib3.PoolManager, message: Message, number: int, at_ms: int,
+    def _deliver(self, receiver: Receiver, message: Message, number: int, at_ms: int,
                  epoch: tuple[int, int], round_: int | None) -> None:
         try:
             headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
             if message.sign is not None:
                 headers.update(message.sign(message.id, wall_seconds(), message.body))
             started = time.perf_counter()
-            status, error = _post(session, message, headers)
+            status, error = receiver.post(message.body, headers, message.policy.timeout_ms)
             duration_ms = (time.perf_counter() - started) * 1000
             with self._lock:
                 if epoch != (self._epoch, self._tenant_epochs[message.tenant]):
@@ -215,31 +214,6 @@ class Outbox:
     def close(self) -> None:
         self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _post(pool: urllib3.PoolManager, message: Message, headers: dict) -> tuple[int | None, str | None]:
-    """One delivery: (status, None) on a 2xx, otherwise what went wrong. urllib3 directly (what
-    requests is built on): a lane's deliveries go out back to back, and it costs a third as much."""
-    import urllib3
-    try:
-        response = pool.request("POST", message.url, body=message.body, headers=headers, redirect=False,
-                                timeout=message.policy.timeout_ms / 1000)
-    # NewConnectionError first: urllib3 files it under the timeouts too.
-    except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ProtocolError) as exc:
-        return None, f"connection error: {_root_cause(exc)}"
-    except urllib3.exceptions.TimeoutError:
-        return None, f"timeout after {message.policy.timeout_ms} ms"
-    except (urllib3.exceptions.HTTPError, ValueError) as exc:
-        return None, f"request failed: {exc}"
-    if 200 <= response.status < 300:
-        return response.status, None
-    return response.status, f"HTTP {response.status}"
-
-
-def _root_cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__
-    return str(exc) or type(exc).__name__
 
 
 def encode_body(payload: dict) -> bytes:
