@@ -17,10 +17,12 @@ from mockserver.testing import WebhookReceiver
 POLICY = {"retries": 2, "delay": "10s", "timeout": "300ms"}
 
 
-class ResettingReceiver:
-    """Accepts each connection and resets it at once (RST), like a crashing receiver."""
+class RawReceiver:
+    """A bare TCP server on 127.0.0.1 that gives each connection to handle(): receivers that
+    break HTTP in ways a real HTTP server will not."""
 
     def __init__(self):
+        self.connections = 0
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self._socket.listen()
@@ -33,11 +35,22 @@ class ResettingReceiver:
                 connection, _ = self._socket.accept()
             except OSError:
                 return
-            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            connection.close()
+            self.connections += 1
+            self.handle(connection)
+
+    def handle(self, connection: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self):
         self._socket.close()
+
+
+class ResettingReceiver(RawReceiver):
+    """Resets each connection at once (RST), like a crashing receiver."""
+
+    def handle(self, connection):
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
 
 
 def serve_with(start_server, url):
@@ -113,35 +126,21 @@ def test_api_latency_with_a_hanging_receiver_matches_a_healthy_one(start_server)
 
 
 
-class ClosingAfterEachAnswerReceiver:
+class ClosingAfterEachAnswerReceiver(RawReceiver):
     """Answers 204 with keep-alive promised, then closes the connection anyway, as a receiver
     whose idle timeout ran out between two deliveries does. ``closed`` is set once it has."""
 
     def __init__(self):
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen()
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/hook"
-        self.connections = 0
         self.closed = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self):
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with connection:
-                request = b""
-                while not request.endswith(b"{}"):      # headers, then the two-byte body
-                    request += connection.recv(65536)
-                connection.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
-            self.closed.set()
-
-    def close(self):
-        self._socket.close()
+    def handle(self, connection):
+        with connection:
+            request = b""
+            while not request.endswith(b"{}"):      # headers, then the two-byte body
+                request += connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+        self.closed.set()
 
 
 def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_a_failure():
