@@ -261,3 +261,6 @@ def test_a_signed_provynx_delivery_shows_each_attempts_signature(page, mock, rec
     headers = page.find_element(By.CSS_SELECTOR, f'{otp} tr[data-attempt="1"] pre').text
     assert f"webhook-signature: {delivery['headers']['webhook-signature']}" in headers.splitlines()
     assert f"webhook-id: {delivery['headers']['webhook-id']}" in headers.splitlines()
+    message = page.find_element(By.CSS_SELECTOR, f'[data-live="messages"] li[data-message-for="{number["id"]}"]')
+    assert message.find_element(By.CSS_SELECTOR, "[data-code]").text == "123456"     # the sandbox code
+    assert row_status(page, number["id"]) == "received"

@@ -34,26 +34,26 @@ class JournalFilter:
 
 
 def take(sandbox, journal_filter: JournalFilter) -> dict:
+    """Everything the page shows. Rows are chosen before they are shaped, so the time under the
+    lock grows with what the page lists, not with all the sandbox holds."""
     with sandbox.lock:
         sandbox.catch_up()
-        now = sandbox.clock.now()
-        numbers = _pvadeals_rows(sandbox) + _provynx_rows(sandbox)
-        numbers.sort(key=lambda row: (row["created_ms"], row["id"]), reverse=True)
+        owned = [("pvadeals", r, a) for a in sandbox.pvadeals.accounts.values() for r in a.requests.values()]
+        owned += [("provynx", n, a) for a in sandbox.provynx.accounts.values() for n in a.numbers.values()]
+        owned.sort(key=lambda item: (item[1].created_ms, item[1].id), reverse=True)
         view = {
             "scenario": {"name": sandbox.scenario.name, "description": sandbox.scenario.description,
                          "bundled": bundled_descriptions()},
-            "clock": {**control_schemas.clock_body(sandbox), "pending": len(sandbox.engine.timeline.pending())},
+            "clock": {**control_schemas.clock_body(sandbox), "pending": sandbox.engine.timeline.count()},
             "accounts": _accounts(sandbox),
-            "numbers": numbers[:NUMBERS_SHOWN],
-            "numbers_hidden": max(0, len(numbers) - NUMBERS_SHOWN),
-            "messages": sorted((m for row in numbers for m in row["messages"]), key=lambda m: m["sort"],
-                               reverse=True)[:MESSAGES_SHOWN],
+            "numbers": [_row(sandbox, *item) for item in owned[:NUMBERS_SHOWN]],
+            "numbers_hidden": max(0, len(owned) - NUMBERS_SHOWN),
+            "messages": _messages(owned),
             "webhooks": _webhook_messages(sandbox.engine.outbox.attempts()),
             "journal": [control_schemas.journal_body(e) for e in sandbox.journal.entries(
                 provider=journal_filter.provider, method=journal_filter.method, path=journal_filter.path,
                 key=None, status=journal_filter.status, unmatched=None)[-JOURNAL_ROWS_SHOWN:][::-1]],
             "journal_filter": journal_filter,
-            "now_ms": now,
         }
     return view
 
@@ -66,57 +66,41 @@ def _accounts(sandbox) -> list[dict]:
     return rows
 
 
-def _pvadeals_rows(sandbox) -> list[dict]:
-    backend = sandbox.pvadeals
-    rows = []
-    for account in backend.accounts.values():
-        for request in account.requests.values():
-            now = sandbox.clock.now(request.tenant)
-            rows.append(_row(
-                provider="pvadeals", id=request.id, number=request.number, service=request.service.name,
-                status=request.status, created_ms=request.created_ms, ends_ms=request.end_ms, key=account.key,
-                price=f"{request.amount:.2f}",
-                messages=[(m.text, m.code, m.at_ms) for m in request.messages],
-                takes_sms=backend.takes_sms(request, now),
-                action=("flag", f"/v3/api/flag/{request.id}", "POST") if request.allow_flag else None,
-                sms_template=request.service.sms, code_length=request.behavior.code_length or request.service.code_length))
-    return rows
+def _row(sandbox, provider: str, item, account) -> dict:
+    """A PVADeals request or a Provynx number as one table row, with the actions it allows."""
+    now = sandbox.clock.now(item.tenant)
+    row = {"provider": provider, "id": item.id, "number": item.number, "service": item.service.name,
+           "status": item.status, "created": format_iso(item.created_ms)}
+    if provider == "pvadeals":
+        backend = sandbox.pvadeals
+        row.update(ends=format_iso(item.end_ms), key=account.key, price=f"{item.amount:.2f}", detail="",
+                   messages=len(item.messages), takes_sms=backend.takes_sms(item, now),
+                   action=("flag", f"/v3/api/flag/{item.id}", "POST") if item.allow_flag else None,
+                   code_length=item.behavior.code_length or item.service.code_length)
+    else:
+        backend = sandbox.provynx
+        # A number answers only to a key of its own mode (sandbox or live).
+        key = next((k for k in sorted(account.keys) if provynx_backend.is_sandbox_key(k) == item.sandbox), None)
+        cancel = ("cancel", f"/api/v1/sms/{item.region}/numbers/{item.id}", "DELETE")
+        row.update(ends=format_iso(item.expires_ms), key=key, price=f"{item.price:.2f}",
+                   detail=f"{item.region} · {item.country} · {item.operator} · server {item.server}"
+                          + (" · sandbox" if item.sandbox else ""),
+                   messages=1 if item.sms else 0, takes_sms=backend.takes_sms(item, now),
+                   action=cancel if backend.cancellable(item) else None, code_length=item.service.code_length)
+    row["sms_text"] = _sample_sms(item.service.sms, item.service.name, item.number, item.id, row.pop("code_length"))
+    return row
 
 
-def _provynx_rows(sandbox) -> list[dict]:
-    backend = sandbox.provynx
-    rows = []
-    for account in backend.accounts.values():
-        for number in account.numbers.values():
-            now = sandbox.clock.now(number.tenant)
-            # A number answers only to a key of its own mode (sandbox or live).
-            key = next((k for k in sorted(account.keys) if provynx_backend.is_sandbox_key(k) == number.sandbox), None)
-            cancel = ("cancel", f"/api/v1/sms/{number.region}/numbers/{number.id}", "DELETE")
-            rows.append(_row(
-                provider="provynx", id=number.id, number=number.number, service=number.service.name,
-                status=number.status, created_ms=number.created_ms, ends_ms=number.expires_ms, key=key,
-                price=f"{number.price:.2f}",
-                messages=[(number.sms, number.code, None)] if number.sms else [],
-                takes_sms=backend.takes_sms(number, now),
-                action=cancel if provynx_backend.Provynx.cancellable(number) else None,
-                sms_template=number.service.sms, code_length=number.service.code_length,
-                detail=f"{number.region} · {number.country} · {number.operator} · server {number.server}"
-                       + (" · sandbox" if number.sandbox else "")))
-    return rows
-
-
-def _row(*, provider, id, number, service, status, created_ms, ends_ms, key, price, messages, takes_sms, action,
-         sms_template, code_length, detail="") -> dict:
-    return {
-        "provider": provider, "id": id, "number": number, "service": service, "status": status,
-        "created": format_iso(created_ms), "created_ms": created_ms, "ends": format_iso(ends_ms), "key": key,
-        "price": price, "detail": detail, "takes_sms": takes_sms, "action": action,
-        "sms_text": _sample_sms(sms_template, service, number, id, code_length),
-        "messages": [{"provider": provider, "id": id, "number": number, "service": service, "text": text,
-                      "code": code, "at": format_iso(at_ms) if at_ms is not None else None,
-                      "sort": (at_ms if at_ms is not None else created_ms, id)}
-                     for text, code, at_ms in messages],
-    }
+def _messages(owned) -> list[dict]:
+    """The newest SMS across every number. Provynx keeps only a number's last SMS, without its time."""
+    found = [((m.at_ms, item.id), provider, item, m.text, m.code, m.at_ms)
+             for provider, item, _ in owned if provider == "pvadeals" for m in item.messages]
+    found += [((item.created_ms, item.id), provider, item, item.sms, item.code, None)
+              for provider, item, _ in owned if provider == "provynx" and item.sms]
+    found.sort(key=lambda entry: entry[0], reverse=True)
+    return [{"provider": provider, "id": item.id, "number": item.number, "service": item.service.name,
+             "text": text, "code": code, "at": format_iso(at_ms) if at_ms is not None else None}
+            for _, provider, item, text, code, at_ms in found[:MESSAGES_SHOWN]]
 
 
 def _sample_sms(template: str, service: str, number: str, request_id: str, length: int) -> str:

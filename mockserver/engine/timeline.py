@@ -71,6 +71,10 @@ class Timeline:
                  for tenant, queue in self._queues.items() if queue]
         return min(waits) if waits else None
 
+    def count(self) -> int:
+        """Events scheduled, across tenants (without sorting them as pending() does)."""
+        return sum(len(queue) for queue in self._queues.values())
+
     def pending(self, tenant: str | None = None) -> list[Event]:
         queues = self._queues.values() if tenant is None else [self._queues.get(tenant, [])]
         return sorted(event for queue in queues for event in queue)
