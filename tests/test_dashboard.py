@@ -225,6 +225,9 @@ def test_every_control_is_labelled_and_both_themes_are_readable(page, mock):
     mock.buy(AIRBNB)
     wait_until(page, lambda d: d.find_elements(By.CSS_SELECTOR, 'button[data-action="sms"]'), "no number row")
     assert page.execute_script(UNNAMED_CONTROLS) == []
+    # Offline: everything the page loaded came from the sandbox itself.
+    loaded = page.execute_script("return performance.getEntriesByType('resource').map((r) => r.name)")
+    assert loaded and all(url.startswith(f"{mock.url}/_mock/") for url in loaded), loaded
     light = page.execute_script(CONTRAST)
     page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     dark = page.execute_script(CONTRAST)
