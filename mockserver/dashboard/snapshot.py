@@ -2,13 +2,14 @@
 templates. Rows reuse the control API's shapes where it has one, so the page and /_mock agree."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 
 from ..control import schemas as control_schemas
 from ..engine.clock import format_iso
+from ..engine.ids import Codes
 from ..providers.provynx import backend as provynx_backend
+from ..providers.sms import code_shape, sms_text
 from ..scenario import bundled_descriptions
 
 # How much the page lists, newest first, so a busy sandbox still renders quickly once a second
@@ -75,8 +76,7 @@ def _row(sandbox, provider: str, item, account) -> dict:
         backend = sandbox.pvadeals
         row.update(ends=format_iso(item.end_ms), key=account.key, price=f"{item.amount:.2f}", detail="",
                    messages=len(item.messages), takes_sms=backend.takes_sms(item, now),
-                   action=("flag", f"/v3/api/flag/{item.id}", "POST") if item.allow_flag else None,
-                   code_length=item.behavior.code_length or item.service.code_length)
+                   action=("flag", f"/v3/api/flag/{item.id}", "POST") if item.allow_flag else None)
     else:
         backend = sandbox.provynx
         # A number answers only to a key of its own mode (sandbox or live).
@@ -86,8 +86,10 @@ def _row(sandbox, provider: str, item, account) -> dict:
                    detail=f"{item.region} · {item.country} · {item.operator} · server {item.server}"
                           + (" · sandbox" if item.sandbox else ""),
                    messages=1 if item.sms else 0, takes_sms=backend.takes_sms(item, now),
-                   action=cancel if backend.cancellable(item) else None, code_length=item.service.code_length)
-    row["sms_text"] = _sample_sms(item.service.sms, item.service.name, item.number, item.id, row.pop("code_length"))
+                   action=cancel if backend.cancellable(item) else None)
+    # The code comes from a stream seeded by the id, not the sandbox's own, so that drawing it
+    # for the send form changes nothing the sandbox would produce.
+    row["sms_text"] = sms_text(item, Codes(item.id).new(*code_shape(item)))
     return row
 
 
@@ -101,13 +103,6 @@ def _messages(owned) -> list[dict]:
     return [{"provider": provider, "id": item.id, "number": item.number, "service": item.service.name,
              "text": text, "code": code, "at": format_iso(at_ms) if at_ms is not None else None}
             for _, provider, item, text, code, at_ms in found[:MESSAGES_SHOWN]]
-
-
-def _sample_sms(template: str, service: str, number: str, request_id: str, length: int) -> str:
-    """The service's own SMS wording with a code, to prefill the send form. The code comes from
-    the id, not from the sandbox's seeded streams, so opening the page changes nothing."""
-    digits = str(int(hashlib.sha256(request_id.encode()).hexdigest(), 16))[-length:].rjust(length, "0")
-    return template.format(service=service, code=digits, number=number)
 
 
 def _webhook_messages(attempts) -> list[dict]:
@@ -126,7 +121,7 @@ def _webhook_messages(attempts) -> list[dict]:
         bodies = [control_schemas.attempt_body(a) for a in reversed(newest_first)]
         last = bodies[-1]
         messages.append({"id": message_id, "provider": last["provider"], "event": last["event"], "url": last["url"],
-                         "attempts": bodies, "last": last, "ok": last["ok"],
+                         "attempts": bodies, "last": last,
                          # in the order the receiver got the keys (Jinja's tojson would sort them)
                          "body_text": json.dumps(last["body"], indent=2, ensure_ascii=False)})
     return messages

@@ -17,6 +17,7 @@ from ...engine.ids import Codes, PhoneNumbers, TokenIds
 from ...engine.ratelimit import RateLimiter, Rejection
 from ...engine.timeline import Timeline
 from ...scenario.model import Behavior, PnxCountry, PnxServer, PnxService, ProvynxScenario
+from ..sms import code_shape, sms_text
 
 PENDING, RECEIVED, CANCELED, EXPIRED = "pending", "received", "canceled", "expired"
 US, GLOBAL = "us", "global"
@@ -318,18 +319,16 @@ class Provynx:
         return number
 
     def _take_sms(self, number: Number, now_ms: int, code: str | None = None, template: str | None = None) -> None:
-        service, behavior = number.service, number.behavior
         if code is None:
-            code = self._codes.new(behavior.code_length or service.code_length, behavior.code_alphabet)
-        text = (template or service.sms).format(service=service.name, code=code, number=number.number)
-        self._record(number, now_ms, code, text)
+            code = self._codes.new(*code_shape(number))
+        self._record(number, now_ms, code, sms_text(number, code, template))
 
     def _record(self, number: Number, now_ms: int, code: str | None, text: str) -> None:
         number.status, number.code, number.sms = RECEIVED, code, text
         self._notify(self.accounts[number.account], number, now_ms)
 
     def _sms_due(self, number: Number, template: str | None, at_ms: int) -> None:
-        if number.status in (PENDING, RECEIVED) and at_ms < number.expires_ms:
+        if self.takes_sms(number, at_ms):
             self._take_sms(number, at_ms, template=template)
 
     def _expire(self, number: Number, at_ms: int) -> None:

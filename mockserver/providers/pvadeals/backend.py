@@ -19,6 +19,7 @@ from ...engine.pages import CursorNotFound, Page, SortedIndex
 from ...engine.ratelimit import RateLimiter, Rejection
 from ...engine.timeline import Timeline
 from ...scenario.model import Behavior, PvaDealsScenario, PvaService
+from ..sms import code_shape, sms_text
 
 RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
 ORDER_FIELDS = ("_id", "createdAt", "endTime")
@@ -273,11 +274,10 @@ class PvaDeals:
         with a fresh code."""
         if not self.takes_sms(request, now_ms):
             raise NotReceiving(request.status)
-        behavior, service = request.behavior, request.service
         code = None
         if text is None:
-            code = self._codes.new(behavior.code_length or service.code_length, behavior.code_alphabet)
-            text = (template or service.sms).format(service=service.name, code=code, number=request.number)
+            code = self._codes.new(*code_shape(request))
+            text = sms_text(request, code, template)
         sms = ReceivedSms(text, code, now_ms)
         request.messages.append(sms)
         request.message_counter += 1
