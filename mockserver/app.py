@@ -21,6 +21,14 @@ from .journaling import JournalMiddleware
 from .wire import HideDroppedConnections, install_error_shapes, status_text
 
 
+class _SyncFlask(Flask):
+    """Flask, minus its per-call check for ``async def`` views and hooks: none here is async, and
+    the check (through inspect) runs for every hook and view of every request."""
+
+    def ensure_sync(self, func):
+        return func
+
+
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
                sandbox: Sandbox | None = None, journal_size: int = 1000) -> Flask:
     """The WSGI app. ``scenario`` is a loaded Scenario, a bundled name or a path.
@@ -34,7 +42,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
-    app = Flask(__name__)
+    app = _SyncFlask(__name__)
     app.extensions["mockserver"] = sandbox
     app.register_blueprint(pvadeals_bp)
     app.register_blueprint(provynx_bp)

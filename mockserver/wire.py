@@ -25,12 +25,6 @@ class BodyError(ValueError):
     """The request body or query is not what the endpoint takes; the message says why."""
 
 
-def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    # Compact like Express's res.json, keys in the order the shapes give them.
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_plain)
-    return Response(text, status=status, headers=headers, mimetype="application/json")
-
-
 def _plain(value):
     """Values YAML or Decimal arithmetic can leave in a body: dates as ISO text, amounts as numbers."""
     if isinstance(value, (datetime.date, datetime.time)):
@@ -38,6 +32,15 @@ def _plain(value):
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# Compact like Express's res.json, keys in the order the shapes give them. One encoder for every
+# answer: json.dumps with options builds a new one per call, a third of the cost of a small body.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(_ENCODER.encode(body), status=status, headers=headers, mimetype="application/json")
 
 
 def bearer_token(source) -> str | None:

@@ -36,9 +36,12 @@ class Journal:
     def size(self) -> int:
         return self._entries.maxlen
 
-    def record(self, **fields) -> None:
+    def record(self, *, at_ms: int, tenant: str | None, provider: str | None, method: str, path: str, query: str,
+               key: str | None, status: int, duration_ms: float, body: str, matched: bool) -> None:
+        # Positional into Entry: keyword arguments passed on with ** cost several µs per request.
         with self._guard:
-            self._entries.append(Entry(seq=next(self._seq), **fields))
+            self._entries.append(Entry(next(self._seq), at_ms, tenant, provider, method, path, query, key, status,
+                                       duration_ms, body, matched))
 
     def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
                 key: str | None = None, status: int | None = None, unmatched: bool | None = None,
