@@ -9,15 +9,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     MOCKSERVER_HOST=0.0.0.0 \
     MOCKSERVER_PORT=8080 \
-    MOCKSERVER_SCENARIO=default
+    MOCKSERVER_SCENARIO=default \
+    MOCKSERVER_CACHE_DIR=/var/cache/mockserver
 
 WORKDIR /opt/mockserver
 COPY pyproject.toml setup.cfg README.md ./
 COPY mockserver ./mockserver
 RUN pip install --no-cache-dir . \
-    && useradd --system --uid 10001 --no-create-home mockserver
+    && useradd --system --uid 10001 --no-create-home mockserver \
+    && install -d -m 700 -o 10001 /var/cache/mockserver
 
 USER 10001
+# Validate the bundled catalogs once, here: every start then reads them back from the cache.
+RUN mockserver validate default
 EXPOSE 8080
 
 # Inside the container the health check is a loopback client, so it needs no admin token.

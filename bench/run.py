@@ -51,10 +51,10 @@ def free_port() -> int:
 class Served:
     """One app on one engine in its own process; ``cold_start_s`` is spawn to first 200."""
 
-    def __init__(self, app: str, engine: str):
+    def __init__(self, app: str, engine: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "MOCKSERVER_SCENARIO": str(SCENARIO), "PYTHONPATH": str(HERE)}
+        env = {**os.environ, "MOCKSERVER_SCENARIO": str(SCENARIO), "PYTHONPATH": str(HERE), **(env or {})}
         started = time.perf_counter()
         self.process = subprocess.Popen(ENGINES[engine](APPS[app]) + [str(self.port)], env=env, cwd=HERE,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -139,16 +139,24 @@ def cold_start(repeats: int) -> dict:
     import mockserver
     for folder in (Path(mockserver.__file__).parent, HERE):
         compileall.compile_dir(str(folder), quiet=1)
-    times = {name: [] for name in APPS}
-    for _ in range(repeats):
-        for name in APPS:
-            server = Served(name, "waitress")
-            times[name].append(server.cold_start_s)
-            server.close()
+    # Likewise the fixture cache: the first start of an installation validates the bundled catalogs
+    # into it (measured apart, below), every later one reads them back.
+    with tempfile.TemporaryDirectory(prefix="mockserver-bench-cache-") as cache:
+        private_cache = {"MOCKSERVER_CACHE_DIR": cache}
+        first = Served("mockserver", "waitress", private_cache)
+        first.close()
+        times = {name: [] for name in APPS}
+        for _ in range(repeats):
+            for name in APPS:
+                server = Served(name, "waitress", private_cache)
+                times[name].append(server.cold_start_s)
+                server.close()
     best = {name: min(values) for name, values in times.items()}
-    result = {**{f"{k}_s": v for k, v in best.items()}, "ratio": best["mockserver"] / best["bare"]}
+    result = {**{f"{k}_s": v for k, v in best.items()}, "ratio": best["mockserver"] / best["bare"],
+              "first_s": first.cold_start_s}
     print(f"cold start to first 200: mockserver {best['mockserver']*1000:.0f} ms, bare {best['bare']*1000:.0f} ms, "
-          f"ratio {result['ratio']:.2f}", flush=True)
+          f"ratio {result['ratio']:.2f}; the first start, with an empty fixture cache, {first.cold_start_s*1000:.0f} ms",
+          flush=True)
     return result
 
 
@@ -274,7 +282,8 @@ def write_results(results: dict) -> None:
                      f"{r['mockserver_p99_ms']:.2f} | {r['bare_rps']:.0f} | {r['ratio']:.2f} |")
     c, t, p, m = results["cold_start"], results["thousand"], results["pages"], results["rss"]
     lines += ["", f"- Cold start to first 200 (waitress): mockserver {c['mockserver_s']*1000:.0f} ms, bare "
-              f"{c['bare_s']*1000:.0f} ms, ratio {c['ratio']:.2f} (target ≤ 1.5).",
+              f"{c['bare_s']*1000:.0f} ms, ratio {c['ratio']:.2f} (target ≤ 1.5); the first start of an "
+              f"installation, with an empty fixture cache, {c['first_s']*1000:.0f} ms.",
               f"- 1,000 numbers through 20 virtual minutes with every webhook: {t['seconds']:.3f} s wall, "
               f"{t['webhooks_in_run']} deliveries (target < 1 s).",
               f"- Page of 20 at 100 vs 100,000 requests: {p['at_100_ms']:.3f} ms vs {p['at_100000_ms']:.3f} ms, "
@@ -292,7 +301,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is needed (apt-get install wrk)", file=sys.stderr)
         return 2
-    results = {"throughput": throughput(1 if args.quick else 3), "cold_start": cold_start(3 if args.quick else 5),
+    results = {"throughput": throughput(1 if args.quick else 3), "cold_start": cold_start(3 if args.quick else 9),
                "thousand": thousand_numbers(), "pages": page_fetch(),
                "rss": rss_in_fresh_process(100_000 if args.quick else 1_000_000)}
     if args.write:

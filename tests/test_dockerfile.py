@@ -56,7 +56,8 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     steps = instructions()
     env_line = next(args for name, args in steps if name == "ENV")
     image_env = dict(pair.split("=", 1) for pair in shlex.split(env_line))
-    install = next(args for name, args in steps if name == "RUN").split("&&")[0].strip()
+    runs = [args for name, args in steps if name == "RUN"]
+    install, warm = runs[0].split("&&")[0].strip(), runs[1]
     start = json.loads(next(args for name, args in steps if name == "CMD"))
     health = json.loads(next(args for name, args in steps if name == "HEALTHCHECK").split("CMD", 1)[1])
 
@@ -75,6 +76,12 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     for name in ("pyproject.toml", "setup.cfg", "README.md"):
         shutil.copy(ROOT / name, build / name)
     subprocess.run(shlex.split(install), cwd=build, env=env, check=True, timeout=300)
+    # The image's cache folder, here a temporary one: the build validates the bundled catalogs into it.
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    env["MOCKSERVER_CACHE_DIR"] = str(cache)
+    subprocess.run(shlex.split(warm), cwd=tmp_path, env=env, check=True, timeout=120)
+    assert len(list(cache.glob("*.pickle"))) == 4        # the PVADeals catalog and Provynx servers 1-3
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -83,7 +90,7 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     mounted.write_text("name: mounted\n")
     # Loopback here instead of the image's 0.0.0.0: nothing in a test listens beyond this machine.
     run_env = {**env, **image_env, "MOCKSERVER_HOST": "127.0.0.1", "MOCKSERVER_PORT": str(port),
-               "MOCKSERVER_SCENARIO": str(mounted)}
+               "MOCKSERVER_SCENARIO": str(mounted), "MOCKSERVER_CACHE_DIR": str(cache)}
     server = subprocess.Popen(start, env=run_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     try:

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from ..engine.clock import parse_iso
 from ..engine.durations import format_duration, parse_duration
+from . import fixture_cache
 from .yamlpos import format_path, line_of, load_with_lines
 
 # Folders a fixture reference is looked up in, first match wins: the scenario's own folder,
@@ -101,7 +102,7 @@ class Instant(fields.Field):
         raise ValidationError("not an instant: use 'now' or ISO 8601 like 2026-01-28T22:42:26Z")
 
 
-_fixture_cache: dict[tuple, object] = {}
+_loaded_this_process: dict[tuple, object] = {}
 
 
 class Fixture(fields.Field):
@@ -127,20 +128,27 @@ class Fixture(fields.Field):
         stat = path.stat()
         # Loaded data is frozen, so a file unchanged since its last load is not parsed again.
         cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self._schema, self._many)
-        if cache_key not in _fixture_cache:
-            _fixture_cache[cache_key] = self._parse(path)
-        return _fixture_cache[cache_key]
+        if cache_key not in _loaded_this_process:
+            _loaded_this_process[cache_key] = self._parse(path)
+        return _loaded_this_process[cache_key]
 
     def _parse(self, path: Path):
-        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        loader = f"{self._schema.__module__}.{self._schema.__qualname__}{'[]' if self._many else ''}"
+        cached = fixture_cache.load(raw, loader)
+        if cached is not None:
+            return cached
+        data, lines = load_with_lines(raw.decode("utf-8"))
         if not isinstance(data, list if self._many else dict):
             raise ValidationError(f"{path}: expected {'a list' if self._many else 'a mapping'} at the top level")
         try:
-            return self._schema(many=self._many).load(data)
+            loaded = self._schema(many=self._many).load(data)
         except ValidationError as exc:
             problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where)}: {text}"
                         for where, text in flatten_messages(exc.messages)]
             raise ValidationError("; ".join(problems)) from exc
+        fixture_cache.store(raw, loader, loaded)
+        return loaded
 
 
 def _find_fixture(name: str) -> Path:
