@@ -8,8 +8,26 @@ from harness import AIRBNB, KEY, OTHER_KEY, THREE_FUN
 UNAUTHORIZED = {"success": False, "message": "Unauthorized Access! Invalid API key", "status": 401}
 
 
+def pvadeals_routes() -> list[tuple[str, str]]:
+    """Every PVADeals route the app has, read from its URL map, so a new one cannot skip the gate."""
+    from mockserver.app import create_app
+    from mockserver.providers.pvadeals.views import PREFIX
+    app = create_app(real_time=False)
+    app.extensions["mockserver"].close()
+    return sorted((method, rule.rule[len(PREFIX):].replace("<request_id>", "x"))
+                  for rule in app.url_map.iter_rules() if rule.endpoint.startswith("pvadeals.")
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+ROUTES = pvadeals_routes()
+
+
 def error(status: int, message: str) -> dict:
     return {"success": False, "message": message, "status": status}
+
+
+def test_the_routes_checked_for_401_are_all_of_them():
+    assert len(ROUTES) == 7 and ("POST", "/reuse/x") in ROUTES
 
 
 @pytest.mark.parametrize("headers", [
@@ -19,8 +37,7 @@ def error(status: int, message: str) -> dict:
     {"Authorization": "Bearer "},
     {"Authorization": "Bearer API-unknown"},
 ])
-@pytest.mark.parametrize("method, path", [("GET", "/balance"), ("GET", "/services/all"), ("POST", "/purchase"),
-                                          ("GET", "/requests"), ("POST", "/flag/x"), ("GET", "/request/x")])
+@pytest.mark.parametrize("method, path", ROUTES)
 def test_missing_or_wrong_credentials_get_401(mock, headers, method, path):
     response = mock.pva(method, path, key=None, headers=headers)
     assert response.status_code == 401
