@@ -89,7 +89,7 @@ def health():
 @bp.post("/reset")
 def reset():
     sandbox = _sandbox()
-    key = _body(s.KeyBodySchema()).get("key")
+    key = _body(s.KeyBodySchema).get("key")
     sandbox.reset(key)
     return json_response(s.reset_body(sandbox, _tenant(key), key))
 
@@ -131,7 +131,7 @@ def _scenario_from_request():
 def clock():
     sandbox = _sandbox()
     if request.method == "POST":
-        body = _body(s.ClockBodySchema())
+        body = _body(s.ClockBodySchema)
         tenant = _tenant(body.get("key"))
         # Freeze first, so "freeze and advance" moves a clock that then stays put.
         if "freeze" in body:
@@ -145,14 +145,14 @@ def clock():
         if "advance" in body:
             sandbox.advance(body["advance"], tenant)
     else:
-        tenant = _tenant(validate(s.KeyQuerySchema(), request.args.to_dict()).get("key"))
+        tenant = _tenant(validate(s.KeyQuerySchema, request.args.to_dict()).get("key"))
         sandbox.catch_up()
     return json_response(s.clock_body(sandbox, tenant))
 
 
 @bp.post("/sms")
 def sms():
-    body = _body(s.SmsBodySchema())
+    body = _body(s.SmsBodySchema)
     sandbox = _sandbox()
     deliver = _deliver_pvadeals if body["provider"] == "pvadeals" else _deliver_provynx
     with sandbox.lock:
@@ -200,7 +200,7 @@ def _not_found(body) -> str:
 @bp.post("/webhook")
 def set_webhook():
     """Point an account (by one of its keys) at a webhook URL, e.g. a test's own receiver."""
-    body = _body(s.WebhookTargetSchema())
+    body = _body(s.WebhookTargetSchema)
     sandbox = _sandbox()
     tenant = _tenant(body["key"])
     with sandbox.lock:
@@ -217,7 +217,7 @@ def set_webhook():
 
 @bp.get("/webhooks")
 def webhooks():
-    query = validate(s.WebhookQuerySchema(), request.args.to_dict())
+    query = validate(s.WebhookQuerySchema, request.args.to_dict())
     sandbox = _sandbox()
     tenant = _tenant(query.get("key"))
     with sandbox.lock:
@@ -245,7 +245,7 @@ def redeliver(message_id: str):
 
 @bp.get("/requests")
 def requests_journal():
-    query = validate(s.JournalQuerySchema(), request.args.to_dict())
+    query = validate(s.JournalQuerySchema, request.args.to_dict())
     sandbox = _sandbox()
     entries = sandbox.journal.entries(provider=query["provider"], method=query["method"], path=query["path"],
                                       key=query["key"], status=query["status"], unmatched=query["unmatched"])
@@ -255,7 +255,7 @@ def requests_journal():
 @bp.get("/state")
 def state():
     sandbox = _sandbox()
-    tenant = _tenant(validate(s.KeyQuerySchema(), request.args.to_dict()).get("key"))
+    tenant = _tenant(validate(s.KeyQuerySchema, request.args.to_dict()).get("key"))
     with sandbox.lock:
         sandbox.catch_up()
         body = {"scenario": sandbox.scenario.name, **s.clock_body(sandbox, tenant),

@@ -168,28 +168,28 @@ def balance():
 
 @bp.get("/us/operators")
 def us_operators():
-    query = _query(s.ServerQuery())
+    query = _query(s.ServerQuery)
     with _state() as (backend, _, _now):
         return json_response(s.operators_body(backend.country(query["server"], US, None), query["server"], US))
 
 
 @bp.get("/us/services")
 def us_services():
-    query = _query(s.UsServicesQuery())
+    query = _query(s.UsServicesQuery)
     with _state() as (backend, _, _now):
         return json_response(s.services_body(backend.catalog(query["server"], US, None, query["operator"])))
 
 
 @bp.get("/global/countries")
 def global_countries():
-    query = _query(s.ServerQuery())
+    query = _query(s.ServerQuery)
     with _state() as (backend, _, _now):
         return json_response(s.countries_body(backend.server(query["server"])))
 
 
 @bp.get("/global/operators")
 def global_operators():
-    query = _query(s.GlobalOperatorsQuery())
+    query = _query(s.GlobalOperatorsQuery)
     with _state() as (backend, _, _now):
         country = backend.country(query["server"], GLOBAL, query["country"])
         return json_response(s.operators_body(country, query["server"], GLOBAL))
@@ -197,7 +197,7 @@ def global_operators():
 
 @bp.get("/global/services")
 def global_services():
-    query = _query(s.GlobalServicesQuery())
+    query = _query(s.GlobalServicesQuery)
     with _state() as (backend, _, _now):
         return json_response(s.services_body(
             backend.catalog(query["server"], GLOBAL, query["country"], query["operator"])))
@@ -205,12 +205,12 @@ def global_services():
 
 @bp.post("/us/numbers")
 def us_buy():
-    return _buy(US, _body(s.UsPurchaseBody()))
+    return _buy(US, _body(s.UsPurchaseBody))
 
 
 @bp.post("/global/numbers")
 def global_buy():
-    return _buy(GLOBAL, _body(s.GlobalPurchaseBody()))
+    return _buy(GLOBAL, _body(s.GlobalPurchaseBody))
 
 
 def _buy(region: str, body: dict):

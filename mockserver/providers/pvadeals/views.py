@@ -84,7 +84,7 @@ def services(backend, account, now):
 @bp.post("/purchase")
 @gated
 def purchase(backend, account, now):
-    body = validate(s.PurchaseBodySchema(), read_json(request, invalid_json=s.INVALID_JSON))
+    body = validate(s.PurchaseBodySchema, read_json(request, invalid_json=s.INVALID_JSON))
     bought = backend.purchase(account, [item["serviceId"] for item in body["services"]], now)
     return json_response(s.purchase_body(bought))
 
@@ -105,7 +105,7 @@ def reuse(backend, account, now, request_id: str):
 @bp.get("/requests")
 @gated
 def list_requests(backend, account, now):
-    query = validate(s.ListQuerySchema(), request.args.to_dict())
+    query = validate(s.ListQuerySchema, request.args.to_dict())
     if query["after"] is not None and query["before"] is not None:
         raise BodyError(s.AFTER_AND_BEFORE)
     after = s.decode_cursor(query["after"]) if query["after"] is not None else None
