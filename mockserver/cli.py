@@ -183,8 +183,14 @@ def _run_granian(args: argparse.Namespace, scenario) -> int:
     multiprocessing.set_start_method("spawn", force=True)
     threading.Thread(target=_banner_when_up, args=(scenario, url), daemon=True).start()
     Granian("mockserver.wsgi:app", address=args.host, port=port, interface=Interfaces.WSGI, workers=1,
-            blocking_threads=args.threads, websockets=False, log_enabled=False).serve()
+            blocking_threads=args.threads, websockets=False, log_enabled=False,
+            workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
     return 0
+
+
+# How long a stopping server waits for its worker before killing it. About one stop in a hundred,
+# the worker never acts on granian's SIGTERM, and granian's own default is to wait for ever.
+WORKER_STOP_GRACE_S = 3
 
 
 # The User-Agent of the banner's readiness check, which the request log leaves out.

@@ -6,12 +6,14 @@ import json
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import requests
@@ -194,3 +196,29 @@ def test_a_port_in_use_stops_run_with_a_message(engine):
     assert result.returncode == 2
     assert result.stderr.startswith(f"mockserver: cannot listen on 127.0.0.1:{port}: ")
     assert "Address already in use" in result.stderr and "panic" not in result.stderr
+
+
+def test_a_worker_that_does_not_stop_is_killed_so_run_always_exits():
+    """About one stop in a hundred, granian's worker never acts on its SIGTERM; a worker held
+    with SIGSTOP stands in for it. The server kills it after its grace period and exits."""
+    from mockserver.cli import WORKER_STOP_GRACE_S
+    server = RunningServer("--frozen")
+    worker = next(pid for pid in _children(server.process.pid)
+                  if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes())
+    os.kill(worker, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        server.process.terminate()
+        server.process.wait(timeout=WORKER_STOP_GRACE_S + 10)
+        assert WORKER_STOP_GRACE_S <= time.monotonic() - started < WORKER_STOP_GRACE_S + 5
+        assert not Path(f"/proc/{worker}").exists()
+    finally:
+        if Path(f"/proc/{worker}").exists():
+            os.kill(worker, signal.SIGKILL)
+        server.process.kill()
+        server.stop()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
