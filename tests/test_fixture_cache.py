@@ -110,3 +110,13 @@ def test_only_the_newest_entries_are_kept(files):
     assert f"{0:064x}.pickle" not in kept and f"{69:064x}.pickle" in kept
     written = [pickle.loads(e.read_bytes()) for e in cache.glob("*.pickle") if e.read_bytes() != b"old"]
     assert [s.name for s in next(v for v in written if isinstance(v, list))] == ["Alpha", "Beta"]
+
+
+def test_without_a_home_nothing_is_kept_in_the_working_folder(files, monkeypatch):
+    folder, _ = files
+    monkeypatch.delenv("MOCKSERVER_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "nowhere")        # what expanduser gives back when it finds no home
+    monkeypatch.chdir(folder)
+    assert later_run(folder / "s.yaml") == ["Alpha", "Beta"]
+    assert sorted(p.name for p in folder.iterdir()) == ["catalog.yaml", "s.yaml"]

@@ -75,6 +75,8 @@ def _folder() -> Path | None:
     if configured:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None     # no home to keep it in (no $HOME and no passwd entry): never the working folder
     return Path(base) / "mockserver"
 
 
