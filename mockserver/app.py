@@ -16,6 +16,7 @@ from .providers.pvadeals import schemas as pvadeals_schemas
 from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
 from .providers.pvadeals.views import bp as pvadeals_bp
 from .sandbox import Sandbox
+from .settings import DEFAULT_LIMITS, Limits
 from .scenario import Scenario, load_scenario
 from .journaling import JournalMiddleware
 from .wire import HideDroppedConnections, install_error_shapes, status_text
@@ -30,7 +31,8 @@ class _SyncFlask(Flask):
 
 
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
-               sandbox: Sandbox | None = None, journal_size: int = 1000) -> Flask:
+               sandbox: Sandbox | None = None, journal_size: int = 1000,
+               limits: Limits = DEFAULT_LIMITS) -> Flask:
     """The WSGI app. ``scenario`` is a loaded Scenario, a bundled name or a path.
 
     ``real_time=False`` starts no runner thread: events then run only when a request
@@ -38,7 +40,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     """
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        sandbox = Sandbox(loaded, real_time=real_time, journal_size=journal_size)
+        sandbox = Sandbox(loaded, real_time=real_time, journal_size=journal_size, limits=limits)
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())

@@ -132,6 +132,13 @@ def _run(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
+    from .settings import Limits, SettingError
+
+    try:
+        limits = Limits.from_environ()
+    except SettingError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -141,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
         scenario = replace(scenario, clock_frozen=True)
     if args.server == "granian":
         return _run_granian(args, scenario)
-    app = create_app(scenario, journal_size=args.journal_size)
+    app = create_app(scenario, journal_size=args.journal_size, limits=limits)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = app if args.quiet else RequestLog(app)

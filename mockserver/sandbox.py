@@ -15,6 +15,7 @@ from .engine.journal import Journal
 from .providers import provynx, pvadeals
 from .providers.pvadeals.backend import tenant_of as pvadeals_tenant
 from .scenario.model import Scenario
+from .settings import DEFAULT_LIMITS, Limits
 
 PROVIDERS = ("pvadeals", "provynx")
 
@@ -24,8 +25,10 @@ class UnknownKey(LookupError):
 
 
 class Sandbox:
-    def __init__(self, scenario: Scenario, *, real_time: bool = True, journal_size: int = 1000):
-        self.engine = Engine()
+    def __init__(self, scenario: Scenario, *, real_time: bool = True, journal_size: int = 1000,
+                 limits: Limits = DEFAULT_LIMITS):
+        self.limits = limits
+        self.engine = Engine(limits)
         self.lock = self.engine.lock
         self.clock = self.engine.clock
         self.journal = Journal(journal_size)

@@ -6,11 +6,13 @@ from dataclasses import replace
 
 from .app import create_app
 from .scenario import load_scenario
+from .settings import Limits
 
 _scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"))
 if os.environ.get("MOCKSERVER_FROZEN") == "1":
     _scenario = replace(_scenario, clock_frozen=True)
-app = create_app(_scenario, journal_size=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)))
+app = create_app(_scenario, journal_size=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
+                 limits=Limits.from_environ())
 if os.environ.get("MOCKSERVER_LOG_REQUESTS") == "1":
     from .cli import RequestLog
     app = RequestLog(app)

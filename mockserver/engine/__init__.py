@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+from ..settings import DEFAULT_LIMITS, Limits
 from .clock import Clock
 from .timeline import Timeline
 from .webhooks import Outbox
@@ -14,11 +15,11 @@ _RUNNER_MAX_SLEEP_S = 0.25
 
 
 class Engine:
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.timeline = Timeline(self.clock)
-        self.outbox = Outbox(self.lock, self.timeline)
+        self.outbox = Outbox(self.lock, self.timeline, limits=limits)
         self._stop = threading.Event()
         self._runner: threading.Thread | None = None
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
+from ..settings import DEFAULT_LIMITS, Limits
 from .clock import wall_seconds
 from .delivery import Receiver
 from .ids import TokenIds
@@ -63,11 +64,12 @@ class Attempt:
 
 
 class Outbox:
-    def __init__(self, lock: threading.RLock, timeline: Timeline, *, workers: int = 8,
+    def __init__(self, lock: threading.RLock, timeline: Timeline, *, limits: Limits = DEFAULT_LIMITS,
                  log_size: int = 10_000, user_agent: str = "mockserver-webhooks"):
         self._lock = lock
         self._timeline = timeline
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self._limits = limits
+        self._pool = ThreadPoolExecutor(max_workers=limits.webhook_workers, thread_name_prefix="webhook")
         self._log: deque[Attempt] = deque(maxlen=log_size)
         self._user_agent = user_agent
         self._idle = threading.Condition()

@@ -1,0 +1,100 @@
+"""The sandbox's bounds on what it accepts: every limit on size, depth, count and time that is not
+scenario data, each a named field with its default here and nowhere else.
+
+``Limits.from_environ()`` reads an override for each field from ``MOCKSERVER_<FIELD NAME>`` (e.g.
+``MOCKSERVER_MAX_BODY_BYTES=1048576``); `mockserver run`, its granian worker and the Docker image
+build their limits that way, tests pass a ``Limits`` of their own.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields, replace
+
+ENV_PREFIX = "MOCKSERVER_"
+WEBHOOK_TARGETS = ("any", "private", "loopback")
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value its setting cannot take; the message names both."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    # -- requests ------------------------------------------------------------------------
+    # A provider API request body; larger ones get 413 in the provider's error shape. 100 KiB is
+    # the default of Express's body parser, which PVADeals' API answers like.
+    max_body_bytes: int = 100 * 1024
+    # A scenario sent to PUT /_mock/scenario, and a scenario or fixture file read for one.
+    max_scenario_bytes: int = 1024 * 1024
+    # Arrays and objects inside one another in a JSON body (deeper: 400, before parsing).
+    max_json_depth: int = 32
+    # Digits in one JSON number (longer: 400); real clients send prices, counts and server ids.
+    max_json_number_digits: int = 20
+    # Path and query as the request journal keeps them (characters; the rest is cut).
+    max_journal_text: int = 2048
+
+    # -- scenario files --------------------------------------------------------------------
+    # Values in one YAML document once its aliases are expanded, and how deep they nest: a
+    # few hundred bytes of anchors and aliases can otherwise stand for billions of values.
+    max_yaml_nodes: int = 100_000
+    max_yaml_depth: int = 32
+
+    # -- tenants -----------------------------------------------------------------------------
+    # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.
+    max_tenants: int = 1000
+
+    # -- webhook delivery --------------------------------------------------------------------
+    # What is read of a receiver's answer; the rest is discarded and the connection closed.
+    webhook_answer_bytes: int = 64 * 1024
+    # Deliveries under way at once across all receivers, and at most this many per tenant, so
+    # one tenant's dead receivers cannot hold up another tenant's webhooks.
+    webhook_workers: int = 32
+    webhook_workers_per_tenant: int = 4
+    # Where webhooks may go: any address, private (loopback and private ranges), or loopback.
+    webhook_targets: str = "any"
+
+    # -- the WSGI server (waitress) -------------------------------------------------------------
+    max_connections: int = 1000
+    idle_connection_timeout_s: int = 30
+    # How long a stopping server lets requests under way finish.
+    stop_grace_s: int = 5
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            problem = _problem(field, getattr(self, field.name))
+            if problem:
+                raise SettingError(f"{field.name}: {problem}")
+
+    @classmethod
+    def from_environ(cls, environ=None) -> "Limits":
+        """The defaults, with each ``MOCKSERVER_<NAME>`` set in the environment applied."""
+        environ = os.environ if environ is None else environ
+        changes = {}
+        for field in fields(cls):
+            name = ENV_PREFIX + field.name.upper()
+            text = (environ.get(name) or "").strip()
+            if not text:
+                continue
+            value = (int(text) if re.fullmatch(r"-?\d+", text) else text) if field.type == "int" else text.lower()
+            problem = _problem(field, value)
+            if problem:
+                raise SettingError(f"{name}={text!r}: {problem}")
+            changes[field.name] = value
+        return replace(cls(), **changes)
+
+    @staticmethod
+    def environment_names() -> list[str]:
+        return [ENV_PREFIX + field.name.upper() for field in fields(Limits)]
+
+
+def _problem(field, value) -> str | None:
+    if field.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return "give a whole number of at least 1"
+    elif field.name == "webhook_targets" and value not in WEBHOOK_TARGETS:
+        return f"give one of {', '.join(WEBHOOK_TARGETS)}"
+    return None
+
+
+DEFAULT_LIMITS = Limits()
