@@ -12,11 +12,13 @@ option ``sms_mock_scenario``, else ``default``.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import requests
 
+from .control.access import Access
 from .testing import ServedSandbox, SmsMock, WebhookReceiver
 
 INPROCESS_HOST = "mockserver.local"
@@ -47,9 +49,16 @@ def _scenario_for(request) -> str:
     return request.config.getini("sms_mock_scenario") or "default"
 
 
+def _access(config, *hosts: str) -> Access:
+    """The settings from the environment, with the test session's rootdir as the folder
+    scenario files load from, so a marker may name a file next to its test."""
+    base = Access.from_environ(scenario_dirs=(Path(config.rootpath),))
+    return replace(base, allowed_hosts=base.allowed_hosts | set(hosts))
+
+
 @pytest.fixture(scope="session")
-def _sms_mock_served():
-    served = ServedSandbox("default")
+def _sms_mock_served(pytestconfig):
+    served = ServedSandbox("default", access=_access(pytestconfig))
     yield served
     served.close()
 
@@ -64,9 +73,9 @@ def sms_mock(request, _sms_mock_served) -> SmsMock:
 
 
 @pytest.fixture(scope="session")
-def _sms_mock_app():
+def _sms_mock_app(pytestconfig):
     from .app import create_app
-    app = create_app("default")
+    app = create_app("default", access=_access(pytestconfig, INPROCESS_HOST))
     yield app
     app.extensions["mockserver"].close()
 

@@ -13,6 +13,7 @@ import requests
 from waitress import create_server
 
 from .app import create_app
+from .control.access import Access
 from .scenario import Scenario
 from .settings import DEFAULT_LIMITS, Limits
 
@@ -34,8 +35,10 @@ class ServedSandbox:
     its health check within a few seconds raises instead of hanging."""
 
     def __init__(self, scenario: Scenario | str = "default", *, host: str = "127.0.0.1", port: int = 0,
-                 real_time: bool = True, journal_size: int = 1000, limits: Limits = DEFAULT_LIMITS):
-        self.app = create_app(scenario, real_time=real_time, journal_size=journal_size, limits=limits)
+                 real_time: bool = True, journal_size: int = 1000, limits: Limits = DEFAULT_LIMITS,
+                 access: Access | None = None):
+        self.app = create_app(scenario, real_time=real_time, journal_size=journal_size, limits=limits,
+                              access=access)
         self.sandbox = self.app.extensions["mockserver"]
         self._server = create_server(self.app, host=host, port=port, threads=8)
         self.url = f"http://{host}:{self._server.effective_port}"

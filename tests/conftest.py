@@ -41,8 +41,8 @@ def start_server():
     """Start a server for a scenario of the test's own; closed after the test."""
     servers = []
 
-    def start(scenario: dict, real_time: bool = True) -> MockServer:
-        server = MockServer(scenario, real_time=real_time)
+    def start(scenario: dict, real_time: bool = True, **options) -> MockServer:
+        server = MockServer(scenario, real_time=real_time, **options)
         servers.append(server)
         return server
 

@@ -56,13 +56,14 @@ def scenario_with(**changes) -> dict:
 class MockServer:
     """A sandbox served on a free loopback port (mockserver.testing), plus client helpers."""
 
-    def __init__(self, scenario: dict | str, real_time: bool = True):
-        """``scenario``: a scenario as a dict, or a bundled name (then started frozen at START)."""
+    def __init__(self, scenario: dict | str, real_time: bool = True, **options):
+        """``scenario``: a scenario as a dict, or a bundled name (then started frozen at START).
+        ``options`` go to ServedSandbox (``limits``, ``access``)."""
         if isinstance(scenario, str):
             loaded = replace(load_scenario(scenario), clock_start_ms=parse_iso(START), clock_frozen=True)
         else:
             loaded = load_text(yaml.safe_dump(scenario), source="test.yaml")
-        self._served = ServedSandbox(loaded, real_time=real_time)
+        self._served = ServedSandbox(loaded, real_time=real_time, **options)
         self.app, self.sandbox, self.url = self._served.app, self._served.sandbox, self._served.url
         self.http = requests.Session()
 

@@ -19,6 +19,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, TEST, THREE_FUN
 
+from mockserver.control.access import Access
+
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
                                 reason="needs Debian's chromium and chromium-driver (installed by .ci/run)")
@@ -236,8 +238,9 @@ def test_every_control_is_labelled_and_both_themes_are_readable(page, mock):
         assert theme["text"] >= 7 and theme["muted"] >= 4.5                 # WCAG AAA body text, AA for muted
 
 
-def test_with_an_admin_token_the_page_takes_it_once_and_sends_it_on_every_call(page, mock, monkeypatch):
-    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "s3cret")
+def test_with_an_admin_token_the_page_takes_it_once_and_sends_it_on_every_call(driver, start_server):
+    mock = start_server(BASE_SCENARIO, access=Access(token="s3cret"))
+    page = driver
     assert mock.control("GET", "/").status_code == 401
     assert mock.control("GET", "/dashboard/live").json()["status"] == 401
     assert mock.control("GET", "/dashboard/live", headers={"X-Admin-Token": "s3cret"}).status_code == 200

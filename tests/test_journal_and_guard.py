@@ -5,6 +5,8 @@ import requests
 
 from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, START, scenario_with
 
+from mockserver.control.access import Access
+
 
 def journal(mock, **query):
     response = mock.control("GET", "/requests", params=query)
@@ -72,8 +74,8 @@ def test_reset_empties_the_journal(mock):
     assert journal(mock, count="true") == {"count": 0}
 
 
-def test_the_admin_token_is_enforced_when_set(mock, monkeypatch):
-    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "s3cret-token")
+def test_the_admin_token_is_enforced_when_set(start_server):
+    mock = start_server(BASE_SCENARIO, access=Access(token="s3cret-token"))
     refused = mock.control("GET", "/state")
     assert refused.status_code == 401
     assert refused.json()["error"].startswith("this control API needs the admin token")

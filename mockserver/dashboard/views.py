@@ -22,7 +22,7 @@ def guard():
     """The control API's rule. The script and stylesheet are not guarded: they hold no state."""
     if request.endpoint == "dashboard.static":
         return None
-    refused = refusal(request, token_in_query=True)
+    refused = refusal(request, current_app.extensions["mockserver.access"], token_in_query=True)
     return None if refused is None else json_response(error_body(*refused), refused[0])
 
 
@@ -30,7 +30,7 @@ def _view() -> dict:
     return snapshot.take(current_app.extensions["mockserver"], snapshot.JournalFilter.from_args(request.args))
 
 
-@bp.get("/")
+@bp.get("/", strict_slashes=False)      # /_mock too, rather than a redirect
 def page():
     return render_template("dashboard.html", live_parts=LIVE_PARTS, poll_ms=POLL_MS, **_view())
 
