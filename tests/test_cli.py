@@ -130,7 +130,7 @@ def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--scenario", str(broken), "--port", "0"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert f"{broken}:3: pvadeals.lifetime: not a duration: 'forever'" in result.stderr
+    assert f"{broken}:3: pvadeals.lifetime: not a duration" in result.stderr
 
 
 def test_scenarios_lists_the_bundled_ones():

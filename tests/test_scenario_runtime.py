@@ -12,7 +12,7 @@ BROKEN = [  # (a mistake, the line and field it must be reported at)
     ("name: x\npvadeals:\n  acounts: []\n", "3: pvadeals.acounts: Unknown field."),
     ("description: no name\n", "1: name: Missing data for required field."),
     ("name: x\npvadeals:\n  accounts:\n    - key: API-a\n      credits: lots\n", "5: pvadeals.accounts[0].credits: not an amount"),
-    ("name: x\npvadeals:\n  accounts:\n    - key: API-a\n    - key: API-a\n", "5: pvadeals.accounts[1].key: 'API-a' appears twice"),
+    ("name: x\npvadeals:\n  accounts:\n    - key: API-a\n    - key: API-a\n", "5: pvadeals.accounts[1].key: the same as accounts[0]"),
     ("name: x\npvadeals:\n  behaviors:\n    - sms: [{after: 3s, on_poll: 2}]\n", "4: pvadeals.behaviors[0].sms[0]: give after or on_poll"),
     ("name: x\npvadeals:\n  behaviors:\n    - sms: sometimes\n", "4: pvadeals.behaviors[0].sms: a list of messages, or 'never' or 'manual'"),
     ("name: x\npvadeals:\n  behaviors:\n    - match: {country: gb}\n", "4: pvadeals.behaviors[0].match.country: Unknown field."),

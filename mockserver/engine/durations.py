@@ -17,10 +17,13 @@ def parse_duration(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError("not a duration (use e.g. 500ms, 3s, 20m, 1h)")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value) or value * 1000 > _LONGEST_MS:
-            raise ValueError("not a duration: too long (at most about 10,000 years)")
+        if isinstance(value, float) and math.isnan(value):
+            raise ValueError("not a duration: not a number")
         if value < 0:
             raise ValueError("a duration cannot be negative")
+        # Compared as given: a huge int overflows a float, and infinity is no duration either.
+        if value > _LONGEST_MS // 1000:
+            raise ValueError("not a duration: too long (at most about 10,000 years)")
         return int(round(value * 1000))
     if not isinstance(value, str):
         raise ValueError("not a duration (use e.g. 500ms, 3s, 20m, 1h)")
@@ -32,7 +35,7 @@ def parse_duration(value: object) -> int:
         total += float(part.group(1)) * _UNIT_MS[part.group(2)]
         pos = part.end()
     if not text or pos != len(text):
-        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 3s, 20m, 1h)")
+        raise ValueError("not a duration (use e.g. 500ms, 3s, 20m, 1h)")
     if total > _LONGEST_MS:
         raise ValueError("not a duration: too long (at most about 10,000 years)")
     return int(round(total))

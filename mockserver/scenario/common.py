@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 from ..engine.faults import FaultRule
 from ..engine.ratelimit import Rule
 from ..engine.webhooks import RetryPolicy
-from .fields import Duration
+from .fields import LONGEST_WAIT_MS, Duration
 from .model import Behavior, Match, SmsPlan
 
 TEMPLATE_FIELDS = ("service", "code", "number")
@@ -22,8 +22,8 @@ def check_template(text: str) -> None:
     try:
         text.format(**{name: "" for name in TEMPLATE_FIELDS})
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValidationError(
-            f"bad template {text!r}: use only {{service}}, {{code}} and {{number}} ({exc})") from exc
+        raise ValidationError("bad template: use only the placeholders {service}, {code} and {number} "
+                              "(write {{ and }} for a literal brace)") from exc
 
 
 def described(text: str, **more) -> dict:
@@ -49,11 +49,12 @@ class Strict(Schema):
 
 
 def no_repeats(values: list, where: str, field: str) -> None:
-    seen = set()
+    """Refuse a value given twice, naming both places (never the value: see yamlpos.format_path)."""
+    seen: dict = {}
     for index, value in enumerate(values):
         if value in seen:
-            raise ValidationError({where: {index: {field: [f"{value!r} appears twice"]}}})
-        seen.add(value)
+            raise ValidationError({where: {index: {field: [f"the same as {where}[{seen[value]}]"]}}})
+        seen[value] = index
 
 
 # -- when SMS arrive -------------------------------------------------------------------------
@@ -162,7 +163,7 @@ class WebhookPolicySchema(Strict):
     retries = fields.Integer(load_default=5, validate=validate.Range(min=0, max=50),
                              metadata=described("Attempts after the first failed one"))
     delay = Duration(load_default=5000, metadata=described("Virtual time between attempts"))
-    timeout = Duration(load_default=5000, validate=validate.Range(min=1),
+    timeout = Duration(load_default=5000, longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1),
                        metadata=described("Real time a receiver has to answer [assumed: 5 s]"))
 
     @post_load
@@ -201,7 +202,8 @@ class FaultSchema(Strict):
     during = fields.Nested(FaultWindowSchema, load_default=None,
                            metadata=described("Only inside this window of virtual time"))
     respond = fields.Nested(FaultRespondSchema, load_default=None)
-    delay = Duration(load_default=0, metadata=described("Real time to wait before answering (a slow provider)"))
+    delay = Duration(load_default=0, longest_ms=LONGEST_WAIT_MS,
+                     metadata=described("Real time to wait before answering (a slow provider)"))
 
     @validates_schema
     def does_something(self, data, **kwargs):

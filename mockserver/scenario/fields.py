@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import yaml
 from marshmallow import Schema, ValidationError, fields
 
-from ..engine.clock import parse_iso
+from ..engine.clock import ANSWER_HORIZON_MS, DAY_MS, EARLIEST_MS, LATEST_MS, format_iso, parse_iso
 from ..engine.durations import format_duration, parse_duration
+from ..settings import DEFAULT_LIMITS, Limits
 from . import fixture_cache
-from .yamlpos import format_path, line_of, load_with_lines
+from .files import read_text_file
+from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
 
-# Folders a fixture reference is looked up in, first match wins: the scenario's own folder,
-# then the bundled fixtures. Set by the loader for the duration of one load.
-fixture_dirs: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("fixture_dirs", default=())
+
+@dataclass(frozen=True)
+class FixtureSearch:
+    """Where one load looks for the fixture files a scenario names: ``folders`` in order (the
+    scenario's own folder, then the bundled fixtures), and only what lies inside ``roots`` once
+    links and ``..`` are resolved. Set by the loader for the duration of one load."""
+    folders: tuple[Path, ...] = ()
+    roots: tuple[Path, ...] = ()
+    limits: Limits = DEFAULT_LIMITS
+
+
+fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("fixture_search",
+                                                                                default=FixtureSearch())
 
 
 def _schema_hints(field: fields.Field, hints: dict) -> None:
@@ -33,10 +48,17 @@ def ref(schema: type[Schema]) -> dict:
     return {"$ref": f"#/components/schemas/{schema_name(schema)}"}
 
 
-class Duration(fields.Field):
-    """``500ms``, ``3s``, ``20m``, ``1h`` or a number of seconds, loaded as milliseconds."""
+# Real time a scenario may make something wait: a fault holding a request, a receiver's answer.
+LONGEST_WAIT_MS = 120_000
 
-    def __init__(self, **kwargs):
+
+class Duration(fields.Field):
+    """``500ms``, ``3s``, ``20m``, ``1h`` or a number of seconds, loaded as milliseconds, and at
+    most ``longest_ms``: by default the clock's answer horizon, since a scenario's durations end up
+    added to now in answers (an end time, an expiry), which must stay within year 9999."""
+
+    def __init__(self, *, longest_ms: int | None = ANSWER_HORIZON_MS, **kwargs):
+        self._longest_ms = longest_ms
         super().__init__(**kwargs)
         hints = {"anyOf": [{"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|h|d))+$"},
                            {"type": "number", "minimum": 0}]}
@@ -46,9 +68,16 @@ class Duration(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return parse_duration(value)
+            ms = parse_duration(value)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
+        if self._longest_ms is not None and ms > self._longest_ms:
+            raise ValidationError(f"at most {_spoken(self._longest_ms)}")
+        return ms
+
+
+def _spoken(ms: int) -> str:
+    return f"{ms // DAY_MS} days" if ms % DAY_MS == 0 else format_duration(ms)
 
 
 class Money(fields.Field):
@@ -67,7 +96,7 @@ class Money(fields.Field):
         try:
             amount = Decimal(str(value))
         except InvalidOperation as exc:
-            raise ValidationError(f"not an amount: {value!r}") from exc
+            raise ValidationError("not an amount (write e.g. 0.2 or 100.00)") from exc
         if not amount.is_finite() or amount < 0:
             raise ValidationError("an amount must be a finite number, 0 or more")
         return amount
@@ -96,9 +125,13 @@ class Instant(fields.Field):
             value = value.isoformat()
         if isinstance(value, str):
             try:
-                return parse_iso(value)
-            except ValueError:
+                instant = parse_iso(value)
+            except (ValueError, OverflowError):
                 pass
+            else:
+                if not EARLIEST_MS <= instant <= LATEST_MS:
+                    raise ValidationError(f"the clock keeps between {format_iso(EARLIEST_MS)} and {format_iso(LATEST_MS)}")
+                return instant
         raise ValidationError("not an instant: use 'now' or ISO 8601 like 2026-01-28T22:42:26Z")
 
 
@@ -124,42 +157,60 @@ class Fixture(fields.Field):
         return self._schema(many=self._many).load(value)
 
     def _load_file(self, name: str):
-        path = _find_fixture(name)
+        search = fixture_search.get()
+        path = _find_fixture(name, search)
         stat = path.stat()
         # Loaded data is frozen, so a file unchanged since its last load is not parsed again.
         cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self._schema, self._many)
         if cache_key not in _loaded_this_process:
-            _loaded_this_process[cache_key] = self._parse(path)
+            _loaded_this_process[cache_key] = self._parse(path, search.limits)
         return _loaded_this_process[cache_key]
 
-    def _parse(self, path: Path):
-        raw = path.read_bytes()
+    def _parse(self, path: Path, limits: Limits):
+        # Messages about a fixture name its path, line and field, never a value it holds: the file
+        # is not the caller's own text (see yamlpos.format_path).
+        raw, problem = read_text_file(path, limits.max_scenario_bytes)
+        if problem:
+            raise ValidationError(f"{path}: {problem}")
         loader = f"{self._schema.__module__}.{self._schema.__qualname__}{'[]' if self._many else ''}"
         cached = fixture_cache.load(raw, loader)
         if cached is not None:
             return cached
-        data, lines = load_with_lines(raw.decode("utf-8"))
+        try:
+            data, lines = load_with_lines(raw.decode("utf-8"), limits)
+        except YamlTooLarge as exc:
+            raise ValidationError(f"{path}:{exc.line}: {exc}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise ValidationError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML") from exc
         if not isinstance(data, list if self._many else dict):
             raise ValidationError(f"{path}: expected {'a list' if self._many else 'a mapping'} at the top level")
         try:
             loaded = self._schema(many=self._many).load(data)
         except ValidationError as exc:
-            problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where)}: {text}"
+            from .vocabulary import is_known       # it imports the schemas, which import this module
+            problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: {text}"
                         for where, text in flatten_messages(exc.messages)]
             raise ValidationError("; ".join(problems)) from exc
         fixture_cache.store(raw, loader, loaded)
         return loaded
 
 
-def _find_fixture(name: str) -> Path:
-    candidate = Path(name)
-    if candidate.is_absolute() and candidate.is_file():
-        return candidate
-    for folder in fixture_dirs.get():
-        if (folder / name).is_file():
-            return folder / name
-    searched = ", ".join(str(folder) for folder in fixture_dirs.get()) or "nowhere"
-    raise ValidationError(f"fixture file {name!r} not found (looked in {searched})")
+def _find_fixture(name: str, search: FixtureSearch) -> Path:
+    """The file a fixture reference names, relative to the folders searched. The reference comes
+    from a scenario that may be someone else's, so it is never an absolute path, never leads
+    outside the allowed folders, and is not echoed in messages."""
+    if Path(name).is_absolute() or "\0" in name:
+        raise ValidationError("a fixture file is named relative to the scenario's folder (or is a bundled "
+                              "fixture such as pvadeals/services.yaml), not by an absolute path")
+    for folder in search.folders:
+        candidate = Path(os.path.realpath(folder / name))
+        if candidate.is_file():
+            if not any(candidate.is_relative_to(root) for root in search.roots):
+                raise ValidationError("that fixture file lies outside the folders scenarios may read "
+                                      "(the scenario's own, the allowed scenario folders, the bundled fixtures)")
+            return candidate
+    raise ValidationError("fixture file not found (looked in the scenario's folder and the bundled fixtures)")
 
 
 def flatten_messages(messages, path: tuple = ()):

@@ -15,6 +15,7 @@ from .loader import BUNDLED_DIR
 from .provynx_section import PnxServerSchema
 from .pvadeals_section import PvaServiceSchema
 from .schema import ScenarioSchema
+from .vocabulary import all_schemas
 
 SHIPPED = BUNDLED_DIR / "scenario.schema.json"
 SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
@@ -28,7 +29,7 @@ def scenario_json_schema() -> dict:
         if schema_name(schema) not in spec.components.schemas:
             spec.components.schema(schema_name(schema), schema=schema)
     generated = spec.to_dict()["components"]["schemas"]
-    for schema in _all_schemas(ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
+    for schema in all_schemas(ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
         for name, field in schema._declared_fields.items():
             if hasattr(field, "json_schema"):
                 generated[schema_name(schema)]["properties"][field.data_key or name].update(field.json_schema)
@@ -37,22 +38,6 @@ def scenario_json_schema() -> dict:
             "title": "mockserver scenario", "description": "A scenario for mockserver: accounts, catalogs, "
             "behaviors and faults of the emulated PVADeals and Provynx APIs.",
             "$ref": "#/$defs/Scenario", "$defs": definitions}
-
-
-def _all_schemas(*roots):
-    """Every schema class reachable from the roots through nested fields."""
-    seen, todo = [], list(roots)
-    while todo:
-        schema = todo.pop()
-        if schema in seen:
-            continue
-        seen.append(schema)
-        for field in schema._declared_fields.values():
-            inner = getattr(field, "inner", field)
-            nested = getattr(inner, "nested", None)
-            if isinstance(nested, type):
-                todo.append(nested)
-    return seen
 
 
 def write_shipped(path: Path = SHIPPED) -> None:

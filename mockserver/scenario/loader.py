@@ -1,6 +1,13 @@
-"""Finding, reading and validating scenario files; every problem names file, line and field."""
+"""Finding, reading and validating scenario files; every problem names file, line and field.
+
+A scenario asked for over HTTP (``allowed_dirs`` given) may only be a bundled one or a file
+inside the folders the operator allowed, and the fixture files a scenario names must lie inside
+its own folder, those folders or the bundled fixtures. Messages never quote a value of a file:
+one named over HTTP may not be a scenario at all (see yamlpos.format_path).
+"""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -8,11 +15,14 @@ from pathlib import Path
 import yaml
 from marshmallow import ValidationError
 
-from .fields import fixture_dirs, flatten_messages
+from ..settings import DEFAULT_LIMITS, Limits
+from .fields import FixtureSearch, fixture_search, flatten_messages
+from .files import read_text_file
 from .model import Scenario
 from .schema import ScenarioSchema
+from .vocabulary import is_known
 from .yamlpos import Loader as _Loader
-from .yamlpos import format_path, line_of, load_with_lines
+from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "bundled"
 SCENARIOS_DIR = BUNDLED_DIR / "scenarios"
@@ -39,39 +49,75 @@ def bundled_descriptions() -> dict[str, str]:
                    or {}).get("description", "") for name in bundled_names()}
 
 
-def resolve(name_or_path: str | Path) -> Path:
-    """A path to an existing file, or the name of a bundled scenario."""
-    candidate = Path(name_or_path)
-    if candidate.is_file():
-        return candidate
-    bundled = SCENARIOS_DIR / f"{name_or_path}.yaml"
-    if bundled.is_file():
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def resolve(name_or_path: str | Path, allowed_dirs: tuple[Path, ...] | None = None) -> Path:
+    """The name of a bundled scenario, or a path to an existing file. With ``allowed_dirs``, only
+    a scenario file (by its suffix) inside one of them once links and ``..`` are resolved; a
+    relative path is looked up in each of them in turn."""
+    text = str(name_or_path)
+    bundled = SCENARIOS_DIR / f"{text}.yaml"
+    if "/" not in text and os.sep not in text and bundled.is_file():
         return bundled
-    raise ScenarioError([f"{name_or_path}: no such file, and no bundled scenario by that name "
-                         f"(bundled: {', '.join(bundled_names())})"])
+    if allowed_dirs is None:
+        candidate = Path(text)
+        if candidate.is_file():
+            return candidate
+        raise ScenarioError([f"{text}: no such file, and no bundled scenario by that name "
+                             f"(bundled: {', '.join(bundled_names())})"])
+    if "\0" in text or not text.lower().endswith(SCENARIO_SUFFIXES):
+        raise ScenarioError([f"{text}: not a bundled scenario name (bundled: {', '.join(bundled_names())}), "
+                             f"nor a scenario file ({', '.join(SCENARIO_SUFFIXES)})"])
+    bases = (Path(),) if Path(text).is_absolute() else allowed_dirs
+    for base in bases:
+        candidate = Path(os.path.realpath(base / text))
+        if not any(candidate.is_relative_to(root) for root in (*allowed_dirs, SCENARIOS_DIR)):
+            raise ScenarioError([f"{text}: outside the folders this server loads scenarios from "
+                                 "(mockserver run --scenario-dir; the bundled scenarios)"])
+        if candidate.is_file():
+            return candidate
+    raise ScenarioError([f"{text}: no such file in the folders this server loads scenarios from "
+                         "(mockserver run --scenario-dir)"])
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    path = resolve(name_or_path)
-    return load_text(path.read_text(encoding="utf-8"), source=str(path), base_dir=path.parent)
+def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> Scenario:
+    """A bundled scenario or a scenario file. ``allowed_dirs``: the folders a caller over HTTP
+    may read (None: any file, for the command line, whose user names the file)."""
+    path = resolve(name_or_path, allowed_dirs)
+    raw, problem = read_text_file(path, limits.max_scenario_bytes)
+    if problem:
+        raise ScenarioError([f"{path}: {problem}"])
+    folder = Path(os.path.realpath(path.parent))
+    roots = (folder, *(allowed_dirs if allowed_dirs is not None else (Path(os.path.realpath(Path.cwd())),)))
+    return load_text(raw.decode("utf-8"), source=str(path), limits=limits,
+                     fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR), limits=limits))
 
 
-def load_text(text: str, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path, ...] = (),
+              limits: Limits = DEFAULT_LIMITS, fixtures: FixtureSearch | None = None) -> Scenario:
+    """A scenario from its text. The fixture files it names are looked up in ``allowed_dirs``,
+    then among the bundled fixtures (``fixtures`` overrides both, for a scenario read from a file)."""
+    if fixtures is None:
+        fixtures = FixtureSearch(folders=(*allowed_dirs, FIXTURES_DIR), roots=(*allowed_dirs, FIXTURES_DIR),
+                                 limits=limits)
     try:
-        data, lines = load_with_lines(text)
+        data, lines = load_with_lines(text, limits)
+    except YamlTooLarge as exc:
+        raise ScenarioError([f"{source}:{exc.line}: {exc}"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ScenarioError([f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from exc
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
-    folders = ((base_dir,) if base_dir is not None else ()) + (FIXTURES_DIR,)
-    token = fixture_dirs.set(folders)
+    token = fixture_search.set(fixtures)
     try:
         scenario = ScenarioSchema().load(data)
     except ValidationError as exc:
-        raise ScenarioError([f"{source}:{line_of(lines, path) or 1}: {format_path(path)}: {message}"
+        raise ScenarioError([f"{source}:{line_of(lines, path) or 1}: {format_path(path, is_known)}: {message}"
                              for path, message in flatten_messages(exc.messages)]) from exc
     finally:
-        fixture_dirs.reset(token)
+        fixture_search.reset(token)
     return replace(scenario, source=source, raw=data)

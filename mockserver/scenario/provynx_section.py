@@ -91,9 +91,10 @@ class _CatalogSchema(Strict):
         no_repeats([s.id for s in data.get("services", [])], "services", "id")
         known = {o.id for o in data.get("operators", [])}
         for index, service in enumerate(data.get("services", [])):
-            unknown = [o for o in service.operators if o not in known]
+            unknown = [position for position, o in enumerate(service.operators) if o not in known]
             if unknown:
-                raise ValidationError({"services": {index: {"operators": [f"unknown operator {unknown[0]!r}"]}}})
+                raise ValidationError({"services": {index: {"operators": {
+                    unknown[0]: ["not one of this catalog's operators"]}}}})
 
 
 class PnxUsSchema(_CatalogSchema):
@@ -239,7 +240,8 @@ class ProvynxSchema(Strict):
         for index, account in enumerate(data.get("accounts", [])):
             for key in account["keys"] + account["revoked_keys"]:
                 if key in seen:
-                    raise ValidationError({"accounts": {index: {"keys": [f"{key!r} is used twice"]}}})
+                    raise ValidationError({"accounts": {index: {"keys": [
+                        f"a key also given in accounts[{seen[key]}]" if seen[key] != index else "a key given twice"]}}})
                 seen[key] = index
         no_repeats([a["name"] for a in data.get("accounts", []) if a["name"]], "accounts", "name")
 

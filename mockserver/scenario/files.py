@@ -1,0 +1,31 @@
+"""Reading a scenario or fixture file within bounds: a regular file, at most so many bytes, UTF-8.
+
+A file named over HTTP may be anything the server can open (a device, /proc, a huge log), so
+its kind and size are checked before it is read, and at most the limit is read even if it grows.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+def read_text_file(path: Path, max_bytes: int) -> tuple[bytes, str | None]:
+    """(bytes, None), or (b"", why not) when the file is no regular file, too large or not UTF-8."""
+    try:
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return b"", "not a regular file"
+            if status.st_size > max_bytes:
+                return b"", f"larger than {max_bytes} bytes (MOCKSERVER_MAX_SCENARIO_BYTES)"
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return b"", f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if len(raw) > max_bytes:
+        return b"", f"larger than {max_bytes} bytes (MOCKSERVER_MAX_SCENARIO_BYTES)"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return b"", "not UTF-8 text"
+    return raw, None
