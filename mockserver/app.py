@@ -5,10 +5,13 @@ import logging
 
 from flask import Flask
 
+from .bounds import BodyLimit
 from .control import schemas as control_schemas
+from .control.access import Access
 from .control.views import PREFIX as CONTROL_PREFIX
 from .control.views import bp as control_bp
 from .dashboard import bp as dashboard_bp
+from .journaling import JournalMiddleware
 from .providers.provynx import schemas as provynx_schemas
 from .providers.provynx.views import PREFIX as PROVYNX_PREFIX
 from .providers.provynx.views import bp as provynx_bp
@@ -16,10 +19,9 @@ from .providers.pvadeals import schemas as pvadeals_schemas
 from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
 from .providers.pvadeals.views import bp as pvadeals_bp
 from .sandbox import Sandbox
-from .settings import DEFAULT_LIMITS, Limits
 from .scenario import Scenario, load_scenario
-from .journaling import JournalMiddleware
-from .wire import HideDroppedConnections, install_error_shapes, status_text
+from .settings import DEFAULT_LIMITS, Limits
+from .wire import ErrorShapes, HideDroppedConnections, install_error_shapes, status_text
 
 
 class _SyncFlask(Flask):
@@ -32,31 +34,40 @@ class _SyncFlask(Flask):
 
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
                sandbox: Sandbox | None = None, journal_size: int = 1000,
-               limits: Limits = DEFAULT_LIMITS) -> Flask:
+               limits: Limits = DEFAULT_LIMITS, access: Access | None = None) -> Flask:
     """The WSGI app. ``scenario`` is a loaded Scenario, a bundled name or a path.
 
     ``real_time=False`` starts no runner thread: events then run only when a request
     arrives or the clock is moved, which suits in-process tests that drive time themselves.
+    ``access`` (default: from the environment) says who may drive the control API.
     """
     if sandbox is None:
-        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, limits=limits)
         sandbox = Sandbox(loaded, real_time=real_time, journal_size=journal_size, limits=limits)
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
-    app = _SyncFlask(__name__)
+    app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    # Set before any route exists: both are read when a route is added. An OPTIONS request is
+    # answered by the provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
+    # page; "//" in a path is no route (a client's bug), not a redirect to a page.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    app.url_map.merge_slashes = False
     app.extensions["mockserver"] = sandbox
+    app.extensions["mockserver.access"] = access if access is not None else Access.from_environ()
     app.register_blueprint(pvadeals_bp)
     app.register_blueprint(provynx_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(dashboard_bp)
-    app.wsgi_app = JournalMiddleware(app.wsgi_app, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"},
-                                     skip=CONTROL_PREFIX)
-    install_error_shapes(
-        app,
+    shapes = ErrorShapes(
         {PVADEALS_PREFIX: pvadeals_schemas.route_error_body,
          PROVYNX_PREFIX: provynx_schemas.status_error_body,
          CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},
         default=lambda status: {"error": status_text(status), "status": status},
     )
+    install_error_shapes(app, shapes)
+    bounded = BodyLimit(app.wsgi_app, shapes, lambda prefix: limits.max_scenario_bytes if prefix == CONTROL_PREFIX
+                        else limits.max_body_bytes)
+    app.wsgi_app = JournalMiddleware(bounded, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"},
+                                     skip=CONTROL_PREFIX)
     return app

@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 from .scenario import ScenarioError, bundled_descriptions, load_scenario
 
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="port to bind; 0 picks a free one (default $MOCKSERVER_PORT or 8080)")
     run.add_argument("--scenario", default=env("MOCKSERVER_SCENARIO", "default"),
                      help="a bundled scenario name or a YAML path (default $MOCKSERVER_SCENARIO or default)")
+    run.add_argument("--scenario-dir", action="append", metavar="DIR", dest="scenario_dirs",
+                     help="a folder whose scenario files PUT /_mock/scenario may load (repeatable; default "
+                          "$MOCKSERVER_SCENARIO_DIRS, else the --scenario file's folder and the current folder)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     run.add_argument("--server", choices=["granian", "waitress"], default=env("MOCKSERVER_SERVER", "granian"),
@@ -132,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
+    from .control.access import Access
     from .settings import Limits, SettingError
 
     try:
@@ -140,15 +145,16 @@ def _run(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, limits=limits)
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
+    access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
     if args.server == "granian":
-        return _run_granian(args, scenario)
-    app = create_app(scenario, journal_size=args.journal_size, limits=limits)
+        return _run_granian(args, scenario, access)
+    app = create_app(scenario, journal_size=args.journal_size, limits=limits, access=access)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = app if args.quiet else RequestLog(app)
@@ -168,7 +174,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_granian(args: argparse.Namespace, scenario) -> int:
+def _scenario_dirs(args: argparse.Namespace) -> tuple[Path, ...] | None:
+    """The folders PUT /_mock/scenario may load from: --scenario-dir, else $MOCKSERVER_SCENARIO_DIRS
+    (None: Access reads it), else the --scenario file's folder and the current folder."""
+    if args.scenario_dirs:
+        return tuple(Path(folder) for folder in args.scenario_dirs)
+    if os.environ.get("MOCKSERVER_SCENARIO_DIRS"):
+        return None
+    chosen = Path(args.scenario)
+    return (chosen.parent, Path.cwd()) if chosen.is_file() else (Path.cwd(),)
+
+
+def _run_granian(args: argparse.Namespace, scenario, access) -> int:
     """Granian runs the app in a worker process of its own (one, so all state stays in one
     place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
     from granian import Granian
@@ -180,6 +197,8 @@ def _run_granian(args: argparse.Namespace, scenario) -> int:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(args.journal_size),
+                       "MOCKSERVER_HOST": args.host,
+                       "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0",
                        "MOCKSERVER_LOG_REQUESTS": "0" if args.quiet else "1"})
     url = f"http://{args.host}:{port}"

@@ -53,10 +53,10 @@ class Sandbox:
             phones, codes = PhoneNumbers(scenario.seed), Codes(scenario.seed)
             self.pvadeals = pvadeals.build(
                 scenario.pvadeals, timeline=self.engine.timeline, outbox=self.engine.outbox,
-                ids=ObjectIds(scenario.seed), phones=phones, codes=codes)
+                ids=ObjectIds(scenario.seed), phones=phones, codes=codes, max_tenants=self.limits.max_tenants)
             self.provynx = provynx.build(
                 scenario.provynx, seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
-                phones=phones, codes=codes)
+                phones=phones, codes=codes, max_tenants=self.limits.max_tenants)
             self.faults = Faults(list(scenario.faults))
             self.started_ms = self.clock.now()
 
@@ -108,6 +108,21 @@ class Sandbox:
         return self.engine.settle(tenant)
 
     # -- the clock ------------------------------------------------------------------------
+
+    def move_clock(self, *, freeze: bool | None = None, set_ms: int | None = None, advance_ms: int | None = None,
+                   tenant: str | None = None) -> None:
+        """Freeze or unfreeze, then set, then advance (so "freeze and advance" moves a clock that
+        then stays put), all or nothing: a move the clock refuses changes nothing, the freeze
+        included. Then everything that fell due runs."""
+        with self.lock:
+            self.clock.check_move(set_ms=set_ms, advance_ms=advance_ms or 0, tenant=tenant)
+            if freeze is not None:
+                self.clock.freeze(freeze)
+            if set_ms is not None:
+                self.clock.set(set_ms, tenant)
+            if advance_ms is not None:
+                self.clock.advance(advance_ms, tenant)
+        self.settle(tenant)
 
     def advance(self, delta_ms: int, tenant: str | None = None) -> None:
         self.clock.advance(delta_ms, tenant)

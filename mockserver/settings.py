@@ -29,8 +29,8 @@ class Limits:
     max_scenario_bytes: int = 1024 * 1024
     # Arrays and objects inside one another in a JSON body (deeper: 400, before parsing).
     max_json_depth: int = 32
-    # Digits in one JSON number (longer: 400); real clients send prices, counts and server ids.
-    max_json_number_digits: int = 20
+    # Characters in one JSON number (longer: 400); real clients send prices, counts and server ids.
+    max_json_number_chars: int = 32
     # Path and query as the request journal keeps them (characters; the rest is cut).
     max_journal_text: int = 2048
 

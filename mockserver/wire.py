@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import math
 import time
 from decimal import Decimal
 from functools import cache
@@ -16,6 +17,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .scenario.fields import flatten_messages
+from .settings import DEFAULT_LIMITS, Limits
 from .scenario.yamlpos import format_path
 
 # The body for a status no view chose (unknown route, wrong method, crash), per API.
@@ -53,15 +55,63 @@ def bearer_token(source) -> str | None:
     return token.strip()
 
 
-def read_json(req: Request, *, invalid_json: str):
+def read_json(req: Request, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS):
     """The parsed body, or BodyError. An empty body reads as an empty object."""
-    raw = req.get_data(cache=True)
+    return parse_json(req.get_data(cache=True), invalid_json=invalid_json, limits=limits)
+
+
+def read_json_text(text: str, limits: Limits = DEFAULT_LIMITS):
+    return parse_json(text.encode("utf-8"), invalid_json="the body is not valid JSON", limits=limits)
+
+
+class _Refused(ValueError):
+    """A JSON value past the limits, raised from inside the parser."""
+
+
+def parse_json(raw: bytes, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS):
+    """JSON within bounds: no NaN or Infinity, no number longer than ``max_json_number_chars``
+    (Python would take a 4,000-digit integer and fail later, converting it), nothing nested
+    deeper than ``max_json_depth``. An empty body reads as an empty object."""
     if not raw.strip():
         return {}
+    longest = limits.max_json_number_chars
+
+    def number(kind):
+        def parse(text: str):
+            if len(text) > longest:
+                raise _Refused(f"a number in the body is longer than {longest} characters")
+            value = kind(text)
+            if kind is float and not math.isfinite(value):
+                raise _Refused("a number in the body is too large")
+            return value
+        return parse
+
+    def constant(name: str):
+        raise _Refused(f"{name} is not a JSON value")
+
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_int=number(int), parse_float=number(float), parse_constant=constant)
+    except _Refused as exc:
+        raise BodyError(str(exc)) from exc
+    except RecursionError as exc:
+        raise BodyError(f"the body is nested more than {limits.max_json_depth} levels deep") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BodyError(invalid_json) from exc
+    # Cheap first: a body with no more brackets than the limit cannot nest deeper.
+    if raw.count(b"[") + raw.count(b"{") > limits.max_json_depth and _depth(value) > limits.max_json_depth:
+        raise BodyError(f"the body is nested more than {limits.max_json_depth} levels deep")
+    return value
+
+
+def _depth(value) -> int:
+    """How deep arrays and objects nest in a parsed value, without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def validate(schema: type[Schema], data) -> dict:
@@ -88,15 +138,28 @@ def status_text(status: int) -> str:
         return "Error"
 
 
-def install_error_shapes(app: Flask, shapes: dict[str, ErrorShape], default: ErrorShape) -> None:
+class ErrorShapes:
+    """Which API a path belongs to, and that API's error body for a status."""
+
+    def __init__(self, shapes: dict[str, ErrorShape], default: ErrorShape):
+        self._shapes = shapes
+        self._default = default
+
+    def prefix_of(self, path: str) -> str | None:
+        for prefix in self._shapes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix
+        return None
+
+    def for_path(self, path: str) -> ErrorShape:
+        prefix = self.prefix_of(path)
+        return self._default if prefix is None else self._shapes[prefix]
+
+
+def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
     """Unknown routes, wrong methods and unexpected failures answer in JSON, in the error
     shape of whichever API the path belongs to; never an HTML page or a traceback."""
-
-    def shape_for(path: str) -> ErrorShape:
-        for prefix, shape in shapes.items():
-            if path == prefix or path.startswith(prefix + "/"):
-                return shape
-        return default
+    shape_for = shapes.for_path
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

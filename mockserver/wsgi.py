@@ -5,14 +5,16 @@ import os
 from dataclasses import replace
 
 from .app import create_app
+from .control.access import Access
 from .scenario import load_scenario
 from .settings import Limits
 
-_scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"))
+_limits = Limits.from_environ()
+_scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"), limits=_limits)
 if os.environ.get("MOCKSERVER_FROZEN") == "1":
     _scenario = replace(_scenario, clock_frozen=True)
 app = create_app(_scenario, journal_size=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
-                 limits=Limits.from_environ())
+                 limits=_limits, access=Access.from_environ())
 if os.environ.get("MOCKSERVER_LOG_REQUESTS") == "1":
     from .cli import RequestLog
     app = RequestLog(app)

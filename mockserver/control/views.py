@@ -1,9 +1,6 @@
 """The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools."""
 from __future__ import annotations
 
-import json
-import os
-
 from flask import Blueprint, current_app, request
 
 from ..engine.clock import ClockError, format_iso
@@ -12,10 +9,11 @@ from ..providers.provynx import schemas as provynx_schemas
 from ..providers.pvadeals import backend as pvadeals_backend
 from ..providers.pvadeals import schemas as pvadeals_schemas
 from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
+from ..providers.tenancy import TenantLimitReached
 from ..sandbox import UnknownKey
-from ..wire import BodyError, json_response, read_json, validate
+from ..wire import BodyError, json_response, read_json, read_json_text, validate
 from . import schemas as s
-from .access import refusal
+from .access import JSON_TYPES, YAML_TYPES, Access, refusal
 
 PREFIX = "/_mock"
 bp = Blueprint("control", __name__, url_prefix=PREFIX)
@@ -23,6 +21,10 @@ bp = Blueprint("control", __name__, url_prefix=PREFIX)
 
 def _sandbox():
     return current_app.extensions["mockserver"]
+
+
+def _access() -> Access:
+    return current_app.extensions["mockserver.access"]
 
 
 def _error(status: int, message: str):
@@ -40,16 +42,16 @@ def bad_clock(exc: ClockError):
 
 
 def _body(schema):
-    return validate(schema, read_json(request, invalid_json="the body is not valid JSON"))
+    return validate(schema, read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits))
 
 
 @bp.before_request
 def guard():
-    """With MOCKSERVER_ADMIN_TOKEN set, every control call but health must carry it; without
-    it, only loopback clients may drive the sandbox."""
+    """Who may drive the sandbox (access.py); health answers anyone, for health checks."""
     if request.endpoint == "control.health":
         return None
-    refused = refusal(request)
+    body_types = JSON_TYPES | YAML_TYPES if request.endpoint == "control.scenario" else JSON_TYPES
+    refused = refusal(request, _access(), body_types=body_types)
     return None if refused is None else _error(*refused)
 
 
@@ -61,6 +63,11 @@ def _tenant(key: str | None) -> str | None:
     if tenant is None:
         raise UnknownKey(key)
     return tenant
+
+
+@bp.errorhandler(TenantLimitReached)
+def tenant_limit(exc: TenantLimitReached):
+    return _error(409, str(exc))
 
 
 @bp.errorhandler(UnknownKey)
@@ -90,8 +97,9 @@ def health():
 def reset():
     sandbox = _sandbox()
     key = _body(s.KeyBodySchema).get("key")
+    tenant = _tenant(key)         # before the reset: asking after it would provision the key anew
     sandbox.reset(key)
-    return json_response(s.reset_body(sandbox, _tenant(key), key))
+    return json_response(s.reset_body(sandbox, tenant, key))
 
 
 @bp.route("/scenario", methods=["GET", "PUT"])
@@ -107,24 +115,26 @@ def scenario():
 
 
 def _scenario_from_request():
-    """JSON {"name": bundled name} or {"path": a file the server can read}, or a whole
+    """JSON {"name": bundled name} or {"path": a scenario file in an allowed folder}, or a whole
     scenario as YAML (or JSON) text."""
-    text = request.get_data(as_text=True)
+    limits, folders = _sandbox().limits, _access().scenario_dirs
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(["PUT /_mock/scenario: the body is not UTF-8 text"]) from exc
     if request.mimetype == "application/json":
         try:
-            body = json.loads(text)
-        except ValueError as exc:
-            raise ScenarioError(["the body is not valid JSON"]) from exc
+            body = read_json_text(text, limits)
+        except BodyError as exc:
+            raise ScenarioError([f"PUT /_mock/scenario: {exc}"]) from exc
         if isinstance(body, dict) and len(body) == 1 and isinstance(next(iter(body.values())), str):
             if "name" in body:
                 if body["name"] not in bundled_names():
                     raise ScenarioError([f"no bundled scenario {body['name']!r} (bundled: {', '.join(bundled_names())})"])
-                return load_scenario(body["name"])
+                return load_scenario(body["name"], limits=limits)
             if "path" in body:
-                if not os.path.isfile(body["path"]):
-                    raise ScenarioError([f"{body['path']}: no such file on the server"])
-                return load_scenario(body["path"])
-    return load_text(text, source="PUT /_mock/scenario")
+                return load_scenario(body["path"], allowed_dirs=folders, limits=limits)
+    return load_text(text, source="PUT /_mock/scenario", allowed_dirs=folders, limits=limits)
 
 
 @bp.route("/clock", methods=["GET", "POST"])
@@ -133,17 +143,12 @@ def clock():
     if request.method == "POST":
         body = _body(s.ClockBodySchema)
         tenant = _tenant(body.get("key"))
-        # Freeze first, so "freeze and advance" moves a clock that then stays put.
-        if "freeze" in body:
-            if tenant is not None:
-                raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
-            sandbox.freeze(body["freeze"])
-        if "set" in body:
-            if body["set"] is None:
-                raise BodyError("set: give an ISO 8601 instant")
-            sandbox.set_time(body["set"], tenant)
-        if "advance" in body:
-            sandbox.advance(body["advance"], tenant)
+        if "freeze" in body and tenant is not None:
+            raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
+        if "set" in body and body["set"] is None:
+            raise BodyError("set: give an ISO 8601 instant")
+        sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
+                           tenant=tenant)
     else:
         tenant = _tenant(validate(s.KeyQuerySchema, request.args.to_dict()).get("key"))
         sandbox.catch_up()

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 class ClockError(ValueError):
     """A clock change that would break the timeline (e.g. moving backwards)."""
 
 
-# Times are written as ISO 8601 with a four-digit year: the clock stays before year 10000.
-LATEST_MS = 253_402_300_799_999   # 9999-12-31T23:59:59.999Z
+DAY_MS = 86_400_000
+# Times are written as ISO 8601 with a four-digit year, so every time an answer shows lies in
+# years 1 to 9999. Answers show times up to ANSWER_HORIZON_MS after now (an end time, an expiry:
+# the scenario durations added to now are at most that long), so the clock stops that long
+# before the end of year 9999: it can be neither started nor moved past LATEST_MS, and a clock
+# running in real time stands still there.
+EARLIEST_MS = -62_135_596_800_000                 # 0001-01-01T00:00:00.000Z
+END_OF_TIME_MS = 253_402_300_799_999              # 9999-12-31T23:59:59.999Z
+ANSWER_HORIZON_MS = 366 * DAY_MS
+LATEST_MS = END_OF_TIME_MS - ANSWER_HORIZON_MS    # 9998-12-30T23:59:59.999Z
 
 
 class Clock:
@@ -45,15 +53,24 @@ class Clock:
 
     def now(self, tenant: str | None = None) -> int:
         base = self._frozen_at if self._frozen else _wall_ms() + self._offset
-        if tenant is None:
-            return base
-        return base + self._tenant_offsets.get(tenant, 0)
+        if tenant is not None:
+            base += self._tenant_offsets.get(tenant, 0)
+        return base if base <= LATEST_MS else LATEST_MS
+
+    def check_move(self, *, set_ms: int | None = None, advance_ms: int = 0, tenant: str | None = None) -> None:
+        """Raise ClockError if setting and then advancing the clock would be refused."""
+        now = self.now(tenant)
+        if set_ms is not None and set_ms < now:
+            raise ClockError(f"the clock only moves forward: {format_iso(set_ms)} is before {format_iso(now)}; "
+                             "use reset to go back")
+        if advance_ms < 0:
+            raise ClockError("the clock only moves forward; use reset to go back")
+        if (now if set_ms is None else set_ms) + advance_ms > LATEST_MS:
+            raise ClockError(f"the clock cannot go past {format_iso(LATEST_MS)}: answers show times up to "
+                             "a year later, and times have four-digit years")
 
     def advance(self, delta_ms: int, tenant: str | None = None) -> int:
-        if delta_ms < 0:
-            raise ClockError("the clock only moves forward; use reset to go back")
-        if self.now(tenant) + delta_ms > LATEST_MS:
-            raise ClockError("the clock cannot go past 9999-12-31T23:59:59.999Z")
+        self.check_move(advance_ms=delta_ms, tenant=tenant)
         with self._guard:
             if tenant is not None:
                 self._tenant_offsets[tenant] = self._tenant_offsets.get(tenant, 0) + delta_ms
@@ -64,12 +81,8 @@ class Clock:
         return self.now(tenant)
 
     def set(self, instant_ms: int, tenant: str | None = None) -> int:
-        current = self.now(tenant)
-        if instant_ms < current:
-            raise ClockError(
-                f"the clock only moves forward: {format_iso(instant_ms)} is before "
-                f"{format_iso(current)}; use reset to go back")
-        return self.advance(instant_ms - current, tenant)
+        self.check_move(set_ms=instant_ms, tenant=tenant)
+        return self.advance(instant_ms - self.now(tenant), tenant)
 
     def forget_tenant(self, tenant: str) -> None:
         with self._guard:
@@ -96,10 +109,15 @@ def wall_seconds() -> int:
     return int(time.time())
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def format_iso(ms: int) -> str:
-    """UTC ISO 8601 with milliseconds and Z, as both providers write times."""
-    moment = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+    """UTC ISO 8601 with milliseconds and Z, as both providers write times; always a four-digit
+    year (strftime writes year 1 as "1")."""
+    seconds, millis = divmod(ms, 1000)
+    m = _EPOCH + timedelta(seconds=seconds)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{millis:03d}Z"
 
 
 def parse_iso(text: str) -> int:
@@ -110,5 +128,5 @@ def parse_iso(text: str) -> int:
     moment = datetime.fromisoformat(cleaned)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    delta = moment - _EPOCH
+    return delta.days * DAY_MS + delta.seconds * 1000 + delta.microseconds // 1000

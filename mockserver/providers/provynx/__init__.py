@@ -15,7 +15,7 @@ from .backend import Account, Number, Provynx
 
 
 def build(scenario: ProvynxScenario, *, seed, timeline: Timeline, outbox: Outbox, phones: PhoneNumbers,
-          codes: Codes) -> Provynx:
+          codes: Codes, max_tenants: int) -> Provynx:
     """A Provynx backend whose otp.received events are signed and posted through the outbox."""
 
     def notify(account: Account, number: Number, at_ms: int) -> None:
@@ -34,4 +34,4 @@ def build(scenario: ProvynxScenario, *, seed, timeline: Timeline, outbox: Outbox
         return "whsec_" + base64.b64encode(key).decode()
 
     return Provynx(scenario, timeline=timeline, ids=TokenIds(seed, "num_"), phones=phones, codes=codes,
-                   notify=notify, default_secret=default_secret)
+                   notify=notify, default_secret=default_secret, max_tenants=max_tenants)

@@ -18,6 +18,8 @@ from ...engine.ratelimit import RateLimiter, Rejection
 from ...engine.timeline import Timeline
 from ...scenario.model import Behavior, PnxCountry, PnxServer, PnxService, ProvynxScenario
 from ..sms import code_shape, sms_text
+from ...settings import DEFAULT_LIMITS
+from ..tenancy import TenantLimitReached
 
 PENDING, RECEIVED, CANCELED, EXPIRED = "pending", "received", "canceled", "expired"
 US, GLOBAL = "us", "global"
@@ -142,7 +144,8 @@ Notify = Callable[[Account, Number, int], None]
 
 class Provynx:
     def __init__(self, scenario: ProvynxScenario, *, timeline: Timeline, ids: TokenIds, phones: PhoneNumbers,
-                 codes: Codes, notify: Notify, default_secret: Callable[[str], str]):
+                 codes: Codes, notify: Notify, default_secret: Callable[[str], str],
+                 max_tenants: int = DEFAULT_LIMITS.max_tenants):
         self.scenario = scenario
         self._timeline = timeline
         self._ids = ids
@@ -152,6 +155,7 @@ class Provynx:
         self.limiter = RateLimiter(list(scenario.rate_limits))
         self.idempotency = IdempotencyStore(scenario.idempotency_ttl_ms)
         self._default_secret = default_secret
+        self._max_tenants = max_tenants
         self._revoked = frozenset(key for a in scenario.accounts for key in a.revoked_keys)
         self.accounts: dict[str, Account] = {}
         self._by_key: dict[str, Account] = {}
@@ -166,12 +170,15 @@ class Provynx:
 
     def caller(self, key: str | None, *, provision: bool = True) -> Caller | None:
         """Who a key belongs to. Revoked keys are among no account's keys, so they get None like
-        unknown ones; an unknown key matching the tenant patterns gets a fresh one-key account."""
+        unknown ones; an unknown key matching the tenant patterns gets a fresh one-key account
+        (TenantLimitReached past the limit)."""
         if not key:
             return None
         account = self._by_key.get(key)
         tenants = self.scenario.tenants
         if account is None and provision and key not in self._revoked and tenants.admits(key):
+            if len(self.accounts) - len(self.scenario.accounts) >= self._max_tenants:
+                raise TenantLimitReached(self._max_tenants)
             account = self._add(Account(key, tenants.balance, frozenset([key]), tenants.webhook_url,
                                         tenants.webhook_secret or self._default_secret(key)))
         return None if account is None else Caller(account, key, is_sandbox_key(key))

@@ -51,7 +51,8 @@ class GlobalServicesQuery(GlobalOperatorsQuery):
 class UsPurchaseBody(Schema):
     service = fields.String(required=True, validate=validate.Length(min=1))
     operator = fields.String(load_default="any", validate=validate.Length(min=1))
-    server = fields.Integer(load_default=1, validate=validate.OneOf(SERVERS))
+    # strict: in JSON a server is a whole number; "1" or 1.5 is a client's mistake, not server 1
+    server = fields.Integer(load_default=1, strict=True, validate=validate.OneOf(SERVERS))
 
 
 class GlobalPurchaseBody(UsPurchaseBody):
@@ -195,7 +196,8 @@ RATE_LIMITED = "Rate limit exceeded"
 IDEMPOTENCY_IN_FLIGHT = "Purchase already in progress (retry with same idempotency key)"
 IDEMPOTENCY_MISMATCH = "Idempotency-Key was already used with a different request"
 # Statuses no view chooses (unknown route, wrong method, crash) or a fault injects.
-STATUS_TEXTS = {404: "Not found", 405: "Method not allowed", 500: "Internal server error",
+STATUS_TEXTS = {404: "Not found", 405: "Method not allowed", 413: "Request body too large",
+                500: "Internal server error",
                 502: "Temporary service failure", 503: "SMS numbers are temporarily unavailable"}
 
 

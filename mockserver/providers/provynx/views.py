@@ -2,19 +2,29 @@
 limit, the idempotency key (purchases), and the scenario's faults; then the view."""
 from __future__ import annotations
 
+import hashlib
 import json
 from contextlib import contextmanager
 
 from flask import Blueprint, Response, current_app, g, request
+from flask.globals import request_ctx
+from werkzeug.exceptions import MethodNotAllowed
 
 from ...engine.idempotency import Outcome
 from ...journaling import TENANT
-from ...wire import BodyError, apply_fault, bearer_token, json_response, read_json, validate
+from ...wire import BodyError, apply_fault, bearer_token, json_response, parse_json, read_json, validate
+from ..tenancy import TenantLimitReached
 from . import schemas as s
 from .backend import GLOBAL, US, ProvynxError
 
 PREFIX = "/api/v1/sms"
 bp = Blueprint("provynx", __name__, url_prefix=PREFIX)
+
+
+def _route(method: str, path: str):
+    """A route that also takes OPTIONS, for CORS preflights, which the gate answers."""
+    return bp.route(path, methods=[method, "OPTIONS"], provide_automatic_options=True)
+
 
 _CORS_METHODS = "GET, POST, DELETE, OPTIONS"
 _CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"
@@ -34,7 +44,11 @@ def _error(status: int, message: str, headers: dict | None = None):
 @bp.before_request
 def gate():
     if request.method == "OPTIONS":
-        return Response(status=204)          # a CORS preflight; after_request adds the headers
+        if _sandbox().cors_origins():
+            return Response(status=204)      # a CORS preflight; after_request adds the headers
+        # Without CORS, OPTIONS is a method no route takes (the Allow header lists those of every
+        # route on this path: GET and DELETE on a number are two routes).
+        raise MethodNotAllowed(valid_methods=sorted(set(request_ctx.url_adapter.allowed_methods()) - {"OPTIONS"}))
     if request.endpoint == "provynx.openapi":
         return None
     sandbox = _sandbox()
@@ -42,7 +56,10 @@ def gate():
     with sandbox.lock:
         sandbox.catch_up()
         backend = sandbox.provynx
-        caller = backend.caller(bearer_token(environ))
+        try:
+            caller = backend.caller(bearer_token(environ))
+        except TenantLimitReached as exc:
+            return _error(401, f"{s.UNAUTHORIZED} ({exc})")
         if caller is None:
             return _error(401, s.UNAUTHORIZED)
         environ[TENANT] = caller.account.tenant
@@ -65,7 +82,7 @@ def _begin_idempotent(backend, caller, now_ms):
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key:
         return None
-    fingerprint = f"{request.path} {_canonical_body()}"
+    fingerprint = hashlib.sha256(f"{request.path}\0".encode() + _canonical_body()).hexdigest()
     begun = backend.idempotency.begin(caller.scope, key, fingerprint, now_ms)
     if begun.outcome is Outcome.REPLAY:
         return json_response(begun.stored.body, begun.stored.status, {"Idempotent-Replayed": "true"})
@@ -77,13 +94,15 @@ def _begin_idempotent(backend, caller, now_ms):
     return None
 
 
-def _canonical_body() -> str:
-    """The body as JSON with sorted keys, so spacing or key order does not make a repeat differ."""
+def _canonical_body() -> bytes:
+    """The body as JSON with sorted keys, so spacing or key order does not make a repeat differ.
+    Only its hash is kept: a key is remembered for a day, and a body may be large."""
     raw = request.get_data(cache=True)
     try:
-        return json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
-    except ValueError:
-        return raw.decode("utf-8", "replace")
+        return json.dumps(parse_json(raw, invalid_json="", limits=_sandbox().limits), sort_keys=True,
+                          separators=(",", ":")).encode()
+    except BodyError:
+        return raw
 
 
 @bp.after_request
@@ -92,8 +111,9 @@ def finish(response: Response) -> Response:
     if reserved is not None:
         sandbox = _sandbox()
         with sandbox.lock:
-            # Answers worth repeating are kept; a 5xx (a fault) frees the key for a retry.
-            if response.status_code < 500:
+            # Answers worth repeating are kept. A 5xx (a fault) frees the key for a retry, and so does a
+            # body refused before the purchase began: the retry with a corrected body is no repeat.
+            if response.status_code < 500 and not g.pop("provynx_input_refused", False):
                 sandbox.provynx.idempotency.finish(*reserved, response.status_code, json.loads(response.get_data()))
             else:
                 sandbox.provynx.idempotency.release(*reserved)
@@ -140,6 +160,7 @@ def refused(exc: ProvynxError):
 
 @bp.errorhandler(BodyError)
 def bad_request(exc: BodyError):
+    g.provynx_input_refused = True
     return _error(400, f"Invalid request: {exc}")
 
 
@@ -148,46 +169,46 @@ def _query(schema):
 
 
 def _body(schema):
-    return validate(schema, read_json(request, invalid_json=s.INVALID_JSON))
+    return validate(schema, read_json(request, invalid_json=s.INVALID_JSON, limits=_sandbox().limits))
 
 
 # -- routes -------------------------------------------------------------------------------------
 
 
-@bp.get("/openapi.json")
+@_route("GET", "/openapi.json")
 def openapi():
     from .openapi import document      # apispec is imported only by who asks for the document
     return json_response(document())
 
 
-@bp.get("/balance")
+@_route("GET", "/balance")
 def balance():
     with _state() as (backend, caller, _now):
         return json_response(s.balance_body(backend.balance(caller), caller.sandbox))
 
 
-@bp.get("/us/operators")
+@_route("GET", "/us/operators")
 def us_operators():
     query = _query(s.ServerQuery)
     with _state() as (backend, _, _now):
         return json_response(s.operators_body(backend.country(query["server"], US, None), query["server"], US))
 
 
-@bp.get("/us/services")
+@_route("GET", "/us/services")
 def us_services():
     query = _query(s.UsServicesQuery)
     with _state() as (backend, _, _now):
         return json_response(s.services_body(backend.catalog(query["server"], US, None, query["operator"])))
 
 
-@bp.get("/global/countries")
+@_route("GET", "/global/countries")
 def global_countries():
     query = _query(s.ServerQuery)
     with _state() as (backend, _, _now):
         return json_response(s.countries_body(backend.server(query["server"])))
 
 
-@bp.get("/global/operators")
+@_route("GET", "/global/operators")
 def global_operators():
     query = _query(s.GlobalOperatorsQuery)
     with _state() as (backend, _, _now):
@@ -195,7 +216,7 @@ def global_operators():
         return json_response(s.operators_body(country, query["server"], GLOBAL))
 
 
-@bp.get("/global/services")
+@_route("GET", "/global/services")
 def global_services():
     query = _query(s.GlobalServicesQuery)
     with _state() as (backend, _, _now):
@@ -203,12 +224,12 @@ def global_services():
             backend.catalog(query["server"], GLOBAL, query["country"], query["operator"])))
 
 
-@bp.post("/us/numbers")
+@_route("POST", "/us/numbers")
 def us_buy():
     return _buy(US, _body(s.UsPurchaseBody))
 
 
-@bp.post("/global/numbers")
+@_route("POST", "/global/numbers")
 def global_buy():
     return _buy(GLOBAL, _body(s.GlobalPurchaseBody))
 
@@ -220,19 +241,19 @@ def _buy(region: str, body: dict):
         return json_response(s.number_body(number), 201)
 
 
-@bp.get("/<any(us, global):region>/numbers/<number_id>")
+@_route("GET", "/<any(us, global):region>/numbers/<number_id>")
 def number(region: str, number_id: str):
     with _state() as (backend, caller, _now):
         return json_response(s.number_body(backend.number(caller, region, number_id)))
 
 
-@bp.get("/<any(us, global):region>/numbers/<number_id>/code")
+@_route("GET", "/<any(us, global):region>/numbers/<number_id>/code")
 def code(region: str, number_id: str):
     with _state() as (backend, caller, now):
         return json_response(s.code_body(backend.poll_code(caller, region, number_id, now)))
 
 
-@bp.delete("/<any(us, global):region>/numbers/<number_id>")
+@_route("DELETE", "/<any(us, global):region>/numbers/<number_id>")
 def cancel(region: str, number_id: str):
     with _state() as (backend, caller, now):
         return json_response(s.number_body(backend.cancel(caller, region, number_id, now)))

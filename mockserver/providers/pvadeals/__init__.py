@@ -10,7 +10,7 @@ from .backend import Account, PvaDeals, ServiceRequest, tenant_of
 
 
 def build(scenario: PvaDealsScenario, *, timeline: Timeline, outbox: Outbox, ids: ObjectIds,
-          phones: PhoneNumbers, codes: Codes) -> PvaDeals:
+          phones: PhoneNumbers, codes: Codes, max_tenants: int) -> PvaDeals:
     """A PVADeals backend whose events go to the accounts' webhook URLs through the outbox."""
 
     def notify(account: Account, event: str, request: ServiceRequest, at_ms: int, message: str) -> None:
@@ -22,4 +22,5 @@ def build(scenario: PvaDealsScenario, *, timeline: Timeline, outbox: Outbox, ids
                                provider="pvadeals", event=event, url=account.webhook, body=body,
                                created_ms=at_ms, policy=scenario.webhooks))
 
-    return PvaDeals(scenario, timeline=timeline, ids=ids, phones=phones, codes=codes, notify=notify)
+    return PvaDeals(scenario, timeline=timeline, ids=ids, phones=phones, codes=codes, notify=notify,
+                    max_tenants=max_tenants)

@@ -20,6 +20,8 @@ from ...engine.ratelimit import RateLimiter, Rejection
 from ...engine.timeline import Timeline
 from ...scenario.model import Behavior, PvaDealsScenario, PvaService
 from ..sms import code_shape, sms_text
+from ...settings import DEFAULT_LIMITS
+from ..tenancy import TenantLimitReached
 
 RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
 ORDER_FIELDS = ("_id", "createdAt", "endTime")
@@ -123,7 +125,8 @@ Notify = Callable[[Account, str, ServiceRequest, int, str], None]
 
 class PvaDeals:
     def __init__(self, scenario: PvaDealsScenario, *, timeline: Timeline, ids: ObjectIds,
-                 phones: PhoneNumbers, codes: Codes, notify: Notify):
+                 phones: PhoneNumbers, codes: Codes, notify: Notify,
+                 max_tenants: int = DEFAULT_LIMITS.max_tenants):
         self.scenario = scenario
         self._timeline = timeline
         self._ids = ids
@@ -133,17 +136,21 @@ class PvaDeals:
         self.limiter = RateLimiter(list(scenario.rate_limits))
         self.services = {service.id: service for service in scenario.services}
         self.accounts = {a.key: Account(a.key, a.credits, a.webhook) for a in scenario.accounts}
+        self._declared = frozenset(self.accounts)
+        self._max_tenants = max_tenants
 
     # -- access ---------------------------------------------------------------------------
 
     def account(self, key: str | None, *, provision: bool = True) -> Account | None:
         """The key's account; an unknown key that matches the scenario's tenant patterns gets a
-        fresh one on first use."""
+        fresh one on first use (TenantLimitReached past the limit)."""
         if not key:
             return None
         found = self.accounts.get(key)
         tenants = self.scenario.tenants
         if found is None and provision and tenants.admits(key):
+            if len(self.accounts) - len(self._declared) >= self._max_tenants:
+                raise TenantLimitReached(self._max_tenants)
             found = self.accounts[key] = Account(key, tenants.balance, tenants.webhook_url)
         return found
 

@@ -183,7 +183,8 @@ UNAUTHORIZED = (401, "Unauthorized Access! Invalid API key")
 INVALID_JSON = "Invalid JSON in request body"  # [assumed]
 AFTER_AND_BEFORE = "Use either after or before, not both"  # [assumed]
 # Statuses no view chooses: unknown route, wrong method, an unexpected failure, a fault. [assumed]
-ROUTE_ERRORS = {404: "Route not found", 405: "Method not allowed", 500: "Internal server error",
+ROUTE_ERRORS = {404: "Route not found", 405: "Method not allowed", 413: "Request entity too large",
+                500: "Internal server error",
                 502: "Bad gateway", 503: "Service temporarily unavailable"}
 
 

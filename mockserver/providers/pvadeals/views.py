@@ -8,11 +8,14 @@ from marshmallow import Schema
 
 from ...journaling import TENANT
 from ...wire import BodyError, apply_fault, bearer_token, json_response, read_json, validate
+from ..tenancy import TenantLimitReached
 from . import schemas as s
 from .backend import PvaDealsError, tenant_of
 
 PREFIX = "/v3/api"
 bp = Blueprint("pvadeals", __name__, url_prefix=PREFIX)
+# Routes take strict_slashes=False: PVADeals is an Express API, whose router answers "/balance/"
+# as "/balance".
 
 
 def _error(status: int, message: str):
@@ -35,7 +38,10 @@ def gated(*, body: type[Schema] | None = None, query: type[Schema] | None = None
             key = bearer_token(environ)
             with sandbox.lock:
                 sandbox.catch_up()
-                account = sandbox.pvadeals.account(key)
+                try:
+                    account = sandbox.pvadeals.account(key)
+                except TenantLimitReached as exc:
+                    return _error(s.UNAUTHORIZED[0], f"{s.UNAUTHORIZED[1]} ({exc})")
                 if account is None:
                     return _error(*s.UNAUTHORIZED)
                 tenant = environ[TENANT] = tenant_of(key)
@@ -56,7 +62,8 @@ def gated(*, body: type[Schema] | None = None, query: type[Schema] | None = None
             if answer is not None:
                 return answer
             if body is not None:
-                route_args["body"] = validate(body, read_json(request, invalid_json=s.INVALID_JSON))
+                route_args["body"] = validate(body, read_json(request, invalid_json=s.INVALID_JSON,
+                                                                         limits=sandbox.limits))
             if query is not None:
                 route_args["query"] = validate(query, request.args.to_dict())
             with sandbox.lock:
@@ -77,39 +84,39 @@ def bad_request(exc: BodyError):
     return _error(400, str(exc))
 
 
-@bp.get("/balance")
+@bp.get("/balance", strict_slashes=False)
 @gated()
 def balance(backend, account, now):
     return json_response(s.balance_body(account.credits))
 
 
-@bp.get("/services/all")
+@bp.get("/services/all", strict_slashes=False)
 @gated()
 def services(backend, account, now):
     return json_response(s.services_body(backend.services.values()))
 
 
-@bp.post("/purchase")
+@bp.post("/purchase", strict_slashes=False)
 @gated(body=s.PurchaseBodySchema)
 def purchase(backend, account, now, body):
     bought = backend.purchase(account, [item["serviceId"] for item in body["services"]], now)
     return json_response(s.purchase_body(bought))
 
 
-@bp.post("/flag/<request_id>")
+@bp.post("/flag/<request_id>", strict_slashes=False)
 @gated()
 def flag(backend, account, now, request_id: str):
     backend.flag(account, request_id, now)
     return json_response(s.flag_body())
 
 
-@bp.post("/reuse/<request_id>")
+@bp.post("/reuse/<request_id>", strict_slashes=False)
 @gated()
 def reuse(backend, account, now, request_id: str):
     return json_response(s.reuse_body(backend.reuse(account, request_id, now)))
 
 
-@bp.get("/requests")
+@bp.get("/requests", strict_slashes=False)
 @gated(query=s.ListQuerySchema)
 def list_requests(backend, account, now, query):
     if query["after"] is not None and query["before"] is not None:
@@ -121,7 +128,7 @@ def list_requests(backend, account, now, query):
     return json_response(s.list_body(page))
 
 
-@bp.get("/request/<request_id>")
+@bp.get("/request/<request_id>", strict_slashes=False)
 @gated()
 def detail(backend, account, now, request_id: str):
     return json_response(s.detail_body(backend.poll(account, request_id, now)))
