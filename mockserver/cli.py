@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
     from waitress import create_server
 
     from .app import create_app
-
+    from .serving import waitress_options
     from .settings import Limits, SettingError
 
     try:
@@ -153,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = app if args.quiet else RequestLog(app)
     try:
-        server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads)
+        server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2

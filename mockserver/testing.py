@@ -14,6 +14,7 @@ from waitress import create_server
 
 from .app import create_app
 from .scenario import Scenario
+from .serving import waitress_options
 from .settings import DEFAULT_LIMITS, Limits
 
 START_TIMEOUT_S = 5.0
@@ -37,7 +38,7 @@ class ServedSandbox:
                  real_time: bool = True, journal_size: int = 1000, limits: Limits = DEFAULT_LIMITS):
         self.app = create_app(scenario, real_time=real_time, journal_size=journal_size, limits=limits)
         self.sandbox = self.app.extensions["mockserver"]
-        self._server = create_server(self.app, host=host, port=port, threads=8)
+        self._server = create_server(self.app, host=host, port=port, threads=8, **waitress_options(limits))
         self.url = f"http://{host}:{self._server.effective_port}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="mockserver", daemon=True)
