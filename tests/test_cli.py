@@ -2,6 +2,7 @@
 the same ids, numbers and codes on every run of the same scenario and seed."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
@@ -19,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from harness import AIRBNB, BASE_SCENARIO, KEY, THREE_FUN
+from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, THREE_FUN
 
 
 class RunningServer:
@@ -224,10 +225,116 @@ def _children(pid: int) -> list[int]:
             for child in (task / "children").read_text().split()]
 
 
-# -- waitress: many connections, large bodies ----------------------------------------------------
+# -- waitress: stopping, and many connections ----------------------------------------------------
+
+PURCHASE = {"service": "whatsapp", "operator": "any", "server": 1}
+
+
+def slow_purchases(tmp_path, delay: str) -> Path:
+    """BASE_SCENARIO where every Provynx purchase first waits `delay` (real time), as a slow provider."""
+    path = tmp_path / "slow.yaml"
+    path.write_text(yaml.safe_dump({**BASE_SCENARIO, "faults": [
+        {"match": {"provider": "provynx", "method": "POST", "path": "/us/numbers"}, "delay": delay}]}))
+    return path
+
+
+class PurchaseUnderWay:
+    """A Provynx purchase on a thread of its own, returned once the server is serving it: a purchase
+    with an Idempotency-Key is listed in /_mock/state from the moment it is admitted until it is
+    answered, so this knows without sleeping that the request is under way (held by the delay)."""
+
+    def __init__(self, url: str):
+        self._outcome: dict = {}
+        self._thread = threading.Thread(target=self._buy, args=(url,), daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not requests.get(f"{url}/_mock/state", timeout=5).json()["provynx"]["idempotency_in_flight"]:
+            assert self._thread.is_alive() and time.monotonic() < deadline, f"the purchase never started: {self._outcome}"
+
+    def _buy(self, url: str) -> None:
+        try:
+            self._outcome["response"] = requests.post(
+                f"{url}/api/v1/sms/us/numbers", json=PURCHASE, timeout=120,
+                headers={"Authorization": f"Bearer {LIVE}", "Idempotency-Key": "under-way-1"})
+        except requests.RequestException as exc:
+            self._outcome["error"] = exc
+
+    def response(self) -> requests.Response:
+        self._thread.join(timeout=30)
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["response"]
+
 
 def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_waitress_stopping_answers_requests_under_way_refuses_new_ones_and_exits_0(tmp_path, signum):
+    # A grace far longer than the guard on the exit below: the stop ends as soon as the request
+    # under way is answered, without waiting out its grace for the idle keep-alive connection.
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "1500ms")), "--server", "waitress",
+                           env={"MOCKSERVER_STOP_GRACE_S": "60"})
+    port = _port(server.url)
+    between_requests = http.client.HTTPConnection("127.0.0.1", port, timeout=10)   # keep-alive, idle
+    try:
+        between_requests.request("GET", "/_mock/health")
+        assert json.loads(between_requests.getresponse().read()) == {"status": "ok", "scenario": "test"}
+        purchase = PurchaseUnderWay(server.url)
+        server.process.send_signal(signum)
+        server.read_until(lambda line: line.startswith("mockserver: stopping"))
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        # The idle connection was closed: a request on it now gets no answer (served, it would get 200).
+        with pytest.raises(ConnectionError):
+            between_requests.request("GET", "/_mock/health")
+            between_requests.getresponse()
+        response = purchase.response()
+        assert response.status_code == 201 and response.headers["Connection"] == "close"
+        bought = response.json()
+        assert re.fullmatch(r"num_[0-9a-z]+", bought.pop("id")) and re.fullmatch(r"\+1\d{10}", bought.pop("number"))
+        assert bought == {"region": "us", "country": "us", "service": "whatsapp", "operator": "any", "server": 1,
+                          "price": 0.85, "status": "pending", "code": None, "sms": None, "sandbox": False,
+                          "created_at": "2026-01-28T22:42:26.452Z", "expires_at": "2026-01-28T23:02:26.452Z"}
+        assert server.process.wait(timeout=15) == 0
+        assert re.search(r"^POST /api/v1/sms/us/numbers 201 \d+\.\dms$",
+                         server.read_until(lambda line: "/us/numbers" in line), re.M)
+    finally:
+        between_requests.close()
+        server.process.kill()
+        server.stop()
+
+
+def test_waitress_stopping_gives_up_on_a_request_after_stop_grace_s_and_exits_0(tmp_path):
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "10m")), "--server", "waitress",
+                           env={"MOCKSERVER_STOP_GRACE_S": "1"})
+    try:
+        purchase = PurchaseUnderWay(server.url)
+        server.process.terminate()
+        assert server.process.wait(timeout=15) == 0
+        with pytest.raises(requests.ConnectionError):      # cut off, not answered
+            purchase.response()
+    finally:
+        server.process.kill()
+        server.stop()
+
+
+def test_waitress_stopping_a_second_time_stops_at_once_and_exits_0(tmp_path):
+    # As with Ctrl-C pressed twice: whoever sends the second signal does not want to wait the grace.
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "10m")), "--server", "waitress",
+                           env={"MOCKSERVER_STOP_GRACE_S": "600"})
+    try:
+        purchase = PurchaseUnderWay(server.url)
+        server.process.send_signal(signal.SIGINT)
+        server.read_until(lambda line: line.startswith("mockserver: stopping"))
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=15) == 0
+        with pytest.raises(requests.ConnectionError):
+            purchase.response()
+    finally:
+        server.process.kill()
+        server.stop()
 
 
 def test_waitress_answers_while_hundreds_of_connections_sit_idle():
