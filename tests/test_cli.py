@@ -354,6 +354,31 @@ def test_waitress_answers_while_hundreds_of_connections_sit_idle():
         server.stop()
 
 
+def test_waitress_serves_max_connections_at_once_and_holds_the_next_until_one_closes():
+    server = RunningServer("--server", "waitress", "--quiet", env={"MOCKSERVER_MAX_CONNECTIONS": "10"})
+    port = _port(server.url)
+    open_connections = []
+    try:
+        for _ in range(9):
+            open_connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        assert requests.get(f"{server.url}/_mock/health", timeout=5).status_code == 200     # the tenth
+        open_connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))  # the tenth again
+        # The eleventh is not refused: the system accepts it and it waits, unanswered, until
+        # waitress takes it. The 2 s only bound the check; served, it would answer in milliseconds.
+        eleventh = socket.create_connection(("127.0.0.1", port), timeout=2)
+        open_connections.append(eleventh)
+        eleventh.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mockserver\r\nConnection: close\r\n\r\n")
+        with pytest.raises(socket.timeout):
+            eleventh.recv(1)
+        open_connections.pop(0).close()
+        eleventh.settimeout(15)
+        assert eleventh.recv(64).startswith(b"HTTP/1.1 200 OK\r\n")
+    finally:
+        for connection in open_connections:
+            connection.close()
+        server.stop()
+
+
 def test_waitress_closes_a_connection_idle_for_idle_connection_timeout_s():
     server = RunningServer("--server", "waitress", "--quiet", env={"MOCKSERVER_IDLE_CONNECTION_TIMEOUT_S": "1"})
     try:
