@@ -283,6 +283,7 @@ def test_waitress_stopping_answers_requests_under_way_refuses_new_ones_and_exits
         assert json.loads(between_requests.getresponse().read()) == {"status": "ok", "scenario": "test"}
         purchase = PurchaseUnderWay(server.url)
         server.process.send_signal(signum)
+        # Printed once the listening socket and the idle connections are closed.
         server.read_until(lambda line: line.startswith("mockserver: stopping"))
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
