@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -135,8 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     from waitress import create_server
 
     from .app import create_app
-
     from .control.access import Access
+    from .serving import waitress_options
     from .settings import Limits, SettingError
 
     try:
@@ -159,17 +160,18 @@ def _run(args: argparse.Namespace) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = app if args.quiet else RequestLog(app)
     try:
-        server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads)
+        server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     host, port = server.effective_host, server.effective_port
-    print(_banner(scenario, f"http://{host}:{port}"), flush=True)
+    # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
+    stops = _StopSignals(server.pull_trigger)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        print(_banner(scenario, f"http://{host}:{port}"), flush=True)
+        _serve_waitress(server, stops, limits.stop_grace_s)
     finally:
+        stops.restore()
         app.extensions["mockserver"].close()
     return 0
 
@@ -183,6 +185,83 @@ def _scenario_dirs(args: argparse.Namespace) -> tuple[Path, ...] | None:
         return None
     chosen = Path(args.scenario)
     return (chosen.parent, Path.cwd()) if chosen.is_file() else (Path.cwd(),)
+
+
+class _StopSignals:
+    """SIGTERM and SIGINT (Ctrl-C), counted instead of ending the process, each waking waitress's
+    loop (through its trigger, a pipe it polls) so that the stop begins at once."""
+
+    def __init__(self, wake):
+        self.count = 0
+        self._wake = wake
+        self._previous = {signum: signal.signal(signum, self._caught) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+    def _caught(self, signum, frame) -> None:
+        self.count += 1
+        if self._wake is not None:
+            self._wake()
+
+    def stop_waking(self) -> None:
+        """Before the trigger closes: its descriptor number could then be reused by another file."""
+        self._wake = None
+
+    def restore(self) -> None:
+        self.stop_waking()
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
+def _serve_waitress(server, stops: _StopSignals, grace_s: float) -> None:
+    """waitress's loop until a stop signal, then a stop as granian makes one: no new connections,
+    idle ones closed, requests under way answered for up to ``grace_s`` seconds (a second signal
+    ends the wait). waitress writes answers from this loop, in this thread, so it keeps running
+    while they drain. waitress's own run() has no such stop: SIGTERM would end the process at
+    once, with the answers under way."""
+    from waitress import wasyncore
+
+    adj = server.adj
+
+    def loop_once(timeout: float) -> None:
+        wasyncore.loop(timeout=timeout, map=server._map, use_poll=adj.asyncore_use_poll, count=1)
+
+    while not stops.count:
+        loop_once(adj.asyncore_loop_timeout)
+    deadline = time.monotonic() + grace_s
+    # Closing the listening socket refuses new connections at once (the server's trigger, which
+    # task threads pull when they finish, stays open). One pass without waiting then reads what
+    # clients had already sent, so that a request which arrived before the stop counts as under way.
+    wasyncore.dispatcher.close(server)
+    loop_once(0)
+    under_way = _close_idle_connections(server)
+    print(f"mockserver: stopping; waiting up to {grace_s} s for {under_way} connection(s) with a request "
+          f"under way (signal again to stop at once)", flush=True)
+    while under_way and stops.count < 2 and deadline - time.monotonic() > 0:
+        loop_once(min(deadline - time.monotonic(), adj.asyncore_loop_timeout))
+        under_way = _close_idle_connections(server)
+    if under_way:
+        print(f"mockserver: stopped; cut off {under_way} connection(s) with a request under way", flush=True)
+    stops.stop_waking()
+    wasyncore.close_all(server._map)
+    # Idle worker threads end at once; one still in the app (past the grace) is a daemon thread
+    # that ends with the process.
+    server.task_dispatcher.shutdown(timeout=0.5 if under_way else max(deadline - time.monotonic(), 0.5))
+
+
+def _close_idle_connections(server) -> int:
+    """Close every connection with no request under way (being received, served or sent); the
+    number of connections left. Their requests are answered with Connection: close, as if the
+    client had asked for it, so that the client does not count on the connection afterwards."""
+    left = 0
+    for channel in list(server.active_channels.values()):
+        if channel.requests or channel.request is not None or channel.total_outbufs_len:
+            left += 1
+            for request in channel.requests:
+                if request.headers.get("CONNECTION", "").lower() != "close":
+                    # A new dict rather than a change to it: a task thread may be going through it.
+                    request.headers = {**request.headers, "CONNECTION": "close"}
+        else:
+            channel.handle_close()
+    return left
 
 
 def _run_granian(args: argparse.Namespace, scenario, access) -> int:

@@ -15,6 +15,7 @@ from waitress import create_server
 from .app import create_app
 from .control.access import Access
 from .scenario import Scenario
+from .serving import waitress_options
 from .settings import DEFAULT_LIMITS, Limits
 
 START_TIMEOUT_S = 5.0
@@ -40,7 +41,7 @@ class ServedSandbox:
         self.app = create_app(scenario, real_time=real_time, journal_size=journal_size, limits=limits,
                               access=access)
         self.sandbox = self.app.extensions["mockserver"]
-        self._server = create_server(self.app, host=host, port=port, threads=8)
+        self._server = create_server(self.app, host=host, port=port, threads=8, **waitress_options(limits))
         self.url = f"http://{host}:{self._server.effective_port}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="mockserver", daemon=True)
@@ -52,7 +53,7 @@ class ServedSandbox:
         # select() fails with EBADF. So the loop runs in short slices and this thread closes it.
         server = self._server
         while not self._stopping.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1, use_poll=server.adj.asyncore_use_poll)
         server.close()
         server.task_dispatcher.shutdown()
 

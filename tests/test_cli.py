@@ -2,6 +2,7 @@
 the same ids, numbers and codes on every run of the same scenario and seed."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
@@ -19,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from harness import AIRBNB, BASE_SCENARIO, KEY, THREE_FUN
+from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, THREE_FUN
 
 
 class RunningServer:
@@ -222,3 +223,206 @@ def test_a_worker_that_does_not_stop_is_killed_so_run_always_exits():
 def _children(pid: int) -> list[int]:
     return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
             for child in (task / "children").read_text().split()]
+
+
+# -- waitress: stopping, and many connections ----------------------------------------------------
+
+PURCHASE = {"service": "whatsapp", "operator": "any", "server": 1}
+
+
+def slow_purchases(tmp_path, delay: str) -> Path:
+    """BASE_SCENARIO where every Provynx purchase first waits `delay` (real time), as a slow provider."""
+    path = tmp_path / "slow.yaml"
+    path.write_text(yaml.safe_dump({**BASE_SCENARIO, "faults": [
+        {"match": {"provider": "provynx", "method": "POST", "path": "/us/numbers"}, "delay": delay}]}))
+    return path
+
+
+class PurchaseUnderWay:
+    """A Provynx purchase on a thread of its own, returned once the server is serving it: a purchase
+    with an Idempotency-Key is listed in /_mock/state from the moment it is admitted until it is
+    answered, so this knows without sleeping that the request is under way (held by the delay)."""
+
+    def __init__(self, url: str):
+        self._outcome: dict = {}
+        self._thread = threading.Thread(target=self._buy, args=(url,), daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not requests.get(f"{url}/_mock/state", timeout=5).json()["provynx"]["idempotency_in_flight"]:
+            assert self._thread.is_alive() and time.monotonic() < deadline, f"the purchase never started: {self._outcome}"
+
+    def _buy(self, url: str) -> None:
+        try:
+            self._outcome["response"] = requests.post(
+                f"{url}/api/v1/sms/us/numbers", json=PURCHASE, timeout=120,
+                headers={"Authorization": f"Bearer {LIVE}", "Idempotency-Key": "under-way-1"})
+        except requests.RequestException as exc:
+            self._outcome["error"] = exc
+
+    def response(self) -> requests.Response:
+        self._thread.join(timeout=30)
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["response"]
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_waitress_stopping_answers_requests_under_way_refuses_new_ones_and_exits_0(tmp_path, signum):
+    # A grace far longer than the guard on the exit below: the stop ends as soon as the request
+    # under way is answered, without waiting out its grace for the idle keep-alive connection.
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "1500ms")), "--server", "waitress",
+                           env={"MOCKSERVER_STOP_GRACE_S": "60"})
+    port = _port(server.url)
+    between_requests = http.client.HTTPConnection("127.0.0.1", port, timeout=10)   # keep-alive, idle
+    try:
+        between_requests.request("GET", "/_mock/health")
+        assert json.loads(between_requests.getresponse().read()) == {"status": "ok", "scenario": "test"}
+        purchase = PurchaseUnderWay(server.url)
+        server.process.send_signal(signum)
+        # Printed once the listening socket and the idle connections are closed.
+        server.read_until(lambda line: line.startswith("mockserver: stopping"))
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        # The idle connection was closed: a request on it now gets no answer (served, it would get 200).
+        with pytest.raises(ConnectionError):
+            between_requests.request("GET", "/_mock/health")
+            between_requests.getresponse()
+        response = purchase.response()
+        assert response.status_code == 201 and response.headers["Connection"] == "close"
+        bought = response.json()
+        assert re.fullmatch(r"num_[0-9a-z]+", bought.pop("id")) and re.fullmatch(r"\+1\d{10}", bought.pop("number"))
+        assert bought == {"region": "us", "country": "us", "service": "whatsapp", "operator": "any", "server": 1,
+                          "price": 0.85, "status": "pending", "code": None, "sms": None, "sandbox": False,
+                          "created_at": "2026-01-28T22:42:26.452Z", "expires_at": "2026-01-28T23:02:26.452Z"}
+        assert server.process.wait(timeout=15) == 0
+        assert re.search(r"^POST /api/v1/sms/us/numbers 201 \d+\.\dms$",
+                         server.read_until(lambda line: "/us/numbers" in line), re.M)
+    finally:
+        between_requests.close()
+        server.process.kill()
+        server.stop()
+
+
+def test_waitress_stopping_gives_up_on_a_request_after_stop_grace_s_and_exits_0(tmp_path):
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")), "--server", "waitress",
+                           env={"MOCKSERVER_STOP_GRACE_S": "1"})
+    try:
+        purchase = PurchaseUnderWay(server.url)
+        server.process.terminate()
+        assert server.process.wait(timeout=15) == 0
+        with pytest.raises(requests.ConnectionError):      # cut off, not answered
+            purchase.response()
+    finally:
+        server.process.kill()
+        server.stop()
+
+
+def test_waitress_stopping_a_second_time_stops_at_once_and_exits_0(tmp_path):
+    # As with Ctrl-C pressed twice: whoever sends the second signal does not want to wait the grace.
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")), "--server", "waitress",
+                           env={"MOCKSERVER_STOP_GRACE_S": "600"})
+    try:
+        purchase = PurchaseUnderWay(server.url)
+        server.process.send_signal(signal.SIGINT)
+        server.read_until(lambda line: line.startswith("mockserver: stopping"))
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=15) == 0
+        with pytest.raises(requests.ConnectionError):
+            purchase.response()
+    finally:
+        server.process.kill()
+        server.stop()
+
+
+def test_waitress_answers_while_hundreds_of_connections_sit_idle():
+    # Opened and never used, as by a client pool that connects ahead or a port scanner.
+    server = RunningServer("--server", "waitress", "--frozen", "--quiet")
+    idle = []
+    try:
+        for _ in range(300):
+            idle.append(socket.create_connection(("127.0.0.1", _port(server.url)), timeout=10))
+        response = requests.get(f"{server.url}/v3/api/balance", timeout=5,
+                                headers={"Authorization": "Bearer API-mock-default"})
+        assert response.status_code == 200
+        assert response.json() == {"success": True, "data": {"credits": 100}, "message": "Balance retrieved successfully"}
+    finally:
+        for connection in idle:
+            connection.close()
+        server.stop()
+
+
+def test_waitress_serves_max_connections_at_once_and_holds_the_next_until_one_closes():
+    server = RunningServer("--server", "waitress", "--quiet", env={"MOCKSERVER_MAX_CONNECTIONS": "10"})
+    port = _port(server.url)
+    open_connections = []
+    try:
+        for _ in range(9):
+            open_connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        assert requests.get(f"{server.url}/_mock/health", timeout=5).status_code == 200     # the tenth
+        open_connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))  # the tenth again
+        # The eleventh is not refused: the system accepts it and it waits, unanswered, until
+        # waitress takes it. The 2 s only bound the check; served, it would answer in milliseconds.
+        eleventh = socket.create_connection(("127.0.0.1", port), timeout=2)
+        open_connections.append(eleventh)
+        eleventh.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mockserver\r\nConnection: close\r\n\r\n")
+        with pytest.raises(socket.timeout):
+            eleventh.recv(1)
+        open_connections.pop(0).close()
+        eleventh.settimeout(15)
+        assert eleventh.recv(64).startswith(b"HTTP/1.1 200 OK\r\n")
+    finally:
+        for connection in open_connections:
+            connection.close()
+        server.stop()
+
+
+def test_waitress_closes_a_connection_idle_for_idle_connection_timeout_s():
+    server = RunningServer("--server", "waitress", "--quiet", env={"MOCKSERVER_IDLE_CONNECTION_TIMEOUT_S": "1"})
+    try:
+        with socket.create_connection(("127.0.0.1", _port(server.url)), timeout=15) as idle:
+            assert idle.recv(1) == b""          # closed by the server (the guard: a timeout error)
+    finally:
+        server.stop()
+
+
+def test_waitress_leaves_bodies_a_little_over_the_app_limits_to_the_app_and_refuses_larger_ones_itself():
+    from mockserver.serving import waitress_options
+    from mockserver.settings import Limits
+    limits = {"MOCKSERVER_MAX_BODY_BYTES": "1000", "MOCKSERVER_MAX_SCENARIO_BYTES": "2000"}
+    ceiling = waitress_options(Limits.from_environ(limits))["max_request_body_size"]
+    assert ceiling > 2000
+    server = RunningServer("--server", "waitress", "--quiet", env=limits)
+    try:
+        def purchase(size: int) -> requests.Response:
+            return requests.post(f"{server.url}/v3/api/purchase", data=b" " * size, timeout=10,
+                                 headers={"Authorization": "Bearer API-mock-default", "Content-Type": "application/json"})
+        # Over both of the app's limits but under waitress's: the app answers, in its PVADeals shape.
+        by_the_app = purchase(ceiling - 1)
+        assert by_the_app.headers["Content-Type"] == "application/json"
+        assert by_the_app.json() == {"success": False, "message": "Request entity too large", "status": 413}
+        by_waitress = purchase(ceiling)
+        assert by_waitress.status_code == 413
+        assert by_waitress.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert by_waitress.text == f"Request Entity Too Large\r\n\r\nexceeds max_body of {ceiling}\r\n\r\n(generated by waitress)"
+    finally:
+        server.stop()
+
+
+def test_served_sandbox_has_the_same_waitress_options_and_answers_while_hundreds_of_connections_sit_idle():
+    from mockserver.testing import ServedSandbox
+    served = ServedSandbox("default")
+    idle = []
+    try:
+        # 200, over waitress's default limit of 100: this loop runs on select(), which fails on a
+        # descriptor numbered 1024 or more, and this process holds both ends of each connection.
+        for _ in range(200):
+            idle.append(socket.create_connection(("127.0.0.1", _port(served.url)), timeout=10))
+        assert requests.get(f"{served.url}/_mock/health", timeout=5).json() == {"status": "ok", "scenario": "default"}
+    finally:
+        for connection in idle:
+            connection.close()
+        served.close()

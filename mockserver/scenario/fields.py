@@ -27,6 +27,7 @@ class FixtureSearch:
     folders: tuple[Path, ...] = ()
     roots: tuple[Path, ...] = ()
     limits: Limits = DEFAULT_LIMITS
+    bundled: Path | None = None       # the bundled fixtures: part of mockserver, read whatever the limits
 
 
 fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("fixture_search",
@@ -163,13 +164,14 @@ class Fixture(fields.Field):
         # Loaded data is frozen, so a file unchanged since its last load is not parsed again.
         cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self._schema, self._many)
         if cache_key not in _loaded_this_process:
-            _loaded_this_process[cache_key] = self._parse(path, search.limits)
+            trusted = search.bundled is not None and path.is_relative_to(search.bundled)
+            _loaded_this_process[cache_key] = self._parse(path, search.limits, trusted)
         return _loaded_this_process[cache_key]
 
-    def _parse(self, path: Path, limits: Limits):
+    def _parse(self, path: Path, limits: Limits, trusted: bool):
         # Messages about a fixture name its path, line and field, never a value it holds: the file
         # is not the caller's own text (see yamlpos.format_path).
-        raw, problem = read_text_file(path, limits.max_scenario_bytes)
+        raw, problem = read_text_file(path, None if trusted else limits.max_scenario_bytes)
         if problem:
             raise ValidationError(f"{path}: {problem}")
         loader = f"{self._schema.__module__}.{self._schema.__qualname__}{'[]' if self._many else ''}"
@@ -177,7 +179,7 @@ class Fixture(fields.Field):
         if cached is not None:
             return cached
         try:
-            data, lines = load_with_lines(raw.decode("utf-8"), limits)
+            data, lines = load_with_lines(raw.decode("utf-8"), DEFAULT_LIMITS if trusted else limits)
         except YamlTooLarge as exc:
             raise ValidationError(f"{path}:{exc.line}: {exc}") from exc
         except yaml.YAMLError as exc:

@@ -10,19 +10,20 @@ import stat
 from pathlib import Path
 
 
-def read_text_file(path: Path, max_bytes: int) -> tuple[bytes, str | None]:
-    """(bytes, None), or (b"", why not) when the file is no regular file, too large or not UTF-8."""
+def read_text_file(path: Path, max_bytes: int | None) -> tuple[bytes, str | None]:
+    """(bytes, None), or (b"", why not) when the file is no regular file, too large or not UTF-8.
+    ``max_bytes`` None: no bound (a file that ships with mockserver)."""
     try:
         with open(path, "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):
                 return b"", "not a regular file"
-            if status.st_size > max_bytes:
+            if max_bytes is not None and status.st_size > max_bytes:
                 return b"", f"larger than {max_bytes} bytes (MOCKSERVER_MAX_SCENARIO_BYTES)"
-            raw = handle.read(max_bytes + 1)
+            raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:
         return b"", f"cannot be read ({exc.strerror or type(exc).__name__})"
-    if len(raw) > max_bytes:
+    if max_bytes is not None and len(raw) > max_bytes:
         return b"", f"larger than {max_bytes} bytes (MOCKSERVER_MAX_SCENARIO_BYTES)"
     try:
         raw.decode("utf-8")

@@ -86,13 +86,15 @@ def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | 
     """A bundled scenario or a scenario file. ``allowed_dirs``: the folders a caller over HTTP
     may read (None: any file, for the command line, whose user names the file)."""
     path = resolve(name_or_path, allowed_dirs)
-    raw, problem = read_text_file(path, limits.max_scenario_bytes)
+    bundled = Path(os.path.realpath(path)).is_relative_to(SCENARIOS_DIR)     # part of mockserver: no bound
+    raw, problem = read_text_file(path, None if bundled else limits.max_scenario_bytes)
     if problem:
         raise ScenarioError([f"{path}: {problem}"])
     folder = Path(os.path.realpath(path.parent))
     roots = (folder, *(allowed_dirs if allowed_dirs is not None else (Path(os.path.realpath(Path.cwd())),)))
     return load_text(raw.decode("utf-8"), source=str(path), limits=limits,
-                     fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR), limits=limits))
+                     fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR), limits=limits,
+                                            bundled=FIXTURES_DIR))
 
 
 def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path, ...] = (),
@@ -101,7 +103,7 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
     then among the bundled fixtures (``fixtures`` overrides both, for a scenario read from a file)."""
     if fixtures is None:
         fixtures = FixtureSearch(folders=(*allowed_dirs, FIXTURES_DIR), roots=(*allowed_dirs, FIXTURES_DIR),
-                                 limits=limits)
+                                 limits=limits, bundled=FIXTURES_DIR)
     try:
         data, lines = load_with_lines(text, limits)
     except YamlTooLarge as exc:
