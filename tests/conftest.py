@@ -5,6 +5,7 @@ import yaml
 
 from harness import BASE_SCENARIO, MockServer
 
+from mockserver.settings import DEFAULT_LIMITS, Limits
 from mockserver.testing import WebhookReceiver
 
 pytest_plugins = ["pytester"]
@@ -41,8 +42,8 @@ def start_server():
     """Start a server for a scenario of the test's own; closed after the test."""
     servers = []
 
-    def start(scenario: dict, real_time: bool = True) -> MockServer:
-        server = MockServer(scenario, real_time=real_time)
+    def start(scenario: dict, real_time: bool = True, limits: Limits = DEFAULT_LIMITS) -> MockServer:
+        server = MockServer(scenario, real_time=real_time, limits=limits)
         servers.append(server)
         return server
 

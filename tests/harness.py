@@ -9,6 +9,7 @@ import yaml
 
 from mockserver.engine.clock import parse_iso
 from mockserver.scenario import load_scenario, load_text
+from mockserver.settings import DEFAULT_LIMITS, Limits
 from mockserver.testing import ServedSandbox
 
 KEY = "API-test-one"
@@ -56,13 +57,13 @@ def scenario_with(**changes) -> dict:
 class MockServer:
     """A sandbox served on a free loopback port (mockserver.testing), plus client helpers."""
 
-    def __init__(self, scenario: dict | str, real_time: bool = True):
+    def __init__(self, scenario: dict | str, real_time: bool = True, limits: Limits = DEFAULT_LIMITS):
         """``scenario``: a scenario as a dict, or a bundled name (then started frozen at START)."""
         if isinstance(scenario, str):
             loaded = replace(load_scenario(scenario), clock_start_ms=parse_iso(START), clock_frozen=True)
         else:
             loaded = load_text(yaml.safe_dump(scenario), source="test.yaml")
-        self._served = ServedSandbox(loaded, real_time=real_time)
+        self._served = ServedSandbox(loaded, real_time=real_time, limits=limits)
         self.app, self.sandbox, self.url = self._served.app, self._served.sandbox, self._served.url
         self.http = requests.Session()
 
