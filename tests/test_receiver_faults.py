@@ -11,7 +11,7 @@ import pytest
 
 from harness import THREE_FUN, scenario_with
 
-from mockserver.engine.delivery import Receiver
+from mockserver.engine.delivery import Receiver, Watchdog
 from mockserver.testing import WebhookReceiver
 
 POLICY = {"retries": 2, "delay": "10s", "timeout": "300ms"}
@@ -61,6 +61,7 @@ def serve_with(start_server, url):
 
 @pytest.mark.parametrize("kind, expected", [
     ("hang", [(None, "timeout after 300 ms")] * 3),
+    ("trickle", [(None, "timeout after 300 ms")] * 3),
     ("reset", [(None, "connection error")] * 3),
     ("slow", [(204, None)]),
     ("redirect", [(302, "HTTP 302"), (204, None)]),
@@ -72,6 +73,8 @@ def test_each_attempt_is_logged_with_its_outcome_and_retried_by_policy(start_ser
     try:
         if kind == "hang":
             receiver.hold()
+        elif kind == "trickle":       # every byte within the timeout, the whole answer far outside it
+            receiver.trickle(0.1)
         elif kind == "slow":
             receiver.delay_s = 0.15
         elif kind == "redirect":
@@ -146,7 +149,8 @@ class ClosingAfterEachAnswerReceiver(RawReceiver):
 def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_a_failure():
     """The outbox's connection to one URL, driven directly against a real socket server."""
     server = ClosingAfterEachAnswerReceiver()
-    receiver = Receiver(server.url)
+    watchdog = Watchdog()
+    receiver = Receiver(server.url, watchdog)
     try:
         assert receiver.post(b"{}", {"Content-Type": "application/json"}, 1000) == (204, None)
         assert server.closed.wait(5)
@@ -156,4 +160,5 @@ def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_
         assert server.connections == 2
     finally:
         receiver.close()
+        watchdog.close()
         server.close()

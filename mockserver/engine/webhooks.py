@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .clock import wall_seconds
-from .delivery import Receiver
+from .delivery import Receiver, Watchdog
 from .ids import TokenIds
 from .timeline import Timeline
 
@@ -70,6 +70,7 @@ class Outbox:
         self._timeline = timeline
         self._limits = limits
         self._pool = ThreadPoolExecutor(max_workers=limits.webhook_workers, thread_name_prefix="webhook")
+        self._watchdog = Watchdog()                # ends attempts that overrun their policy's timeout
         self._log: deque[Attempt] = deque(maxlen=log_size)
         self._user_agent = user_agent
         self._idle = threading.Condition()
@@ -136,7 +137,7 @@ class Outbox:
     def _drain(self, url: str) -> None:
         # One kept-alive connection per lane while it drains: a burst of events to one receiver
         # does not pay a TCP handshake each. Only this thread uses it.
-        receiver = Receiver(url)
+        receiver = Receiver(url, self._watchdog)
         try:
             while True:
                 with self._idle:
@@ -216,6 +217,7 @@ class Outbox:
     def close(self) -> None:
         self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._watchdog.close()
 
 
 def encode_body(payload: dict) -> bytes:
