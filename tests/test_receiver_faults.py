@@ -162,3 +162,39 @@ def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_
         receiver.close()
         watchdog.close()
         server.close()
+
+
+class SizedAnswerReceiver(RawReceiver):
+    """Answers each request on a connection with 200 and a body of the next of ``sizes`` bytes,
+    until the client closes the connection."""
+
+    def __init__(self, sizes):
+        self._sizes = iter(sizes)
+        super().__init__()
+
+    def handle(self, connection):
+        with connection:
+            while True:
+                request = b""
+                while not request.endswith(b"{}"):      # headers, then the two-byte body
+                    received = connection.recv(65536)
+                    if not received:
+                        return
+                    request += received
+                size = next(self._sizes)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size)
+
+
+def test_an_answer_over_the_limit_costs_its_connection_and_one_within_it_does_not():
+    """The outbox's connection to one URL, with an answer limit of 16 bytes."""
+    server = SizedAnswerReceiver([16, 17, 16])
+    watchdog = Watchdog()
+    receiver = Receiver(server.url, watchdog, answer_bytes=16)
+    try:
+        outcomes = [receiver.post(b"{}", {"Content-Type": "application/json"}, 1000) for _ in range(3)]
+        assert outcomes == [(200, None)] * 3             # the status decides, whatever the size
+        assert server.connections == 2                   # the first kept for the second, not the second
+    finally:
+        receiver.close()
+        watchdog.close()
+        server.close()

@@ -137,7 +137,7 @@ class Outbox:
     def _drain(self, url: str) -> None:
         # One kept-alive connection per lane while it drains: a burst of events to one receiver
         # does not pay a TCP handshake each. Only this thread uses it.
-        receiver = Receiver(url, self._watchdog)
+        receiver = Receiver(url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes)
         try:
             while True:
                 with self._idle:
