@@ -1,13 +1,20 @@
-"""Bounds on webhook delivery: what is read of a receiver's answer, and fair shares of the delivery
-workers between tenants. Real servers on 127.0.0.1."""
+"""Bounds on webhook delivery: what is read of a receiver's answer, fair shares of the delivery
+workers between tenants, and the addresses webhooks may go to. Real servers on 127.0.0.1."""
 from __future__ import annotations
 
+import ipaddress
+import shutil
+import ssl
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from harness import THREE_FUN, scenario_with
 
+from mockserver.engine.delivery import target_allowed
 from mockserver.settings import Limits
 from mockserver.testing import WebhookReceiver
 
@@ -105,3 +112,103 @@ def test_a_freed_worker_serves_the_tenants_with_work_waiting_in_turn(start_serve
         assert paths == ["/API-w-a/0", "/API-w-b/0", "/API-w-a/1", "/API-w-b/1", "/API-w-a/2", "/API-w-b/2"]
     finally:
         gate.close()
+
+
+# -- targets -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("targets, address, allowed", [
+    ("any", "203.0.113.7", True),
+    ("private", "127.0.0.1", True), ("private", "::1", True),
+    ("private", "10.1.2.3", True), ("private", "172.16.0.1", True), ("private", "172.31.255.255", True),
+    ("private", "192.168.1.1", True), ("private", "169.254.169.254", True),
+    ("private", "fd12:3456::1", True), ("private", "fe80::1", True), ("private", "::ffff:10.0.0.1", True),
+    ("private", "172.32.0.1", False), ("private", "100.64.0.1", False), ("private", "192.0.2.1", False),
+    ("private", "8.8.8.8", False), ("private", "2001:db8::1", False), ("private", "0.0.0.0", False),
+    ("loopback", "127.9.9.9", True), ("loopback", "::1", True), ("loopback", "::ffff:127.0.0.1", True),
+    ("loopback", "10.255.255.1", False), ("loopback", "fd00::1", False), ("loopback", "0.0.0.0", False),
+])
+def test_which_addresses_each_webhook_targets_setting_allows(targets, address, allowed):
+    assert target_allowed(targets, ipaddress.ip_address(address)) is allowed
+
+
+def test_private_targets_refuse_a_public_address_at_connect_and_allow_loopback(start_server, receiver):
+    mock = start_server(scenario_with(**{"pvadeals.webhooks": {"retries": 1, "delay": "10s", "timeout": "2s"}}),
+                        limits=Limits(webhook_targets="private"))
+    point(mock, "API-w-out", "http://192.0.2.1/hook")
+    point(mock, "API-w-in", receiver.url + "/hook")
+    mock.buy(THREE_FUN, key="API-w-out")
+    mock.buy(THREE_FUN, key="API-w-in")
+    mock.advance("1m")
+    refused = "target not allowed: 192.0.2.1 is outside MOCKSERVER_WEBHOOK_TARGETS=private"
+    assert outcomes(mock, "API-w-out") == [(1, None, refused), (2, None, refused)]     # retried as any failure
+    assert outcomes(mock, "API-w-in") == [(1, 204, None)]
+    assert [d["path"] for d in receiver.deliveries] == ["/hook"]
+
+
+def test_loopback_targets_refuse_a_private_address_and_allow_a_name_for_loopback(start_server, receiver):
+    mock = start_server(scenario_with(**{"pvadeals.webhooks": {"retries": 0, "timeout": "2s"}}),
+                        limits=Limits(webhook_targets="loopback"))
+    point(mock, "API-w-lan", "http://10.255.255.1:8080/hook")
+    point(mock, "API-w-local", receiver.url.replace("127.0.0.1", "localhost") + "/hook")
+    mock.buy(THREE_FUN, key="API-w-lan")
+    mock.buy(THREE_FUN, key="API-w-local")
+    mock.advance("1m")
+    assert outcomes(mock, "API-w-lan") == [
+        (1, None, "target not allowed: 10.255.255.1 is outside MOCKSERVER_WEBHOOK_TARGETS=loopback")]
+    assert outcomes(mock, "API-w-local") == [(1, 204, None)]
+    assert [d["path"] for d in receiver.deliveries] == ["/hook"]
+
+
+class TlsReceiver:
+    """An HTTPS receiver on 127.0.0.1 with a certificate for the name localhost only."""
+
+    def __init__(self, cert: Path, key: Path):
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="makes its certificate with openssl")
+def test_https_to_a_checked_address_still_checks_the_certificate_against_the_host_name(start_server, tmp_path,
+                                                                                       monkeypatch):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))       # the one certificate the outbox trusts
+    receiver = TlsReceiver(cert, key)
+    try:
+        mock = start_server(scenario_with(**{"pvadeals.webhooks": {"retries": 0, "timeout": "5s"}}),
+                            limits=Limits(webhook_targets="loopback"))
+        point(mock, "API-w-name", f"https://localhost:{receiver.port}/hook")
+        point(mock, "API-w-address", f"https://127.0.0.1:{receiver.port}/hook")
+        mock.buy(THREE_FUN, key="API-w-name")
+        mock.buy(THREE_FUN, key="API-w-address")
+        mock.advance("1m")
+        assert outcomes(mock, "API-w-name") == [(1, 204, None)]
+        [(number, status, error)] = outcomes(mock, "API-w-address")
+        assert (number, status) == (1, None)
+        assert error.startswith("connection error: [SSL: CERTIFICATE_VERIFY_FAILED]") and "127.0.0.1" in error
+    finally:
+        receiver.close()

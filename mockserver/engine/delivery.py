@@ -2,6 +2,10 @@
 as (status, error). http.client directly: a lane sends its attempts back to back, and this costs
 about half what urllib3 does per request (360 against 540-720 µs to a Python receiver here).
 
+Where a connection may go is the webhook_targets setting's to say ("any", "private", "loopback"),
+checked on each address a connection is about to be made to: a name resolving elsewhere later is
+checked again then.
+
 Of an answer, the status decides the outcome and the body is not needed: at most ``answer_bytes``
 of it are read, and a longer one is left unread and its connection closed.
 
@@ -14,6 +18,7 @@ at the deadline.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import select
 import socket
 import ssl
@@ -22,7 +27,63 @@ import time
 from typing import Callable
 from urllib.parse import urlsplit
 
-from ..settings import DEFAULT_LIMITS
+from ..settings import DEFAULT_LIMITS, ENV_PREFIX
+
+# The networks each webhook_targets setting allows; "any" is not checked.
+_LOOPBACK = ("127.0.0.0/8", "::1/128")
+TARGET_NETWORKS = {
+    "loopback": tuple(map(ipaddress.ip_network, _LOOPBACK)),
+    "private": tuple(map(ipaddress.ip_network, _LOOPBACK + (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",      # RFC 1918
+        "fc00::/7",                                         # IPv6 unique-local
+        "169.254.0.0/16", "fe80::/10"))),                   # link-local
+}
+
+
+class TargetNotAllowed(Exception):
+    """Every address of a receiver is outside the webhook_targets setting: nothing was sent. The
+    attempt fails as one to an unreachable receiver does, and is retried by the policy like one,
+    since the setting is the server's, not the message's, and a name may resolve elsewhere by the
+    next attempt."""
+
+
+def target_allowed(targets: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    networks = TARGET_NETWORKS.get(targets)
+    if networks is None:
+        return True
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped     # ::ffff:10.0.0.1 reaches 10.0.0.1
+    return any(address in network for network in networks)
+
+
+def connect_within(targets: str, address: tuple[str, int], timeout: float, source_address=None) -> socket.socket:
+    """socket.create_connection, to the first of the host's addresses that ``targets`` allows and
+    that answers. Checked on the address connected to, not on the host's name or an earlier lookup.
+    ``timeout`` is for all the addresses tried together, not each."""
+    deadline = time.monotonic() + timeout
+    checked = targets in TARGET_NETWORKS
+    host, port = address
+    refused, failure = None, None
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        if checked and not target_allowed(targets, ipaddress.ip_address(sockaddr[0])):
+            refused = refused or sockaddr[0]
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_time_left(deadline))
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            failure = exc
+    if failure is not None:
+        raise failure
+    if refused is None:
+        raise OSError(f"no address for {host}")
+    named = "" if host == refused else f" ({host})"
+    raise TargetNotAllowed(f"{refused}{named} is outside {ENV_PREFIX}WEBHOOK_TARGETS={targets}")
 
 
 class Watch:
@@ -88,13 +149,15 @@ class Watchdog:
 class Receiver:
     """The connection to one webhook URL. Used by one thread at a time (its lane's)."""
 
-    def __init__(self, url: str, watchdog: Watchdog, *, answer_bytes: int = DEFAULT_LIMITS.webhook_answer_bytes):
+    def __init__(self, url: str, watchdog: Watchdog, *, answer_bytes: int = DEFAULT_LIMITS.webhook_answer_bytes,
+                 targets: str = DEFAULT_LIMITS.webhook_targets):
         parts = urlsplit(url)
         self._secure = parts.scheme == "https"
         self._host, self._port = parts.hostname, parts.port
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._watchdog = watchdog
         self._answer_bytes = answer_bytes
+        self._targets = targets
         self._connection: http.client.HTTPConnection | None = None
         # The watchdog shuts the socket down through a duplicate descriptor of its own: http.client
         # may close the socket itself mid-attempt (an answer with Connection: close), and once
@@ -110,6 +173,8 @@ class Receiver:
         status, error, reusable = None, None, False
         try:
             status, reusable = self._exchange(body, headers, watch.deadline)
+        except TargetNotAllowed as exc:
+            error = f"target not allowed: {exc}"
         except TimeoutError:
             error = timed_out
         except (OSError, http.client.HTTPException) as exc:
@@ -139,7 +204,8 @@ class Receiver:
         return response.status, response.isclosed() and not response.will_close
 
     def _open(self) -> http.client.HTTPConnection:
-        """A connection that connects on its first request, through _open_socket."""
+        """A connection that connects on its first request, through _open_socket. HTTPS wraps
+        the socket it returns and checks the certificate against the URL's host name."""
         connection = (http.client.HTTPSConnection(self._host, self._port, context=ssl.create_default_context())
                       if self._secure else http.client.HTTPConnection(self._host, self._port))
         connection._create_connection = self._open_socket
@@ -147,7 +213,7 @@ class Receiver:
         return connection
 
     def _open_socket(self, address: tuple, timeout: float, source_address=None) -> socket.socket:
-        sock = socket.create_connection(address, timeout, source_address)
+        sock = connect_within(self._targets, address, timeout, source_address)
         try:
             self._abort_handle = sock.dup()
         except OSError:

@@ -180,7 +180,8 @@ class Outbox:
             if lane is not None:               # it goes out after those already queued to this URL
                 lane.queued.append(queued)
                 return number
-            receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes)
+            receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes,
+                                targets=self._limits.webhook_targets)
             lane = self._lanes[message.url] = _Lane(message.url, receiver)
             lane.queued.append(queued)
             self._wait(lane)
