@@ -99,20 +99,26 @@ class Watch:
 class Watchdog:
     """One thread that ends attempts past their deadline by shutting their socket down, so the read
     or write they are blocked in returns at once. Shared by an outbox's receivers, so attempts cost
-    no thread of their own; it sleeps until the earliest deadline of the attempts under way (as
+    no thread of their own. It sleeps until the earliest deadline of the attempts under way (as
     many as the outbox has workers, at most), and is woken only for an earlier one."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._guard = threading.Lock()
+        self._changed = threading.Condition(self._guard)
         self._watched: set[Watch] = set()
         self._wakes_at: float | None = None        # the thread's next look; None: when woken
+        # The latest deadline given. With nothing watched the thread still looks again then, rather
+        # than sleep until woken: attempts that end at once would each wake it to find nothing.
+        self._latest_deadline = 0.0
         self._thread: threading.Thread | None = None
         self._closed = False
 
     def watch(self, deadline: float, abort: Callable[[], None]) -> Watch:
         watch = Watch(deadline, abort)
-        with self._changed:
+        with self._guard:
             self._watched.add(watch)
+            if deadline > self._latest_deadline:
+                self._latest_deadline = deadline
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="webhook-watchdog", daemon=True)
                 self._thread.start()
@@ -123,25 +129,28 @@ class Watchdog:
     def unwatch(self, watch: Watch) -> bool:
         """Ends a watch; True if its deadline came first and its socket was shut down. Once this
         returns, the watchdog does not touch that socket again."""
-        with self._changed:
+        with self._guard:
             self._watched.discard(watch)
             return watch.aborted
 
     def close(self) -> None:
         """The thread ends once no attempt is watched."""
-        with self._changed:
+        with self._guard:
             self._closed = True
             self._changed.notify()
 
     def _run(self) -> None:
-        with self._changed:
+        with self._guard:
             while self._watched or not self._closed:
                 now = time.monotonic()
                 for watch in [w for w in self._watched if w.deadline <= now]:
                     self._watched.discard(watch)
                     watch.aborted = True
                     watch.abort()          # holding the lock, so unwatch() cannot return meanwhile
-                self._wakes_at = min((w.deadline for w in self._watched), default=None)
+                if self._watched:
+                    self._wakes_at = min(w.deadline for w in self._watched)
+                else:
+                    self._wakes_at = self._latest_deadline if self._latest_deadline > now else None
                 self._changed.wait(None if self._wakes_at is None else self._wakes_at - now)
             self._thread = None
 
@@ -166,7 +175,6 @@ class Receiver:
 
     def post(self, body: bytes, headers: dict, timeout_ms: int) -> tuple[int | None, str | None]:
         """(status, None) on a 2xx; otherwise what went wrong. Never raises for the receiver's faults."""
-        timed_out = f"timeout after {timeout_ms} ms"
         if self._connection is not None and _dropped(self._connection):
             self.close()
         watch = self._watchdog.watch(time.monotonic() + timeout_ms / 1000, self._abort)
@@ -176,13 +184,13 @@ class Receiver:
         except TargetNotAllowed as exc:
             error = f"target not allowed: {exc}"
         except TimeoutError:
-            error = timed_out
+            error = f"timeout after {timeout_ms} ms"
         except (OSError, http.client.HTTPException) as exc:
             error = f"connection error: {_root_cause(exc)}"
         except ValueError as exc:           # e.g. a port out of range
             error = f"request failed: {exc}"
         if self._watchdog.unwatch(watch):   # the deadline came first: what the exchange met came of that
-            status, error, reusable = None, timed_out, False
+            status, error, reusable = None, f"timeout after {timeout_ms} ms", False
         if not reusable:
             self.close()
         if error is None and not 200 <= status < 300:

@@ -71,7 +71,7 @@ class Attempt:
         return self.error is None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Queued:
     """An attempt waiting in its lane."""
     message: Message
@@ -90,7 +90,7 @@ class _Lane:
         self.url = url
         self.queued: deque[_Queued] = deque()
         self.receiver = receiver
-        self.under_way = False     # a worker is sending its first attempt; the lane is in no turn meanwhile
+        self.under_way = False     # a worker is sending its next attempt; the lane is out of line meanwhile
 
 
 class _Worker:
@@ -125,7 +125,7 @@ class Outbox:
         # tenant -> its lanes with attempts queued and none under way. The order is the tenants'
         # turns: a tenant served goes to the back.
         self._waiting: OrderedDict[str, deque[_Lane]] = OrderedDict()
-        self._under_way: Counter[str] = Counter()  # tenant -> attempts under way
+        self._under_way: dict[str, int] = {}      # tenant -> attempts under way, when any
         self._idle_workers: list[_Worker] = []
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
@@ -200,7 +200,7 @@ class Outbox:
         """The next lane to send from, and its attempt to send: the first lane of the first tenant
         in turn that is under its share of the workers (holding the guard)."""
         for tenant, lanes in self._waiting.items():
-            if self._under_way[tenant] < self._limits.webhook_workers_per_tenant:
+            if self._under_way.get(tenant, 0) < self._limits.webhook_workers_per_tenant:
                 break
         else:
             return None
@@ -209,7 +209,7 @@ class Outbox:
             self._waiting.move_to_end(tenant)
         else:
             del self._waiting[tenant]
-        self._under_way[tenant] += 1
+        self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
         lane.under_way = True
         return lane, lane.queued.popleft()
 
@@ -244,11 +244,16 @@ class Outbox:
                 self._deliver(lane.receiver, queued)
             except Exception:                  # a fault of ours: the attempt is lost, not the worker
                 _log.exception("webhook delivery to %s failed", lane.url)
+            retired, turns_for_new_workers = None, ()
             with self._guard:
-                retired = self._end_turn(lane, queued)
-                turn = self._next_turn()
-                # A tenant this turn held at its share may have lanes another worker can take now.
-                turns_for_new_workers = self._hand_out()
+                self._done(queued.message, queued.at_ms)
+                self._progress.notify_all()
+                turn = self._same_lane_again(lane, queued.message.tenant)
+                if turn is None:
+                    retired = self._end_turn(lane, queued.message.tenant)
+                    turn = self._next_turn()
+                    if self._waiting:     # this tenant's lanes held back by its share may go now
+                        turns_for_new_workers = self._hand_out()
             if retired is not None:
                 retired.close()
             self._start_workers(turns_for_new_workers)
@@ -267,15 +272,21 @@ class Outbox:
                 self._workers -= 1
             return turn
 
-    def _end_turn(self, lane: _Lane, queued: _Queued) -> Receiver | None:
-        """Book an attempt as over, and put its lane back in line, or retire it when nothing is
-        queued; returns the receiver of a retired lane, to close without the guard (holding the guard)."""
-        tenant = queued.message.tenant
-        self._under_way[tenant] -= 1
-        if not self._under_way[tenant]:
+    def _same_lane_again(self, lane: _Lane, tenant: str) -> tuple[_Lane, _Queued] | None:
+        """The lane's next attempt as the worker's next turn, when it is the same tenant's and no
+        other lane waits for a worker: what taking turns would come to, without the line
+        (holding the guard)."""
+        if lane.queued and not self._waiting and lane.queued[0].message.tenant == tenant:
+            return lane, lane.queued.popleft()
+        return None
+
+    def _end_turn(self, lane: _Lane, tenant: str) -> Receiver | None:
+        """Put a lane whose attempt is over back in line, or retire it when nothing is queued;
+        returns the receiver of a retired lane, to close without the guard (holding the guard)."""
+        if self._under_way[tenant] == 1:
             del self._under_way[tenant]
-        self._done(queued.message, queued.at_ms)
-        self._progress.notify_all()
+        else:
+            self._under_way[tenant] -= 1
         lane.under_way = False
         if lane.queued:
             self._wait(lane)
