@@ -19,6 +19,7 @@ from .serving import waitress_options
 from .settings import DEFAULT_LIMITS, Limits
 
 START_TIMEOUT_S = 5.0
+_ANSWER_CHUNK = memoryview(bytes(64 * 1024))     # what answer_size() sends, over and over
 
 
 class MockServerError(RuntimeError):
@@ -163,9 +164,14 @@ class WebhookReceiver:
 
     def __init__(self) -> None:
         self.deliveries: list[dict] = []
+        # Body bytes each answer_size() answer got out before it ended: all of them, or fewer
+        # when the client closed the connection first.
+        self.answered_bytes: list[int] = []
         self._fail_next = 0
         self._fail_status = 500
         self.delay_s = 0.0
+        self._trickle_s: float | None = None
+        self._answer_size: int | None = None
         self._answering = threading.Event()     # cleared by hold(): deliveries wait unanswered
         self._answering.set()
         self._arrived = threading.Condition()
@@ -191,9 +197,39 @@ class WebhookReceiver:
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 receiver._answering.wait(60)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                if receiver._trickle_s is not None:
+                    self._trickle(status, receiver._trickle_s)
+                elif receiver._answer_size is not None:
+                    self._answer_sized(200 if status == 204 else status, receiver._answer_size)
+                else:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            def _trickle(self, status: int, interval_s: float) -> None:
+                head = f"HTTP/1.1 {status} {self.responses[status][0]}\r\nContent-Length: 0\r\n\r\n".encode()
+                try:
+                    for index in range(len(head)):
+                        self.wfile.write(head[index:index + 1])
+                        time.sleep(interval_s)
+                except OSError:                 # the client gave up on the answer
+                    self.close_connection = True
+
+            def _answer_sized(self, status: int, size: int) -> None:
+                head = (f"HTTP/1.1 {status} {self.responses[status][0]}\r\nContent-Length: {size}\r\n"
+                        "Content-Type: application/octet-stream\r\n\r\n").encode()
+                sent = 0
+                try:
+                    self.wfile.write(head)
+                    while sent < size:
+                        piece = _ANSWER_CHUNK[:min(len(_ANSWER_CHUNK), size - sent)]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                except OSError:                 # the client closed the connection before the end
+                    self.close_connection = True
+                with receiver._arrived:
+                    receiver.answered_bytes.append(sent)
+                    receiver._arrived.notify_all()
 
             def log_message(self, *args):
                 pass
@@ -215,6 +251,21 @@ class WebhookReceiver:
     def release(self) -> None:
         self._answering.set()
 
+    def trickle(self, interval_s: float | None) -> None:
+        """Answer the status line and headers one byte every ``interval_s`` (None: at once again)."""
+        self._trickle_s = interval_s
+
+    def answer_size(self, size: int | None) -> None:
+        """Answer 200 with a body of ``size`` bytes, streamed in chunks and never held whole (None:
+        empty 204 answers again). ``answered_bytes`` says how much of each answer got out."""
+        self._answer_size = size
+
+    def wait_answered(self, count: int, timeout_s: float = 10) -> list[int]:
+        """``answered_bytes``, once at least ``count`` sized answers have ended (real network time)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.answered_bytes) >= count, timeout=timeout_s)
+            return list(self.answered_bytes)
+
     def wait_for(self, count: int, timeout_s: float = 10) -> list[dict]:
         """The deliveries, once at least ``count`` have arrived (real network time)."""
         with self._arrived:
@@ -227,6 +278,7 @@ class WebhookReceiver:
     def clear(self) -> None:
         with self._arrived:
             self.deliveries.clear()
+            self.answered_bytes.clear()
             self._fail_next = 0
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from harness import THREE_FUN, scenario_with
 
-from mockserver.engine.delivery import Receiver
+from mockserver.engine.delivery import Receiver, Watchdog
 from mockserver.testing import WebhookReceiver
 
 POLICY = {"retries": 2, "delay": "10s", "timeout": "300ms"}
@@ -61,6 +61,7 @@ def serve_with(start_server, url):
 
 @pytest.mark.parametrize("kind, expected", [
     ("hang", [(None, "timeout after 300 ms")] * 3),
+    ("trickle", [(None, "timeout after 300 ms")] * 3),
     ("reset", [(None, "connection error")] * 3),
     ("slow", [(204, None)]),
     ("redirect", [(302, "HTTP 302"), (204, None)]),
@@ -72,6 +73,8 @@ def test_each_attempt_is_logged_with_its_outcome_and_retried_by_policy(start_ser
     try:
         if kind == "hang":
             receiver.hold()
+        elif kind == "trickle":       # every byte within the timeout, the whole answer far outside it
+            receiver.trickle(0.1)
         elif kind == "slow":
             receiver.delay_s = 0.15
         elif kind == "redirect":
@@ -146,7 +149,8 @@ class ClosingAfterEachAnswerReceiver(RawReceiver):
 def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_a_failure():
     """The outbox's connection to one URL, driven directly against a real socket server."""
     server = ClosingAfterEachAnswerReceiver()
-    receiver = Receiver(server.url)
+    watchdog = Watchdog()
+    receiver = Receiver(server.url, watchdog)
     try:
         assert receiver.post(b"{}", {"Content-Type": "application/json"}, 1000) == (204, None)
         assert server.closed.wait(5)
@@ -156,4 +160,41 @@ def test_a_kept_alive_connection_the_receiver_closed_is_reopened_not_counted_as_
         assert server.connections == 2
     finally:
         receiver.close()
+        watchdog.close()
+        server.close()
+
+
+class SizedAnswerReceiver(RawReceiver):
+    """Answers each request on a connection with 200 and a body of the next of ``sizes`` bytes,
+    until the client closes the connection."""
+
+    def __init__(self, sizes):
+        self._sizes = iter(sizes)
+        super().__init__()
+
+    def handle(self, connection):
+        with connection:
+            while True:
+                request = b""
+                while not request.endswith(b"{}"):      # headers, then the two-byte body
+                    received = connection.recv(65536)
+                    if not received:
+                        return
+                    request += received
+                size = next(self._sizes)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size)
+
+
+def test_an_answer_over_the_limit_costs_its_connection_and_one_within_it_does_not():
+    """The outbox's connection to one URL, with an answer limit of 16 bytes."""
+    server = SizedAnswerReceiver([16, 17, 16])
+    watchdog = Watchdog()
+    receiver = Receiver(server.url, watchdog, answer_bytes=16)
+    try:
+        outcomes = [receiver.post(b"{}", {"Content-Type": "application/json"}, 1000) for _ in range(3)]
+        assert outcomes == [(200, None)] * 3             # the status decides, whatever the size
+        assert server.connections == 2                   # the first kept for the second, not the second
+    finally:
+        receiver.close()
+        watchdog.close()
         server.close()

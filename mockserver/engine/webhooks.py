@@ -6,25 +6,33 @@ Attempts to one URL go out one at a time, in the order they were queued (a lane 
 receiver sees number_purchased before sms_received even when the code is instant; a hanging
 receiver holds up only its own lane. A failed attempt schedules the next one on the timeline,
 at the virtual instant of the failed attempt plus the policy's delay.
+
+The workers are shared fairly between tenants: at most ``webhook_workers`` attempts are under way
+at once and at most ``webhook_workers_per_tenant`` of one tenant's, and a worker that comes free
+takes its next lane from the tenants with work waiting, in turn. So tenants whose receivers all
+hang cannot take every worker from the others, nor a tenant with many lanes from one with few.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import threading
 import time
-from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .clock import wall_seconds
-from .delivery import Receiver
+from .delivery import Receiver, Watchdog
 from .ids import TokenIds
 from .timeline import Timeline
 
 # (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
 Signer = Callable[[str, int, bytes], dict]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,23 +71,64 @@ class Attempt:
         return self.error is None
 
 
+@dataclass(slots=True)
+class _Queued:
+    """An attempt waiting in its lane."""
+    message: Message
+    number: int
+    at_ms: int
+    epoch: tuple[int, int]     # the outbox's and the tenant's when queued: a reset since voids the result
+    round_: int | None
+
+
+class _Lane:
+    """The attempts to one URL, sent one at a time in the order queued, over its receiver's
+    kept-alive connection (a burst of events to one receiver does not pay a TCP handshake each)."""
+    __slots__ = ("url", "queued", "receiver", "under_way")
+
+    def __init__(self, url: str, receiver: Receiver):
+        self.url = url
+        self.queued: deque[_Queued] = deque()
+        self.receiver = receiver
+        self.under_way = False     # a worker is sending its next attempt; the lane is out of line meanwhile
+
+
+class _Worker:
+    """An idle delivery thread: whoever gives it a turn (a lane and its next attempt) wakes it."""
+    __slots__ = ("turn", "woken")
+
+    def __init__(self, guard: threading.Lock):
+        self.turn: tuple[_Lane, _Queued] | None = None
+        self.woken = threading.Condition(guard)
+
+
 class Outbox:
     def __init__(self, lock: threading.RLock, timeline: Timeline, *, limits: Limits = DEFAULT_LIMITS,
                  log_size: int = 10_000, user_agent: str = "mockserver-webhooks"):
         self._lock = lock
         self._timeline = timeline
         self._limits = limits
-        self._pool = ThreadPoolExecutor(max_workers=limits.webhook_workers, thread_name_prefix="webhook")
+        self._watchdog = Watchdog()                # ends attempts that overrun their policy's timeout
         self._log: deque[Attempt] = deque(maxlen=log_size)
         self._user_agent = user_agent
-        self._idle = threading.Condition()
+        # Over the queues and counts below; held for bookkeeping only, never during I/O. Taken
+        # under the engine lock (publish), never the other way round.
+        self._guard = threading.Lock()
+        self._progress = threading.Condition(self._guard)   # notified as attempts finish
         self._inflight: Counter[str] = Counter()   # tenant -> attempts queued or under way
         # (tenant, earliest instant a retry of it could be due) for each attempt queued or under way
         self._retry_bounds: Counter[tuple[str, int]] = Counter()
         self.finished = 0                          # attempts completed so far; settle() waits on it
         self._epoch = 0
         self._tenant_epochs: Counter[str] = Counter()
-        self._lanes: dict[str, deque] = {}      # url -> attempts waiting; present while a worker drains it
+        self._lanes: dict[str, _Lane] = {}         # url -> its lane, while attempts to it are queued or under way
+        # tenant -> its lanes with attempts queued and none under way. The order is the tenants'
+        # turns: a tenant served goes to the back.
+        self._waiting: OrderedDict[str, deque[_Lane]] = OrderedDict()
+        self._under_way: dict[str, int] = {}      # tenant -> attempts under way, when any
+        self._idle_workers: list[_Worker] = []
+        self._workers = 0                          # threads started and not ended
+        self._worker_numbers = itertools.count(1)
         self._closed = False
         self.reset(seed=0)
 
@@ -121,64 +170,151 @@ class Outbox:
         starts, so a redelivery and a retry already scheduled never share one."""
         message.attempts += 1
         number = message.attempts
-        job = (message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]), round_)
-        with self._idle:
+        queued = _Queued(message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]), round_)
+        with self._guard:
+            if self._closed:
+                return number
             self._inflight[message.tenant] += 1
             self._retry_bounds[(message.tenant, at_ms + message.policy.delay_ms)] += 1
             lane = self._lanes.get(message.url)
-            if lane is not None:
-                lane.append(job)
+            if lane is not None:               # it goes out after those already queued to this URL
+                lane.queued.append(queued)
                 return number
-            self._lanes[message.url] = deque([job])
-        self._pool.submit(self._drain, message.url)
+            receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes,
+                                targets=self._limits.webhook_targets)
+            lane = self._lanes[message.url] = _Lane(message.url, receiver)
+            lane.queued.append(queued)
+            self._wait(lane)
+            turns_for_new_workers = self._hand_out()
+        self._start_workers(turns_for_new_workers)
         return number
 
-    def _drain(self, url: str) -> None:
-        # One kept-alive connection per lane while it drains: a burst of events to one receiver
-        # does not pay a TCP handshake each. Only this thread uses it.
-        receiver = Receiver(url)
-        try:
-            while True:
-                with self._idle:
-                    lane = self._lanes[url]
-                    if self._closed:          # shutting down: what is still queued is dropped
-                        for message, _, at_ms, _, _ in lane:
-                            self._done(message, at_ms)
-                        lane.clear()
-                    if not lane:
-                        del self._lanes[url]
-                        self._idle.notify_all()
-                        return
-                    job = lane.popleft()
-                self._deliver(receiver, *job)
-        finally:
-            receiver.close()
+    # -- workers and turns (the methods called "holding the guard" expect self._guard held) ----
 
-    def _deliver(self, receiver: Receiver, message: Message, number: int, at_ms: int,
-                 epoch: tuple[int, int], round_: int | None) -> None:
-        try:
-            headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
-            if message.sign is not None:
-                headers.update(message.sign(message.id, wall_seconds(), message.body))
-            started = time.perf_counter()
-            status, error = receiver.post(message.body, headers, message.policy.timeout_ms)
-            duration_ms = (time.perf_counter() - started) * 1000
-            with self._lock:
-                if epoch != (self._epoch, self._tenant_epochs[message.tenant]):
-                    return
-                self._log.append(Attempt(message, number, at_ms, headers, status, error, duration_ms))
-                if round_ is not None and error is not None and round_ <= message.policy.retries:
-                    self._timeline.schedule(
-                        at_ms + message.policy.delay_ms, message.tenant,
-                        lambda due: self._start(message, due, round_ + 1),
-                        label=f"{message.provider} webhook {message.event} retry {round_}")
-        finally:
-            with self._idle:
-                self._done(message, at_ms)
-                self._idle.notify_all()
+    def _wait(self, lane: _Lane) -> None:
+        """Put a lane with attempts queued in line for a worker, under its next attempt's tenant
+        (holding the guard)."""
+        self._waiting.setdefault(lane.queued[0].message.tenant, deque()).append(lane)
+
+    def _next_turn(self) -> tuple[_Lane, _Queued] | None:
+        """The next lane to send from, and its attempt to send: the first lane of the first tenant
+        in turn that is under its share of the workers (holding the guard)."""
+        for tenant, lanes in self._waiting.items():
+            if self._under_way.get(tenant, 0) < self._limits.webhook_workers_per_tenant:
+                break
+        else:
+            return None
+        lane = lanes.popleft()
+        if lanes:
+            self._waiting.move_to_end(tenant)
+        else:
+            del self._waiting[tenant]
+        self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
+        lane.under_way = True
+        return lane, lane.queued.popleft()
+
+    def _hand_out(self) -> list[tuple[_Lane, _Queued]]:
+        """Give turns to idle workers while there are turns to give; returns those that want a
+        new worker thread, started by the caller once it has released the guard (holding the guard)."""
+        turns_for_new_workers = []
+        while self._idle_workers or self._workers < self._limits.webhook_workers:
+            turn = self._next_turn()
+            if turn is None:
+                break
+            if self._idle_workers:
+                worker = self._idle_workers.pop()
+                worker.turn = turn
+                worker.woken.notify()
+            else:
+                self._workers += 1
+                turns_for_new_workers.append(turn)
+        return turns_for_new_workers
+
+    def _start_workers(self, turns: list[tuple[_Lane, _Queued]]) -> None:
+        for turn in turns:
+            threading.Thread(target=self._work, args=(turn,), name=f"webhook-{next(self._worker_numbers)}",
+                             daemon=True).start()
+
+    def _work(self, turn: tuple[_Lane, _Queued] | None) -> None:
+        """A worker thread: one attempt per turn, then the next turn, until the outbox closes."""
+        worker = _Worker(self._guard)
+        while turn is not None:
+            lane, queued = turn
+            try:
+                self._deliver(lane.receiver, queued)
+            except Exception:                  # a fault of ours: the attempt is lost, not the worker
+                _log.exception("webhook delivery to %s failed", lane.url)
+            retired, turns_for_new_workers = None, ()
+            with self._guard:
+                self._done(queued.message, queued.at_ms)
+                self._progress.notify_all()
+                turn = self._same_lane_again(lane, queued.message.tenant)
+                if turn is None:
+                    retired = self._end_turn(lane, queued.message.tenant)
+                    turn = self._next_turn()
+                    if self._waiting:     # this tenant's lanes held back by its share may go now
+                        turns_for_new_workers = self._hand_out()
+            if retired is not None:
+                retired.close()
+            self._start_workers(turns_for_new_workers)
+            if turn is None:
+                turn = self._wait_for_turn(worker)
+
+    def _wait_for_turn(self, worker: _Worker) -> tuple[_Lane, _Queued] | None:
+        """Idle until given a turn; None once the outbox has closed (and the thread is to end)."""
+        with self._guard:
+            turn = self._next_turn()
+            while turn is None and not self._closed:
+                self._idle_workers.append(worker)
+                worker.woken.wait()
+                turn, worker.turn = worker.turn, None
+            if turn is None:
+                self._workers -= 1
+            return turn
+
+    def _same_lane_again(self, lane: _Lane, tenant: str) -> tuple[_Lane, _Queued] | None:
+        """The lane's next attempt as the worker's next turn, when it is the same tenant's and no
+        other lane waits for a worker: what taking turns would come to, without the line
+        (holding the guard)."""
+        if lane.queued and not self._waiting and lane.queued[0].message.tenant == tenant:
+            return lane, lane.queued.popleft()
+        return None
+
+    def _end_turn(self, lane: _Lane, tenant: str) -> Receiver | None:
+        """Put a lane whose attempt is over back in line, or retire it when nothing is queued;
+        returns the receiver of a retired lane, to close without the guard (holding the guard)."""
+        if self._under_way[tenant] == 1:
+            del self._under_way[tenant]
+        else:
+            self._under_way[tenant] -= 1
+        lane.under_way = False
+        if lane.queued:
+            self._wait(lane)
+            return None
+        del self._lanes[lane.url]
+        return lane.receiver
+
+    def _deliver(self, receiver: Receiver, queued: _Queued) -> None:
+        message = queued.message
+        headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
+        if message.sign is not None:
+            headers.update(message.sign(message.id, wall_seconds(), message.body))
+        started = time.perf_counter()
+        status, error = receiver.post(message.body, headers, message.policy.timeout_ms)
+        duration_ms = (time.perf_counter() - started) * 1000
+        with self._lock:
+            if queued.epoch != (self._epoch, self._tenant_epochs[message.tenant]):
+                return
+            self._log.append(Attempt(message, queued.number, queued.at_ms, headers, status, error, duration_ms))
+            round_ = queued.round_
+            if round_ is not None and error is not None and round_ <= message.policy.retries:
+                self._timeline.schedule(
+                    queued.at_ms + message.policy.delay_ms, message.tenant,
+                    lambda due: self._start(message, due, round_ + 1),
+                    label=f"{message.provider} webhook {message.event} retry {round_}")
 
     def _done(self, message: Message, at_ms: int) -> None:
-        """Book an attempt as over (call holding self._idle)."""
+        """Book an attempt as over (holding the guard)."""
         self._inflight[message.tenant] -= 1
         bound = (message.tenant, at_ms + message.policy.delay_ms)
         self._retry_bounds[bound] -= 1
@@ -186,25 +322,27 @@ class Outbox:
             del self._retry_bounds[bound]
         self.finished += 1
 
+    # -- progress ----------------------------------------------------------------------------
+
     def retry_horizon(self, tenant: str | None = None) -> int | None:
         """No retry can fall due before this instant: events before it may run without waiting
         for the attempts under way. None when nothing is under way."""
-        with self._idle:
+        with self._guard:
             bounds = [at for (owner, at) in self._retry_bounds if tenant is None or owner == tenant]
         return min(bounds) if bounds else None
 
     def wait_progress(self, seen: int, timeout_s: float) -> None:
         """Until an attempt finishes after ``seen`` were finished, or the timeout."""
-        with self._idle:
-            self._idle.wait_for(lambda: self.finished != seen, timeout=max(0.0, timeout_s))
+        with self._progress:
+            self._progress.wait_for(lambda: self.finished != seen, timeout=max(0.0, timeout_s))
 
     def idle(self, tenant: str | None = None) -> bool:
         return (self._inflight[tenant] if tenant is not None else sum(self._inflight.values())) == 0
 
     def wait_idle(self, timeout_s: float, tenant: str | None = None) -> bool:
         """Until no attempt (of the tenant, or of anyone) is queued or under way."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self.idle(tenant), timeout=max(0.0, timeout_s))
+        with self._progress:
+            return self._progress.wait_for(lambda: self.idle(tenant), timeout=max(0.0, timeout_s))
 
     def attempts(self, *, provider: str | None = None, event: str | None = None,
                  tenant: str | None = None) -> list[Attempt]:
@@ -214,8 +352,26 @@ class Outbox:
                 and (tenant is None or a.message.tenant == tenant)]
 
     def close(self) -> None:
-        self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Drop what is queued and end the idle workers; attempts under way end within their
+        timeout, and their workers with them."""
+        with self._guard:
+            self._closed = True
+            idle_receivers = []
+            for url, lane in list(self._lanes.items()):
+                for queued in lane.queued:
+                    self._done(queued.message, queued.at_ms)
+                lane.queued.clear()
+                if not lane.under_way:
+                    del self._lanes[url]
+                    idle_receivers.append(lane.receiver)
+            self._waiting.clear()
+            for worker in self._idle_workers:
+                worker.woken.notify()
+            self._idle_workers.clear()
+            self._progress.notify_all()
+        for receiver in idle_receivers:
+            receiver.close()
+        self._watchdog.close()
 
 
 def encode_body(payload: dict) -> bytes:
