@@ -260,8 +260,11 @@ def _dropped(connection: http.client.HTTPConnection) -> bool:
     something unasked): reconnect rather than lose the next attempt to it."""
     if connection.sock is None:
         return True
-    readable, _, _ = select.select([connection.sock], [], [], 0)
-    return bool(readable)
+    # poll, not select: select cannot watch a descriptor numbered 1024 or more, which a server
+    # with many connections open reaches.
+    poller = select.poll()
+    poller.register(connection.sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _root_cause(exc: BaseException) -> str:
