@@ -1,9 +1,9 @@
-"""create_app: one Flask app serving both providers and the control API around a Sandbox."""
+"""create_app: one Flask app serving every registered provider and the control API around a Sandbox."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from .bounds import BodyLimit
 from .control import schemas as control_schemas
@@ -12,16 +12,14 @@ from .control.views import PREFIX as CONTROL_PREFIX
 from .control.views import bp as control_bp
 from .dashboard import bp as dashboard_bp
 from .journaling import JournalMiddleware
-from .providers.provynx import schemas as provynx_schemas
-from .providers.provynx.views import PREFIX as PROVYNX_PREFIX
-from .providers.provynx.views import bp as provynx_bp
-from .providers.pvadeals import schemas as pvadeals_schemas
-from .providers.pvadeals.views import PREFIX as PVADEALS_PREFIX
-from .providers.pvadeals.views import bp as pvadeals_bp
+from .pipeline import view_for
+from .providers.contract import Provider
+from .providers.registry import PROVIDERS
 from .sandbox import Sandbox
 from .scenario import Scenario, load_scenario
 from .settings import DEFAULT_LIMITS, Limits
-from .wire import ErrorShapes, HideDroppedConnections, install_error_shapes, status_text
+from .shapes import status_text
+from .wire import ErrorShapes, HideDroppedConnections, install_error_shapes
 
 
 class _SyncFlask(Flask):
@@ -33,8 +31,8 @@ class _SyncFlask(Flask):
 
 
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
-               sandbox: Sandbox | None = None, journal_size: int = 1000,
-               limits: Limits = DEFAULT_LIMITS, access: Access | None = None) -> Flask:
+               sandbox: Sandbox | None = None, limits: Limits = DEFAULT_LIMITS,
+               access: Access | None = None) -> Flask:
     """The WSGI app. ``scenario`` is a loaded Scenario, a bundled name or a path.
 
     ``real_time=False`` starts no runner thread: events then run only when a request
@@ -43,31 +41,43 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     """
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, limits=limits)
-        sandbox = Sandbox(loaded, real_time=real_time, journal_size=journal_size, limits=limits)
+        sandbox = Sandbox(loaded, real_time=real_time, limits=limits)
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
     app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
-    # answered by the provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
+    # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
     # page; "//" in a path is no route (a client's bug), not a redirect to a page.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.url_map.merge_slashes = False
     app.extensions["mockserver"] = sandbox
     app.extensions["mockserver.access"] = access if access is not None else Access.from_environ()
-    app.register_blueprint(pvadeals_bp)
-    app.register_blueprint(provynx_bp)
+    for provider in PROVIDERS:
+        app.register_blueprint(_blueprint(provider))
     app.register_blueprint(control_bp)
     app.register_blueprint(dashboard_bp)
     shapes = ErrorShapes(
-        {PVADEALS_PREFIX: pvadeals_schemas.route_error_body,
-         PROVYNX_PREFIX: provynx_schemas.status_error_body,
+        {**{p.prefix: _route_errors(p) for p in PROVIDERS},
          CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},
         default=lambda status: {"error": status_text(status), "status": status},
     )
     install_error_shapes(app, shapes)
-    bounded = BodyLimit(app.wsgi_app, shapes, lambda prefix: limits.max_scenario_bytes if prefix == CONTROL_PREFIX
-                        else limits.max_body_bytes)
-    app.wsgi_app = JournalMiddleware(bounded, sandbox, {PVADEALS_PREFIX: "pvadeals", PROVYNX_PREFIX: "provynx"},
-                                     skip=CONTROL_PREFIX)
+    bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes})
+    app.wsgi_app = JournalMiddleware(bounded, sandbox, {p.prefix: p.name for p in PROVIDERS}, skip=CONTROL_PREFIX)
     return app
+
+
+def _blueprint(provider: Provider) -> Blueprint:
+    """A provider's routes, each a view running the request pipeline. Every route takes OPTIONS
+    too, so the pipeline answers it (a preflight, or 405 in the provider's shape)."""
+    blueprint = Blueprint(provider.name, __name__, url_prefix=provider.prefix)
+    for route in provider.routes:
+        blueprint.add_url_rule(route.path, endpoint=route.name, view_func=view_for(provider, route),
+                               methods=[route.method, "OPTIONS"], provide_automatic_options=False,
+                               strict_slashes=provider.strict_slashes)
+    return blueprint
+
+
+def _route_errors(provider: Provider):
+    return lambda status: provider.errors.for_status(status, status_text(status))

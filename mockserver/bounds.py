@@ -5,29 +5,32 @@ answered 413 in that API's error shape without being read; a body sent without a
 from __future__ import annotations
 
 import io
-from typing import Callable
-
 from .wire import ErrorShapes, json_response
 
 BODY = "mockserver.body"      # the request body as read here, for the journal
 
 
 class BodyLimit:
-    def __init__(self, app, shapes: ErrorShapes, limit_for: Callable[[str | None], int]):
+    def __init__(self, app, shapes: ErrorShapes, limits: dict[str | None, int]):
         self._app = app
         self._shapes = shapes
-        self._limit_for = limit_for          # API prefix (None: no API) -> bytes allowed
+        self._limits = limits                # API prefix (None: any other path) -> bytes allowed
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        limit = self._limit_for(self._shapes.prefix_of(path))
         declared = environ.get("CONTENT_LENGTH") or ""
+        chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+        if (not declared or declared == "0") and not chunked:     # no body: nothing to read, nor to hand on
+            environ[BODY] = b""
+            return self._app(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        prefix = self._shapes.prefix_of(path)
+        limit = self._limits.get(prefix, self._limits[None])
         stream = environ.get("wsgi.input")
         if declared.isdigit() and int(declared) > limit:
             return self._too_large(environ, start_response, path)
-        if declared.isdigit():
-            raw = stream.read(int(declared)) if int(declared) and stream is not None else b""
-        elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" and stream is not None:
+        if declared.isdigit() and stream is not None:
+            raw = stream.read(int(declared))
+        elif chunked and stream is not None:
             raw = stream.read(limit + 1)
             if len(raw) > limit:
                 return self._too_large(environ, start_response, path)

@@ -12,15 +12,18 @@ import threading
 import time
 from pathlib import Path
 
+from .providers.registry import PROVIDERS, names
 from .scenario import ScenarioError, bundled_descriptions, load_scenario
+from .settings import DEFAULT_LIMITS
 
 
 def main(argv: list[str] | None = None) -> int:
+    titles = " and ".join(f"{p.title} (v{p.openapi_info['version']})" for p in PROVIDERS)
     parser = argparse.ArgumentParser(prog="mockserver", description=(
-        "Offline sandbox of the PVADeals (v3) and Provynx (v1) SMS-verification APIs, with a virtual clock, "
-        "scripted SMS and retried webhooks."))
+        f"Offline sandbox of the {titles} SMS-verification APIs, with a virtual clock, scripted SMS and "
+        "retried webhooks."))
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="serve both providers and the /_mock control API")
+    run = commands.add_parser("run", help="serve every provider and the /_mock control API")
     env = os.environ.get
     run.add_argument("--host", default=env("MOCKSERVER_HOST", "127.0.0.1"),
                      help="address to bind (default $MOCKSERVER_HOST or 127.0.0.1)")
@@ -37,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="WSGI server: granian (default; about twice waitress's throughput) or waitress "
                           "(pure Python, in this process); default $MOCKSERVER_SERVER or granian")
     run.add_argument("--quiet", action="store_true", help="do not log each request")
-    run.add_argument("--journal-size", type=int, default=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
-                     help="requests kept in the journal, newest first out last (default 1000)")
+    run.add_argument("--journal-size", type=int, default=None,
+                     help="requests kept in the journal, newest first out last (default $MOCKSERVER_JOURNAL_SIZE or "
+                          f"{DEFAULT_LIMITS.journal_size})")
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
@@ -71,10 +75,10 @@ def _add_remote_commands(commands) -> None:
     advance.add_argument("duration", help="e.g. 3s, 20m, 1h30m")
     advance.add_argument("--key", help="only this API key's tenant")
     sms = remote("sms", "deliver an SMS now")
-    sms.add_argument("id", nargs="?", help="a PVADeals request id or a Provynx number id")
+    sms.add_argument("id", nargs="?", help="the id of a number (of a request) of any provider")
     sms.add_argument("--number", help="or the phone number")
     sms.add_argument("--text", help="the message (default: the service's wording with a fresh code)")
-    sms.add_argument("--provider", choices=["pvadeals", "provynx"], help="default: guessed from the id")
+    sms.add_argument("--provider", choices=names(), help="only this provider's numbers (default: any provider's)")
     state = remote("state", "print accounts, balances, numbers and what is due next")
     state.add_argument("--key", help="only this API key's tenant")
     load = remote("load", "switch the running server to a bundled scenario or a scenario file")
@@ -142,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         limits = Limits.from_environ()
+        if args.journal_size is not None:
+            limits = replace(limits, journal_size=args.journal_size)
     except SettingError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -154,8 +160,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
     if args.server == "granian":
-        return _run_granian(args, scenario, access)
-    app = create_app(scenario, journal_size=args.journal_size, limits=limits, access=access)
+        return _run_granian(args, scenario, access, limits)
+    app = create_app(scenario, limits=limits, access=access)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = app if args.quiet else RequestLog(app)
@@ -264,7 +270,7 @@ def _close_idle_connections(server) -> int:
     return left
 
 
-def _run_granian(args: argparse.Namespace, scenario, access) -> int:
+def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
     """Granian runs the app in a worker process of its own (one, so all state stays in one
     place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
     from granian import Granian
@@ -275,7 +281,7 @@ def _run_granian(args: argparse.Namespace, scenario, access) -> int:
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(args.journal_size),
+    os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(limits.journal_size),
                        "MOCKSERVER_HOST": args.host,
                        "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0",
@@ -327,19 +333,13 @@ def _claim_port(host: str, port: int) -> int:
 
 
 def _banner(scenario, url: str) -> str:
-    lines = [f"mockserver: scenario '{scenario.name}' on {url}", "",
-             f"  PVADeals   base URL {url}/v3/api"]
-    for account in scenario.pvadeals.accounts:
-        lines.append(f"             key {account.key}  (credits {account.credits:.2f})")
-    lines.append(f"  Provynx    base URL {url}/api/v1/sms   (OpenAPI: {url}/api/v1/sms/openapi.json)")
-    for account in scenario.provynx.accounts:
-        kinds = ", ".join(f"{key} ({'sandbox' if key.startswith('nsk_test_') else 'live'})" for key in account.keys)
-        lines.append(f"             keys {kinds}; live wallet {account.balance:.2f}")
-        if account.webhook_secret:
-            lines.append(f"             webhook secret {account.webhook_secret}")
-    lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", "",
-              "Try:", f"  curl -s {url}/v3/api/balance -H 'Authorization: Bearer "
-              f"{scenario.pvadeals.accounts[0].key if scenario.pvadeals.accounts else 'API-...'}'", ""]
+    lines = [f"mockserver: scenario '{scenario.name}' on {url}", ""]
+    for provider in PROVIDERS:
+        lines += provider.banner(scenario.section(provider.name), url)
+    lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", ""]
+    tries = [line for provider in PROVIDERS if (line := provider.try_it(scenario.section(provider.name), url))]
+    if tries:
+        lines += ["Try:", f"  {tries[0]}", ""]
     return "\n".join(lines)
 
 

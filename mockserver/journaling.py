@@ -1,6 +1,6 @@
 """Feeding the request journal: a thin WSGI layer around the Flask app, one entry per client
 request. It reads the WSGI environ directly, which costs far less per request than Flask hooks;
-the provider gates leave the caller's tenant in the environ, and routing misses mark themselves.
+the request pipeline leaves the caller's tenant in the environ, and routing misses mark themselves.
 The body is the one bounds.BodyLimit read (inside this layer, so its 413s are journaled too)."""
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import time
 
 from .bounds import BODY
 from .engine.journal import summarize
+from .pipeline import TENANT
 from .sandbox import Sandbox
-
-TENANT = "mockserver.tenant"          # set by a provider gate once it knows the caller
-UNMATCHED = "mockserver.unmatched"    # set when no route answered the path
+from .wire import UNMATCHED
 
 
 class JournalMiddleware:
@@ -45,7 +44,7 @@ class JournalMiddleware:
             query=environ.get("QUERY_STRING", "")[:longest],
             key=(key.strip()[:longest] or None) if scheme.lower() == "bearer" else None,
             status=int(seen.get("status", "500")[:3]), duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            body=summarize(environ.get(BODY, b"")), matched=not environ.get(UNMATCHED, False))
+            body=summarize(body) if (body := environ.get(BODY)) else "", matched=not environ.get(UNMATCHED, False))
         return result
 
     def _provider(self, path: str) -> str | None:

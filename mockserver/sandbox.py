@@ -1,23 +1,20 @@
-"""The running sandbox: one engine, the loaded scenario, and each provider's backend.
+"""The running sandbox: one engine, the loaded scenario, and a backend per registered provider.
 
 Everything the control API can do to the sandbox is a method here, so the CLI, the pytest
 plugin and the HTTP control API all drive it the same way. No Flask in this module.
 """
 from __future__ import annotations
 
-import os
-
 from .engine import Engine
 from .engine.clock import ClockError
 from .engine.faults import Faults
-from .engine.ids import Codes, ObjectIds, PhoneNumbers
+from .engine.ids import Codes, PhoneNumbers
 from .engine.journal import Journal
-from .providers import provynx, pvadeals
-from .providers.pvadeals.backend import tenant_of as pvadeals_tenant
+from .providers.contract import BuildContext
+from .providers.registry import PROVIDERS, by_name
+from .providers.tenancy import Tenant
 from .scenario.model import Scenario
 from .settings import DEFAULT_LIMITS, Limits
-
-PROVIDERS = ("pvadeals", "provynx")
 
 
 class UnknownKey(LookupError):
@@ -25,14 +22,14 @@ class UnknownKey(LookupError):
 
 
 class Sandbox:
-    def __init__(self, scenario: Scenario, *, real_time: bool = True, journal_size: int = 1000,
-                 limits: Limits = DEFAULT_LIMITS):
+    def __init__(self, scenario: Scenario, *, real_time: bool = True, limits: Limits = DEFAULT_LIMITS):
         self.limits = limits
         self.engine = Engine(limits)
         self.lock = self.engine.lock
         self.clock = self.engine.clock
-        self.journal = Journal(journal_size)
+        self.journal = Journal(limits.journal_size)
         self.scenario = scenario
+        self.backends: dict[str, object] = {}
         self.reset()
         if real_time:
             self.engine.start_runner()
@@ -49,14 +46,11 @@ class Sandbox:
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed)
-            # One phone-number pool for both providers, so no number is ever handed out twice.
-            phones, codes = PhoneNumbers(scenario.seed), Codes(scenario.seed)
-            self.pvadeals = pvadeals.build(
-                scenario.pvadeals, timeline=self.engine.timeline, outbox=self.engine.outbox,
-                ids=ObjectIds(scenario.seed), phones=phones, codes=codes, max_tenants=self.limits.max_tenants)
-            self.provynx = provynx.build(
-                scenario.provynx, seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
-                phones=phones, codes=codes, max_tenants=self.limits.max_tenants)
+            # One phone-number pool for every provider, so no number is ever handed out twice.
+            context = BuildContext(seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
+                                   phones=PhoneNumbers(scenario.seed), codes=Codes(scenario.seed),
+                                   max_tenants=self.limits.max_tenants)
+            self.backends = {p.name: p.build(scenario.section(p.name), context) for p in PROVIDERS}
             self.faults = Faults(list(scenario.faults))
             self.started_ms = self.clock.now()
 
@@ -69,17 +63,22 @@ class Sandbox:
             self.engine.timeline.clear(tenant)
             self.engine.outbox.forget(tenant)
             self.journal.forget(tenant)
-            provider, _, account = tenant.partition(":")
-            (self.pvadeals if provider == "pvadeals" else self.provynx).reset_account(account)
+            self.backends[tenant.provider].reset_tenant(tenant)
 
-    def tenant_for_key(self, key: str, *, provision: bool = True) -> str | None:
+    def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
         """The tenant an API key acts in (provisioning it from the tenant patterns if allowed)."""
         with self.lock:
-            account = self.pvadeals.account(key, provision=provision)
-            if account is not None:
-                return pvadeals_tenant(account.key)
-            caller = self.provynx.caller(key, provision=provision)
-            return None if caller is None else caller.account.tenant
+            for provider in PROVIDERS:
+                tenant = self.backends[provider.name].tenant_for_key(key, provision=provision)
+                if tenant is not None:
+                    return tenant
+            return None
+
+    def backend_of(self, tenant: Tenant):
+        return self.backends[tenant.provider]
+
+    def provider_of(self, tenant: Tenant):
+        return by_name(tenant.provider)
 
     def load(self, scenario: Scenario) -> None:
         with self.lock:
@@ -87,30 +86,23 @@ class Sandbox:
             self.reset()
 
     def fault_for(self, provider: str, method: str, full_path: str, local_path: str, key: str | None,
-                  tenant: str):
+                  tenant: Tenant):
         """The scenario's fault for this request, if any (counted as used). Call under the lock."""
         if not self.faults.rules:
             return None
         elapsed = self.clock.now(tenant) - self.started_ms
         return self.faults.take(provider, method, full_path, local_path, key, elapsed)
 
-    def cors_origins(self) -> tuple[str, ...]:
-        """Origins allowed to call Provynx from a browser: API_CORS_ORIGINS, else the scenario's."""
-        configured = os.environ.get("API_CORS_ORIGINS")
-        if configured is not None:
-            return tuple(origin.strip() for origin in configured.split(",") if origin.strip())
-        return self.scenario.provynx.cors_origins
-
     def catch_up(self) -> None:
         self.engine.catch_up()
 
-    def settle(self, tenant: str | None = None) -> bool:
+    def settle(self, tenant: Tenant | None = None) -> bool:
         return self.engine.settle(tenant)
 
     # -- the clock ------------------------------------------------------------------------
 
     def move_clock(self, *, freeze: bool | None = None, set_ms: int | None = None, advance_ms: int | None = None,
-                   tenant: str | None = None) -> None:
+                   tenant: Tenant | None = None) -> None:
         """Freeze or unfreeze, then set, then advance (so "freeze and advance" moves a clock that
         then stays put), all or nothing: a move the clock refuses changes nothing, the freeze
         included. Then everything that fell due runs."""
@@ -124,20 +116,8 @@ class Sandbox:
                 self.clock.advance(advance_ms, tenant)
         self.settle(tenant)
 
-    def advance(self, delta_ms: int, tenant: str | None = None) -> None:
-        self.clock.advance(delta_ms, tenant)
-        self.settle(tenant)
-
-    def set_time(self, instant_ms: int, tenant: str | None = None) -> None:
-        self.clock.set(instant_ms, tenant)
-        self.settle(tenant)
-
-    def freeze(self, frozen: bool) -> None:
-        self.clock.freeze(frozen)
-        self.settle()
-
     def close(self) -> None:
         self.engine.close()
 
 
-__all__ = ["Sandbox", "ClockError", "UnknownKey", "PROVIDERS"]
+__all__ = ["Sandbox", "ClockError", "UnknownKey"]

@@ -31,6 +31,8 @@ class Limits:
     max_json_depth: int = 32
     # Characters in one JSON number (longer: 400); real clients send prices, counts and server ids.
     max_json_number_chars: int = 32
+    # Requests the journal keeps, the oldest going first (mockserver run --journal-size).
+    journal_size: int = 1000
     # Path and query as the request journal keeps them (characters; the rest is cut).
     max_journal_text: int = 2048
 

@@ -14,6 +14,7 @@ from waitress import create_server
 
 from .app import create_app
 from .control.access import Access
+from .providers.registry import PROVIDERS
 from .scenario import Scenario
 from .serving import waitress_options
 from .settings import DEFAULT_LIMITS, Limits
@@ -37,10 +38,8 @@ class ServedSandbox:
     its health check within a few seconds raises instead of hanging."""
 
     def __init__(self, scenario: Scenario | str = "default", *, host: str = "127.0.0.1", port: int = 0,
-                 real_time: bool = True, journal_size: int = 1000, limits: Limits = DEFAULT_LIMITS,
-                 access: Access | None = None):
-        self.app = create_app(scenario, real_time=real_time, journal_size=journal_size, limits=limits,
-                              access=access)
+                 real_time: bool = True, limits: Limits = DEFAULT_LIMITS, access: Access | None = None):
+        self.app = create_app(scenario, real_time=real_time, limits=limits, access=access)
         self.sandbox = self.app.extensions["mockserver"]
         self._server = create_server(self.app, host=host, port=port, threads=8, **waitress_options(limits))
         self.url = f"http://{host}:{self._server.effective_port}"
@@ -78,12 +77,13 @@ class ServedSandbox:
 
 
 class SmsMock:
-    """A handle on a running sandbox, driven through its control API (/_mock)."""
+    """A handle on a running sandbox, driven through its control API (/_mock). Each provider's
+    base URL is an attribute named after it: ``pvadeals_url``, ``provynx_url``."""
 
     def __init__(self, url: str, *, session: requests.Session | None = None, admin_token: str | None = None):
         self.url = url.rstrip("/")
-        self.pvadeals_url = self.url + "/v3/api"
-        self.provynx_url = self.url + "/api/v1/sms"
+        for provider in PROVIDERS:
+            setattr(self, f"{provider.name}_url", self.url + provider.prefix)
         self.http = session or requests.Session()
         token = admin_token or os.environ.get("MOCKSERVER_ADMIN_TOKEN")
         if token:
@@ -134,11 +134,9 @@ class SmsMock:
     # SMS, webhooks, journal
     def send_sms(self, id: str | None = None, *, number: str | None = None, text: str | None = None,
                  provider: str | None = None) -> dict:
-        """Deliver an SMS now to a request/number, by id or phone number. ``provider`` is guessed
-        from the id (a 24-hex ObjectId is PVADeals, num_... is Provynx) when not given."""
-        if provider is None:
-            provider = "provynx" if (id or "").startswith("num_") else "pvadeals"
-        body = {"provider": provider, **({"id": id} if id else {"number": number})}
+        """Deliver an SMS now to a request/number, by id or phone number, of any provider (or of
+        ``provider`` only)."""
+        body = {**({"provider": provider} if provider else {}), **({"id": id} if id else {"number": number})}
         if text is not None:
             body["text"] = text
         return self._call("POST", "/sms", json=body)

@@ -13,8 +13,7 @@ _limits = Limits.from_environ()
 _scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"), limits=_limits)
 if os.environ.get("MOCKSERVER_FROZEN") == "1":
     _scenario = replace(_scenario, clock_frozen=True)
-app = create_app(_scenario, journal_size=int(os.environ.get("MOCKSERVER_JOURNAL_SIZE", 1000)),
-                 limits=_limits, access=Access.from_environ())
+app = create_app(_scenario, limits=_limits, access=Access.from_environ())
 if os.environ.get("MOCKSERVER_LOG_REQUESTS") == "1":
     from .cli import RequestLog
     app = RequestLog(app)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from mockserver.engine.clock import Clock
 from mockserver.engine.ids import Codes, ObjectIds, PhoneNumbers
 from mockserver.engine.timeline import Timeline
-from mockserver.providers.pvadeals.backend import PvaDeals, PvaDealsError
+from mockserver.providers.pvadeals.backend import PvaDeals
+from mockserver.providers.pvadeals.errors import PvaDealsError
 from mockserver.scenario import load_text
 
 START = 1_769_640_146_452
@@ -52,9 +53,9 @@ def test_money_is_conserved(operations):
     """credits + spent - refunded == the starting credits, whatever clients do and time does."""
     clock = Clock(START, frozen=True)
     timeline = Timeline(clock)
-    backend = PvaDeals(PVA, timeline=timeline, ids=ObjectIds(1), phones=PhoneNumbers(1), codes=Codes(1),
+    backend = PvaDeals(PVA, name="pvadeals", timeline=timeline, ids=ObjectIds(1), phones=PhoneNumbers(1), codes=Codes(1),
                        notify=lambda *args: None)
-    account = backend.account("API-a")
+    account = backend.authenticate("API-a")
     spent = Decimal(0)
     for kind, pick, minutes in operations:
         requests = list(account.requests.values())

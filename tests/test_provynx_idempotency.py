@@ -4,6 +4,9 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+import requests
+
 from harness import LIVE, OTHER_LIVE, scenario_with
 
 BODY = {"service": "whatsapp", "operator": "any", "server": 1}
@@ -71,4 +74,19 @@ def test_a_failed_attempt_does_not_use_up_the_key(start_server):
     succeeded = buy(mock, "flaky-1")
     assert succeeded.status_code == 201
     assert buy(mock, "flaky-1").json() == succeeded.json()
+    assert mock.wallet() == 9.15
+
+
+def test_a_dropped_connection_frees_the_key_for_the_retry(start_server):
+    """A drop fault breaks the connection (no answer at all), and the purchase it interrupted is
+    not in flight any more: the client's retry with the same key is carried out."""
+    mock = start_server(scenario_with(faults=[
+        {"match": {"provider": "provynx", "method": "POST", "path": "/us/numbers"}, "times": 1,
+         "respond": {"drop": True}}]))
+    with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        buy(mock, "dropped-1")
+    assert mock.control("GET", "/state").json()["provynx"]["idempotency_in_flight"] == []
+    retried = buy(mock, "dropped-1")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert buy(mock, "dropped-1").json() == retried.json()
     assert mock.wallet() == 9.15

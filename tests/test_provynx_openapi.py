@@ -53,7 +53,7 @@ def test_the_document_lists_exactly_the_apps_routes(server, document):
     for rule in server.app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/sms/") or rule.endpoint == "provynx.openapi":
             continue
-        path = rule.rule[len("/api/v1/sms"):].replace("<number_id>", "{id}")
+        path = rule.rule[len("/api/v1/sms"):].replace("<id>", "{id}")
         regions = ["us", "global"] if "<any(us, global):region>" in path else [None]
         for region in regions:
             concrete = path.replace("<any(us, global):region>", region) if region else path

@@ -11,10 +11,11 @@ UNAUTHORIZED = {"success": False, "message": "Unauthorized Access! Invalid API k
 def pvadeals_routes() -> list[tuple[str, str]]:
     """Every PVADeals route the app has, read from its URL map, so a new one cannot skip the gate."""
     from mockserver.app import create_app
-    from mockserver.providers.pvadeals.views import PREFIX
+    from mockserver.providers.registry import by_name
+    prefix = by_name("pvadeals").prefix
     app = create_app(real_time=False)
     app.extensions["mockserver"].close()
-    return sorted((method, rule.rule[len(PREFIX):].replace("<request_id>", "x"))
+    return sorted((method, rule.rule[len(prefix):].replace("<id>", "x"))
                   for rule in app.url_map.iter_rules() if rule.endpoint.startswith("pvadeals.")
                   for method in rule.methods - {"HEAD", "OPTIONS"})
 
@@ -27,7 +28,9 @@ def error(status: int, message: str) -> dict:
 
 
 def test_the_routes_checked_for_401_are_all_of_them():
-    assert len(ROUTES) == 7 and ("POST", "/reuse/x") in ROUTES
+    from mockserver.providers.registry import by_name
+    registered = sorted((route.method, route.path.replace("<id>", "x")) for route in by_name("pvadeals").routes)
+    assert ROUTES == registered and ("POST", "/reuse/x") in ROUTES
 
 
 @pytest.mark.parametrize("headers", [

@@ -55,7 +55,7 @@ def test_an_inline_catalog_and_defaults_for_everything_unsaid():
      "x.yaml:4: provynx.accounts[0].keys[0]: a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx"),
     ("name: x\nprovynx:\n  accounts:\n    - keys: [nsk_live_a]\n      webhook: {secret: abc}\n",
      "x.yaml:5: provynx.accounts[0].webhook.secret: a signing secret starts with whsec_"),
-    ("name: x\nprovynx:\n  servers: {4: provynx/server1.yaml}\n", "x.yaml:3: provynx.servers[4]: servers are 1, 2 and 3"),
+    ("name: x\nprovynx:\n  servers: {0: provynx/server1.yaml}\n", "x.yaml:3: provynx.servers[0]: a server is a whole number from 1"),
     ("name: x\nfaults:\n  - match: {provider: provynx}\n", "x.yaml:3: faults[0]: a fault needs respond"),
 ])
 def test_mistakes_are_reported_with_file_line_and_field(text, problem):

@@ -1,14 +1,20 @@
-"""Shapes of the control API (/_mock): our own, not a provider's."""
+"""Shapes of the control API (/_mock): our own, not a provider's. What it takes is validated by
+these schemas, what it answers is dumped through them, and its OpenAPI document is generated
+from them (control/openapi.py)."""
 from __future__ import annotations
 
 import json
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..engine.clock import format_iso
-from ..engine.webhooks import Attempt
+from ..providers.registry import PROVIDERS, names
 from ..scenario.fields import Duration, Instant
-from ..sandbox import PROVIDERS
+from ..shapes import IsoTime, dump
+
+_PROVIDER = validate.OneOf(names())
+
+
+# -- what it takes ------------------------------------------------------------------------------
 
 
 class KeyBodySchema(Schema):
@@ -35,7 +41,8 @@ class ClockBodySchema(Schema):
 
 
 class SmsBodySchema(Schema):
-    provider = fields.String(load_default="pvadeals", validate=validate.OneOf(PROVIDERS))
+    provider = fields.String(load_default=None, validate=_PROVIDER,
+                             metadata={"description": "Only this provider's numbers (default: any provider's)"})
     id = fields.String()
     number = fields.String()
     text = fields.String(validate=validate.Length(min=1))
@@ -56,7 +63,7 @@ class WebhookQuerySchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS))
+    provider = fields.String(load_default=None, validate=_PROVIDER)
     event = fields.String(load_default=None)
     key = fields.String()
 
@@ -65,7 +72,7 @@ class JournalQuerySchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS))
+    provider = fields.String(load_default=None, validate=_PROVIDER)
     method = fields.String(load_default=None)
     path = fields.String(load_default=None)          # a glob
     key = fields.String(load_default=None)
@@ -74,80 +81,7 @@ class JournalQuerySchema(Schema):
     count = fields.Boolean(load_default=False)
 
 
-def error_body(status: int, message: str) -> dict:
-    return {"error": message, "status": status}
-
-
-def clock_body(sandbox, tenant: str | None = None) -> dict:
-    return {"now": format_iso(sandbox.clock.now(tenant)), "frozen": sandbox.clock.frozen}
-
-
-def health_body(scenario) -> dict:
-    return {"status": "ok", "scenario": scenario.name}
-
-
-def reset_body(sandbox, tenant: str | None, key: str | None) -> dict:
-    return {"status": "reset", "scenario": sandbox.scenario.name, **clock_body(sandbox, tenant),
-            **({"key": key} if key else {})}
-
-
-def scenario_body(scenario) -> dict:
-    return {"name": scenario.name, "description": scenario.description, "source": scenario.source,
-            "seed": scenario.seed, "definition": scenario.raw}
-
-
-def not_loaded_body(problems: list[str]) -> dict:
-    return {**error_body(400, "scenario not loaded; the running one is unchanged"), "problems": problems}
-
-
-def webhook_target_body(key: str, url: str | None, secret: str | None = None) -> dict:
-    return {"key": key, "url": url, **({"secret": secret} if secret else {})}
-
-
-def attempts_body(attempts) -> dict:
-    return {"attempts": [attempt_body(a) for a in attempts]}
-
-
-def journal_answer(entries, size: int, *, count_only: bool) -> dict:
-    if count_only:
-        return {"count": len(entries)}
-    return {"size": size, "requests": [journal_body(e) for e in entries]}
-
-
-def journal_body(entry) -> dict:
-    return {"seq": entry.seq, "at": format_iso(entry.at_ms), "provider": entry.provider, "method": entry.method,
-            "path": entry.path, "query": entry.query, "key": entry.key, "status": entry.status,
-            "duration_ms": entry.duration_ms, "body": entry.body, "matched": entry.matched}
-
-
-def attempt_body(attempt: Attempt) -> dict:
-    message = attempt.message
-    return {
-        "id": message.id,
-        "provider": message.provider,
-        "event": message.event,
-        "url": message.url,
-        "attempt": attempt.number,
-        "at": format_iso(attempt.at_ms),
-        "ok": attempt.ok,
-        "status": attempt.status,
-        "error": attempt.error,
-        "duration_ms": round(attempt.duration_ms, 1),
-        "headers": attempt.headers,
-        "body": json.loads(message.body),
-    }
-
-
-def event_body(event) -> dict:
-    return {"at": format_iso(event.at_ms), "what": event.label}
-
-
-def sms_body(provider: str, target_id: str, number: str, status: str, text: str, code: str | None, at_ms: int) -> dict:
-    return {"provider": provider, "id": target_id, "number": number, "status": status,
-            "text": text, "code": code, "at": format_iso(at_ms)}
-
-
-# -- answers, for the OpenAPI document of the control API (control/openapi.py) ----------------
+# -- what it answers ----------------------------------------------------------------------------
 
 
 class ErrorAnswer(Schema):
@@ -155,19 +89,26 @@ class ErrorAnswer(Schema):
     status = fields.Integer(required=True)
 
 
+class ScenarioProblems(ErrorAnswer):
+    problems = fields.List(fields.String(), required=True)
+
+
 class HealthAnswer(Schema):
-    status = fields.String(required=True)
-    scenario = fields.String(required=True)
+    status = fields.Constant("ok", required=True, metadata={"type": "string"})
+    scenario = fields.String(required=True, attribute="scenario.name")
 
 
 class ClockAnswer(Schema):
-    now = fields.String(required=True, metadata={"format": "date-time"})
+    """Dumped from {"now": instant, "frozen": bool}."""
+    now = IsoTime(required=True)
     frozen = fields.Boolean(required=True)
 
 
-class ResetAnswer(ClockAnswer):
-    status = fields.String(required=True)
+class ResetAnswer(Schema):
+    status = fields.Constant("reset", required=True, metadata={"type": "string"})
     scenario = fields.String(required=True)
+    now = IsoTime(required=True)
+    frozen = fields.Boolean(required=True)
     key = fields.String()
 
 
@@ -176,21 +117,18 @@ class ScenarioAnswer(Schema):
     description = fields.String(required=True)
     source = fields.String(required=True)
     seed = fields.Raw(required=True, metadata={"anyOf": [{"type": "integer"}, {"type": "string"}]})
-    definition = fields.Dict(required=True)
-
-
-class ScenarioProblems(ErrorAnswer):
-    problems = fields.List(fields.String(), required=True)
+    definition = fields.Dict(required=True, attribute="raw")
 
 
 class SmsAnswer(Schema):
+    """An SMS delivered (providers/contract.py Delivered)."""
     provider = fields.String(required=True)
     id = fields.String(required=True)
     number = fields.String(required=True)
     status = fields.String(required=True)
     text = fields.String(required=True)
     code = fields.String(required=True, allow_none=True)
-    at = fields.String(required=True)
+    at = IsoTime(required=True, attribute="at_ms")
 
 
 class WebhookTargetAnswer(Schema):
@@ -200,18 +138,21 @@ class WebhookTargetAnswer(Schema):
 
 
 class AttemptAnswer(Schema):
-    id = fields.String(required=True)
-    provider = fields.String(required=True)
-    event = fields.String(required=True)
-    url = fields.String(required=True)
-    attempt = fields.Integer(required=True)
-    at = fields.String(required=True)
+    """One webhook delivery attempt (engine/webhooks.py Attempt)."""
+    id = fields.String(required=True, attribute="message.id")
+    provider = fields.String(required=True, attribute="message.provider")
+    event = fields.String(required=True, attribute="message.event")
+    url = fields.String(required=True, attribute="message.url")
+    attempt = fields.Integer(required=True, attribute="number")
+    at = IsoTime(required=True, attribute="at_ms")
     ok = fields.Boolean(required=True)
     status = fields.Integer(required=True, allow_none=True)
     error = fields.String(required=True, allow_none=True)
-    duration_ms = fields.Float(required=True)
+    duration_ms = fields.Function(lambda attempt: round(attempt.duration_ms, 1), required=True,
+                                  metadata={"type": "number"})
     headers = fields.Dict(required=True)
-    body = fields.Raw(required=True)
+    body = fields.Function(lambda attempt: json.loads(attempt.message.body), required=True,
+                           metadata={"description": "The exact JSON sent"})
 
 
 class AttemptsAnswer(Schema):
@@ -219,8 +160,9 @@ class AttemptsAnswer(Schema):
 
 
 class JournalEntryAnswer(Schema):
+    """One request of the journal (engine/journal.py Entry)."""
     seq = fields.Integer(required=True)
-    at = fields.String(required=True)
+    at = IsoTime(required=True, attribute="at_ms")
     provider = fields.String(required=True, allow_none=True)
     method = fields.String(required=True)
     path = fields.String(required=True)
@@ -238,13 +180,25 @@ class JournalAnswer(Schema):
     count = fields.Integer()
 
 
-class StateAnswer(Schema):
-    class Meta:
-        unknown = "include"
+class PendingEvent(Schema):
+    at = IsoTime(required=True, attribute="at_ms")
+    what = fields.String(required=True, attribute="label")
 
-    scenario = fields.String(required=True)
-    now = fields.String(required=True)
-    frozen = fields.Boolean(required=True)
-    pending = fields.List(fields.Dict(), required=True)
-    pvadeals = fields.Dict(required=True)
-    provynx = fields.Dict(required=True)
+
+# Every provider's part of the state, under its name, in its own shape (its console's State).
+StateAnswer = Schema.from_dict({
+    "scenario": fields.String(required=True),
+    "now": IsoTime(required=True),
+    "frozen": fields.Boolean(required=True),
+    "pending": fields.List(fields.Nested(PendingEvent), required=True),
+    **{provider.name: fields.Raw(required=True, metadata={"$ref": f"#/components/schemas/{provider.state_schema.__name__}"})
+       for provider in PROVIDERS},
+}, name="StateAnswer")
+
+
+def error_body(status: int, message: str) -> dict:
+    return dump(ErrorAnswer, {"error": message, "status": status})
+
+
+def clock_body(sandbox, tenant=None) -> dict:
+    return dump(ClockAnswer, {"now": sandbox.clock.now(tenant), "frozen": sandbox.clock.frozen})

@@ -1,22 +1,45 @@
-"""The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools."""
+"""The control API under /_mock: drive the sandbox's clock, SMS and state from tests and tools.
+
+Each route is one registration (``route``): its Flask rule, and its operation in the control API's
+OpenAPI document (what it takes, what it answers, its errors), so the document cannot drift from
+the routes. Answers are dumped through control/schemas.py."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from ..engine.clock import ClockError, format_iso
-from ..providers.provynx import backend as provynx_backend
-from ..providers.provynx import schemas as provynx_schemas
-from ..providers.pvadeals import backend as pvadeals_backend
-from ..providers.pvadeals import schemas as pvadeals_schemas
-from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
+from ..engine.clock import ClockError
+from ..inputs import BodyError, read_json_text, validate
+from ..openapi import Operation
+from ..providers.contract import NotReceiving
+from ..providers.registry import PROVIDERS, by_name
 from ..providers.tenancy import TenantLimitReached
+from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
 from ..sandbox import UnknownKey
-from ..wire import BodyError, json_response, read_json, read_json_text, validate
+from ..shapes import dump
+from ..wire import json_response, read_json
 from . import schemas as s
 from .access import JSON_TYPES, YAML_TYPES, Access, refusal
 
 PREFIX = "/_mock"
 bp = Blueprint("control", __name__, url_prefix=PREFIX)
+OPERATIONS: list[Operation] = []       # the OpenAPI document's, in registration order
+
+_BAD = {400: "A body or query of the wrong shape"}
+_KEY = {404: "The key belongs to no account and matches no tenant pattern",
+        409: "The key matches a tenant pattern, but no more accounts may be made (MOCKSERVER_MAX_TENANTS)"}
+_SCENARIO_TYPES = {"application/yaml": {"schema": {"type": "string"}},
+                   "application/json": {"schema": {"type": "object"}}}
+
+
+def route(method: str, path: str, summary: str, answer, *, query=None, body=None, errors: dict | None = None):
+    """Register a control route: the view, and its operation in the OpenAPI document."""
+    def decorate(view):
+        bp.add_url_rule(path, view_func=view, methods=[method])
+        documented = {status: detail if isinstance(detail, tuple) else (detail, s.ErrorAnswer)
+                      for status, detail in (errors or {}).items()}
+        OPERATIONS.append(Operation(method, path, summary, (200, answer), documented, query=query, body=body))
+        return view
+    return decorate
 
 
 def _sandbox():
@@ -31,6 +54,10 @@ def _error(status: int, message: str):
     return json_response(s.error_body(status, message), status)
 
 
+def _answer(schema, value):
+    return json_response(dump(schema, value))
+
+
 @bp.errorhandler(BodyError)
 def bad_request(exc: BodyError):
     return _error(400, str(exc))
@@ -39,30 +66,6 @@ def bad_request(exc: BodyError):
 @bp.errorhandler(ClockError)
 def bad_clock(exc: ClockError):
     return _error(409, str(exc))
-
-
-def _body(schema):
-    return validate(schema, read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits))
-
-
-@bp.before_request
-def guard():
-    """Who may drive the sandbox (access.py); health answers anyone, for health checks."""
-    if request.endpoint == "control.health":
-        return None
-    body_types = JSON_TYPES | YAML_TYPES if request.endpoint == "control.scenario" else JSON_TYPES
-    refused = refusal(request, _access(), body_types=body_types)
-    return None if refused is None else _error(*refused)
-
-
-def _tenant(key: str | None) -> str | None:
-    """The tenant an optional ``key`` names (provisioned on first use), or None for all."""
-    if key is None:
-        return None
-    tenant = _sandbox().tenant_for_key(key)
-    if tenant is None:
-        raise UnknownKey(key)
-    return tenant
 
 
 @bp.errorhandler(TenantLimitReached)
@@ -75,43 +78,80 @@ def unknown_key(exc: UnknownKey):
     return _error(404, f"no account has the key {exc} (and it matches no tenant pattern)")
 
 
+def _body(schema):
+    return validate(schema, read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits))
+
+
+def _query(schema):
+    return validate(schema, request.args.to_dict())
+
+
+@bp.before_request
+def guard():
+    """Who may drive the sandbox (access.py); health answers anyone, for health checks."""
+    if request.endpoint == "control.health":
+        return None
+    body_types = JSON_TYPES | YAML_TYPES if request.endpoint == "control.put_scenario" else JSON_TYPES
+    refused = refusal(request, _access(), body_types=body_types)
+    return None if refused is None else _error(*refused)
+
+
+def _tenant(key: str | None):
+    """The tenant an optional ``key`` names (provisioned on first use), or None for all."""
+    if key is None:
+        return None
+    tenant = _sandbox().tenant_for_key(key)
+    if tenant is None:
+        raise UnknownKey(key)
+    return tenant
+
+
 @bp.get("/openapi/<name>.json")
 def openapi(name: str):
-    """OpenAPI documents for what has none at its own path: PVADeals publishes none, and this API."""
-    if name == "pvadeals":
-        from ..providers.pvadeals.openapi import document
-    elif name == "control":
-        from .openapi import document
-    else:
-        return _error(404, f"no OpenAPI document {name!r}; there are pvadeals.json and control.json here, "
-                           "and /api/v1/sms/openapi.json for Provynx")
-    return json_response(document())
+    """OpenAPI documents: this API's, and every provider's (PVADeals publishes none, so this is the
+    only place its document is served: never under /v3/api, where a client could tell it apart)."""
+    from ..openapi import provider_document        # apispec is imported only by who asks for a document
+    from .openapi import document
+    if name == "control":
+        return json_response(document())
+    if name in {p.name for p in PROVIDERS}:
+        return json_response(provider_document(by_name(name)))
+    known = ", ".join(f"{n}.json" for n in ["control", *(p.name for p in PROVIDERS)])
+    return _error(404, f"no OpenAPI document {name!r}; there are {known}")
 
 
-@bp.get("/health")
+@route("GET", "/health", "Liveness, and the scenario's name", s.HealthAnswer)
 def health():
-    return json_response(s.health_body(_sandbox().scenario))
+    return _answer(s.HealthAnswer, _sandbox())
 
 
-@bp.post("/reset")
+@route("POST", "/reset", "Back to the scenario's start (one tenant with a key)", s.ResetAnswer,
+       body=s.KeyBodySchema, errors={**_BAD, **_KEY})
 def reset():
     sandbox = _sandbox()
     key = _body(s.KeyBodySchema).get("key")
     tenant = _tenant(key)         # before the reset: asking after it would provision the key anew
     sandbox.reset(key)
-    return json_response(s.reset_body(sandbox, tenant, key))
+    return _answer(s.ResetAnswer, {"scenario": sandbox.scenario.name, "now": sandbox.clock.now(tenant),
+                                   "frozen": sandbox.clock.frozen, **({"key": key} if key else {})})
 
 
-@bp.route("/scenario", methods=["GET", "PUT"])
-def scenario():
+@route("GET", "/scenario", "The loaded scenario", s.ScenarioAnswer)
+def get_scenario():
+    return _answer(s.ScenarioAnswer, _sandbox().scenario)
+
+
+@route("PUT", "/scenario", "Load YAML, {name} or {path}", s.ScenarioAnswer, body=_SCENARIO_TYPES,
+       errors={400: ("Not loaded; the running scenario is unchanged", s.ScenarioProblems)})
+def put_scenario():
     sandbox = _sandbox()
-    if request.method == "PUT":
-        try:
-            loaded = _scenario_from_request()
-        except ScenarioError as exc:
-            return json_response(s.not_loaded_body(exc.problems), 400)
-        sandbox.load(loaded)
-    return json_response(s.scenario_body(sandbox.scenario))
+    try:
+        loaded = _scenario_from_request()
+    except ScenarioError as exc:
+        return json_response({**s.error_body(400, "scenario not loaded; the running one is unchanged"),
+                              "problems": exc.problems}, 400)
+    sandbox.load(loaded)
+    return _answer(s.ScenarioAnswer, sandbox.scenario)
 
 
 def _scenario_from_request():
@@ -137,100 +177,82 @@ def _scenario_from_request():
     return load_text(text, source="PUT /_mock/scenario", allowed_dirs=folders, limits=limits)
 
 
-@bp.route("/clock", methods=["GET", "POST"])
-def clock():
+@route("GET", "/clock", "Virtual now", s.ClockAnswer, query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
+def get_clock():
     sandbox = _sandbox()
-    if request.method == "POST":
-        body = _body(s.ClockBodySchema)
-        tenant = _tenant(body.get("key"))
-        if "freeze" in body and tenant is not None:
-            raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
-        if "set" in body and body["set"] is None:
-            raise BodyError("set: give an ISO 8601 instant")
-        sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
-                           tenant=tenant)
-    else:
-        tenant = _tenant(validate(s.KeyQuerySchema, request.args.to_dict()).get("key"))
-        sandbox.catch_up()
+    tenant = _tenant(_query(s.KeyQuerySchema).get("key"))
+    sandbox.catch_up()
     return json_response(s.clock_body(sandbox, tenant))
 
 
-@bp.post("/sms")
+@route("POST", "/clock", "Advance, set or freeze the clock; due work runs first", s.ClockAnswer,
+       body=s.ClockBodySchema, errors={**_BAD, **_KEY, 409: "The clock only moves forward, and not past year 9998"})
+def move_clock():
+    sandbox = _sandbox()
+    body = _body(s.ClockBodySchema)
+    tenant = _tenant(body.get("key"))
+    if "freeze" in body and tenant is not None:
+        raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
+    if "set" in body and body["set"] is None:
+        raise BodyError("set: give an ISO 8601 instant")
+    sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
+                       tenant=tenant)
+    return json_response(s.clock_body(sandbox, tenant))
+
+
+@route("POST", "/sms", "Deliver an SMS now", s.SmsAnswer, body=s.SmsBodySchema,
+       errors={**_BAD, 404: "No such request or number", 409: "It takes no SMS now"})
 def sms():
+    """To a number of any provider (or of the one named), by its id or its phone number."""
     body = _body(s.SmsBodySchema)
     sandbox = _sandbox()
-    deliver = _deliver_pvadeals if body["provider"] == "pvadeals" else _deliver_provynx
+    searched = [by_name(body["provider"])] if body["provider"] else PROVIDERS
     with sandbox.lock:
         sandbox.catch_up()
-        answer = deliver(sandbox, body)
-    if isinstance(answer, tuple):
-        return _error(*answer)
+        for provider in searched:
+            backend = sandbox.backends[provider.name]
+            target = backend.find(target_id=body.get("id"), number=body.get("number"))
+            if target is not None:
+                break
+        else:
+            what = f"id {body['id']}" if "id" in body else f"number {body['number']}"
+            nouns = " or ".join(dict.fromkeys(p.noun for p in searched))
+            whose = f"{searched[0].name} " if len(searched) == 1 else ""
+            return _error(404, f"no {whose}{nouns} with {what}")
+        try:
+            delivered = backend.deliver_sms(target, sandbox.clock.now(target.tenant), body.get("text"))
+        except NotReceiving as exc:
+            return _error(409, str(exc))
     sandbox.settle()
-    return json_response(answer)
+    return _answer(s.SmsAnswer, delivered)
 
 
-def _deliver_pvadeals(sandbox, body):
-    backend = sandbox.pvadeals
-    try:
-        target = backend.find_request(request_id=body.get("id"), number=body.get("number"))
-    except pvadeals_backend.RequestNotFound:
-        return 404, _not_found(body)
-    now = sandbox.clock.now(target.tenant)
-    try:
-        received = backend.receive_sms(target, now, text=body.get("text"))
-    except pvadeals_backend.NotReceiving as exc:
-        return 409, f"request {target.id} does not take SMS now (status {exc}, end time {format_iso(target.end_ms)})"
-    return s.sms_body("pvadeals", target.id, target.number, target.status, received.text, received.code, now)
-
-
-def _deliver_provynx(sandbox, body):
-    backend = sandbox.provynx
-    try:
-        target = backend.find_number(number_id=body.get("id"), phone=body.get("number"))
-    except provynx_backend.NumberNotFound:
-        return 404, _not_found(body)
-    now = sandbox.clock.now(target.tenant)
-    try:
-        backend.receive_sms(target, now, text=body.get("text"))
-    except provynx_backend.NotReceiving as exc:
-        return 409, f"number {target.id} does not take SMS now (status {exc}, expires {format_iso(target.expires_ms)})"
-    return s.sms_body("provynx", target.id, target.number, target.status, target.sms, target.code, now)
-
-
-def _not_found(body) -> str:
-    what = f"id {body['id']}" if "id" in body else f"number {body['number']}"
-    return f"no {body['provider']} {'request' if body['provider'] == 'pvadeals' else 'number'} with {what}"
-
-
-@bp.post("/webhook")
+@route("POST", "/webhook", "Point an account at a webhook URL", s.WebhookTargetAnswer, body=s.WebhookTargetSchema,
+       errors={**_BAD, **_KEY})
 def set_webhook():
     """Point an account (by one of its keys) at a webhook URL, e.g. a test's own receiver."""
     body = _body(s.WebhookTargetSchema)
     sandbox = _sandbox()
     tenant = _tenant(body["key"])
     with sandbox.lock:
-        provider, _, name = tenant.partition(":")
-        if provider == "pvadeals":
-            sandbox.pvadeals.accounts[name].webhook = body["url"]
-            return json_response(s.webhook_target_body(body["key"], body["url"]))
-        account = sandbox.provynx.accounts[name]
-        if body.get("secret"):
-            account.webhook_secret = body["secret"]
-        account.webhook_url = body["url"]
-        return json_response(s.webhook_target_body(body["key"], body["url"], account.webhook_secret))
+        url, secret = sandbox.backend_of(tenant).set_webhook(tenant, body["url"], body.get("secret"))
+    return _answer(s.WebhookTargetAnswer, {"key": body["key"], "url": url, **({"secret": secret} if secret else {})})
 
 
-@bp.get("/webhooks")
+@route("GET", "/webhooks", "Every webhook delivery attempt", s.AttemptsAnswer, query=s.WebhookQuerySchema,
+       errors={**_BAD, **_KEY})
 def webhooks():
-    query = validate(s.WebhookQuerySchema, request.args.to_dict())
+    query = _query(s.WebhookQuerySchema)
     sandbox = _sandbox()
     tenant = _tenant(query.get("key"))
     with sandbox.lock:
         attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"], tenant=tenant)
-        return json_response(s.attempts_body(attempts))
+        return _answer(s.AttemptsAnswer, {"attempts": attempts})
 
 
-@bp.post("/webhooks/<message_id>/redeliver")
+@route("POST", "/webhooks/<message_id>/redeliver", "Send a logged webhook message once more, now", s.AttemptAnswer,
+       errors={404: "No message with that id in the delivery log",
+               409: "The tenant was reset while the attempt went out"})
 def redeliver(message_id: str):
     """Send a logged webhook message again now, once; answers with that attempt's outcome."""
     sandbox = _sandbox()
@@ -245,32 +267,28 @@ def redeliver(message_id: str):
         attempt = outbox.attempt(message_id, number)
     if attempt is None:        # the tenant was reset while it went out
         return _error(409, f"webhook message {message_id} was reset before attempt {number} finished")
-    return json_response(s.attempt_body(attempt))
+    return _answer(s.AttemptAnswer, attempt)
 
 
-@bp.get("/requests")
+@route("GET", "/requests", "The request journal", s.JournalAnswer, query=s.JournalQuerySchema, errors=_BAD)
 def requests_journal():
-    query = validate(s.JournalQuerySchema, request.args.to_dict())
+    query = _query(s.JournalQuerySchema)
     sandbox = _sandbox()
     entries = sandbox.journal.entries(provider=query["provider"], method=query["method"], path=query["path"],
                                       key=query["key"], status=query["status"], unmatched=query["unmatched"])
-    return json_response(s.journal_answer(entries, sandbox.journal.size, count_only=query["count"]))
+    if query["count"]:
+        return _answer(s.JournalAnswer, {"count": len(entries)})
+    return _answer(s.JournalAnswer, {"size": sandbox.journal.size, "requests": entries})
 
 
-@bp.get("/state")
+@route("GET", "/state", "Accounts, numbers and what is due next", s.StateAnswer, query=s.KeyQuerySchema,
+       errors={**_BAD, **_KEY})
 def state():
     sandbox = _sandbox()
-    tenant = _tenant(validate(s.KeyQuerySchema, request.args.to_dict()).get("key"))
+    tenant = _tenant(_query(s.KeyQuerySchema).get("key"))
     with sandbox.lock:
         sandbox.catch_up()
-        body = {"scenario": sandbox.scenario.name, **s.clock_body(sandbox, tenant),
-                "pending": [s.event_body(e) for e in sandbox.engine.timeline.pending(tenant)],
-                "pvadeals": pvadeals_schemas.state_body(sandbox.pvadeals),
-                "provynx": provynx_schemas.state_body(sandbox.provynx)}
-        if tenant is not None:
-            provider, _, account = tenant.partition(":")
-            body["pvadeals"]["accounts"] = [a for a in body["pvadeals"]["accounts"]
-                                            if provider == "pvadeals" and a["key"] == account]
-            body["provynx"]["accounts"] = [a for a in body["provynx"]["accounts"]
-                                           if provider == "provynx" and a["name"] == account]
-        return json_response(body)
+        return _answer(s.StateAnswer, {
+            "scenario": sandbox.scenario.name, "now": sandbox.clock.now(tenant), "frozen": sandbox.clock.frozen,
+            "pending": sandbox.engine.timeline.pending(tenant),
+            **{p.name: p.state(sandbox.backends[p.name], tenant) for p in PROVIDERS}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from ..control.access import refusal
+from ..providers.registry import PROVIDERS
 from ..control.schemas import error_body
 from ..wire import json_response
 from . import snapshot
@@ -32,7 +33,7 @@ def _view() -> dict:
 
 @bp.get("/", strict_slashes=False)      # /_mock too, rather than a redirect
 def page():
-    return render_template("dashboard.html", live_parts=LIVE_PARTS, poll_ms=POLL_MS, **_view())
+    return render_template("dashboard.html", live_parts=LIVE_PARTS, poll_ms=POLL_MS, providers=PROVIDERS, **_view())
 
 
 @bp.get("/dashboard/live")

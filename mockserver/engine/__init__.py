@@ -8,6 +8,7 @@ from ..settings import DEFAULT_LIMITS, Limits
 from .clock import Clock
 from .timeline import Timeline
 from .webhooks import Outbox
+from .tenants import TenantKey
 
 # The runner re-reads the clock at least this often, so it follows clock changes it is not
 # told about (freezegun in-process, a tenant offset) without a busy loop.
@@ -28,7 +29,7 @@ class Engine:
         with self.lock:
             self.timeline.run_due()
 
-    def settle(self, tenant: str | None = None, timeout_s: float = 120.0) -> bool:
+    def settle(self, tenant: TenantKey | None = None, timeout_s: float = 120.0) -> bool:
         """Run everything due, webhook retries included, in virtual-time order, and return once
         nothing is due and no delivery is under way. For the control API, which promises that
         due work is done before it answers.

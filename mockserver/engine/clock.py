@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from .tenants import TenantKey
 
 
 class ClockError(ValueError):
@@ -45,19 +46,19 @@ class Clock:
             self._frozen = frozen
             self._frozen_at = start
             self._offset = start - real
-            self._tenant_offsets: dict[str, int] = {}
+            self._tenant_offsets: dict[TenantKey, int] = {}
 
     @property
     def frozen(self) -> bool:
         return self._frozen
 
-    def now(self, tenant: str | None = None) -> int:
+    def now(self, tenant: TenantKey | None = None) -> int:
         base = self._frozen_at if self._frozen else _wall_ms() + self._offset
         if tenant is not None:
             base += self._tenant_offsets.get(tenant, 0)
         return base if base <= LATEST_MS else LATEST_MS
 
-    def check_move(self, *, set_ms: int | None = None, advance_ms: int = 0, tenant: str | None = None) -> None:
+    def check_move(self, *, set_ms: int | None = None, advance_ms: int = 0, tenant: TenantKey | None = None) -> None:
         """Raise ClockError if setting and then advancing the clock would be refused."""
         now = self.now(tenant)
         if set_ms is not None and set_ms < now:
@@ -69,7 +70,7 @@ class Clock:
             raise ClockError(f"the clock cannot go past {format_iso(LATEST_MS)}: answers show times up to "
                              "a year later, and times have four-digit years")
 
-    def advance(self, delta_ms: int, tenant: str | None = None) -> int:
+    def advance(self, delta_ms: int, tenant: TenantKey | None = None) -> int:
         self.check_move(advance_ms=delta_ms, tenant=tenant)
         with self._guard:
             if tenant is not None:
@@ -80,11 +81,11 @@ class Clock:
                 self._offset += delta_ms
         return self.now(tenant)
 
-    def set(self, instant_ms: int, tenant: str | None = None) -> int:
+    def set(self, instant_ms: int, tenant: TenantKey | None = None) -> int:
         self.check_move(set_ms=instant_ms, tenant=tenant)
         return self.advance(instant_ms - self.now(tenant), tenant)
 
-    def forget_tenant(self, tenant: str) -> None:
+    def forget_tenant(self, tenant: TenantKey) -> None:
         with self._guard:
             self._tenant_offsets.pop(tenant, None)
 

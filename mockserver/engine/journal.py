@@ -6,6 +6,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from .tenants import TenantKey
 
 BODY_SUMMARY_CHARS = 200
 
@@ -14,7 +15,7 @@ BODY_SUMMARY_CHARS = 200
 class Entry:
     seq: int
     at_ms: int             # the tenant's virtual time
-    tenant: str | None     # None when the key belongs to no account
+    tenant: TenantKey | None     # None when the key belongs to no account
     provider: str | None   # None for paths outside every API
     method: str
     path: str
@@ -36,7 +37,7 @@ class Journal:
     def size(self) -> int:
         return self._entries.maxlen
 
-    def record(self, *, at_ms: int, tenant: str | None, provider: str | None, method: str, path: str, query: str,
+    def record(self, *, at_ms: int, tenant: TenantKey | None, provider: str | None, method: str, path: str, query: str,
                key: str | None, status: int, duration_ms: float, body: str, matched: bool) -> None:
         # Positional into Entry: keyword arguments passed on with ** cost several µs per request.
         with self._guard:
@@ -45,7 +46,7 @@ class Journal:
 
     def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
                 key: str | None = None, status: int | None = None, unmatched: bool | None = None,
-                tenant: str | None = None) -> list[Entry]:
+                tenant: TenantKey | None = None) -> list[Entry]:
         with self._guard:
             entries = list(self._entries)
         return [e for e in entries
@@ -57,7 +58,7 @@ class Journal:
                 and (unmatched is None or e.matched != unmatched)
                 and (tenant is None or e.tenant == tenant)]
 
-    def forget(self, tenant: str | None = None) -> None:
+    def forget(self, tenant: TenantKey | None = None) -> None:
         with self._guard:
             kept = [e for e in self._entries if tenant is not None and e.tenant != tenant]
             self._entries.clear()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .clock import Clock
+from .tenants import TenantKey
 
 Action = Callable[[int], None]
 
@@ -22,7 +23,7 @@ Action = Callable[[int], None]
 class Event:
     at_ms: int
     seq: int
-    tenant: str = field(compare=False)
+    tenant: TenantKey = field(compare=False)
     action: Action = field(compare=False, repr=False)
     label: str = field(compare=False, default="")
 
@@ -35,13 +36,13 @@ class Timeline:
         # Set whenever an event is added, so the runner thread re-plans its sleep.
         self.wakeup = threading.Event()
 
-    def schedule(self, at_ms: int, tenant: str, action: Action, label: str = "") -> Event:
+    def schedule(self, at_ms: int, tenant: TenantKey, action: Action, label: str = "") -> Event:
         event = Event(at_ms, next(self._seq), tenant, action, label)
         heapq.heappush(self._queues.setdefault(tenant, []), event)
         self.wakeup.set()
         return event
 
-    def pop_due(self, tenant: str | None = None, before_ms: int | None = None) -> Event | None:
+    def pop_due(self, tenant: TenantKey | None = None, before_ms: int | None = None) -> Event | None:
         """The earliest due event of a tenant, or across tenants, by each tenant's own now; with
         ``before_ms``, only one due strictly before that instant."""
         queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
@@ -54,7 +55,7 @@ class Timeline:
             return None
         return heapq.heappop(self._queues[best.tenant])
 
-    def has_due(self, tenant: str | None = None) -> bool:
+    def has_due(self, tenant: TenantKey | None = None) -> bool:
         queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
         return any(queue and queue[0].at_ms <= self._clock.now(owner) for owner, queue in queues)
 
@@ -75,11 +76,11 @@ class Timeline:
         """Events scheduled, across tenants (without sorting them as pending() does)."""
         return sum(len(queue) for queue in self._queues.values())
 
-    def pending(self, tenant: str | None = None) -> list[Event]:
+    def pending(self, tenant: TenantKey | None = None) -> list[Event]:
         queues = self._queues.values() if tenant is None else [self._queues.get(tenant, [])]
         return sorted(event for queue in queues for event in queue)
 
-    def clear(self, tenant: str | None = None) -> None:
+    def clear(self, tenant: TenantKey | None = None) -> None:
         if tenant is None:
             self._queues.clear()
         else:

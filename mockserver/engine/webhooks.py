@@ -28,6 +28,7 @@ from .clock import wall_seconds
 from .delivery import Receiver, Watchdog
 from .ids import TokenIds
 from .timeline import Timeline
+from .tenants import TenantKey
 
 # (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
 Signer = Callable[[str, int, bytes], dict]
@@ -45,7 +46,7 @@ class RetryPolicy:
 @dataclass
 class Message:
     id: str
-    tenant: str
+    tenant: TenantKey
     provider: str
     event: str
     url: str
@@ -115,12 +116,12 @@ class Outbox:
         # under the engine lock (publish), never the other way round.
         self._guard = threading.Lock()
         self._progress = threading.Condition(self._guard)   # notified as attempts finish
-        self._inflight: Counter[str] = Counter()   # tenant -> attempts queued or under way
+        self._inflight: Counter[TenantKey] = Counter()   # tenant -> attempts queued or under way
         # (tenant, earliest instant a retry of it could be due) for each attempt queued or under way
-        self._retry_bounds: Counter[tuple[str, int]] = Counter()
+        self._retry_bounds: Counter[tuple[TenantKey, int]] = Counter()
         self.finished = 0                          # attempts completed so far; settle() waits on it
         self._epoch = 0
-        self._tenant_epochs: Counter[str] = Counter()
+        self._tenant_epochs: Counter[TenantKey] = Counter()
         self._lanes: dict[str, _Lane] = {}         # url -> its lane, while attempts to it are queued or under way
         # tenant -> its lanes with attempts queued and none under way. The order is the tenants'
         # turns: a tenant served goes to the back.
@@ -138,7 +139,7 @@ class Outbox:
         self._log.clear()
         self._ids = TokenIds(seed, "msg_", 24)
 
-    def forget(self, tenant: str) -> None:
+    def forget(self, tenant: TenantKey) -> None:
         """One tenant's reset: its log goes, and results of its attempts under way are ignored."""
         self._tenant_epochs[tenant] += 1
         kept = [a for a in self._log if a.message.tenant != tenant]
@@ -272,7 +273,7 @@ class Outbox:
                 self._workers -= 1
             return turn
 
-    def _same_lane_again(self, lane: _Lane, tenant: str) -> tuple[_Lane, _Queued] | None:
+    def _same_lane_again(self, lane: _Lane, tenant: TenantKey) -> tuple[_Lane, _Queued] | None:
         """The lane's next attempt as the worker's next turn, when it is the same tenant's and no
         other lane waits for a worker: what taking turns would come to, without the line
         (holding the guard)."""
@@ -280,7 +281,7 @@ class Outbox:
             return lane, lane.queued.popleft()
         return None
 
-    def _end_turn(self, lane: _Lane, tenant: str) -> Receiver | None:
+    def _end_turn(self, lane: _Lane, tenant: TenantKey) -> Receiver | None:
         """Put a lane whose attempt is over back in line, or retire it when nothing is queued;
         returns the receiver of a retired lane, to close without the guard (holding the guard)."""
         if self._under_way[tenant] == 1:
@@ -324,7 +325,7 @@ class Outbox:
 
     # -- progress ----------------------------------------------------------------------------
 
-    def retry_horizon(self, tenant: str | None = None) -> int | None:
+    def retry_horizon(self, tenant: TenantKey | None = None) -> int | None:
         """No retry can fall due before this instant: events before it may run without waiting
         for the attempts under way. None when nothing is under way."""
         with self._guard:
@@ -336,16 +337,16 @@ class Outbox:
         with self._progress:
             self._progress.wait_for(lambda: self.finished != seen, timeout=max(0.0, timeout_s))
 
-    def idle(self, tenant: str | None = None) -> bool:
+    def idle(self, tenant: TenantKey | None = None) -> bool:
         return (self._inflight[tenant] if tenant is not None else sum(self._inflight.values())) == 0
 
-    def wait_idle(self, timeout_s: float, tenant: str | None = None) -> bool:
+    def wait_idle(self, timeout_s: float, tenant: TenantKey | None = None) -> bool:
         """Until no attempt (of the tenant, or of anyone) is queued or under way."""
         with self._progress:
             return self._progress.wait_for(lambda: self.idle(tenant), timeout=max(0.0, timeout_s))
 
     def attempts(self, *, provider: str | None = None, event: str | None = None,
-                 tenant: str | None = None) -> list[Attempt]:
+                 tenant: TenantKey | None = None) -> list[Attempt]:
         return [a for a in self._log
                 if (provider is None or a.message.provider == provider)
                 and (event is None or a.message.event == event)

@@ -1,2 +1,2 @@
-"""One package per emulated provider: backend.py (state and rules), schemas.py (wire shapes),
-views.py (routes)."""
+"""One package per emulated provider, each stating the provider contract (contract.py) in its
+``__init__``; registry.py lists them."""

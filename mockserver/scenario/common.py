@@ -12,7 +12,7 @@ from ..engine.faults import FaultRule
 from ..engine.ratelimit import Rule
 from ..engine.webhooks import RetryPolicy
 from .fields import LONGEST_WAIT_MS, Duration
-from .model import Behavior, Match, SmsPlan
+from .model import DEFAULT_SMS, DEFAULT_SMS_AFTER_MS, Behavior, Match, SmsPlan
 
 TEMPLATE_FIELDS = ("service", "code", "number")
 TEMPLATE_HELP = "placeholders: {service}, {code}, {number}"
@@ -63,8 +63,7 @@ def no_repeats(values: list, where: str, field: str) -> None:
 class SmsPlanSchema(Strict):
     after = Duration(load_default=None, metadata=described("Arrives this long after the number is bought or reused"))
     on_poll = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata=described(
-        "Arrives when the client polls the number for the Nth time (PVADeals GET /request/{id}, "
-        "Provynx GET .../code)"))
+        "Arrives when the client polls the number for the Nth time (GETs it, or its code)"))
     text = fields.String(load_default=None, validate=check_template, metadata=described(
         f"The message; {TEMPLATE_HELP}. Default: the service's own wording"))
 
@@ -75,7 +74,7 @@ class SmsPlanSchema(Strict):
 
     @post_load
     def make(self, data, **kwargs):
-        after = data["after"] if data["after"] is not None or data["on_poll"] is not None else 3000
+        after = data["after"] if data["after"] is not None or data["on_poll"] is not None else DEFAULT_SMS_AFTER_MS
         return SmsPlan(after_ms=after, on_poll=data["on_poll"], text=data["text"])
 
 
@@ -108,7 +107,7 @@ class CodeSchema(Strict):
 
 
 class TimeoutSchema(Strict):
-    refund = fields.Boolean(load_default=True, metadata=described(
+    refund = fields.Boolean(load_default=Behavior.timeout_refund, metadata=described(
         "Refund the price when a number ends with no SMS [assumed: yes]"))
 
 
@@ -129,7 +128,7 @@ class BehaviorSchema(Strict):
     timeout = fields.Nested(TimeoutSchema, metadata=described("What happens when a number ends unused"))
 
     def behavior_fields(self, data) -> dict:
-        return {"match": data["match"], "sms": Behavior.sms if data["sms"] is None else data["sms"],
+        return {"match": data["match"], "sms": DEFAULT_SMS if data["sms"] is None else data["sms"],
                 "code_length": data["code"]["length"], "code_alphabet": data["code"]["alphabet"],
                 "timeout_refund": data["timeout"]["refund"]}
 
@@ -160,10 +159,10 @@ def rate_limits_field(default_text: str) -> fields.List:
 
 
 class WebhookPolicySchema(Strict):
-    retries = fields.Integer(load_default=5, validate=validate.Range(min=0, max=50),
+    retries = fields.Integer(load_default=RetryPolicy.retries, validate=validate.Range(min=0, max=50),
                              metadata=described("Attempts after the first failed one"))
-    delay = Duration(load_default=5000, metadata=described("Virtual time between attempts"))
-    timeout = Duration(load_default=5000, longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1),
+    delay = Duration(load_default=RetryPolicy.delay_ms, metadata=described("Virtual time between attempts"))
+    timeout = Duration(load_default=RetryPolicy.timeout_ms, longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1),
                        metadata=described("Real time a receiver has to answer [assumed: 5 s]"))
 
     @post_load
@@ -171,8 +170,15 @@ class WebhookPolicySchema(Strict):
         return RetryPolicy(retries=data["retries"], delay_ms=data["delay"], timeout_ms=data["timeout"])
 
 
+def _registered_provider(name: str) -> None:
+    from ..providers.registry import names      # the registry imports the sections, which import this
+    if name not in names():
+        raise ValidationError(f"Must be one of: {', '.join(names())}.")
+
+
 class FaultMatchSchema(Strict):
-    provider = fields.String(load_default=None, validate=validate.OneOf(["pvadeals", "provynx"]))
+    provider = fields.String(load_default=None, validate=_registered_provider,
+                             metadata=described("A provider's name, as its scenario section is named"))
     method = fields.String(load_default=None, validate=validate.OneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]))
     path = fields.String(load_default=None, validate=validate.Regexp(r"^/", error="a path starts with /"),
                          metadata=described("A glob on the full path or the path within the provider's base"))

@@ -204,7 +204,7 @@ def _find_fixture(name: str, search: FixtureSearch) -> Path:
     outside the allowed folders, and is not echoed in messages."""
     if Path(name).is_absolute() or "\0" in name:
         raise ValidationError("a fixture file is named relative to the scenario's folder (or is a bundled "
-                              "fixture such as pvadeals/services.yaml), not by an absolute path")
+                              "fixture), not by an absolute path")
     for folder in search.folders:
         candidate = Path(os.path.realpath(folder / name))
         if candidate.is_file():

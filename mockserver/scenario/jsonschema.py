@@ -9,13 +9,10 @@ from pathlib import Path
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .common import SmsPlanSchema
+from ..providers.registry import names
 from .fields import schema_name
 from .loader import BUNDLED_DIR
-from .provynx_section import PnxServerSchema
-from .pvadeals_section import PvaServiceSchema
-from .schema import ScenarioSchema
-from .vocabulary import all_schemas
+from .vocabulary import all_schemas, fixture_schemas
 
 SHIPPED = BUNDLED_DIR / "scenario.schema.json"
 SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
@@ -25,18 +22,21 @@ def scenario_json_schema() -> dict:
     spec = APISpec(title="mockserver scenario", version="1", openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
     # Schemas reached only through custom fields (fixtures, SMS lists) are registered by hand.
-    for schema in (ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
+    roots = fixture_schemas()
+    for schema in roots:
         if schema_name(schema) not in spec.components.schemas:
             spec.components.schema(schema_name(schema), schema=schema)
     generated = spec.to_dict()["components"]["schemas"]
-    for schema in all_schemas(ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema):
+    # A fault names a provider: the registered ones (the field checks them when loading).
+    generated["FaultMatch"]["properties"]["provider"]["enum"] = [*names(), None]
+    for schema in all_schemas(*roots):
         for name, field in schema._declared_fields.items():
             if hasattr(field, "json_schema"):
                 generated[schema_name(schema)]["properties"][field.data_key or name].update(field.json_schema)
     definitions = json.loads(json.dumps(generated).replace('"#/components/schemas/', '"#/$defs/'))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "mockserver scenario", "description": "A scenario for mockserver: accounts, catalogs, "
-            "behaviors and faults of the emulated PVADeals and Provynx APIs.",
+            "behaviors and faults of the emulated SMS-verification APIs.",
             "$ref": "#/$defs/Scenario", "$defs": definitions}
 
 

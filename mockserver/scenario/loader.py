@@ -19,7 +19,7 @@ from ..settings import DEFAULT_LIMITS, Limits
 from .fields import FixtureSearch, fixture_search, flatten_messages
 from .files import read_text_file
 from .model import Scenario
-from .schema import ScenarioSchema
+from .schema import scenario_schema
 from .vocabulary import is_known
 from .yamlpos import Loader as _Loader
 from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
@@ -116,7 +116,7 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
     token = fixture_search.set(fixtures)
     try:
-        scenario = ScenarioSchema().load(data)
+        scenario = scenario_schema()().load(data)
     except ValidationError as exc:
         raise ScenarioError([f"{source}:{line_of(lines, path) or 1}: {format_path(path, is_known)}: {message}"
                              for path, message in flatten_messages(exc.messages)]) from exc

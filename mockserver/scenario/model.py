@@ -1,13 +1,18 @@
-"""A loaded, validated scenario: plain frozen data the sandbox builds its state from."""
+"""A loaded, validated scenario: plain frozen data the sandbox builds its state from. What every
+provider's section shares lives here; each provider's own section is in its package (model.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fnmatch import fnmatchcase
+from typing import Mapping
 
 from ..engine.faults import FaultRule
-from ..engine.ratelimit import Rule
-from ..engine.webhooks import RetryPolicy
+
+# A number gets one message this long after it is bought, unless a behavior says otherwise.
+DEFAULT_SMS_AFTER_MS = 3000
+DEFAULT_SMS_TEMPLATE = "Your {service} verification code is {code}."
+DEFAULT_CODE_LENGTH = 6
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,9 @@ class SmsPlan:
     after_ms: int | None = None
     on_poll: int | None = None
     text: str | None = None       # template; None means the service's own wording
+
+
+DEFAULT_SMS = (SmsPlan(after_ms=DEFAULT_SMS_AFTER_MS),)
 
 
 @dataclass(frozen=True)
@@ -43,41 +51,20 @@ def _glob(pattern: str | None, value: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Behavior:
-    """What happens to a number: when SMS come, and what the client may do with it."""
+    """What happens to a number, the part every provider has: when SMS come, how codes look,
+    and whether a number that ends unused is refunded. Each provider's behavior adds its own."""
     match: Match = Match()
-    sms: tuple[SmsPlan, ...] = (SmsPlan(after_ms=3000),)
+    sms: tuple[SmsPlan, ...] = DEFAULT_SMS
     code_length: int | None = None            # None: the service's own length
     code_alphabet: str = "digits"
-    flag_allowed: bool = True
-    flag_refund: bool = True
-    reuse_allowed: bool = True
-    reuse_price: Decimal = Decimal("0")
-    reuse_window_ms: int = 20 * 60_000        # reuse stays open this long after an SMS
-    reuse_lifetime_ms: int = 20 * 60_000      # a reused number waits this long for its SMS
-    cancel_allowed: bool = True               # Provynx: US numbers can be canceled while pending
-    cancel_refund: bool = True
-    timeout_refund: bool = True
-    stock: int | None = None                  # Provynx: replaces the catalog's stock of matching services
+    timeout_refund: bool = True               # [assumed] a number that ends with no SMS is refunded
 
 
-DEFAULT_BEHAVIOR = Behavior()
-DEFAULT_SMS_TEMPLATE = "Your {service} verification code is {code}."
-
-
-@dataclass(frozen=True)
-class PvaService:
-    id: str
-    name: str
-    price: Decimal
-    sms: str = DEFAULT_SMS_TEMPLATE
-    code_length: int = 6
-
-
-@dataclass(frozen=True)
-class PvaAccount:
-    key: str
-    credits: Decimal
-    webhook: str | None = None
+def first_match(behaviors, default: Behavior, **number) -> Behavior:
+    for behavior in behaviors:
+        if behavior.match.accepts(**number):
+            return behavior
+    return default
 
 
 @dataclass(frozen=True)
@@ -85,123 +72,12 @@ class Tenants:
     """Unknown keys matching one of ``patterns`` become fresh accounts on first use, so parallel
     test workers can each take their own key and never see each other."""
     patterns: tuple[str, ...] = ()
-    balance: Decimal = Decimal("100.00")
+    balance: Decimal = Decimal("0")           # each provider's section gives its own default
     webhook_url: str | None = None
     webhook_secret: str | None = None
 
     def admits(self, key: str) -> bool:
         return any(fnmatchcase(key, pattern) for pattern in self.patterns)
-
-
-@dataclass(frozen=True)
-class PvaDealsScenario:
-    accounts: tuple[PvaAccount, ...] = ()
-    tenants: Tenants = Tenants()
-    services: tuple[PvaService, ...] = ()
-    lifetime_ms: int = 20 * 60_000
-    rate_limits: tuple[Rule, ...] = (Rule(limit=100, window_ms=60_000),)
-    webhooks: RetryPolicy = RetryPolicy()
-    behaviors: tuple[Behavior, ...] = ()
-
-    def behavior_for(self, service: PvaService, number: str) -> Behavior:
-        return first_match(self.behaviors, service=(service.name, service.id), country="us", number=number)
-
-
-def first_match(behaviors, **number) -> Behavior:
-    for behavior in behaviors:
-        if behavior.match.accepts(**number):
-            return behavior
-    return DEFAULT_BEHAVIOR
-
-
-# -- Provynx ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PnxOperator:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class PnxService:
-    id: str
-    name: str
-    price: Decimal
-    stock: int
-    operators: tuple[str, ...] = ()           # empty: every operator of the country carries it
-    sms: str = DEFAULT_SMS_TEMPLATE
-    code_length: int = 6
-
-    def carried_by(self, operator: str) -> bool:
-        return not self.operators or operator in self.operators
-
-
-@dataclass(frozen=True)
-class PnxCountry:
-    code: str
-    name: str
-    number_format: str                        # Faker numerify pattern: # any digit, $ 2-9
-    operators: tuple[PnxOperator, ...]
-    services: tuple[PnxService, ...]
-
-    def operator(self, operator_id: str) -> PnxOperator | None:
-        return next((o for o in self.operators if o.id == operator_id), None)
-
-    def service(self, service_id: str) -> PnxService | None:
-        return next((s for s in self.services if s.id == service_id), None)
-
-
-@dataclass(frozen=True)
-class PnxServer:
-    id: int
-    us: PnxCountry
-    countries: tuple[PnxCountry, ...]         # the global catalog
-
-    def country(self, code: str) -> PnxCountry | None:
-        return next((c for c in self.countries if c.code == code), None)
-
-
-@dataclass(frozen=True)
-class PnxAccount:
-    name: str
-    keys: tuple[str, ...]
-    revoked_keys: tuple[str, ...] = ()
-    balance: Decimal = Decimal("0")
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-
-
-@dataclass(frozen=True)
-class SandboxRules:
-    """What test keys (nsk_test_...) see: the documented fixed balance and polled code."""
-    polls: int = 2
-    code: str = "123456"
-    balance: Decimal = Decimal("100.00")
-
-
-@dataclass(frozen=True)
-class ProvynxScenario:
-    accounts: tuple[PnxAccount, ...] = ()
-    tenants: Tenants = Tenants()
-    servers: dict = field(default_factory=dict)          # int -> PnxServer
-    lifetime_ms: int = 20 * 60_000
-    rate_limits: tuple[Rule, ...] = (Rule(limit=60, window_ms=60_000),)
-    webhooks: RetryPolicy = RetryPolicy()
-    behaviors: tuple[Behavior, ...] = ()
-    sandbox: SandboxRules = SandboxRules()
-    cors_origins: tuple[str, ...] = ()
-    idempotency_ttl_ms: int = 24 * 3_600_000
-
-    def behavior_for(self, server: PnxServer, country: PnxCountry, operator: str | None, service: PnxService,
-                     number: str | None = None) -> Behavior:
-        return first_match(self.behaviors, service=(service.name, service.id), country=country.code,
-                           server=server.id, operator=operator, number=number)
-
-    def stock_of(self, server: PnxServer, country: PnxCountry, service: PnxService) -> int:
-        """The catalog's stock, unless the first behavior for the service (any operator) sets one."""
-        behavior = self.behavior_for(server, country, None, service)
-        return service.stock if behavior.stock is None else behavior.stock
 
 
 @dataclass(frozen=True)
@@ -211,8 +87,17 @@ class Scenario:
     seed: int | str = 0
     clock_start_ms: int | None = None         # None: start at the real time of day
     clock_frozen: bool = False
-    pvadeals: PvaDealsScenario = PvaDealsScenario()
-    provynx: ProvynxScenario = ProvynxScenario()
+    sections: Mapping[str, object] = field(default_factory=dict)   # provider name -> its section
     faults: tuple[FaultRule, ...] = ()
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def section(self, provider: str):
+        return self.sections[provider]
+
+    def __getattr__(self, name: str):
+        """A provider's section by its name (``scenario.pvadeals``), for people reading a scenario."""
+        sections = self.__dict__.get("sections") or {}
+        if name in sections:
+            return sections[name]
+        raise AttributeError(name)

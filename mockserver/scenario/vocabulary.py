@@ -27,11 +27,10 @@ def all_schemas(*roots: type[Schema]) -> list[type[Schema]]:
 
 def fixture_schemas() -> tuple[type[Schema], ...]:
     """The schemas a scenario's fields lead to, those behind fixture files and SMS lists included."""
+    from ..providers.registry import PROVIDERS
     from .common import SmsPlanSchema
-    from .provynx_section import PnxServerSchema
-    from .pvadeals_section import PvaServiceSchema
-    from .schema import ScenarioSchema
-    return ScenarioSchema, SmsPlanSchema, PvaServiceSchema, PnxServerSchema
+    from .schema import scenario_schema
+    return (scenario_schema(), SmsPlanSchema, *(schema for provider in PROVIDERS for schema in provider.extra_schemas))
 
 
 @cache

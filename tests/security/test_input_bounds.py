@@ -14,7 +14,7 @@ from harness import KEY, LIVE, MockServer, scenario_with
 from mockserver.settings import Limits
 
 LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192)
-PLACEHOLDERS = {"request_id": "000000000000000000000000", "number_id": "num_none", "message_id": "msg_none",
+PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none",
                 "name": "control", "filename": "dashboard.js", "region": "us"}
 SHAPES = {"/v3/api": {"success", "message", "status"}, "/api/v1/sms": {"error"}, "/_mock": {"error", "status"}}
 
@@ -96,7 +96,7 @@ def baseline(server):
 
 def test_routes_are_read_from_the_app(server):
     found = routes(server.app)
-    assert ("POST", "/v3/api/purchase", "/v3/api") in found and ("DELETE", "/api/v1/sms/us/numbers/num_none",
+    assert ("POST", "/v3/api/purchase", "/v3/api") in found and ("DELETE", "/api/v1/sms/us/numbers/000000000000000000000000",
                                                                 "/api/v1/sms") in found
     assert len({(m, p) for m, p, _ in found if p.startswith("/_mock")}) >= 14
 

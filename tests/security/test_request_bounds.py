@@ -55,7 +55,7 @@ def test_an_idempotency_key_keeps_a_hash_and_only_answers_worth_replaying(mock):
     assert refused.status_code == 400                  # refused before the purchase began: not kept
     corrected = mock.pnx("POST", "/us/numbers", json={"service": "whatsapp"}, headers={"Idempotency-Key": "typo"})
     assert corrected.status_code == 201 and "Idempotent-Replayed" not in corrected.headers
-    records = mock.sandbox.provynx.idempotency._entries
+    records = mock.sandbox.backends["provynx"].idempotency._entries
     assert len(records) == 21
     assert {len(record.fingerprint) for record in records.values()} == {64}     # sha256, never the body
 

@@ -1,37 +1,77 @@
-"""Provynx v1 emulation: backend (state and rules), schemas (wire shapes), views (routes),
-openapi (the document generated from the schemas)."""
+"""Provynx v1: the provider contract (contract.py) in one place. Its parts: defaults.py (every
+default, [assumed] ones marked), errors.py (refusals with status and message), model.py and
+section.py (its scenario section), backend.py (state and rules), schemas.py (wire shapes),
+routes.py (the routes), idempotency.py and cors.py (steps of its pipeline), console.py (what
+mockserver's own tools show of it)."""
 from __future__ import annotations
 
 import base64
 import hashlib
 
-from ...engine.ids import Codes, PhoneNumbers, TokenIds
+from ...engine.ids import TokenIds
 from ...engine.signing import standard_webhooks_headers
-from ...engine.timeline import Timeline
-from ...engine.webhooks import Message, Outbox, encode_body
-from ...scenario.model import ProvynxScenario
-from . import schemas
+from ...engine.webhooks import Message, encode_body
+from ...shapes import dump
+from ..contract import BuildContext, DashboardView, Provider
+from . import console, cors, schemas
 from .backend import Account, Number, Provynx
+from .routes import ROUTES
+from .section import PnxServerSchema, ProvynxSchema
 
 
-def build(scenario: ProvynxScenario, *, seed, timeline: Timeline, outbox: Outbox, phones: PhoneNumbers,
-          codes: Codes, max_tenants: int) -> Provynx:
-    """A Provynx backend whose otp.received events are signed and posted through the outbox."""
+class ProvynxProvider(Provider):
+    name = "provynx"
+    title = "Provynx"
+    prefix = "/api/v1/sms"
+    noun = "number"
+    routes = ROUTES
+    errors = schemas.ERRORS
+    invalid_json = schemas.INVALID_JSON
+    state_schema = schemas.ProvynxState
+    section = ProvynxSchema
+    section_help = "Provynx v1, under /api/v1/sms"
+    extra_schemas = (PnxServerSchema,)
+    openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",
+                    "description": "Shapes marked [assumed] in mockserver's SPEC; errors are {\"error\": \"...\"}.",
+                    "security": "nsk_live_... or nsk_test_..."}
 
-    def notify(account: Account, number: Number, at_ms: int) -> None:
-        if not account.webhook_url:
-            return
-        secret = account.webhook_secret
-        outbox.publish(Message(
-            id=outbox.new_message_id(), tenant=account.tenant, provider="provynx", event="otp.received",
-            url=account.webhook_url, body=encode_body(schemas.webhook_payload(number, at_ms)), created_ms=at_ms,
-            policy=scenario.webhooks,
-            sign=lambda message_id, timestamp, body: standard_webhooks_headers(secret, message_id, timestamp, body)))
+    def build(self, section, context: BuildContext) -> Provynx:
+        """A backend whose otp.received events are signed and posted through the outbox."""
+        outbox, seed = context.outbox, context.seed
 
-    def default_secret(account_name: str) -> str:
-        """A signing secret for an account whose scenario names none; the same on every run."""
-        key = hashlib.sha256(f"{seed}:{account_name}:webhook-secret".encode()).digest()[:24]
-        return "whsec_" + base64.b64encode(key).decode()
+        def notify(account: Account, number: Number, at_ms: int) -> None:
+            if not account.webhook_url:
+                return
+            secret = account.webhook_secret
+            outbox.publish(Message(
+                id=outbox.new_message_id(), tenant=account.tenant, provider=self.name, event="otp.received",
+                url=account.webhook_url, body=encode_body(dump(schemas.OtpReceived, {"at_ms": at_ms, "number": number})),
+                created_ms=at_ms, policy=section.webhooks,
+                sign=lambda message_id, timestamp, body: standard_webhooks_headers(secret, message_id, timestamp, body)))
 
-    return Provynx(scenario, timeline=timeline, ids=TokenIds(seed, "num_"), phones=phones, codes=codes,
-                   notify=notify, default_secret=default_secret, max_tenants=max_tenants)
+        def default_secret(account_name: str) -> str:
+            """A signing secret for an account whose scenario names none; the same on every run."""
+            key = hashlib.sha256(f"{seed}:{account_name}:webhook-secret".encode()).digest()[:24]
+            return "whsec_" + base64.b64encode(key).decode()
+
+        return Provynx(section, name=self.name, timeline=context.timeline, ids=TokenIds(seed, "num_"),
+                       phones=context.phones, codes=context.codes, notify=notify, default_secret=default_secret,
+                       max_tenants=context.max_tenants)
+
+    def preflight(self, section) -> bool:
+        return bool(cors.allowed_origins(section))
+
+    def answer_headers(self, section, request) -> dict:
+        return cors.headers(section, request.headers.get("Origin"), request.method)
+
+    def state(self, backend: Provynx, tenant) -> dict:
+        return console.state(backend, tenant)
+
+    def dashboard(self, backend: Provynx, clock) -> DashboardView:
+        return console.dashboard(backend, clock, self.name, self.title, self.prefix)
+
+    def banner(self, section, url: str) -> list[str]:
+        return console.banner(section, url + self.prefix)
+
+
+PROVIDER = ProvynxProvider()

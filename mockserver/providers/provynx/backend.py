@@ -12,80 +12,34 @@ from decimal import Decimal
 from functools import partial
 from typing import Callable
 
+from ...engine.clock import format_iso
 from ...engine.idempotency import IdempotencyStore
 from ...engine.ids import Codes, PhoneNumbers, TokenIds
 from ...engine.ratelimit import RateLimiter, Rejection
 from ...engine.timeline import Timeline
-from ...scenario.model import Behavior, PnxCountry, PnxServer, PnxService, ProvynxScenario
-from ..sms import code_shape, sms_text
 from ...settings import DEFAULT_LIMITS
-from ..tenancy import TenantLimitReached
+from ..contract import Delivered
+from ..sms import code_shape, sms_text
+from ..tenancy import Tenant, TenantLimitReached
+from .errors import (CancelNotAllowed, GlobalCancelRefused, InsufficientFunds, NumberNotFound,
+                     NumberNotReceiving, OutOfStock, PricingNotFound, ProductUnavailable, UnknownCountry,
+                     UnknownOperator, UnknownServer)
+from .model import PnxBehavior, PnxCountry, PnxServer, PnxService, ProvynxScenario
 
 PENDING, RECEIVED, CANCELED, EXPIRED = "pending", "received", "canceled", "expired"
 US, GLOBAL = "us", "global"
 _CODE_IN_TEXT = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
 
 
-class ProvynxError(Exception):
-    """A refusal the client caused; the views give each kind its status and text."""
-
-
-class UnknownCountry(ProvynxError):
-    pass
-
-
-class UnknownOperator(ProvynxError):
-    pass
-
-
-class PricingNotFound(ProvynxError):
-    pass
-
-
-class ProductUnavailable(ProvynxError):
-    pass
-
-
-class OutOfStock(ProvynxError):
-    pass
-
-
-class InsufficientFunds(ProvynxError):
-    pass
-
-
-class NumberNotFound(ProvynxError):
-    pass
-
-
-class CancelNotAllowed(ProvynxError):
-    pass
-
-
-class GlobalCancelRefused(ProvynxError):
-    pass
-
-
-class NotReceiving(ProvynxError):
-    """An SMS pushed (control API) to a number that no longer takes one."""
-
-
-def tenant_of(account_name: str) -> str:
-    return f"provynx:{account_name}"
-
-
-@dataclass
+@dataclass(eq=False)
 class Account:
     name: str
     balance: Decimal
     keys: frozenset[str]
     webhook_url: str | None
     webhook_secret: str
+    tenant: Tenant
     numbers: dict[str, "Number"] = field(default_factory=dict)
-
-    @property
-    def tenant(self) -> str:
-        return tenant_of(self.name)
 
 
 def is_sandbox_key(key: str) -> bool:
@@ -100,14 +54,19 @@ class Caller:
     sandbox: bool
 
     @property
+    def tenant(self) -> Tenant:
+        return self.account.tenant
+
+    @property
     def scope(self) -> str:
+        """Whose Idempotency-Keys these are: an account's live and test keys keep theirs apart."""
         return f"{self.account.name}:{'test' if self.sandbox else 'live'}"
 
 
 @dataclass
 class Number:
     id: str
-    account: str
+    account: Account = field(repr=False)
     sandbox: bool
     region: str
     country: str
@@ -116,7 +75,7 @@ class Number:
     operator: str
     server: int
     price: Decimal
-    behavior: Behavior
+    behavior: PnxBehavior
     created_ms: int
     expires_ms: int
     status: str = PENDING
@@ -125,17 +84,24 @@ class Number:
     polls: int = 0
 
     @property
-    def tenant(self) -> str:
-        return tenant_of(self.account)
+    def tenant(self) -> Tenant:
+        return self.account.tenant
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A service as a catalog lists it: with the numbers in stock."""
+    service: PnxService
+    available: int
 
 
 @dataclass(frozen=True)
 class Catalog:
     """One operator's view of a country on a server, with live stock."""
-    server: PnxServer
+    server: int
     country: PnxCountry
     operator: str
-    services: list[tuple[PnxService, int]]
+    services: list[Offer]
 
 
 # (account, number, virtual instant) -> None; called when a code arrives
@@ -143,10 +109,11 @@ Notify = Callable[[Account, Number, int], None]
 
 
 class Provynx:
-    def __init__(self, scenario: ProvynxScenario, *, timeline: Timeline, ids: TokenIds, phones: PhoneNumbers,
-                 codes: Codes, notify: Notify, default_secret: Callable[[str], str],
+    def __init__(self, scenario: ProvynxScenario, *, name: str, timeline: Timeline, ids: TokenIds,
+                 phones: PhoneNumbers, codes: Codes, notify: Notify, default_secret: Callable[[str], str],
                  max_tenants: int = DEFAULT_LIMITS.max_tenants):
         self.scenario = scenario
+        self.name = name                   # the provider's, for its tenants
         self._timeline = timeline
         self._ids = ids
         self._phones = phones
@@ -160,15 +127,14 @@ class Provynx:
         self.accounts: dict[str, Account] = {}
         self._by_key: dict[str, Account] = {}
         for declared in scenario.accounts:
-            self._add(Account(declared.name, declared.balance, frozenset(declared.keys), declared.webhook_url,
-                              declared.webhook_secret or default_secret(declared.name)))
+            self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
         self._stock = {(server.id, country.code, service.id): scenario.stock_of(server, country, service)
                        for server in scenario.servers.values()
                        for country in (server.us, *server.countries) for service in country.services}
 
     # -- access ---------------------------------------------------------------------------
 
-    def caller(self, key: str | None, *, provision: bool = True) -> Caller | None:
+    def authenticate(self, key: str | None, *, provision: bool = True) -> Caller | None:
         """Who a key belongs to. Revoked keys are among no account's keys, so they get None like
         unknown ones; an unknown key matching the tenant patterns gets a fresh one-key account
         (TenantLimitReached past the limit)."""
@@ -179,17 +145,23 @@ class Provynx:
         if account is None and provision and key not in self._revoked and tenants.admits(key):
             if len(self.accounts) - len(self.scenario.accounts) >= self._max_tenants:
                 raise TenantLimitReached(self._max_tenants)
-            account = self._add(Account(key, tenants.balance, frozenset([key]), tenants.webhook_url,
-                                        tenants.webhook_secret or self._default_secret(key)))
+            account = self._open(key, tenants.balance, (key,), tenants.webhook_url, tenants.webhook_secret)
         return None if account is None else Caller(account, key, is_sandbox_key(key))
 
-    def _add(self, account: Account) -> Account:
+    def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
+        caller = self.authenticate(key, provision=provision)
+        return None if caller is None else caller.tenant
+
+    def _open(self, name: str, balance: Decimal, keys, webhook_url: str | None, secret: str | None) -> Account:
+        account = Account(name, balance, frozenset(keys), webhook_url, secret or self._default_secret(name),
+                          Tenant(self.name, name))
         self.accounts[account.name] = account
         self._by_key.update({key: account for key in account.keys})
         return account
 
-    def reset_account(self, name: str) -> None:
+    def reset_tenant(self, tenant: Tenant) -> None:
         """Back to the scenario's account, or none if it was provisioned; its stock is not returned."""
+        name = tenant.account
         old = self.accounts.pop(name, None)
         if old is not None:
             for key in old.keys:
@@ -198,11 +170,18 @@ class Provynx:
         self.idempotency.forget(f"{name}:")
         declared = next((a for a in self.scenario.accounts if a.name == name), None)
         if declared is not None:
-            self._add(Account(declared.name, declared.balance, frozenset(declared.keys), declared.webhook_url,
-                              declared.webhook_secret or self._default_secret(declared.name)))
+            self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
 
     def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
+
+    def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
+        """Point an account at a receiver, and change its signing secret if given one."""
+        account = self.accounts[tenant.account]
+        if secret:
+            account.webhook_secret = secret
+        account.webhook_url = url
+        return url, account.webhook_secret
 
     def balance(self, caller: Caller) -> Decimal:
         return self.scenario.sandbox.balance if caller.sandbox else caller.account.balance
@@ -210,7 +189,11 @@ class Provynx:
     # -- catalogs -------------------------------------------------------------------------
 
     def server(self, server_id: int) -> PnxServer:
-        return self.scenario.servers[server_id]
+        """A server by its number: the scenario's catalogs are the servers there are."""
+        found = self.scenario.servers.get(server_id)
+        if found is None:
+            raise UnknownServer(sorted(self.scenario.servers))
+        return found
 
     def country(self, server_id: int, region: str, country_code: str | None) -> PnxCountry:
         server = self.server(server_id)
@@ -225,8 +208,8 @@ class Provynx:
         country = self.country(server_id, region, country_code)
         if country.operator(operator) is None:
             raise UnknownOperator(operator, country.code, server_id)
-        services = [(s, self._stock[(server_id, country.code, s.id)]) for s in country.services if s.carried_by(operator)]
-        return Catalog(self.server(server_id), country, operator, services)
+        offers = [Offer(s, self._stock[(server_id, country.code, s.id)]) for s in country.services if s.carried_by(operator)]
+        return Catalog(server_id, country, operator, offers)
 
     # -- numbers --------------------------------------------------------------------------
 
@@ -241,7 +224,7 @@ class Provynx:
             raise ProductUnavailable(service_id, operator)
         stock_key = (server_id, country.code, service.id)
         if self._stock[stock_key] <= 0:
-            raise OutOfStock(service_id)
+            raise OutOfStock()
         account = caller.account
         if not caller.sandbox:
             if service.price > account.balance:
@@ -250,9 +233,9 @@ class Provynx:
             self._stock[stock_key] -= 1
         phone = self._phones.like(country.number_format) if region == GLOBAL else self._phones.us()
         number = Number(
-            id=self._ids.new(), account=account.name, sandbox=caller.sandbox, region=region, country=country.code,
+            id=self._ids.new(), account=account, sandbox=caller.sandbox, region=region, country=country.code,
             number=phone, service=service, operator=operator, server=server_id, price=service.price,
-            behavior=self.scenario.behavior_for(catalog.server, country, operator, service, phone),
+            behavior=self.scenario.behavior_for(self.server(server_id), country, operator, service, phone),
             created_ms=now_ms, expires_ms=now_ms + self.scenario.lifetime_ms)
         account.numbers[number.id] = number
         if not caller.sandbox:     # sandbox codes come from polling, by the sandbox rules
@@ -261,16 +244,16 @@ class Provynx:
                     continue
                 self._timeline.schedule(now_ms + plan.after_ms, number.tenant,
                                         partial(self._sms_due, number, plan.text),
-                                        label=f"provynx {number.id} sms {index + 1}")
+                                        label=f"{self.name} {number.id} sms {index + 1}")
         self._timeline.schedule(number.expires_ms, number.tenant, partial(self._expire, number),
-                                label=f"provynx {number.id} expires")
+                                label=f"{self.name} {number.id} expires")
         return number
 
     def number(self, caller: Caller, region: str, number_id: str) -> Number:
         """A number of the caller's account, mode (live or sandbox) and region."""
         found = caller.account.numbers.get(number_id)
         if found is None or found.sandbox != caller.sandbox or found.region != region:
-            raise NumberNotFound(number_id)
+            raise NumberNotFound()
         return found
 
     def poll_code(self, caller: Caller, region: str, number_id: str, now_ms: int) -> Number:
@@ -289,7 +272,7 @@ class Provynx:
     def cancel(self, caller: Caller, region: str, number_id: str, now_ms: int) -> Number:
         number = self.number(caller, region, number_id)
         if region == GLOBAL:
-            raise GlobalCancelRefused(number_id)
+            raise GlobalCancelRefused()
         if not self.cancellable(number):
             raise CancelNotAllowed(number.status)
         number.status = CANCELED
@@ -298,13 +281,16 @@ class Provynx:
 
     # -- codes ----------------------------------------------------------------------------
 
-    def find_number(self, *, number_id: str | None = None, phone: str | None = None) -> Number:
+    def find(self, *, target_id: str | None = None, number: str | None = None) -> Number | None:
         """Any account's number by id, or the newest one with that phone number (control API)."""
         candidates = [n for a in self.accounts.values() for n in a.numbers.values()
-                      if (number_id is not None and n.id == number_id) or (number_id is None and n.number == phone)]
-        if not candidates:
-            raise NumberNotFound(number_id or phone)
-        return max(candidates, key=lambda n: n.created_ms)
+                      if (target_id is not None and n.id == target_id) or (target_id is None and n.number == number)]
+        return max(candidates, key=lambda n: n.created_ms) if candidates else None
+
+    def deliver_sms(self, number: Number, now_ms: int, text: str | None) -> Delivered:
+        """An SMS pushed through the control API."""
+        self.receive_sms(number, now_ms, text)
+        return Delivered(self.name, number.id, number.number, number.status, number.sms, number.code, now_ms)
 
     @staticmethod
     def takes_sms(number: Number, now_ms: int) -> bool:
@@ -317,7 +303,8 @@ class Provynx:
 
     def receive_sms(self, number: Number, now_ms: int, text: str | None = None) -> Number:
         if not self.takes_sms(number, now_ms):
-            raise NotReceiving(number.status)
+            raise NumberNotReceiving(f"number {number.id} does not take SMS now (status {number.status}, "
+                                     f"expires {format_iso(number.expires_ms)})")
         if text is None:
             self._take_sms(number, now_ms)
         else:
@@ -332,7 +319,7 @@ class Provynx:
 
     def _record(self, number: Number, now_ms: int, code: str | None, text: str) -> None:
         number.status, number.code, number.sms = RECEIVED, code, text
-        self._notify(self.accounts[number.account], number, now_ms)
+        self._notify(number.account, number, now_ms)
 
     def _sms_due(self, number: Number, template: str | None, at_ms: int) -> None:
         if self.takes_sms(number, at_ms):
@@ -349,4 +336,4 @@ class Provynx:
             return
         self._stock[(number.server, number.country, number.service.id)] += 1
         if refund:
-            self.accounts[number.account].balance += number.price
+            number.account.balance += number.price

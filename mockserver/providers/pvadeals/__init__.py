@@ -1,26 +1,65 @@
-"""PVADeals v3 emulation: backend (state and rules), schemas (wire shapes), views (routes)."""
+"""PVADeals v3: the provider contract (contract.py) in one place. Its parts: defaults.py (every
+default, [assumed] ones marked), errors.py (refusals with status and message), model.py and
+section.py (its scenario section), backend.py (state and rules), schemas.py (wire shapes),
+routes.py (the routes), console.py (what mockserver's own tools show of it)."""
 from __future__ import annotations
 
-from ...engine.ids import Codes, ObjectIds, PhoneNumbers
-from ...engine.webhooks import Message, Outbox, encode_body
-from ...engine.timeline import Timeline
-from ...scenario.model import PvaDealsScenario
-from . import schemas
-from .backend import Account, PvaDeals, ServiceRequest, tenant_of
+from ...engine.ids import ObjectIds
+from ...engine.webhooks import Message, encode_body
+from ...shapes import dump
+from ..contract import BuildContext, DashboardView, Provider
+from . import console, schemas
+from .backend import Account, PvaDeals, ServiceRequest
+from .routes import ROUTES
+from .section import PvaDealsSchema, PvaServiceSchema
 
 
-def build(scenario: PvaDealsScenario, *, timeline: Timeline, outbox: Outbox, ids: ObjectIds,
-          phones: PhoneNumbers, codes: Codes, max_tenants: int) -> PvaDeals:
-    """A PVADeals backend whose events go to the accounts' webhook URLs through the outbox."""
+class PvaDealsProvider(Provider):
+    name = "pvadeals"
+    title = "PVADeals"
+    prefix = "/v3/api"
+    noun = "request"
+    routes = ROUTES
+    errors = schemas.ERRORS
+    strict_slashes = False           # an Express API: its router answers "/balance/" as "/balance"
+    invalid_json = schemas.INVALID_JSON
+    state_schema = schemas.PvaDealsState
+    section = PvaDealsSchema
+    section_help = "PVADeals v3, under /v3/api"
+    extra_schemas = (PvaServiceSchema,)
+    # PVADeals publishes no OpenAPI document: mockserver serves its own under the control API only
+    # (/_mock/openapi/pvadeals.json), never under /v3/api where a client could tell it apart.
+    openapi_info = {"title": "PVADeals v3 (mockserver emulation)", "version": "3",
+                    "security": "API-... keys, as Authorization: Bearer"}
 
-    def notify(account: Account, event: str, request: ServiceRequest, at_ms: int, message: str) -> None:
-        if not account.webhook:
-            return
-        body = encode_body(schemas.webhook_payload(event, at_ms, request, message))
-        # PVADeals signs nothing; integrators keep a shared secret in the URL's query string.
-        outbox.publish(Message(id=outbox.new_message_id(), tenant=tenant_of(account.key),
-                               provider="pvadeals", event=event, url=account.webhook, body=body,
-                               created_ms=at_ms, policy=scenario.webhooks))
+    def build(self, section, context: BuildContext) -> PvaDeals:
+        """A backend whose events go to the accounts' webhook URLs through the outbox."""
+        outbox = context.outbox
 
-    return PvaDeals(scenario, timeline=timeline, ids=ids, phones=phones, codes=codes, notify=notify,
-                    max_tenants=max_tenants)
+        def notify(account: Account, event: str, request: ServiceRequest, at_ms: int, message: str) -> None:
+            if not account.webhook:
+                return
+            body = encode_body(dump(schemas.WebhookEvent, {"event": event, "at_ms": at_ms, "request": request,
+                                                           "message": message}))
+            # PVADeals signs nothing; integrators keep a shared secret in the URL's query string.
+            outbox.publish(Message(id=outbox.new_message_id(), tenant=account.tenant, provider=self.name,
+                                   event=event, url=account.webhook, body=body, created_ms=at_ms,
+                                   policy=section.webhooks))
+
+        return PvaDeals(section, name=self.name, timeline=context.timeline, ids=ObjectIds(context.seed),
+                        phones=context.phones, codes=context.codes, notify=notify, max_tenants=context.max_tenants)
+
+    def state(self, backend: PvaDeals, tenant) -> dict:
+        return console.state(backend, tenant)
+
+    def dashboard(self, backend: PvaDeals, clock) -> DashboardView:
+        return console.dashboard(backend, clock, self.name, self.title, self.prefix)
+
+    def banner(self, section, url: str) -> list[str]:
+        return console.banner(section, url + self.prefix)
+
+    def try_it(self, section, url: str) -> str:
+        return f"curl -s {url}{self.prefix}/balance -H 'Authorization: Bearer {console.example_key(section) or 'API-...'}'"
+
+
+PROVIDER = PvaDealsProvider()

@@ -14,49 +14,21 @@ from decimal import Decimal
 from functools import partial
 from typing import Callable
 
+from ...engine.clock import format_iso
 from ...engine.ids import Codes, ObjectIds, PhoneNumbers
 from ...engine.pages import CursorNotFound, Page, SortedIndex
 from ...engine.ratelimit import RateLimiter, Rejection
 from ...engine.timeline import Timeline
-from ...scenario.model import Behavior, PvaDealsScenario, PvaService
-from ..sms import code_shape, sms_text
 from ...settings import DEFAULT_LIMITS
-from ..tenancy import TenantLimitReached
+from ..contract import Delivered
+from ..sms import code_shape, sms_text
+from ..tenancy import Tenant, TenantLimitReached
+from .errors import (AfterAndBefore, FlagNotAllowed, InsufficientBalance, InvalidCursor, RequestNotFound,
+                     RequestNotReceiving, ReuseNotAllowed, ServiceNotFound)
+from .model import PvaBehavior, PvaDealsScenario, PvaService
 
 RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
 ORDER_FIELDS = ("_id", "createdAt", "endTime")
-
-
-class PvaDealsError(Exception):
-    """A refusal the client caused; the views give each kind its status and text."""
-
-
-class ServiceNotFound(PvaDealsError):
-    pass
-
-
-class RequestNotFound(PvaDealsError):
-    pass
-
-
-class FlagNotAllowed(PvaDealsError):
-    pass
-
-
-class ReuseNotAllowed(PvaDealsError):
-    pass
-
-
-class InsufficientBalance(PvaDealsError):
-    pass
-
-
-class InvalidCursor(PvaDealsError):
-    pass
-
-
-class NotReceiving(PvaDealsError):
-    """An SMS pushed (control API) to a request that no longer takes messages."""
 
 
 @dataclass
@@ -69,9 +41,9 @@ class ReceivedSms:
 @dataclass
 class ServiceRequest:
     id: str
-    account_key: str
+    account: "Account" = field(repr=False)
     service: PvaService
-    behavior: Behavior
+    behavior: PvaBehavior
     number: str
     amount: Decimal
     end_ms: int
@@ -88,8 +60,8 @@ class ServiceRequest:
     messages: list[ReceivedSms] = field(default_factory=list)
 
     @property
-    def tenant(self) -> str:
-        return tenant_of(self.account_key)
+    def tenant(self) -> Tenant:
+        return self.account.tenant
 
     def sort_key(self, order_field: str) -> tuple:
         if order_field == "createdAt":
@@ -99,11 +71,13 @@ class ServiceRequest:
         return (self.id,)
 
 
-@dataclass
+@dataclass(eq=False)
 class Account:
+    """A PVADeals account: one key, its credits, its requests. It is also the caller of a request."""
     key: str
     credits: Decimal
     webhook: str | None
+    tenant: Tenant
     requests: dict[str, ServiceRequest] = field(default_factory=dict)
     indexes: dict[str, SortedIndex] = field(default_factory=lambda: {f: SortedIndex() for f in ORDER_FIELDS})
 
@@ -115,33 +89,36 @@ class RequestPage:
     has_next: bool
 
 
-def tenant_of(key: str) -> str:
-    return f"pvadeals:{key}"
-
-
 # (account, event name, request, virtual instant, SMS text or "") -> None
 Notify = Callable[[Account, str, ServiceRequest, int, str], None]
 
 
 class PvaDeals:
-    def __init__(self, scenario: PvaDealsScenario, *, timeline: Timeline, ids: ObjectIds,
+    def __init__(self, scenario: PvaDealsScenario, *, name: str, timeline: Timeline, ids: ObjectIds,
                  phones: PhoneNumbers, codes: Codes, notify: Notify,
                  max_tenants: int = DEFAULT_LIMITS.max_tenants):
         self.scenario = scenario
+        self.name = name                   # the provider's, for its tenants
         self._timeline = timeline
         self._ids = ids
         self._phones = phones
         self._codes = codes
         self._notify = notify
+        self._max_tenants = max_tenants
         self.limiter = RateLimiter(list(scenario.rate_limits))
         self.services = {service.id: service for service in scenario.services}
-        self.accounts = {a.key: Account(a.key, a.credits, a.webhook) for a in scenario.accounts}
+        self.accounts: dict[str, Account] = {}
+        for declared in scenario.accounts:
+            self._open(declared.key, declared.credits, declared.webhook)
         self._declared = frozenset(self.accounts)
-        self._max_tenants = max_tenants
+
+    def _open(self, key: str, credits: Decimal, webhook: str | None) -> Account:
+        account = self.accounts[key] = Account(key, credits, webhook, Tenant(self.name, key))
+        return account
 
     # -- access ---------------------------------------------------------------------------
 
-    def account(self, key: str | None, *, provision: bool = True) -> Account | None:
+    def authenticate(self, key: str | None, *, provision: bool = True) -> Account | None:
         """The key's account; an unknown key that matches the scenario's tenant patterns gets a
         fresh one on first use (TenantLimitReached past the limit)."""
         if not key:
@@ -151,25 +128,35 @@ class PvaDeals:
         if found is None and provision and tenants.admits(key):
             if len(self.accounts) - len(self._declared) >= self._max_tenants:
                 raise TenantLimitReached(self._max_tenants)
-            found = self.accounts[key] = Account(key, tenants.balance, tenants.webhook_url)
+            found = self._open(key, tenants.balance, tenants.webhook_url)
         return found
 
-    def reset_account(self, key: str) -> None:
+    def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
+        account = self.authenticate(key, provision=provision)
+        return None if account is None else account.tenant
+
+    def reset_tenant(self, tenant: Tenant) -> None:
         """Back to the scenario's account for this key, or no account if it was provisioned."""
+        key = tenant.account
         declared = next((a for a in self.scenario.accounts if a.key == key), None)
         if declared is None:
             self.accounts.pop(key, None)
         else:
-            self.accounts[key] = Account(declared.key, declared.credits, declared.webhook)
+            self._open(declared.key, declared.credits, declared.webhook)
         self.limiter.forget(key)
 
-    def admit(self, key: str, ip: str, path: str, now_ms: int) -> Rejection | None:
-        return self.limiter.check({"key": key, "ip": ip}, path, now_ms)
+    def admit(self, caller: Account, ip: str, path: str, now_ms: int) -> Rejection | None:
+        return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
+
+    def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
+        """PVADeals signs nothing, so a secret is not kept: integrators put theirs in the URL."""
+        self.accounts[tenant.account].webhook = url
+        return url, None
 
     def request(self, account: Account, request_id: str) -> ServiceRequest:
         found = account.requests.get(request_id)
         if found is None:
-            raise RequestNotFound(request_id)
+            raise RequestNotFound()
         return found
 
     def poll(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
@@ -189,7 +176,7 @@ class PvaDeals:
         for service_id in service_ids:
             service = self.services.get(service_id)
             if service is None:
-                raise ServiceNotFound(service_id)
+                raise ServiceNotFound()
             services.append(service)
         if sum((s.price for s in services), Decimal("0")) > account.credits:
             raise InsufficientBalance()
@@ -199,7 +186,7 @@ class PvaDeals:
             behavior = self.scenario.behavior_for(service, number)
             account.credits -= service.price
             request = ServiceRequest(
-                id=self._ids.new(now_ms), account_key=account.key, service=service, behavior=behavior,
+                id=self._ids.new(now_ms), account=account, service=service, behavior=behavior,
                 number=number, amount=service.price, end_ms=now_ms + self.scenario.lifetime_ms,
                 created_ms=now_ms, updated_ms=now_ms, allow_flag=behavior.flag_allowed)
             account.requests[request.id] = request
@@ -213,7 +200,7 @@ class PvaDeals:
     def flag(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
         request = self.request(account, request_id)
         if not request.allow_flag:
-            raise FlagNotAllowed(request_id)
+            raise FlagNotAllowed()
         # allowFlag is only true before an SMS arrives, which is when a refund is owed.
         if request.behavior.flag_refund:
             account.credits += request.amount
@@ -226,7 +213,7 @@ class PvaDeals:
     def reuse(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
         request = self.request(account, request_id)
         if not request.allow_reuse:
-            raise ReuseNotAllowed(request_id)
+            raise ReuseNotAllowed()
         price = request.behavior.reuse_price
         if price > account.credits:
             raise InsufficientBalance()
@@ -248,39 +235,46 @@ class PvaDeals:
 
     def list_requests(self, account: Account, *, first: int, after: str | None, before: str | None,
                       order_field: str, descending: bool) -> RequestPage:
+        if after is not None and before is not None:
+            raise AfterAndBefore()
+
         def key_of(request_id: str | None) -> tuple | None:
             if request_id is None:
                 return None
             request = account.requests.get(request_id)
             if request is None:
-                raise InvalidCursor(request_id)
+                raise InvalidCursor()
             return request.sort_key(order_field)
 
         try:
             page: Page = account.indexes[order_field].page(
                 first, after=key_of(after), before=key_of(before), descending=descending)
         except CursorNotFound as exc:
-            raise InvalidCursor(str(exc)) from exc
+            raise InvalidCursor() from exc
         return RequestPage([account.requests[key[-1]] for key in page.keys],
                            page.has_previous, page.has_next)
 
     # -- SMS arrival ----------------------------------------------------------------------
 
-    def find_request(self, *, request_id: str | None = None, number: str | None = None) -> ServiceRequest:
+    def find(self, *, target_id: str | None = None, number: str | None = None) -> ServiceRequest | None:
         """Any account's request by id, or the newest one holding a number (control API)."""
         candidates = [r for a in self.accounts.values() for r in a.requests.values()
-                      if (request_id is not None and r.id == request_id)
-                      or (request_id is None and r.number == number)]
-        if not candidates:
-            raise RequestNotFound(request_id or number)
-        return max(candidates, key=lambda r: (r.created_ms, r.id))
+                      if (target_id is not None and r.id == target_id)
+                      or (target_id is None and r.number == number)]
+        return max(candidates, key=lambda r: (r.created_ms, r.id)) if candidates else None
+
+    def deliver_sms(self, request: ServiceRequest, now_ms: int, text: str | None) -> Delivered:
+        """An SMS pushed through the control API."""
+        sms = self.receive_sms(request, now_ms, text=text)
+        return Delivered(self.name, request.id, request.number, request.status, sms.text, sms.code, now_ms)
 
     def receive_sms(self, request: ServiceRequest, now_ms: int, text: str | None = None,
                     template: str | None = None) -> ReceivedSms:
         """Take an SMS: the given text, or a template (default: the service's wording) filled
         with a fresh code."""
         if not self.takes_sms(request, now_ms):
-            raise NotReceiving(request.status)
+            raise RequestNotReceiving(f"request {request.id} does not take SMS now (status {request.status}, "
+                                      f"end time {format_iso(request.end_ms)})")
         code = None
         if text is None:
             code = self._codes.new(*code_shape(request))
@@ -297,8 +291,8 @@ class PvaDeals:
                 request.reuse_until_ms = sms.at_ms + request.behavior.reuse_window_ms
                 self._timeline.schedule(request.reuse_until_ms, request.tenant,
                                         partial(self._close_reuse, request, request.reuse_until_ms),
-                                        label=f"pvadeals {request.id} reuse window closes")
-        self._notify(self.accounts[request.account_key], "sms_received", request, sms.at_ms, sms.text)
+                                        label=f"{self.name} {request.id} reuse window closes")
+        self._notify(request.account, "sms_received", request, sms.at_ms, sms.text)
         return sms
 
     @staticmethod
@@ -314,10 +308,10 @@ class PvaDeals:
             if plan.after_ms is not None:
                 self._timeline.schedule(start_ms + plan.after_ms, request.tenant,
                                         partial(self._sms_due, request, generation, plan.text),
-                                        label=f"pvadeals {request.id} sms {index + 1}")
+                                        label=f"{self.name} {request.id} sms {index + 1}")
         self._timeline.schedule(request.end_ms, request.tenant,
                                 partial(self._expire, request, generation),
-                                label=f"pvadeals {request.id} end time")
+                                label=f"{self.name} {request.id} end time")
 
     def _sms_due(self, request: ServiceRequest, generation: int, template: str | None, at_ms: int) -> None:
         if request.generation == generation and self.takes_sms(request, at_ms):
@@ -330,7 +324,7 @@ class PvaDeals:
         request.allow_flag = request.allow_reuse = False
         request.updated_ms = at_ms
         if request.behavior.timeout_refund:
-            self.accounts[request.account_key].credits += request.amount
+            request.account.credits += request.amount
 
     def _close_reuse(self, request: ServiceRequest, until_ms: int, at_ms: int) -> None:
         if request.reuse_until_ms == until_ms and request.allow_reuse:

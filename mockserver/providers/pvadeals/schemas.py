@@ -1,5 +1,6 @@
-"""PVADeals wire shapes: every body the API sends or accepts, field names and order as the
-PVADeals documentation shows them. Change a shape here and nowhere else."""
+"""PVADeals wire shapes: every body the API sends or accepts, field names and order as the PVADeals
+documentation shows them, and the webhook payload. Answers are dumped through these schemas and
+the OpenAPI document is generated from them: change a shape here and nowhere else."""
 from __future__ import annotations
 
 import base64
@@ -8,9 +9,12 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from ...engine.clock import format_iso
-from ...wire import status_text
-from . import backend as b
+from ...engine.ratelimit import Rejection
+from ...shapes import IsoTime, Itself, constant, dump
+from ..contract import ErrorWire
+from . import defaults
+from .backend import ORDER_FIELDS
+from .errors import InvalidCursor
 
 # -- values -----------------------------------------------------------------------------------
 
@@ -29,14 +33,6 @@ class Money(fields.Field):
         return money(value)
 
 
-class IsoTime(fields.Field):
-    def __init__(self, **kwargs):
-        super().__init__(**{"metadata": {"type": "string", "format": "date-time"}, **kwargs})
-
-    def _serialize(self, value: int, attr, obj, **kwargs):
-        return format_iso(value)
-
-
 def encode_cursor(request_id: str) -> str:
     """A cursor is the base64 of the node's _id, as in the documented example."""
     return base64.b64encode(request_id.encode("ascii")).decode("ascii")
@@ -46,7 +42,7 @@ def decode_cursor(cursor: str) -> str:
     try:
         return base64.b64decode(cursor.encode("ascii"), validate=True).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise b.InvalidCursor(cursor) from exc
+        raise InvalidCursor() from exc
 
 
 # -- the Request object, in its three documented variants -------------------------------------
@@ -57,9 +53,9 @@ _REQUEST_FIELDS = {
     "serviceId": lambda: fields.Function(lambda r: r.service.id, metadata={"type": "string"}),
     "number": lambda: fields.String(),
     "status": lambda: fields.String(),
-    "country": lambda: fields.Constant("US", metadata={"type": "string", "enum": ["US"]}),
+    "country": lambda: constant("US"),
     "amount": lambda: Money(),
-    "numberType": lambda: fields.Constant("STR", metadata={"type": "string", "enum": ["STR"]}),
+    "numberType": lambda: constant("STR"),
     "allowFlag": lambda: fields.Boolean(attribute="allow_flag"),
     "allowReuse": lambda: fields.Boolean(attribute="allow_reuse"),
     "reuseCounter": lambda: fields.Integer(attribute="reuse_counter"),
@@ -70,145 +66,163 @@ _REQUEST_FIELDS = {
 }
 
 
-def _request_schema(name: str, field_names: str, **overrides) -> type[Schema]:
+def _request_schema(name: str, field_names: str, **overrides: fields.Field) -> type[Schema]:
+    """The named fields, in that order, then any override that is not one of them."""
     chosen = {key: overrides.get(key) or _REQUEST_FIELDS[key]() for key in field_names.split()}
-    return Schema.from_dict(chosen, name=name)
+    return Schema.from_dict({**chosen, **overrides}, name=name)
 
 
 _LISTED = "_id serviceName serviceId number status country amount numberType allowFlag allowReuse reuseCounter endTime createdAt"
+_DETAILED = _LISTED.replace("endTime", "messageCounter endTime") + " updatedAt"
 # As listed and purchased.
-RequestSchema = _request_schema("Request", _LISTED)
+Request = _request_schema("Request", _LISTED)
 # GET /request/{id} adds messageCounter and updatedAt.
-RequestDetailSchema = _request_schema("RequestDetail", _LISTED.replace("endTime", "messageCounter endTime") + " updatedAt")
+RequestDetail = _request_schema("RequestDetail", _DETAILED)
 # The documented reuse answer has no createdAt and says "USA".
-ReusedRequestSchema = _request_schema("ReusedRequest", _LISTED.replace(" createdAt", ""),
-                                      country=fields.Constant("USA", metadata={"type": "string", "enum": ["USA"]}))
+ReusedRequest = _request_schema("ReusedRequest", _LISTED.replace(" createdAt", ""), country=constant("USA"))
 
 
-class ServiceSchema(Schema):
+class Service(Schema):
     _id = fields.String(attribute="id")
     name = fields.String()
-    country = fields.Constant("USA", metadata={"type": "string", "enum": ["USA"]})
+    country = constant("USA")
     price = Money()
 
 
 # -- request bodies and queries ---------------------------------------------------------------
 
 
-class PurchaseItemSchema(Schema):
+class PurchaseItem(Schema):
     serviceId = fields.String(required=True, validate=validate.Length(min=1))
 
 
-class PurchaseBodySchema(Schema):
-    services = fields.List(fields.Nested(PurchaseItemSchema), required=True,
+class PurchaseBody(Schema):
+    services = fields.List(fields.Nested(PurchaseItem), required=True,
                            validate=validate.Length(min=1, error="must list at least one service"))
 
 
-MAX_PAGE_SIZE = 100  # [assumed]
-DEFAULT_PAGE_SIZE = 20
-
-
-class ListQuerySchema(Schema):
+class ListQuery(Schema):
     class Meta:
         unknown = "exclude"   # like the real API, ignore query parameters it does not know
 
-    first = fields.Integer(load_default=DEFAULT_PAGE_SIZE,
-                           validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    first = fields.Integer(load_default=defaults.PAGE_SIZE, validate=validate.Range(min=1, max=defaults.MAX_PAGE_SIZE))
     after = fields.String(load_default=None)
     before = fields.String(load_default=None)
-    orderField = fields.String(load_default="_id", validate=validate.OneOf(b.ORDER_FIELDS))
+    orderField = fields.String(load_default="_id", validate=validate.OneOf(ORDER_FIELDS))
     orderBy = fields.String(load_default="desc", validate=validate.OneOf(["asc", "desc"]))
 
 
-# -- response bodies --------------------------------------------------------------------------
-
-_request = RequestSchema()
-_detail = RequestDetailSchema()
-_reused = ReusedRequestSchema()
-_service = ServiceSchema()
+# -- answers: {"success": true, "data": ..., "message": ...} ------------------------------------
 
 
-def balance_body(credits: Decimal) -> dict:
-    return {"success": True, "data": {"credits": money(credits)},
-            "message": "Balance retrieved successfully"}
+def _envelope(name: str, data: fields.Field, message: str | None = None) -> type[Schema]:
+    shape = {"success": constant(True), "data": data}
+    if message is not None:
+        shape["message"] = constant(message)
+    return Schema.from_dict(shape, name=name)
 
 
-def services_body(services) -> dict:
-    return {"success": True, "data": {"services": _service.dump(services, many=True)}}
+class Edge(Schema):
+    cursor = fields.Function(lambda request: encode_cursor(request.id), metadata={"type": "string"})
+    node = Itself(Request)
 
 
-def purchase_body(requests) -> dict:
-    return {"success": True, "data": {"requests": _request.dump(requests, many=True)},
-            "message": "Numbers purchased successfully"}
+class PageInfo(Schema):
+    """[assumed] not in the documented example; Relay-style, additive."""
+    hasNextPage = fields.Boolean(attribute="has_next")
+    hasPreviousPage = fields.Boolean(attribute="has_previous")
+    startCursor = fields.Function(lambda page: encode_cursor(page.requests[0].id) if page.requests else None,
+                                  metadata={"type": ["string", "null"]})
+    endCursor = fields.Function(lambda page: encode_cursor(page.requests[-1].id) if page.requests else None,
+                                metadata={"type": ["string", "null"]})
 
 
-def flag_body() -> dict:
-    return {"success": True, "data": True, "message": "Number flagged successfully"}
+Connection = Schema.from_dict({"edges": fields.List(fields.Nested(Edge), attribute="requests"),
+                               "pageInfo": Itself(PageInfo)}, name="Connection")
+
+Balance = _envelope("Balance", Itself(Schema.from_dict({"credits": Money()}, name="Credits")),
+                    "Balance retrieved successfully")
+Services = _envelope("Services", Itself(Schema.from_dict({"services": fields.List(fields.Nested(Service))},
+                                                         name="ServiceList")))
+Purchased = _envelope("Purchased", Itself(Schema.from_dict({"requests": fields.List(fields.Nested(Request))},
+                                                           name="RequestList")), "Numbers purchased successfully")
+Flagged = _envelope("Flagged", constant(True), "Number flagged successfully")
+Reused = _envelope("Reused", Itself(ReusedRequest), "Number reused successfully")
+Detail = _envelope("Detail", Itself(RequestDetail), "Service request retrieved successfully")
+Page = _envelope("Page", Itself(Schema.from_dict({"data": Itself(Connection)}, name="PageData")))
 
 
-def reuse_body(request) -> dict:
-    return {"success": True, "data": _reused.dump(request), "message": "Number reused successfully"}
+# -- errors -------------------------------------------------------------------------------------
 
 
-def detail_body(request) -> dict:
-    return {"success": True, "data": _detail.dump(request), "message": "Service request retrieved successfully"}
+class Error(Schema):
+    success = constant(False)
+    message = fields.String()
+    status = fields.Integer()
 
 
-def list_body(page: b.RequestPage) -> dict:
-    edges = [{"cursor": encode_cursor(r.id), "node": _request.dump(r)} for r in page.requests]
-    page_info = {  # [assumed] not in the documented example; Relay-style, additive
-        "hasNextPage": page.has_next,
-        "hasPreviousPage": page.has_previous,
-        "startCursor": edges[0]["cursor"] if edges else None,
-        "endCursor": edges[-1]["cursor"] if edges else None,
-    }
-    return {"success": True, "data": {"data": {"edges": edges, "pageInfo": page_info}}}
+class RateLimited(Schema):
+    message = fields.Function(lambda rejection: f"API Rate limit exceeded. Maximum {rejection.rule.limit} requests "
+                                                "per minute.", metadata={"type": "string"})
+    status = constant(429)
+    retryAfter = fields.Integer(attribute="retry_after_s")
 
 
 def error_body(status: int, message: str) -> dict:
-    return {"success": False, "message": message, "status": status}
+    return dump(Error, {"message": message, "status": status})
 
 
-def rate_limited_body(limit: int, retry_after_s: int) -> dict:
-    return {"message": f"API Rate limit exceeded. Maximum {limit} requests per minute.",
-            "status": 429, "retryAfter": retry_after_s}
+def rate_limited_body(rejection: Rejection) -> dict:
+    return dump(RateLimited, rejection)
 
 
-def webhook_payload(event: str, at_ms: int, request, message: str) -> dict:
-    return {"event": event, "timestamp": format_iso(at_ms), "requestId": request.id,
-            "serviceId": request.service.id, "number": request.number, "message": message}
-
-
-UNAUTHORIZED = (401, "Unauthorized Access! Invalid API key")
+ERRORS = ErrorWire(
+    body=error_body,
+    # Statuses no call chooses: unknown route, wrong method, too large a body, a fault. [assumed]
+    texts={404: "Route not found", 405: "Method not allowed", 413: "Request entity too large",
+           500: "Internal server error", 502: "Bad gateway", 503: "Service temporarily unavailable"},
+    unauthorized="Unauthorized Access! Invalid API key",
+    invalid_input=lambda problem: problem,
+    rate_limited=rate_limited_body,
+    schema=Error,
+    rate_limited_schema=RateLimited,
+)
 INVALID_JSON = "Invalid JSON in request body"  # [assumed]
-AFTER_AND_BEFORE = "Use either after or before, not both"  # [assumed]
-# Statuses no view chooses: unknown route, wrong method, an unexpected failure, a fault. [assumed]
-ROUTE_ERRORS = {404: "Route not found", 405: "Method not allowed", 413: "Request entity too large",
-                500: "Internal server error",
-                502: "Bad gateway", 503: "Service temporarily unavailable"}
 
 
-def route_error_body(status: int) -> dict:
-    return error_body(status, ROUTE_ERRORS.get(status) or status_text(status))
+# -- the webhook payload ------------------------------------------------------------------------
 
-# Each backend refusal: its status and message. [assumed] where SPEC marks the text so.
-ERRORS: dict[type, tuple[int, str]] = {
-    b.ServiceNotFound: (404, "Service not found"),
-    b.RequestNotFound: (404, "Service request not found"),
-    b.FlagNotAllowed: (422, "Flag not allowed for this request"),
-    b.ReuseNotAllowed: (422, "Reuse not allowed for this request"),
-    b.InsufficientBalance: (422, "Insufficient balance"),
-    b.InvalidCursor: (400, "Invalid cursor"),
-}
+
+class WebhookEvent(Schema):
+    """What an account's webhook URL receives, dumped from {"event", "at_ms", "request", "message"}
+    (the SMS text, or "")."""
+    event = fields.String()
+    timestamp = IsoTime(attribute="at_ms")
+    requestId = fields.Function(lambda e: e["request"].id, metadata={"type": "string"})
+    serviceId = fields.Function(lambda e: e["request"].service.id, metadata={"type": "string"})
+    number = fields.Function(lambda e: e["request"].number, metadata={"type": "string"})
+    message = fields.String()
 
 
 # -- the sandbox's own view of PVADeals state (control API, not the provider's wire) ----------
 
 
-def state_body(backend: b.PvaDeals) -> dict:
-    return {"accounts": [
-        {"key": account.key, "credits": money(account.credits), "webhook": account.webhook,
-         "requests": [{**_detail.dump(r), "messages": [
-             {"text": m.text, "code": m.code, "at": format_iso(m.at_ms)} for m in r.messages]}
-             for r in account.requests.values()]}
-        for account in backend.accounts.values()]}
+class SmsReceived(Schema):
+    text = fields.String()
+    code = fields.String(allow_none=True)
+    at = IsoTime(attribute="at_ms")
+
+
+PvaStateRequest = _request_schema("PvaStateRequest", _DETAILED, messages=fields.List(fields.Nested(SmsReceived)))
+
+
+class PvaStateAccount(Schema):
+    """Dumped from {"key", "credits", "webhook", "requests": a list} (console.state)."""
+    key = fields.String()
+    credits = Money()
+    webhook = fields.String(allow_none=True)
+    requests = fields.List(fields.Nested(PvaStateRequest))
+
+
+class PvaDealsState(Schema):
+    accounts = fields.List(fields.Nested(PvaStateAccount))

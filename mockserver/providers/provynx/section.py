@@ -1,19 +1,19 @@
-"""The `provynx:` section of a scenario."""
+"""The `provynx:` section of a scenario: its format, loaded into model.py's data."""
 from __future__ import annotations
 
 import base64
 import binascii
-from decimal import Decimal
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from .common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema, check_template,
-                     described, no_repeats, rate_limits_field)
-from .fields import Duration, Fixture, Money
-from .model import (DEFAULT_SMS_TEMPLATE, Behavior, Match, PnxAccount, PnxCountry, PnxOperator, PnxServer,
-                    PnxService, ProvynxScenario, SandboxRules, Tenants)
-
-MAX_ACTIVE_KEYS = 10   # documented: up to 10 active keys per account
+from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema,
+                                check_template, described, no_repeats, rate_limits_field)
+from ...scenario.fields import Duration, Fixture, Money
+from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Match, Tenants
+from . import defaults
+from .defaults import MAX_ACTIVE_KEYS
+from .model import (PnxAccount, PnxBehavior, PnxCountry, PnxOperator, PnxServer, PnxService, ProvynxScenario,
+                    SandboxRules)
 _KEY = validate.Regexp(r"^nsk_(live|test)_[A-Za-z0-9_]+$", error="a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx")
 
 
@@ -29,7 +29,8 @@ def _check_secret(secret: str) -> None:
 
 class PnxMatchSchema(MatchSchema):
     country = fields.String(load_default=None, metadata=described("A country code or glob; US numbers are 'us'"))
-    server = fields.Integer(load_default=None, validate=validate.OneOf([1, 2, 3]))
+    server = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata=described(
+        "A server's number, as its catalog is listed under servers"))
     operator = fields.String(load_default=None, metadata=described("An operator id or glob"))
 
     @post_load
@@ -38,8 +39,8 @@ class PnxMatchSchema(MatchSchema):
 
 
 class CancelSchema(Strict):
-    allowed = fields.Boolean(load_default=True, metadata=described("DELETE on a pending US number"))
-    refund = fields.Boolean(load_default=True, metadata=described("Refund a live price on cancel"))
+    allowed = fields.Boolean(load_default=defaults.CANCEL_ALLOWED, metadata=described("DELETE on a pending US number"))
+    refund = fields.Boolean(load_default=defaults.CANCEL_REFUND, metadata=described("Refund a live price on cancel"))
 
 
 class PnxBehaviorSchema(BehaviorSchema):
@@ -51,7 +52,7 @@ class PnxBehaviorSchema(BehaviorSchema):
 
     @post_load
     def make(self, data, **kwargs):
-        return Behavior(**self.behavior_fields(data), cancel_allowed=data["cancel"]["allowed"],
+        return PnxBehavior(**self.behavior_fields(data), cancel_allowed=data["cancel"]["allowed"],
                         cancel_refund=data["cancel"]["refund"], stock=data["stock"])
 
 
@@ -68,12 +69,13 @@ class PnxServiceSchema(Strict):
     id = fields.String(required=True, validate=validate.Length(min=1))
     name = fields.String(required=True)
     price = Money(required=True)
-    stock = fields.Integer(load_default=100, validate=validate.Range(min=0), metadata=described("Numbers available"))
+    stock = fields.Integer(load_default=defaults.SERVICE_STOCK, validate=validate.Range(min=0),
+                           metadata=described("Numbers available"))
     operators = fields.List(fields.String(), load_default=list,
                             metadata=described("Operators carrying it (default: all of the country's)"))
     sms = fields.String(load_default=DEFAULT_SMS_TEMPLATE, validate=check_template,
                         metadata=described(f"The service's SMS wording; {TEMPLATE_HELP}"))
-    code_length = fields.Integer(load_default=6, validate=validate.Range(min=3, max=12))
+    code_length = fields.Integer(load_default=DEFAULT_CODE_LENGTH, validate=validate.Range(min=3, max=12))
 
     @post_load
     def make(self, data, **kwargs):
@@ -100,7 +102,7 @@ class _CatalogSchema(Strict):
 class PnxUsSchema(_CatalogSchema):
     @post_load
     def make(self, data, **kwargs):
-        return PnxCountry(code="us", name="United States", number_format="+1$##$######",
+        return PnxCountry(code="us", name="United States", number_format=defaults.US_NUMBER_FORMAT,
                           operators=tuple(data["operators"]), services=tuple(data["services"]))
 
 
@@ -131,28 +133,28 @@ class PnxServerSchema(Strict):
 
 
 class Servers(fields.Field):
-    """Server number (1, 2, 3) to its catalog, inline or a fixture file. Errors are filed under
-    the server number, so they point at the entry in the file."""
+    """Server number to its catalog, inline or a fixture file; the servers clients may pick are
+    these. Errors are filed under the server number, so they point at the entry in the file."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", described(
-            "Catalog per server (1, 2, 3): a fixture file or inline {us, global}; servers not given keep "
-            "the bundled provynx/serverN.yaml"))
+            "Catalog per server number: a fixture file or inline {us, global}; servers 1, 2 and 3 not given "
+            "keep the bundled provynx/serverN.yaml"))
         super().__init__(**kwargs)
 
     # Keywords apispec does not pass through; jsonschema.py adds them to this field's property.
     json_schema = {"type": "object", "additionalProperties": False,
-                   "patternProperties": {"^[123]$": {"anyOf": [{"type": "string"},
-                                                               {"$ref": "#/components/schemas/PnxServer"}]}}}
+                   "patternProperties": {"^[1-9][0-9]*$": {"anyOf": [{"type": "string"},
+                                                                     {"$ref": "#/components/schemas/PnxServer"}]}}}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
-            raise ValidationError("a mapping of server number (1, 2 or 3) to its catalog")
+            raise ValidationError("a mapping of server number to its catalog")
         loaded, errors = {}, {}
         catalog = Fixture(PnxServerSchema)
         for number, entry in value.items():
-            if number not in (1, 2, 3):
-                errors[number] = ["servers are 1, 2 and 3"]
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                errors[number] = ["a server is a whole number from 1"]
                 continue
             try:
                 loaded[number] = catalog.deserialize(entry)
@@ -178,14 +180,14 @@ class PnxAccountSchema(Strict):
         metadata=described("Active keys: nsk_live_... spend the wallet, nsk_test_... get the sandbox"))
     revoked_keys = fields.List(fields.String(validate=_KEY), load_default=list,
                                metadata=described("Keys that answer 401"))
-    balance = Money(load_default=Decimal("0"), metadata=described("The live wallet"))
+    balance = Money(load_default=defaults.BALANCE, metadata=described("The live wallet"))
     webhook = fields.Nested(PnxWebhookSchema)
 
 
 class PnxTenantsSchema(Strict):
     keys = fields.List(fields.String(validate=validate.Regexp(r"^nsk_(live|test)_", error="a pattern for nsk_ keys")),
                        load_default=list, metadata=described("Key patterns, e.g. nsk_test_worker*"))
-    balance = Money(load_default=Decimal("0"), metadata=described("Each new account's live wallet"))
+    balance = Money(load_default=defaults.BALANCE, metadata=described("Each new account's live wallet"))
     webhook = fields.Nested(PnxWebhookSchema)
 
     @post_load
@@ -195,10 +197,10 @@ class PnxTenantsSchema(Strict):
 
 
 class SandboxSchema(Strict):
-    polls = fields.Integer(load_default=2, validate=validate.Range(min=1),
+    polls = fields.Integer(load_default=defaults.SANDBOX_POLLS, validate=validate.Range(min=1),
                            metadata=described("The code appears on this poll of a test-key number"))
-    code = fields.String(load_default="123456", validate=validate.Length(min=1))
-    balance = Money(load_default=Decimal("100.00"), metadata=described("What test keys see as balance"))
+    code = fields.String(load_default=defaults.SANDBOX_CODE, validate=validate.Length(min=1))
+    balance = Money(load_default=defaults.SANDBOX_BALANCE, metadata=described("What test keys see as balance"))
 
     @post_load
     def make(self, data, **kwargs):
@@ -206,13 +208,13 @@ class SandboxSchema(Strict):
 
 
 class ProvynxSchema(Strict):
-    default_servers = {1: "provynx/server1.yaml", 2: "provynx/server2.yaml", 3: "provynx/server3.yaml"}
+    default_servers = defaults.SERVER_FIXTURES
 
     accounts = fields.List(fields.Nested(PnxAccountSchema), load_default=list)
     tenants = fields.Nested(PnxTenantsSchema, metadata=described(
         "Unknown keys matching these patterns become fresh one-key accounts on first use"))
     servers = Servers()
-    lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1),
+    lifetime = Duration(load_default=defaults.LIFETIME_MS, validate=validate.Range(min=1),
                         metadata=described("How long a number waits for its code [assumed: 20m]"))
     rate_limits = rate_limits_field("60 requests per 60 s per key [assumed]")
     webhooks = fields.Nested(WebhookPolicySchema, metadata=described("Delivery retries"))
@@ -222,7 +224,7 @@ class ProvynxSchema(Strict):
     cors_origins = fields.List(fields.String(validate=validate.Regexp(
         r"^https?://[^/\s]+$", error="an origin is scheme://host[:port], no path")), load_default=list,
         metadata=described("Browser origins allowed by CORS (API_CORS_ORIGINS overrides)"))
-    idempotency_ttl = Duration(load_default=24 * 3_600_000, validate=validate.Range(min=1),
+    idempotency_ttl = Duration(load_default=defaults.IDEMPOTENCY_TTL_MS, validate=validate.Range(min=1),
                                metadata=described("How long an Idempotency-Key is remembered [assumed: 24h]"))
 
     @pre_load
@@ -255,6 +257,6 @@ class ProvynxSchema(Strict):
             for index, a in enumerate(data["accounts"]))
         return ProvynxScenario(
             accounts=accounts, tenants=data["tenants"], servers=servers, lifetime_ms=data["lifetime"],
-            rate_limits=ProvynxScenario.rate_limits if data["rate_limits"] is None else tuple(data["rate_limits"]),
+            rate_limits=defaults.RATE_LIMITS if data["rate_limits"] is None else tuple(data["rate_limits"]),
             webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]), sandbox=data["sandbox"],
             cors_origins=tuple(data["cors_origins"]), idempotency_ttl_ms=data["idempotency_ttl"])

@@ -1,30 +1,31 @@
-"""The `pvadeals:` section of a scenario."""
+"""The `pvadeals:` section of a scenario: its format, loaded into model.py's data."""
 from __future__ import annotations
-
-from decimal import Decimal
 
 from marshmallow import fields, post_load, validate, validates_schema
 
-from .common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPolicySchema, check_template, described,
-                     no_repeats, rate_limits_field)
-from .fields import Duration, Fixture, Money
-from .model import DEFAULT_SMS_TEMPLATE, Behavior, PvaAccount, PvaDealsScenario, PvaService, Tenants
+from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPolicySchema, check_template,
+                                described, no_repeats, rate_limits_field)
+from ...scenario.fields import Duration, Fixture, Money
+from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Tenants
+from . import defaults
+from .model import PvaAccount, PvaBehavior, PvaDealsScenario, PvaService
 
 _OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="must be a 24-digit lowercase hex ObjectId")
 
 
 class FlagSchema(Strict):
-    allowed = fields.Boolean(load_default=True, metadata=described("allowFlag on a fresh purchase"))
-    refund = fields.Boolean(load_default=True, metadata=described(
+    allowed = fields.Boolean(load_default=defaults.FLAG_ALLOWED, metadata=described("allowFlag on a fresh purchase"))
+    refund = fields.Boolean(load_default=defaults.FLAG_REFUND, metadata=described(
         "Refund when flagged before the SMS [assumed: yes]"))
 
 
 class ReuseSchema(Strict):
-    allowed = fields.Boolean(load_default=True, metadata=described("allowReuse once the SMS has arrived"))
-    price = Money(load_default=Decimal("0"), metadata=described("What a reuse costs [assumed: 0]"))
-    window = Duration(load_default=20 * 60_000, metadata=described(
+    allowed = fields.Boolean(load_default=defaults.REUSE_ALLOWED,
+                             metadata=described("allowReuse once the SMS has arrived"))
+    price = Money(load_default=defaults.REUSE_PRICE, metadata=described("What a reuse costs [assumed: 0]"))
+    window = Duration(load_default=defaults.REUSE_WINDOW_MS, metadata=described(
         "Reuse stays open this long after the SMS [assumed: 20m]"))
-    lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1), metadata=described(
+    lifetime = Duration(load_default=defaults.REUSE_LIFETIME_MS, validate=validate.Range(min=1), metadata=described(
         "A reused number waits this long for its SMS [assumed: 20m]"))
 
 
@@ -34,7 +35,7 @@ class PvaBehaviorSchema(BehaviorSchema):
 
     @post_load
     def make(self, data, **kwargs):
-        return Behavior(**self.behavior_fields(data),
+        return PvaBehavior(**self.behavior_fields(data),
                         flag_allowed=data["flag"]["allowed"], flag_refund=data["flag"]["refund"],
                         reuse_allowed=data["reuse"]["allowed"], reuse_price=data["reuse"]["price"],
                         reuse_window_ms=data["reuse"]["window"], reuse_lifetime_ms=data["reuse"]["lifetime"])
@@ -44,7 +45,7 @@ class PvaAccountSchema(Strict):
     key = fields.String(required=True, validate=validate.Regexp(
         r"^API-[A-Za-z0-9_.-]+$", error="a PVADeals key looks like API-xxxx (letters, digits, - _ .)"),
         metadata=described("The API key, sent as Authorization: Bearer API-..."))
-    credits = Money(load_default=Decimal("100.00"), metadata=described("Starting balance"))
+    credits = Money(load_default=defaults.CREDITS, metadata=described("Starting balance"))
     webhook = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"}, metadata=described(
         "Where events are POSTed; the query string is kept (PVADeals signs nothing)"))
 
@@ -59,7 +60,7 @@ class PvaServiceSchema(Strict):
     price = Money(required=True)
     sms = fields.String(load_default=DEFAULT_SMS_TEMPLATE, validate=check_template,
                         metadata=described(f"The service's SMS wording; {TEMPLATE_HELP}"))
-    code_length = fields.Integer(load_default=6, validate=validate.Range(min=3, max=12))
+    code_length = fields.Integer(load_default=DEFAULT_CODE_LENGTH, validate=validate.Range(min=3, max=12))
 
     @post_load
     def make(self, data, **kwargs):
@@ -69,7 +70,7 @@ class PvaServiceSchema(Strict):
 class PvaTenantsSchema(Strict):
     keys = fields.List(fields.String(validate=validate.Regexp(r"^API-", error="a pattern for API-... keys")),
                        load_default=list, metadata=described("Key patterns, e.g. API-test-*"))
-    credits = Money(load_default=Decimal("100.00"), metadata=described("Each new account's balance"))
+    credits = Money(load_default=defaults.CREDITS, metadata=described("Each new account's balance"))
     webhook = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"},
                          metadata=described("Each new account's webhook URL"))
 
@@ -79,14 +80,14 @@ class PvaTenantsSchema(Strict):
 
 
 class PvaDealsSchema(Strict):
-    loaded_defaults = {"services": "pvadeals/services.yaml"}
+    loaded_defaults = {"services": defaults.SERVICES_FIXTURE}
 
     accounts = fields.List(fields.Nested(PvaAccountSchema), load_default=list)
     tenants = fields.Nested(PvaTenantsSchema, metadata=described(
         "Unknown keys matching these patterns become fresh accounts on first use (one per test worker)"))
     services = Fixture(PvaServiceSchema, many=True, metadata=described(
         "The catalog: a list, or a fixture file (next to the scenario, or bundled: pvadeals/services.yaml)"))
-    lifetime = Duration(load_default=20 * 60_000, validate=validate.Range(min=1),
+    lifetime = Duration(load_default=defaults.LIFETIME_MS, validate=validate.Range(min=1),
                         metadata=described("How long a purchase waits for its SMS"))
     rate_limits = rate_limits_field("100 requests per rolling 60 s per key")
     webhooks = fields.Nested(WebhookPolicySchema, metadata=described("Delivery retries"))
@@ -103,5 +104,5 @@ class PvaDealsSchema(Strict):
         return PvaDealsScenario(
             accounts=tuple(data["accounts"]), tenants=data["tenants"], services=tuple(data["services"]),
             lifetime_ms=data["lifetime"],
-            rate_limits=PvaDealsScenario.rate_limits if data["rate_limits"] is None else tuple(data["rate_limits"]),
+            rate_limits=defaults.RATE_LIMITS if data["rate_limits"] is None else tuple(data["rate_limits"]),
             webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]))

@@ -1,0 +1,198 @@
+"""The one request pipeline every provider route passes, read top to bottom (like stripe-mock's
+HandleRequest). A provider states its routes, error shapes and extra steps (providers/contract.py);
+this module runs them, the same way for every provider:
+
+1. preflight: an OPTIONS request is the provider's (a CORS preflight, 204) or a method no route takes (405);
+2. authenticate: the key's caller, or 401 in the provider's shape (a key past the tenant limit: 401 saying so);
+3. tenant: the caller's, left in the environ for the journal;
+4. catch up: whatever fell due on the timeline runs first, so no answer shows stale state;
+5. rate limit: 429 in the provider's shape with Retry-After; refused requests are not counted;
+6. guards: the route's own steps (Provynx's Idempotency-Key), which may answer instead (a replay);
+7. fault: the scenario's, if one applies: a delay, an error status, or a dropped connection;
+8. input: the route's body or query, read and validated outside the lock (400 in the provider's shape);
+9. call: the backend call under the lock; a refusal answers with its own status and message;
+10. answer: dumped through the route's schema, the guards told what it was, the provider's headers added.
+
+Steps 2 to 7 and, when a route reads no input, 9 run in one hold of the state lock. Waiting (a
+fault's delay), parsing input and encoding JSON happen outside it; nothing here does network I/O.
+A dropped connection or a crash tells the guards there will be no answer, so a reservation they
+hold (an Idempotency-Key in flight) is freed."""
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app
+from flask import request as current_request
+from flask.globals import request_ctx
+from werkzeug.exceptions import MethodNotAllowed
+
+from .inputs import BodyError, validate
+from .providers.contract import Call, Provider, ProviderError, Route
+from .providers.tenancy import TenantLimitReached
+from .shapes import dump, status_text
+from .wire import bearer_token, dropped_connection, json_response, read_json
+
+TENANT = "mockserver.tenant"          # set once the caller is known; the journal reads it
+
+
+class _Plan:
+    """What the pipeline needs of one route, worked out once, when the app is built."""
+    __slots__ = ("provider", "route", "errors", "reads_input", "guards", "adds_headers")
+
+    def __init__(self, provider: Provider, route: Route):
+        self.provider, self.route, self.errors = provider, route, provider.errors
+        self.reads_input = route.body is not None or route.query is not None
+        self.guards = route.guards
+        self.adds_headers = type(provider).answer_headers is not Provider.answer_headers
+
+
+def view_for(provider: Provider, route: Route):
+    """The Flask view of one route: the pipeline, for that provider and route."""
+    plan = _Plan(provider, route)
+
+    def view(**path_args):
+        # The request itself, once: each access through Flask's request proxy costs a lookup.
+        return run(current_app.extensions["mockserver"], plan, current_request._get_current_object(), path_args)
+    view.__name__ = route.name
+    return view
+
+
+def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
+    provider, route, errors = plan.provider, plan.route, plan.errors
+    environ = request.environ
+    section = sandbox.scenario.section(provider.name)
+    if environ["REQUEST_METHOD"] == "OPTIONS":
+        if provider.preflight(section):
+            return _answer(plan, section, request, 204, None)
+        # The Allow header lists the methods of every route on this path (GET and DELETE on a
+        # number are two routes).
+        raise MethodNotAllowed(valid_methods=sorted(set(request_ctx.url_adapter.allowed_methods()) - {"OPTIONS"}))
+    if route.public:
+        return _answer(plan, section, request, route.status, route.call())
+    key = bearer_token(environ)
+    call = fault = outcome = None
+    with sandbox.lock:
+        sandbox.catch_up()
+        backend = sandbox.backends[provider.name]
+        try:
+            caller = backend.authenticate(key)
+        except TenantLimitReached as exc:
+            return _answer(plan, section, request, 401, errors.body(401, f"{errors.unauthorized} ({exc})"))
+        if caller is None:
+            return _answer(plan, section, request, 401, errors.body(401, errors.unauthorized))
+        tenant = environ[TENANT] = caller.tenant
+        now = sandbox.clock.now(tenant)
+        local_path = environ["PATH_INFO"][len(provider.prefix):]
+        rejection = backend.admit(caller, environ.get("REMOTE_ADDR", ""), local_path, now)
+        if rejection is None:
+            call = Call(sandbox, backend, caller, request, now)
+            if plan.guards:
+                outcome = _guarded(plan, call)
+            if outcome is None:
+                fault = sandbox.fault_for(provider.name, environ["REQUEST_METHOD"], environ["PATH_INFO"],
+                                          local_path, caller.key, tenant)
+                if fault is None and not plan.reads_input:
+                    try:
+                        outcome = _call(plan, call, path_args)
+                    except BaseException:
+                        _abandon(sandbox, plan, call)
+                        raise
+    if rejection is not None:
+        return _answer(plan, section, request, 429, errors.rate_limited(rejection),
+                       {"Retry-After": str(rejection.retry_after_s)})
+    if outcome is None:
+        try:
+            outcome = _rest(sandbox, plan, call, fault, path_args)
+        except BaseException:
+            _abandon(sandbox, plan, call)
+            raise
+        if outcome is DROPPED:
+            return dropped_connection()
+    return _answer(plan, section, request, *outcome)
+
+
+DROPPED = object()      # the outcome of a fault that breaks the connection
+
+
+def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict):
+    """Steps 7 to 9 when they cannot all run in the first hold of the lock: a fault to carry out,
+    or input to read. The outcome (status, body[, headers]), or DROPPED."""
+    errors, route = plan.errors, plan.route
+    if fault is not None:
+        # A fault waits or breaks the connection outside the lock; one that only delays lets the
+        # request through, which then sees the state as it is after the wait.
+        if fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+        if fault.drop:
+            _abandon(sandbox, plan, call)
+            return DROPPED
+        if fault.status:
+            body = errors.for_status(fault.status, status_text(fault.status))
+            _tell_guards(sandbox, plan, call, fault.status, body, refused_input=False)
+            return fault.status, body
+    args = dict(path_args)
+    try:
+        if route.body is not None:
+            args["body"] = validate(route.body, read_json(call.request, invalid_json=plan.provider.invalid_json,
+                                                          limits=sandbox.limits))
+        if route.query is not None:
+            args["query"] = validate(route.query, call.request.args.to_dict())
+    except BodyError as problem:
+        body = errors.body(400, errors.invalid_input(str(problem)))
+        _tell_guards(sandbox, plan, call, 400, body, refused_input=True)
+        return 400, body
+    with sandbox.lock:
+        sandbox.catch_up()
+        call.now_ms = sandbox.clock.now(call.caller.tenant)
+        return _call(plan, call, args)
+
+
+def _guarded(plan: _Plan, call: Call):
+    """Step 6: the route's guards, in order; the first answer one gives, or None."""
+    try:
+        for guard in plan.guards:
+            early = guard.before(call)
+            if early is not None:
+                return early
+    except ProviderError as refusal:
+        return refusal.status, plan.errors.body(refusal.status, refusal.text)
+    return None
+
+
+def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
+    """Step 9 and the answer, dumped (under the lock: it reads live state); the guards are told."""
+    route = plan.route
+    try:
+        result = route.call(call.backend, call.caller, call.now_ms, **args)
+    except ProviderError as refusal:
+        status, body = refusal.status, plan.errors.body(refusal.status, refusal.text)
+    else:
+        status, body = route.status, result if route.answer is None else dump(route.answer, result)
+    if plan.guards:
+        for guard in plan.guards:
+            guard.after(call, status, body, False)
+    return status, body
+
+
+def _tell_guards(sandbox, plan: _Plan, call: Call, status: int, body, *, refused_input: bool) -> None:
+    if plan.guards:
+        with sandbox.lock:
+            for guard in plan.guards:
+                guard.after(call, status, body, refused_input)
+
+
+def _abandon(sandbox, plan: _Plan, call: Call | None) -> None:
+    if plan.guards and call is not None:
+        with sandbox.lock:
+            for guard in plan.guards:
+                guard.abandon(call)
+
+
+def _answer(plan: _Plan, section, request, status: int, body, headers: dict | None = None) -> Response:
+    if plan.adds_headers:
+        extra = plan.provider.answer_headers(section, request)
+        if extra:
+            headers = {**(headers or {}), **extra}
+    if body is None:
+        return Response(status=status, headers=headers)
+    return json_response(body, status, headers)

@@ -1,0 +1,217 @@
+"""The provider contract: what a provider package states, in one place (its ``__init__``), for the
+rest of mockserver to use. The app, the request pipeline, the sandbox, the control API, the
+dashboard, the CLI, the journal, the pytest plugin and the OpenAPI documents iterate the
+registered providers (registry.py) through this contract and name none of them.
+
+A provider has:
+- a prefix, and routes: each a method, a path, the input it reads (a body or query schema), the
+  answer's schema and the backend call that makes what the answer shows (Route);
+- its error shapes (ErrorWire), and refusals that carry their own status and message
+  (ProviderError subclasses in its errors.py);
+- a backend built from its scenario section, that authenticates keys and names their tenants,
+  admits requests (rate limits), finds a number for the control API and delivers an SMS to it,
+  points an account at a webhook URL, and resets one tenant (Backend);
+- what the control API and the dashboard show of it, its line in the start-up banner, and its
+  scenario section.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Mapping, Protocol
+
+from marshmallow import Schema
+
+from ..engine.ratelimit import Rejection
+from .tenancy import Tenant
+
+
+class ProviderError(Exception):
+    """A refusal the client caused, with the status and message its provider answers it with.
+    Each provider's errors.py defines its kinds; a backend raises them, the pipeline answers them."""
+
+    status: ClassVar[int] = 400
+    message: ClassVar[str] = ""
+
+    def __init__(self, message: str | None = None):
+        text = message if message is not None else type(self).message
+        super().__init__(text)
+        self.text = text
+
+
+class NotReceiving(Exception):
+    """An SMS pushed through the control API to a number that takes none now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of a provider: everything the pipeline, the app and the OpenAPI document need.
+
+    ``call(backend, caller, now_ms, **path_args[, body=][, query=])`` runs under the state lock and
+    returns what ``answer`` dumps (or, with ``answer`` None, the body itself)."""
+    method: str
+    path: str                                  # below the provider's prefix, in werkzeug's syntax
+    call: Callable[..., object]
+    answer: type[Schema] | None = None
+    status: int = 200
+    body: type[Schema] | None = None           # a JSON body, read and validated outside the lock
+    query: type[Schema] | None = None
+    summary: str = ""
+    errors: Mapping[int, str] = field(default_factory=dict)   # statuses it may answer besides 401 and 429
+    public: bool = False                       # no key, no rate limit, no fault: a document
+    guards: tuple["Guard", ...] = ()           # steps around the call, e.g. an Idempotency-Key
+
+    @property
+    def name(self) -> str:
+        return self.call.__name__
+
+
+class Guard(Protocol):
+    """A step of one route around its call (Provynx's Idempotency-Key). ``before`` runs under the
+    lock after authentication and the rate limit, before any fault, and may answer instead of the
+    route; ``after`` runs under the lock with the answer's status and body once there is one
+    (``refused_input``: the body or query was refused before the call); ``abandon`` when there
+    will be none (a dropped connection, a crash). ``parameters``: what it reads, for the OpenAPI
+    document (a header)."""
+
+    parameters: tuple[dict, ...]
+
+    def before(self, call: "Call") -> tuple[int, dict, dict] | None: ...
+
+    def after(self, call: "Call", status: int, body: object, refused_input: bool) -> None: ...
+
+    def abandon(self, call: "Call") -> None: ...
+
+
+@dataclass
+class Call:
+    """One request as the pipeline's steps see it."""
+    sandbox: object
+    backend: "Backend"
+    caller: "Caller"
+    request: object                            # the Flask request
+    now_ms: int
+    held: dict = field(default_factory=dict)   # what guards keep between their steps
+
+
+@dataclass(frozen=True)
+class ErrorWire:
+    """A provider's error shapes."""
+    body: Callable[[int, str], dict]           # the error body for a status and a message
+    texts: Mapping[int, str]                   # messages of statuses no call chooses: unknown route, 405, 413, faults
+    unauthorized: str                          # missing, unknown or revoked key
+    invalid_input: Callable[[str], str]        # a refused body or query's message, from the problem found
+    rate_limited: Callable[[Rejection], dict]  # the 429 body (Retry-After is added by the pipeline)
+    schema: type[Schema]                       # the error body, for the OpenAPI document
+    rate_limited_schema: type[Schema]
+
+    def for_status(self, status: int, fallback: str) -> dict:
+        return self.body(status, self.texts.get(status) or fallback)
+
+
+class Caller(Protocol):
+    """Who a key belongs to."""
+    key: str
+    tenant: Tenant
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """An SMS the control API delivered."""
+    provider: str
+    id: str
+    number: str
+    status: str
+    text: str
+    code: str | None
+    at_ms: int
+
+
+class Backend(Protocol):
+    """A provider's state and rules: plain Python under the state lock, no HTTP."""
+
+    def authenticate(self, key: str | None) -> Caller | None:
+        """The caller a key belongs to (making an account from the tenant patterns if it matches
+        one; TenantLimitReached past the limit), or None."""
+
+    def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None: ...
+
+    def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None: ...
+
+    def reset_tenant(self, tenant: Tenant) -> None:
+        """Back to the scenario's account, or none if it was made from a pattern."""
+
+    def find(self, *, target_id: str | None = None, number: str | None = None) -> object | None:
+        """Any account's number (a request, for PVADeals) by id, or the newest with that phone number."""
+
+    def deliver_sms(self, target, now_ms: int, text: str | None) -> Delivered:
+        """An SMS to it now (NotReceiving if it takes none); text None: the service's wording."""
+
+    def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
+        """Point the tenant's account at a receiver; (url, signing secret or None)."""
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a backend is built with, besides its scenario section: the engine's shared parts and
+    the generators, seeded, that the providers share (one phone-number pool, so no number is
+    handed out twice)."""
+    seed: int | str
+    timeline: object
+    outbox: object
+    phones: object
+    codes: object
+    max_tenants: int
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """A provider's part of the dashboard: rows for the templates. Numbers and messages come as
+    (sort key, make the row) pairs, so the page shapes only the newest it shows, whatever the
+    sandbox holds (it renders once a second, under the state lock)."""
+    accounts: list[dict]
+    numbers: list[tuple[tuple, Callable[[], dict]]]      # sort key: (created, id)
+    messages: list[tuple[tuple, Callable[[], dict]]]     # sort key: (received or created, id)
+
+
+class Provider(ABC):
+    name: ClassVar[str]              # the scenario section, the journal's and the control API's name
+    title: ClassVar[str]             # for people: "PVADeals v3"
+    prefix: ClassVar[str]            # "/v3/api"
+    noun: ClassVar[str]              # what the control API calls a number of it: "request", "number"
+    routes: ClassVar[tuple[Route, ...]]
+    errors: ClassVar[ErrorWire]
+    invalid_json: ClassVar[str]              # the message for a body that is not JSON
+    strict_slashes: ClassVar[bool] = True    # False: "/balance/" answers as "/balance" (Express)
+    openapi_info: ClassVar[dict]             # title, version, description, security description
+    state_schema: ClassVar[type[Schema]]     # its part of GET /_mock/state
+    section: ClassVar[type[Schema]]          # its scenario section
+    section_help: ClassVar[str]
+    extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
+
+    @abstractmethod
+    def build(self, section, context: BuildContext) -> Backend: ...
+
+    # Steps of the pipeline a provider may add to every answer of its routes (Provynx's CORS).
+    def preflight(self, section) -> bool:
+        """Whether an OPTIONS request is answered 204 before anything else (else 405)."""
+        return False
+
+    def answer_headers(self, section, request) -> dict:
+        """Headers every answer of its routes gets."""
+        return {}
+
+    # What the control API and the dashboard show.
+    @abstractmethod
+    def state(self, backend: Backend, tenant: Tenant | None) -> dict: ...
+
+    @abstractmethod
+    def dashboard(self, backend: Backend, clock) -> DashboardView: ...
+
+    @abstractmethod
+    def banner(self, section, url: str) -> list[str]:
+        """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
+
+    def try_it(self, section, url: str) -> str | None:
+        """A command a newcomer can paste to see it answer."""
+        return None

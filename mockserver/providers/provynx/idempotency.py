@@ -1,0 +1,68 @@
+"""Provynx's Idempotency-Key on purchases, a guard of those routes in the request pipeline.
+
+The same key with the same body replays the first answer (header Idempotent-Replayed: true); the
+same key with another body is refused; a repeat while the first is still under way is told to
+retry. The first answer is kept when it is worth repeating: not a 5xx (a fault: the retry should
+run), not a body refused before the purchase began (the corrected retry is no repeat), and not
+one that never came (a dropped connection, a crash), which frees the key instead."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ...engine.idempotency import Outcome
+from ...inputs import BodyError, parse_json
+from ..contract import Call
+from .errors import IdempotencyInFlight, IdempotencyMismatch
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyKeyGuard:
+    parameters = ({"in": "header", "name": HEADER, "required": False, "schema": {"type": "string"},
+                   "description": "Replays the first answer for a repeat with the same body"},)
+
+    def before(self, call: Call) -> tuple[int, object, dict] | None:
+        key = call.request.headers.get(HEADER)
+        if not key:
+            return None
+        scope = call.caller.scope
+        begun = call.backend.idempotency.begin(scope, key, self._fingerprint(call), call.now_ms)
+        if begun.outcome is Outcome.REPLAY:
+            return begun.stored.status, begun.stored.body, {"Idempotent-Replayed": "true"}
+        if begun.outcome is Outcome.MISMATCH:
+            raise IdempotencyMismatch()
+        if begun.outcome is Outcome.IN_FLIGHT:
+            raise IdempotencyInFlight()
+        call.held["idempotency"] = (scope, key)
+        return None
+
+    def after(self, call: Call, status: int, body: object, refused_input: bool) -> None:
+        held = call.held.pop("idempotency", None)
+        if held is None:
+            return
+        if status < 500 and not refused_input:
+            call.backend.idempotency.finish(*held, status, body)
+        else:
+            call.backend.idempotency.release(*held)
+
+    def abandon(self, call: Call) -> None:
+        held = call.held.pop("idempotency", None)
+        if held is not None:
+            call.backend.idempotency.release(*held)
+
+    @staticmethod
+    def _fingerprint(call: Call) -> str:
+        """A hash of the path and the body as JSON with sorted keys, so spacing or key order does
+        not make a repeat differ. Only the hash is kept: a key is remembered for a day, and a body
+        may be large."""
+        raw = call.request.get_data(cache=True)
+        try:
+            canonical = json.dumps(parse_json(raw, invalid_json="", limits=call.sandbox.limits), sort_keys=True,
+                                   separators=(",", ":")).encode()
+        except BodyError:
+            canonical = raw
+        return hashlib.sha256(call.request.path.encode() + b"\0" + canonical).hexdigest()
+
+
+IDEMPOTENCY_KEY = IdempotencyKeyGuard()

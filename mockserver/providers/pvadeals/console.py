@@ -1,0 +1,61 @@
+"""What mockserver's own tools show of PVADeals: its part of GET /_mock/state, its rows on the
+dashboard and its lines in the start-up banner. Not the provider's wire."""
+from __future__ import annotations
+
+from functools import partial
+
+from ...engine.clock import format_iso
+from ...engine.ids import Codes
+from ...shapes import dump
+from ..contract import DashboardView
+from ..sms import code_shape, sms_text
+from ..tenancy import Tenant
+from . import schemas
+
+
+def state(backend, tenant: Tenant | None) -> dict:
+    accounts = [{"key": a.key, "credits": a.credits, "webhook": a.webhook, "requests": list(a.requests.values())}
+                for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
+    return dump(schemas.PvaDealsState, {"accounts": accounts})
+
+
+def dashboard(backend, clock, name: str, title: str, prefix: str) -> DashboardView:
+    accounts = [{"provider": name, "provider_title": title, "name": a.key, "keys": [a.key], "balance": f"{a.credits:.2f} credits",
+                 "webhook": a.webhook, "numbers": len(a.requests)} for a in backend.accounts.values()]
+    numbers, messages = [], []
+    for account in backend.accounts.values():
+        for request in account.requests.values():
+            numbers.append(((request.created_ms, request.id),
+                            partial(_row, backend, clock, name, title, prefix, account, request)))
+            messages += [((m.at_ms, request.id), partial(_message, name, title, request, m)) for m in request.messages]
+    return DashboardView(accounts, numbers, messages)
+
+
+def _message(name: str, title: str, request, message) -> dict:
+    return {"provider": name, "provider_title": title, "id": request.id, "number": request.number,
+            "service": request.service.name, "text": message.text, "code": message.code,
+            "at": format_iso(message.at_ms)}
+
+
+def _row(backend, clock, name: str, title: str, prefix: str, account, request) -> dict:
+    return {
+        "provider": name, "provider_title": title, "id": request.id, "number": request.number,
+        "service": request.service.name, "status": request.status, "created": format_iso(request.created_ms),
+        "ends": format_iso(request.end_ms), "key": account.key, "price": f"{request.amount:.2f}", "detail": "",
+        "messages": len(request.messages), "takes_sms": backend.takes_sms(request, clock.now(request.tenant)),
+        "action": ("flag", f"{prefix}/flag/{request.id}", "POST") if request.allow_flag else None,
+        # The code comes from a stream seeded by the id, not the sandbox's own, so that drawing it
+        # for the send form changes nothing the sandbox would produce.
+        "sms_text": sms_text(request, Codes(request.id).new(*code_shape(request))),
+    }
+
+
+def banner(section, url: str) -> list[str]:
+    lines = [f"  PVADeals   base URL {url}"]
+    for account in section.accounts:
+        lines.append(f"             key {account.key}  (credits {account.credits:.2f})")
+    return lines
+
+
+def example_key(section) -> str | None:
+    return section.accounts[0].key if section.accounts else None

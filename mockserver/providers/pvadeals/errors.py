@@ -1,0 +1,41 @@
+"""PVADeals refusals, each with the status and message PVADeals answers it with ([assumed] where
+SPEC marks the text so). The backend raises them; the request pipeline answers them."""
+from __future__ import annotations
+
+from ..contract import NotReceiving, ProviderError
+
+
+class PvaDealsError(ProviderError):
+    pass
+
+
+class ServiceNotFound(PvaDealsError):
+    status, message = 404, "Service not found"
+
+
+class RequestNotFound(PvaDealsError):
+    status, message = 404, "Service request not found"
+
+
+class FlagNotAllowed(PvaDealsError):
+    status, message = 422, "Flag not allowed for this request"
+
+
+class ReuseNotAllowed(PvaDealsError):
+    status, message = 422, "Reuse not allowed for this request"
+
+
+class InsufficientBalance(PvaDealsError):
+    status, message = 422, "Insufficient balance"
+
+
+class InvalidCursor(PvaDealsError):
+    status, message = 400, "Invalid cursor"
+
+
+class AfterAndBefore(PvaDealsError):
+    status, message = 400, "Use either after or before, not both"
+
+
+class RequestNotReceiving(NotReceiving):
+    """An SMS pushed (control API) to a request that no longer takes messages."""

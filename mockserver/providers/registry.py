@@ -1,0 +1,25 @@
+"""The one place that lists the providers mockserver emulates. Everything else iterates these."""
+from __future__ import annotations
+
+from .contract import Provider
+from .provynx import PROVIDER as PROVYNX
+from .pvadeals import PROVIDER as PVADEALS
+
+PROVIDERS: tuple[Provider, ...] = (PVADEALS, PROVYNX)
+_BY_NAME = {provider.name: provider for provider in PROVIDERS}
+
+
+def names() -> list[str]:
+    return list(_BY_NAME)
+
+
+def by_name(name: str) -> Provider:
+    return _BY_NAME[name]
+
+
+def by_path(path: str) -> Provider | None:
+    """The provider whose API a request path is under."""
+    for provider in PROVIDERS:
+        if path == provider.prefix or path.startswith(provider.prefix + "/"):
+            return provider
+    return None
