@@ -13,8 +13,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MOCKSERVER_CACHE_DIR=/var/cache/mockserver
 
 WORKDIR /opt/mockserver
-COPY pyproject.toml setup.cfg README.md ./
+COPY pyproject.toml setup.cfg setup.py README.md ./
 COPY mockserver ./mockserver
+COPY fixtures ./fixtures
+COPY scenarios ./scenarios
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --no-create-home mockserver \
     && install -d -m 700 -o 10001 /var/cache/mockserver

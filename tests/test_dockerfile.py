@@ -72,9 +72,14 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
            "PIP_NO_BUILD_ISOLATION": "0", "PIP_QUIET": "1"}
     env.pop("PYTHONPATH", None)
     build = tmp_path / "build"
-    shutil.copytree(ROOT / "mockserver", build / "mockserver", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "setup.cfg", "README.md"):
-        shutil.copy(ROOT / name, build / name)
+    build.mkdir()
+    for sources in (args.split() for name, args in steps if name == "COPY"):     # as the image's COPY lines
+        *names, target = sources
+        for name in names:
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, build / target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy(ROOT / name, build / name)
     subprocess.run(shlex.split(install), cwd=build, env=env, check=True, timeout=300)
     # The image's cache folder, here a temporary one: the build validates the bundled catalogs into it.
     cache = tmp_path / "cache"

@@ -69,9 +69,12 @@ def test_bundled_scenarios_and_fixtures_load_after_a_plain_wheel_install(tmp_pat
                     "-w", str(wheels), str(ROOT)], check=True, timeout=300, cwd=tmp_path)
     [wheel] = wheels.glob("mockserver-*.whl")
     packaged = zipfile.ZipFile(wheel).namelist()
-    assert "mockserver/bundled/scenarios/default.yaml" in packaged
-    assert "mockserver/bundled/fixtures/provynx/server3.yaml" in packaged
-    assert "mockserver/bundled/scenario.schema.json" in packaged
+    assert "mockserver/scenarios/default.yaml" in packaged
+    assert "mockserver/fixtures/provynx/server3.yaml" in packaged
+    assert "mockserver/scenarios/scenario.schema.json" in packaged
+    # every package of the source tree is in it, so a new one cannot be left out of setup.py
+    packages = {name.rsplit("/", 1)[0] for name in packaged if name.endswith("/__init__.py")}
+    assert packages >= {str(init.parent.relative_to(ROOT)) for init in (ROOT / "mockserver").rglob("__init__.py")}
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

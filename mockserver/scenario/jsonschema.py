@@ -1,5 +1,5 @@
 """The JSON Schema of scenario files, generated from the marshmallow schemas, so editors
-(yaml-language-server) can complete and check scenarios. Shipped as bundled/scenario.schema.json;
+(yaml-language-server) can complete and check scenarios. Shipped as scenarios/scenario.schema.json;
 a test keeps that file equal to what this module generates."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..providers.registry import names
 from .fields import schema_name
-from .loader import BUNDLED_DIR
+from .loader import SCENARIOS_DIR
 from .vocabulary import all_schemas, fixture_schemas
 
-SHIPPED = BUNDLED_DIR / "scenario.schema.json"
+SHIPPED = SCENARIOS_DIR / "scenario.schema.json"
 SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
 
 

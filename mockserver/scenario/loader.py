@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -24,9 +25,10 @@ from .vocabulary import is_known
 from .yamlpos import Loader as _Loader
 from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "bundled"
-SCENARIOS_DIR = BUNDLED_DIR / "scenarios"
-FIXTURES_DIR = BUNDLED_DIR / "fixtures"
+# The bundled scenarios and catalogs: the top-level scenarios/ and fixtures/ folders, installed
+# as packages of their own (setup.py), found wherever the installation put them.
+SCENARIOS_DIR = Path(os.path.realpath(str(files("mockserver.scenarios"))))
+FIXTURES_DIR = Path(os.path.realpath(str(files("mockserver.fixtures"))))
 
 
 class ScenarioError(ValueError):
