@@ -1,0 +1,101 @@
+"""Answers are dumped by a plan made once per schema (shapes.compile_dumper), not by marshmallow's
+field machinery: the two must agree, field for field and in order, on the answers a sandbox
+really gives. The objects here are live ones, from a served sandbox that clients have used."""
+from __future__ import annotations
+
+import pytest
+
+from harness import AIRBNB, KEY, LIVE, THREE_FUN, scenario_with
+
+from mockserver.control import schemas as control
+from mockserver.providers.provynx import schemas as pnx
+from mockserver.providers.pvadeals import schemas as pva
+from mockserver.shapes import compile_dumper, schema_instance
+
+
+@pytest.fixture(scope="module")
+def used(receiver_module):
+    from harness import MockServer
+    mock = MockServer(scenario_with(**{"pvadeals.accounts": [{"key": KEY, "credits": 100,
+                                                                "webhook": receiver_module.url}]}))
+    bought = mock.buy(AIRBNB, THREE_FUN)
+    mock.advance("3s")
+    mock.pva("POST", f"/flag/{bought[1]['_id']}")
+    mock.pva("POST", f"/reuse/{bought[0]['_id']}")
+    for _ in range(2):
+        mock.pva("GET", "/balance", key="API-nobody")
+    number = mock.pnx_buy("us")
+    mock.pnx_buy("global", service="whatsapp")
+    mock.pnx("GET", f"/us/numbers/{number['id']}/code")
+    mock.advance("3s")
+    yield mock
+    mock.close()
+
+
+@pytest.fixture(scope="module")
+def receiver_module():
+    from mockserver.testing import WebhookReceiver
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+def live_answers(mock):
+    """(schema, object) pairs for every kind of answer, from the sandbox's own state."""
+    sandbox = mock.sandbox
+    pvadeals, provynx = sandbox.backends["pvadeals"], sandbox.backends["provynx"]
+    account = pvadeals.authenticate(KEY)
+    requests = list(account.requests.values())
+    page = pvadeals.list_requests(account, first=20, after=None, before=None, order_field="_id", descending=True)
+    caller = provynx.authenticate(LIVE)
+    numbers = list(caller.account.numbers.values())
+    catalog = provynx.catalog(1, "us", None, "any")
+    server = provynx.server(1)
+    yield pva.Balance, account
+    yield pva.Services, {"services": list(pvadeals.services.values())}
+    yield pva.Purchased, {"requests": requests}
+    for request in requests:
+        yield pva.Detail, request
+        yield pva.Reused, request
+        yield pva.Flagged, request
+        yield pva.WebhookEvent, {"event": "sms_received", "at_ms": request.created_ms, "request": request,
+                                 "message": "text"}
+    yield pva.Page, page
+    yield pva.Page, pvadeals.list_requests(account, first=1, after=None, before=None, order_field="_id",
+                                           descending=False)
+    yield pva.Error, {"message": "Service not found", "status": 404}
+    yield pnx.Balance, {"balance": 9.15, "sandbox": False}
+    yield pnx.UsOperators, {"server": 1, "operators": server.us.operators}
+    yield pnx.GlobalOperators, {"server": 1, "country": "gb", "operators": server.countries[0].operators}
+    yield pnx.Services, catalog
+    yield pnx.Countries, server
+    for number in numbers:
+        yield pnx.Number, number
+        yield pnx.Code, number
+        yield pnx.OtpReceived, {"at_ms": number.created_ms, "number": number}
+    yield pnx.Error, {"error": "Number not found"}
+    yield control.AttemptAnswer, sandbox.engine.outbox.attempts()[0]
+    yield control.AttemptsAnswer, {"attempts": sandbox.engine.outbox.attempts()}
+    yield control.JournalAnswer, {"size": 1000, "requests": sandbox.journal.entries()}
+    yield control.JournalAnswer, {"count": 3}
+    yield control.ScenarioAnswer, sandbox.scenario
+    yield control.HealthAnswer, sandbox
+    yield control.PendingEvent, sandbox.engine.timeline.pending()[0]
+
+
+def test_the_planned_dump_is_marshmallows_on_every_live_answer(used):
+    checked = set()
+    for schema, value in live_answers(used):
+        planned = compile_dumper(schema_instance(schema))(value)
+        expected = schema_instance(schema).dump(value)
+        assert planned == expected and list(planned) == list(expected), schema.__name__
+        checked.add(schema)
+    assert len(checked) >= 20                # every answer schema above, not just a few
+
+
+def test_the_providers_state_is_dumped_the_same_way(used):
+    for provider in ("pvadeals", "provynx"):
+        from mockserver.providers.registry import by_name
+        plan = by_name(provider)
+        state = plan.state(used.sandbox.backends[provider], None)
+        assert state == used.control("GET", "/state").json()[provider]
