@@ -187,10 +187,10 @@ pvadeals:
     sandbox.settle()                          # the 1,000 number_purchased deliveries
     delivered_before = len(receiver.deliveries)
     started = time.perf_counter()
-    sandbox.advance(20 * 60_000)
+    sandbox.move_clock(advance_ms=20 * 60_000)
     elapsed = time.perf_counter() - started
     statuses = {}
-    for request in sandbox.pvadeals.accounts["API-bench"].requests.values():
+    for request in sandbox.backends["pvadeals"].accounts["API-bench"].requests.values():
         statuses[request.status] = statuses.get(request.status, 0) + 1
     result = {"seconds": elapsed, "webhooks_in_run": len(receiver.deliveries) - delivered_before, "statuses": statuses}
     print(f"1,000 numbers through 20 virtual minutes: {elapsed:.3f} s wall, {result['webhooks_in_run']} webhook "

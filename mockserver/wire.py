@@ -80,7 +80,8 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
         status = exc.code or 500
         if request.url_rule is None:       # no route answered: the journal lists these apart
             request.environ[UNMATCHED] = True
-        allowed = getattr(exc, "valid_methods", None)
+        # OPTIONS is not listed: it is there to answer CORS preflights, not a method to call.
+        allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) - {"OPTIONS"})
         headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
         return json_response(shape_for(request.path)(status), status, headers)
 

@@ -23,7 +23,7 @@ from ...settings import DEFAULT_LIMITS
 from ..contract import Delivered
 from ..sms import code_shape, sms_text
 from ..tenancy import Tenant, TenantLimitReached
-from .errors import (AfterAndBefore, FlagNotAllowed, InsufficientBalance, InvalidCursor, RequestNotFound,
+from .errors import (FlagNotAllowed, InsufficientBalance, InvalidCursor, RequestNotFound,
                      RequestNotReceiving, ReuseNotAllowed, ServiceNotFound)
 from .model import PvaBehavior, PvaDealsScenario, PvaService
 
@@ -235,9 +235,6 @@ class PvaDeals:
 
     def list_requests(self, account: Account, *, first: int, after: str | None, before: str | None,
                       order_field: str, descending: bool) -> RequestPage:
-        if after is not None and before is not None:
-            raise AfterAndBefore()
-
         def key_of(request_id: str | None) -> tuple | None:
             if request_id is None:
                 return None

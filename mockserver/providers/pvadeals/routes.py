@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..contract import Route
 from . import schemas as s
+from .errors import AfterAndBefore
 
 
 def balance(backend, account, now):
@@ -28,6 +29,8 @@ def reuse(backend, account, now, id: str):
 
 
 def list_requests(backend, account, now, query):
+    if query["after"] is not None and query["before"] is not None:
+        raise AfterAndBefore()           # before decoding either: the answer says what is wrong first
     cursors = {name: None if query[name] is None else s.decode_cursor(query[name]) for name in ("after", "before")}
     return backend.list_requests(account, first=query["first"], **cursors, order_field=query["orderField"],
                                  descending=query["orderBy"] == "desc")
