@@ -3,6 +3,7 @@ number too long, nothing nested too deep) and their validation by a marshmallow 
 failure one readable message (BodyError)."""
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -71,11 +72,39 @@ def _depth(value) -> int:
     return deepest
 
 
+_UNKNOWN_FIELD = Schema._default_error_messages["unknown"]
+
+
 def validate(schema: type[Schema], data) -> dict:
     """Load with a marshmallow schema; a failure becomes one readable BodyError."""
     try:
         return schema_instance(schema).load(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{format_path(path)}: {message}" if path else message
-                             for path, message in flatten_messages(exc.messages))
-        raise BodyError(problems) from exc
+        raise BodyError(_readable(flatten_messages(exc.messages))) from exc
+
+
+def validate_leniently(schema: type[Schema], data) -> tuple[dict, tuple[str, ...]]:
+    """Load as an Express-style API does: fields it does not know are ignored, not refused.
+    Returns what loaded and the paths of the fields ignored (the journal notes them); any other
+    problem is a BodyError, as with validate."""
+    try:
+        return schema_instance(schema).load(data), ()
+    except ValidationError as exc:
+        problems = list(flatten_messages(exc.messages))
+    unknown = [path for path, message in problems if message == _UNKNOWN_FIELD and path]
+    others = [(path, message) for path, message in problems if (path, message) not in
+              {(path, _UNKNOWN_FIELD) for path in unknown}]
+    if others or not unknown:
+        raise BodyError(_readable(others or problems))
+    cleaned = copy.deepcopy(data)
+    for path in sorted(unknown, key=len, reverse=True):
+        *parents, last = path
+        node = cleaned
+        for step in parents:
+            node = node[step]
+        del node[last]
+    return validate(schema, cleaned), tuple(format_path(path) for path in unknown)
+
+
+def _readable(problems) -> str:
+    return "; ".join(f"{format_path(path)}: {message}" if path else message for path, message in problems)

@@ -8,7 +8,7 @@ import time
 
 from .bounds import BODY
 from .engine.journal import summarize
-from .pipeline import TENANT
+from .pipeline import IGNORED, TENANT
 from .sandbox import Sandbox
 from .wire import UNMATCHED
 
@@ -44,7 +44,8 @@ class JournalMiddleware:
             query=environ.get("QUERY_STRING", "")[:longest],
             key=(key.strip()[:longest] or None) if scheme.lower() == "bearer" else None,
             status=int(seen.get("status", "500")[:3]), duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            body=summarize(body) if (body := environ.get(BODY)) else "", matched=not environ.get(UNMATCHED, False))
+            body=summarize(body) if (body := environ.get(BODY)) else "", matched=not environ.get(UNMATCHED, False),
+            ignored=environ.get(IGNORED, ()))
         return result
 
     def _provider(self, path: str) -> str | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -90,8 +89,19 @@ def _component_name(schema: type[Schema]) -> str:
     return name[:-len("Schema")] if name.endswith("Schema") else name
 
 
-@cache
-def provider_document(provider: Provider) -> dict:
+_DOCUMENTS: dict[tuple[str, str | None], dict] = {}
+
+
+def provider_document(provider: Provider, section) -> dict:
+    """The document of the answers a provider gives with this scenario section; kept by the
+    section's variant only, since nothing else the section holds changes it."""
+    key = (provider.name, provider.variant(section))
+    if key not in _DOCUMENTS:
+        _DOCUMENTS[key] = _provider_document(provider, section)
+    return _DOCUMENTS[key]
+
+
+def _provider_document(provider: Provider, section) -> dict:
     errors = provider.errors
     common = {401: ("Missing or invalid API key", errors.schema),
               429: ("Rate limit exceeded", errors.rate_limited_schema)}
@@ -104,8 +114,9 @@ def provider_document(provider: Provider) -> dict:
         guarded = tuple(parameter for guard in route.guards for parameter in guard.parameters)
         operations.append(Operation(
             method=route.method, path=route.path, summary=route.summary,
-            success=None if route.status is None else (route.status, route.answer),
+            success=None if route.status is None else (route.status, route.answer_for(section)),
             errors={**{status: (why, errors.schema) for status, why in route.errors.items()}, **common},
             query=route.query, body=route.body, parameters=guarded, error_headers=retry_after))
     info = provider.openapi_info
-    return build(info, provider.prefix, operations, bearer=info.get("security"), answers_carry_every_field=True)
+    return build(info, provider.prefix, operations, bearer=info.get("security"), answers_carry_every_field=True,
+                 components=provider.referred_schemas)

@@ -10,6 +10,8 @@ this module runs them, the same way for every provider:
 6. guards: the route's own steps (Provynx's Idempotency-Key), which may answer instead (a replay);
 7. fault: the scenario's, if one applies: a delay, an error status, or a dropped connection;
 8. input: the route's body or query, read and validated outside the lock (400 in the provider's shape);
+   fields a body should not have are ignored and noted in the journal, unless the scenario says
+   strict_requests (then they are a 400 naming them);
 9. call: the backend call under the lock; a refusal answers with its own status and message;
 10. answer: dumped through the route's schema, the guards told what it was, the provider's headers added.
 
@@ -26,13 +28,14 @@ from flask import request as current_request
 from flask.globals import request_ctx
 from werkzeug.exceptions import MethodNotAllowed
 
-from .inputs import BodyError, validate
+from .inputs import BodyError, validate, validate_leniently
 from .providers.contract import Call, Provider, ProviderError, Route
 from .providers.tenancy import TenantLimitReached
 from .shapes import dump, status_text
 from .wire import bearer_token, dropped_connection, json_response, read_json
 
 TENANT = "mockserver.tenant"          # set once the caller is known; the journal reads it
+IGNORED = "mockserver.ignored"        # fields of the body that were ignored, for the journal
 
 
 class _Plan:
@@ -68,7 +71,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
         # number are two routes).
         raise MethodNotAllowed(valid_methods=sorted(set(request_ctx.url_adapter.allowed_methods()) - {"OPTIONS"}))
     if route.public:
-        return _answer(plan, section, request, route.status, route.call())
+        return _answer(plan, section, request, route.status, route.call(section))
     key = bearer_token(environ)
     call = fault = outcome = None
     with sandbox.lock:
@@ -85,7 +88,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
         local_path = environ["PATH_INFO"][len(provider.prefix):]
         rejection = backend.admit(caller, environ.get("REMOTE_ADDR", ""), local_path, now)
         if rejection is None:
-            call = Call(sandbox, backend, caller, request, now)
+            call = Call(sandbox, section, backend, caller, request, now)
             if plan.guards:
                 outcome = _guarded(plan, call)
             if outcome is None:
@@ -133,8 +136,14 @@ def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict):
     args = dict(path_args)
     try:
         if route.body is not None:
-            args["body"] = validate(route.body, read_json(call.request, invalid_json=plan.provider.invalid_json,
-                                                          limits=sandbox.limits))
+            body = read_json(call.request, invalid_json=plan.provider.invalid_json, limits=sandbox.limits)
+            if sandbox.scenario.strict_requests:
+                args["body"] = validate(route.body, body)
+            else:
+                # As an Express-style API does, fields it does not know are ignored; the journal notes them.
+                args["body"], ignored = validate_leniently(route.body, body)
+                if ignored:
+                    call.request.environ[IGNORED] = ignored
         if route.query is not None:
             args["query"] = validate(route.query, call.request.args.to_dict())
     except BodyError as problem:
@@ -162,12 +171,15 @@ def _guarded(plan: _Plan, call: Call):
 def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
     """Step 9 and the answer, dumped (under the lock: it reads live state); the guards are told."""
     route = plan.route
+    if route.needs_request:
+        args = {**args, "request": call.request}
     try:
         result = route.call(call.backend, call.caller, call.now_ms, **args)
     except ProviderError as refusal:
         status, body = refusal.status, plan.errors.body(refusal.status, refusal.text)
     else:
-        status, body = route.status, result if route.answer is None else dump(route.answer, result)
+        answer = route.answer_for(call.section)
+        status, body = route.status, result if answer is None else dump(answer, result)
     if plan.guards:
         for guard in plan.guards:
             guard.after(call, status, body, False)

@@ -170,6 +170,30 @@ def test_flag_and_cancel_go_through_the_providers_own_apis(page, mock):
     assert not page.find_elements(By.CSS_SELECTOR, f'tr[data-id="{live["id"]}"] button[data-verb]')
 
 
+def rental_note(driver, request_id: str) -> str | None:
+    notes = driver.find_elements(By.CSS_SELECTOR, f'[data-live="numbers"] tr[data-id="{request_id}"] [data-cell="note"]')
+    return notes[0].text if notes else None
+
+
+def test_a_rental_shows_its_days_and_its_auto_renew_toggles_from_the_page(page, mock):
+    response = mock.pva("POST", "/purchase-ltr", json={"serviceId": THREE_FUN, "duration": 7})
+    rental = response.json()["data"]
+    wait_until(page, lambda d: rental_note(d, rental["_id"]) == "LTR 7 days · 7 days left · auto-renew off",
+               "the rental's line never showed")
+    click(page, f'tr[data-id="{rental["_id"]}"] button[data-verb="auto-renew"]')
+    wait_until(page, lambda d: rental_note(d, rental["_id"]) == "LTR 7 days · 7 days left · auto-renew on",
+               "auto-renew was not turned on")
+    assert status_line(page) == "auto-renew through the provider's API: Auto-renew enabled successfully"
+    assert mock.detail(rental["_id"])["autoRenewEnable"] is True
+    mock.advance("7d")                             # renewed: charged again, seven more days
+    wait_until(page, lambda d: rental_note(d, rental["_id"]) == "LTR 7 days · 7 days left · auto-renew on · renewed 1×",
+               "the renewal never showed")
+    click(page, f'tr[data-id="{rental["_id"]}"] button[data-verb="stop auto-renew"]')
+    wait_until(page, lambda d: (rental_note(d, rental["_id"]) or "").endswith("auto-renew off · renewed 1×"),
+               "auto-renew was not turned off")
+    assert mock.detail(rental["_id"])["autoRenewEnable"] is False
+
+
 def test_redeliver_sends_a_failed_message_again(page, mock, receiver):
     mock.control("POST", "/webhook", json={"key": KEY, "url": receiver.url})
     receiver.fail_next(6, status=503)

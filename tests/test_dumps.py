@@ -52,11 +52,14 @@ def live_answers(mock):
     catalog = provynx.catalog(1, "us", None, "any")
     server = provynx.server(1)
     yield pva.Balance, account
-    yield pva.Services, {"services": list(pvadeals.services.values())}
+    from mockserver.providers.pvadeals.routes import _listing
+    for services in pva.SERVICES.values():
+        yield services, {"services": [_listing(s, "http://127.0.0.1") for s in pvadeals.services.values()]}
     yield pva.Purchased, {"requests": requests}
     for request in requests:
         yield pva.Detail, request
-        yield pva.Reused, request
+        for reused in pva.REUSED.values():
+            yield reused, request
         yield pva.Flagged, request
         yield pva.WebhookEvent, {"event": "sms_received", "at_ms": request.created_ms, "request": request,
                                  "message": "text"}

@@ -62,7 +62,7 @@ def test_money_is_conserved(operations):
         try:
             if kind == "buy":
                 before = account.credits
-                backend.purchase(account, [PVA.services[pick].id], clock.now())
+                backend.purchase(account, [(PVA.services[pick].id, "")], clock.now())
                 spent += before - account.credits
             elif kind == "advance":
                 clock.advance(minutes * 60_000)

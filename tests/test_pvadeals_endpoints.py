@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import re
 
-from harness import AIRBNB, KEY, START, THREE_FUN
+from harness import AIRBNB, KEY, START, THREE_FUN, scenario_with
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 REQUEST_KEYS = ["_id", "serviceName", "serviceId", "number", "status", "country", "amount", "numberType",
@@ -18,7 +18,8 @@ def test_balance_is_the_documented_body_byte_for_byte(mock):
     assert response.text == '{"success":true,"data":{"credits":100},"message":"Balance retrieved successfully"}'
 
 
-def test_services_list_the_catalog_with_the_documented_ids_and_no_message(mock):
+def test_the_documented_profile_lists_the_catalog_as_the_doc_page_shows_it(start_server):
+    mock = start_server(scenario_with(**{"pvadeals.shape": "documented"}))
     response = mock.pva("GET", "/services/all")
     assert response.status_code == 200
     body = response.json()
@@ -69,7 +70,8 @@ def test_flag_answers_data_true(mock):
     assert response.json() == {"success": True, "data": True, "message": "Number flagged successfully"}
 
 
-def test_reuse_answers_the_documented_shape_without_created_at(mock):
+def test_reuse_answers_the_documented_shape_without_created_at(start_server):
+    mock = start_server(scenario_with(**{"pvadeals.shape": "documented"}))
     bought = mock.buy(AIRBNB)[0]
     mock.advance("3s")
     response = mock.pva("POST", f"/reuse/{bought['_id']}")

@@ -172,6 +172,8 @@ class JournalEntryAnswer(Schema):
     duration_ms = fields.Float(required=True)
     body = fields.String(required=True)
     matched = fields.Boolean(required=True)
+    ignored = fields.List(fields.String(), required=True, metadata={
+        "description": "Fields of the body the API ignored, not knowing them (a typo?)"})
 
 
 class JournalAnswer(Schema):

@@ -5,8 +5,9 @@ OpenAPI document (what it takes, what it answers, its errors), so the document c
 the routes. Answers are dumped through control/schemas.py."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 
+from .. import pictures
 from ..engine.clock import ClockError
 from ..inputs import BodyError, read_json_text, validate
 from ..openapi import Operation
@@ -86,10 +87,15 @@ def _query(schema):
     return validate(schema, request.args.to_dict())
 
 
+# Routes that answer anyone: health checks, and the catalog's pictures (pages of the client under
+# test show them; they hold nothing of the sandbox's state).
+_OPEN = frozenset({"control.health", "control.picture"})
+
+
 @bp.before_request
 def guard():
-    """Who may drive the sandbox (access.py); health answers anyone, for health checks."""
-    if request.endpoint == "control.health":
+    """Who may drive the sandbox (access.py)."""
+    if request.endpoint in _OPEN:
         return None
     body_types = JSON_TYPES | YAML_TYPES if request.endpoint == "control.put_scenario" else JSON_TYPES
     refused = refusal(request, _access(), body_types=body_types)
@@ -115,9 +121,15 @@ def openapi(name: str):
     if name == "control":
         return json_response(document())
     if name in {p.name for p in PROVIDERS}:
-        return json_response(provider_document(by_name(name)))
+        return json_response(provider_document(by_name(name), _sandbox().scenario.section(name)))
     known = ", ".join(f"{n}.json" for n in ["control", *(p.name for p in PROVIDERS)])
     return _error(404, f"no OpenAPI document {name!r}; there are {known}")
+
+
+@bp.get("/pictures/<name>.png")
+def picture(name: str):
+    """A catalog picture, for a provider whose catalog lists one (PVADeals' services)."""
+    return Response(pictures.png(name[:64]), mimetype="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
 @route("GET", "/health", "Liveness, and the scenario's name", s.HealthAnswer)

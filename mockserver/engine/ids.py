@@ -54,9 +54,12 @@ class PhoneNumbers:
             self._faker_instance.seed_instance(f"{self._seed}:phone-numbers")
         return self._faker_instance
 
-    def us(self) -> str:
+    def us(self, area_code: str | None = None) -> str:
+        """A US number, in ``area_code`` if given. The area is drawn even then, so that asking for
+        one does not shift the numbers that later purchases get."""
         while True:
             area = self._faker.random_element(US_AREA_CODES)
+            area = area_code or area
             # NANP: the exchange starts 2-9 and is never 555 (reserved for fiction).
             local = self._faker.numerify("$######")
             if not local.startswith("555") and self._claim(f"+1{area}{local}"):

@@ -25,6 +25,7 @@ class Entry:
     duration_ms: float
     body: str              # the first characters of the request body
     matched: bool          # False when no route answered the path
+    ignored: tuple[str, ...] = ()      # fields of the body the API ignored (it does not know them)
 
 
 class Journal:
@@ -38,11 +39,12 @@ class Journal:
         return self._entries.maxlen
 
     def record(self, *, at_ms: int, tenant: TenantKey | None, provider: str | None, method: str, path: str, query: str,
-               key: str | None, status: int, duration_ms: float, body: str, matched: bool) -> None:
+               key: str | None, status: int, duration_ms: float, body: str, matched: bool,
+               ignored: tuple[str, ...] = ()) -> None:
         # Positional into Entry: keyword arguments passed on with ** cost several µs per request.
         with self._guard:
             self._entries.append(Entry(next(self._seq), at_ms, tenant, provider, method, path, query, key, status,
-                                       duration_ms, body, matched))
+                                       duration_ms, body, matched, ignored))
 
     def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
                 key: str | None = None, status: int | None = None, unmatched: bool | None = None,

@@ -33,24 +33,23 @@ class SortedIndex:
     def remove(self, key: tuple) -> None:
         del self._keys[self._position(key)]
 
-    def page(self, first: int, *, after: tuple | None = None, before: tuple | None = None,
-             descending: bool = False) -> Page:
-        """Up to ``first`` keys right after ``after`` or right before ``before`` (the page that
-        ends at that cursor, for paging backwards), in ascending or descending order."""
+    def page(self, count: int, *, after: tuple | None = None, before: tuple | None = None,
+             descending: bool = False, from_end: bool = False) -> Page:
+        """Up to ``count`` keys, in ascending or descending order, from the keys between ``after``
+        and ``before`` (either may be None): the first ones, or the last ones (the page that ends
+        at ``before``, for paging backwards, or with ``from_end``: Relay's ``last``)."""
         size = len(self._keys)
 
         def view_position(key: tuple) -> int:
             index = self._position(key)
             return size - 1 - index if descending else index
 
-        if after is not None:
-            start = view_position(after) + 1
-            stop = min(size, start + first)
-        elif before is not None:
-            stop = view_position(before)
-            start = max(0, stop - first)
+        begin = view_position(after) + 1 if after is not None else 0
+        end = view_position(before) if before is not None else size
+        if before is not None or from_end:
+            start, stop = max(begin, end - count), end
         else:
-            start, stop = 0, min(size, first)
+            start, stop = begin, min(end, begin + count)
         if descending:
             keys = self._keys[size - stop:size - start][::-1]
         else:

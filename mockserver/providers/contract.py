@@ -47,23 +47,30 @@ class NotReceiving(Exception):
 class Route:
     """One route of a provider: everything the pipeline, the app and the OpenAPI document need.
 
-    ``call(backend, caller, now_ms, **path_args[, body=][, query=])`` runs under the state lock and
-    returns what ``answer`` dumps (or, with ``answer`` None, the body itself)."""
+    ``call(backend, caller, now_ms, **path_args[, body=][, query=][, request=])`` runs under the
+    state lock and returns what ``answer`` dumps (or, with ``answer`` None, the body itself).
+    ``answer`` may also be a function of the provider's scenario section that gives the schema
+    (an answer whose shape the scenario chooses); a public route's call takes the section only."""
     method: str
     path: str                                  # below the provider's prefix, in werkzeug's syntax
     call: Callable[..., object]
-    answer: type[Schema] | None = None
-    status: int = 200
+    answer: type[Schema] | Callable[[object], type[Schema]] | None = None
+    status: int | None = 200                   # None: it never succeeds (it only refuses)
     body: type[Schema] | None = None           # a JSON body, read and validated outside the lock
     query: type[Schema] | None = None
     summary: str = ""
     errors: Mapping[int, str] = field(default_factory=dict)   # statuses it may answer besides 401 and 429
     public: bool = False                       # no key, no rate limit, no fault: a document
     guards: tuple["Guard", ...] = ()           # steps around the call, e.g. an Idempotency-Key
+    needs_request: bool = False                # the call gets the request (e.g. to build URLs on this host)
 
     @property
     def name(self) -> str:
         return self.call.__name__
+
+    def answer_for(self, section) -> type[Schema] | None:
+        answer = self.answer
+        return answer if answer is None or isinstance(answer, type) else answer(section)
 
 
 class Guard(Protocol):
@@ -87,6 +94,7 @@ class Guard(Protocol):
 class Call:
     """One request as the pipeline's steps see it."""
     sandbox: object
+    section: object                            # the provider's scenario section
     backend: "Backend"
     caller: "Caller"
     request: object                            # the Flask request
@@ -168,7 +176,10 @@ class BuildContext:
 class DashboardView:
     """A provider's part of the dashboard: rows for the templates. Numbers and messages come as
     (sort key, make the row) pairs, so the page shapes only the newest it shows, whatever the
-    sandbox holds (it renders once a second, under the state lock)."""
+    sandbox holds (it renders once a second, under the state lock). A number's row holds, besides
+    what the table shows, ``detail`` (a tooltip), ``note`` (a line under the id, such as a rental's
+    days left) and ``actions``: (verb, path, method) triples the page sends to the provider's API
+    with the row's ``key``."""
     accounts: list[dict]
     numbers: list[tuple[tuple, Callable[[], dict]]]      # sort key: (created, id)
     messages: list[tuple[tuple, Callable[[], dict]]]     # sort key: (received or created, id)
@@ -184,6 +195,7 @@ class Provider(ABC):
     invalid_json: ClassVar[str]              # the message for a body that is not JSON
     strict_slashes: ClassVar[bool] = True    # False: "/balance/" answers as "/balance" (Express)
     openapi_info: ClassVar[dict]             # title, version, description, security description
+    referred_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # answers' parts referred to by name only
     state_schema: ClassVar[type[Schema]]     # its part of GET /_mock/state
     section: ClassVar[type[Schema]]          # its scenario section
     section_help: ClassVar[str]
@@ -191,6 +203,10 @@ class Provider(ABC):
 
     @abstractmethod
     def build(self, section, context: BuildContext) -> Backend: ...
+
+    def variant(self, section) -> str | None:
+        """What of the section changes the shape of its answers (and so its OpenAPI document)."""
+        return None
 
     # Steps of the pipeline a provider may add to every answer of its routes (Provynx's CORS).
     def preflight(self, section) -> bool:

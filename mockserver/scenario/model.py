@@ -89,6 +89,7 @@ class Scenario:
     clock_frozen: bool = False
     sections: Mapping[str, object] = field(default_factory=dict)   # provider name -> its section
     faults: tuple[FaultRule, ...] = ()
+    strict_requests: bool = False             # True: a body field an API does not know is a 400
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 

@@ -24,6 +24,9 @@ class _ScenarioBase(Strict):
         "Same seed + same clock start + same requests = same ids, numbers and codes",
         anyOf=[{"type": "integer"}, {"type": "string"}]))
     clock = fields.Nested(ClockSchema)
+    strict_requests = fields.Boolean(load_default=False, metadata=described(
+        "Refuse (400) a request body field an API does not know, instead of ignoring it as the real APIs do "
+        "(the journal notes every field ignored)"))
 
     @post_load
     def make(self, data, **kwargs):
@@ -31,7 +34,8 @@ class _ScenarioBase(Strict):
         return Scenario(
             name=data["name"], description=data["description"], seed=data["seed"],
             clock_start_ms=data["clock"]["start"], clock_frozen=data["clock"]["frozen"],
-            sections={name: data[name] for name in names()}, faults=tuple(data["faults"]))
+            sections={name: data[name] for name in names()}, faults=tuple(data["faults"]),
+            strict_requests=data["strict_requests"])
 
 
 @cache

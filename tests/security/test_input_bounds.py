@@ -14,8 +14,8 @@ from harness import KEY, LIVE, MockServer, scenario_with
 from mockserver.settings import Limits
 
 LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192)
-PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none",
-                "name": "control", "filename": "dashboard.js", "region": "us"}
+PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none", "name": "control",
+                "filename": "dashboard.js", "region": "us"}
 SHAPES = {"/v3/api": {"success", "message", "status"}, "/api/v1/sms": {"error"}, "/_mock": {"error", "status"}}
 
 
@@ -68,6 +68,11 @@ def check(response, prefix: str, status: int, what: str) -> None:
         assert set(response.json()) - {"problems"} == SHAPES[prefix], (what, response.text[:300])
 
 
+def not_json(path: str) -> bool:
+    """The dashboard's page and files, and the catalog's pictures: what the sandbox serves that is no API answer."""
+    return path == "/_mock/" or path.startswith(("/_mock/dashboard", "/_mock/pictures"))
+
+
 def deep(levels: int) -> bytes:
     return b'{"services": ' + b"[" * levels + b"]" * levels + b"}"
 
@@ -109,8 +114,8 @@ def test_malformed_json_bodies_on_every_route(server, baseline, kind):
         response = server.http.request(method, server.url + path, data=MALFORMED_BODIES[kind], timeout=10,
                                        headers={**key_for(prefix), "Content-Type": "application/json"})
         expected = 400 if (method, path) in with_body else answers[(method, path)]
-        if path.startswith("/_mock/dashboard/static") or path == "/_mock/":
-            continue            # the page and its files are not JSON; their status is checked below
+        if not_json(path):
+            continue            # the page, its files and the pictures are not JSON
         check(response, prefix, expected, f"{kind}: {method} {path}")
     assert snapshot(server) == before
 
@@ -136,7 +141,7 @@ def test_methods_and_slashes_no_route_takes(server, baseline):
     answers, before = baseline
     for method, path, prefix in routes(server.app):
         options = server.http.options(server.url + path, headers=key_for(prefix), timeout=10)
-        if path.startswith("/_mock/dashboard/static"):
+        if path.startswith(("/_mock/dashboard/static", "/_mock/pictures")):
             continue
         check(options, prefix, 405, f"OPTIONS {path}")
         assert "OPTIONS" not in options.headers["Allow"] and method in options.headers["Allow"]
@@ -159,7 +164,7 @@ def test_methods_and_slashes_no_route_takes(server, baseline):
 def test_huge_query_values_and_long_paths(server, baseline):
     answers, before = baseline
     for method, path, prefix in routes(server.app):
-        if method != "GET" or path.startswith("/_mock/dashboard") or path == "/_mock/":
+        if method != "GET" or not_json(path):
             continue
         query = {name: "9" * 4000 for name in ("first", "server", "key", "status", "country", "operator", "after")}
         response = server.http.get(server.url + path, params=query, headers=key_for(prefix), timeout=10)

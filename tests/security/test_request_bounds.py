@@ -50,7 +50,7 @@ def test_an_idempotency_key_keeps_a_hash_and_only_answers_worth_replaying(mock):
     for n in range(20):
         answer = mock.pnx("POST", "/us/numbers", json={"service": long_service}, headers={"Idempotency-Key": f"k{n}"})
         assert answer.status_code == 404
-    refused = mock.pnx("POST", "/us/numbers", json={"service": "whatsapp", "sever": 1},
+    refused = mock.pnx("POST", "/us/numbers", json={"service": "whatsapp", "server": "1"},
                        headers={"Idempotency-Key": "typo"})
     assert refused.status_code == 400                  # refused before the purchase began: not kept
     corrected = mock.pnx("POST", "/us/numbers", json={"service": "whatsapp"}, headers={"Idempotency-Key": "typo"})

@@ -100,8 +100,10 @@
     },
     "close-dialog": () => smsDialog.close(),
     provider: (button) => act(`${button.dataset.verb} ${button.dataset.path}`, async () => {
-      await call(button.dataset.method, button.dataset.path, undefined, { Authorization: `Bearer ${button.dataset.key}` });
-      return `${button.dataset.verb === "flag" ? "Flagged" : "Canceled"} through the provider's API`;
+      const answer = await call(button.dataset.method, button.dataset.path, undefined, { Authorization: `Bearer ${button.dataset.key}` });
+      // Say what the provider answered when it says something; its wording is the truth.
+      const told = answer && typeof answer.message === "string" ? `: ${answer.message}` : "";
+      return `${button.dataset.verb} through the provider's API${told}`;
     }),
     redeliver: (button) => act(`Redeliver ${button.dataset.message}`, async () => {
       const attempt = await call("POST", `/_mock/webhooks/${encodeURIComponent(button.dataset.message)}/redeliver`);

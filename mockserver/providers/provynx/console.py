@@ -48,9 +48,9 @@ def _row(backend, clock, name: str, title: str, prefix: str, account, number) ->
         "service": number.service.name, "status": number.status, "created": format_iso(number.created_ms),
         "ends": format_iso(number.expires_ms), "key": key, "price": f"{number.price:.2f}",
         "detail": f"{number.region} · {number.country} · {number.operator} · server {number.server}"
-                  + (" · sandbox" if number.sandbox else ""),
+                  + (" · sandbox" if number.sandbox else ""), "note": "",
         "messages": 1 if number.sms else 0, "takes_sms": backend.takes_sms(number, clock.now(number.tenant)),
-        "action": cancel if backend.cancellable(number) else None,
+        "actions": [cancel] if backend.cancellable(number) else [],
         # The code comes from a stream seeded by the id, not the sandbox's own: drawing it for the
         # send form changes nothing the sandbox would produce.
         "sms_text": sms_text(number, Codes(number.id).new(*code_shape(number))),

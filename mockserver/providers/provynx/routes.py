@@ -9,10 +9,10 @@ from .backend import GLOBAL, US
 from .idempotency import IDEMPOTENCY_KEY
 
 
-def openapi():
+def openapi(section):
     from ...openapi import provider_document     # apispec is imported only by who asks for the document
     from . import PROVIDER
-    return provider_document(PROVIDER)
+    return provider_document(PROVIDER, section)
 
 
 def balance(backend, caller, now):

@@ -27,6 +27,7 @@ class PvaDealsProvider(Provider):
     section = PvaDealsSchema
     section_help = "PVADeals v3, under /v3/api"
     extra_schemas = (PvaServiceSchema,)
+    referred_schemas = schemas.REFERRED
     # PVADeals publishes no OpenAPI document: mockserver serves its own under the control API only
     # (/_mock/openapi/pvadeals.json), never under /v3/api where a client could tell it apart.
     openapi_info = {"title": "PVADeals v3 (mockserver emulation)", "version": "3",
@@ -48,6 +49,9 @@ class PvaDealsProvider(Provider):
 
         return PvaDeals(section, name=self.name, timeline=context.timeline, ids=ObjectIds(context.seed),
                         phones=context.phones, codes=context.codes, notify=notify, max_tenants=context.max_tenants)
+
+    def variant(self, section) -> str:
+        return section.shape
 
     def state(self, backend: PvaDeals, tenant) -> dict:
         return console.state(backend, tenant)

@@ -6,6 +6,10 @@ the virtual instant it happens at, so timeline events that run late still act at
 Lifecycle: RESERVED -> COMPLETED (first SMS) | TIMEOUT (end time, no SMS) | FLAGGED (client);
 COMPLETED -> RESERVED again on reuse. A reuse starts a new "generation": events scheduled
 for an earlier generation find it changed and do nothing.
+
+A long-term rental (numberType LTR) lives the same way for its days, then, at its end time, is
+charged again and extended by as many days when auto-renew is on and the credits cover it, or
+ends (TIMEOUT) [assumed]. Reusing a rental arms it for another SMS within its days.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Callable
 
-from ...engine.clock import format_iso
+from ...engine.clock import DAY_MS, format_iso
 from ...engine.ids import Codes, ObjectIds, PhoneNumbers
 from ...engine.pages import CursorNotFound, Page, SortedIndex
 from ...engine.ratelimit import RateLimiter, Rejection
@@ -23,11 +27,14 @@ from ...settings import DEFAULT_LIMITS
 from ..contract import Delivered
 from ..sms import code_shape, sms_text
 from ..tenancy import Tenant, TenantLimitReached
-from .errors import (FlagNotAllowed, InsufficientBalance, InvalidCursor, RequestNotFound,
+from . import defaults
+from .errors import (AreaCodeNotAvailable, FirstAndLast, FlagNotAllowed, InvalidDuration, NotARental, RentalEnded,
+                     RentalNotOffered, InsufficientBalance, InvalidCursor, RequestNotFound,
                      RequestNotReceiving, ReuseNotAllowed, ServiceNotFound)
 from .model import PvaBehavior, PvaDealsScenario, PvaService
 
 RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
+STR, LTR = "STR", "LTR"
 ORDER_FIELDS = ("_id", "createdAt", "endTime")
 
 
@@ -36,6 +43,14 @@ class ReceivedSms:
     text: str
     code: str | None
     at_ms: int
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A rental charged again at its end time, and how long it now runs."""
+    at_ms: int
+    amount: Decimal
+    end_ms: int
 
 
 @dataclass
@@ -58,6 +73,11 @@ class ServiceRequest:
     reuse_until_ms: int | None = None
     polls: int = 0                     # GET /request/{id} calls in this generation
     messages: list[ReceivedSms] = field(default_factory=list)
+    kind: str = STR                    # numberType
+    duration_days: int | None = None   # a rental's days, each period
+    auto_renew: bool = False
+    renewals: list[Renewal] = field(default_factory=list)
+    renewal_refused_ms: int | None = None     # when auto-renew found the credits short
 
     @property
     def tenant(self) -> Tenant:
@@ -107,6 +127,9 @@ class PvaDeals:
         self._max_tenants = max_tenants
         self.limiter = RateLimiter(list(scenario.rate_limits))
         self.services = {service.id: service for service in scenario.services}
+        # The rental that takes SMS from any service, as a service of its own for the rest of the rules.
+        self.all_services = PvaService(id=defaults.ALL_SERVICES, name=defaults.ALL_SERVICES,
+                                       price=scenario.rentals.all_services_price, sms=defaults.ALL_SERVICES_SMS)
         self.accounts: dict[str, Account] = {}
         for declared in scenario.accounts:
             self._open(declared.key, declared.credits, declared.webhook)
@@ -170,39 +193,91 @@ class PvaDeals:
 
     # -- client operations ----------------------------------------------------------------
 
-    def purchase(self, account: Account, service_ids: list[str], now_ms: int) -> list[ServiceRequest]:
-        """All or nothing: every service must exist and the total must be covered."""
-        services = []
-        for service_id in service_ids:
+    def purchase(self, account: Account, items: list[tuple[str, str]], now_ms: int) -> list[ServiceRequest]:
+        """Short-term numbers, one per (service id, area code or ""): all or nothing, so every
+        service must exist, offer its area code, and the total must be covered."""
+        chosen = []
+        for service_id, area_code in items:
             service = self.services.get(service_id)
             if service is None:
                 raise ServiceNotFound()
-            services.append(service)
-        if sum((s.price for s in services), Decimal("0")) > account.credits:
+            chosen.append((service, self._area(service, area_code)))
+        if sum((service.price for service, _ in chosen), Decimal("0")) > account.credits:
             raise InsufficientBalance()
         bought = []
-        for service in services:
-            number = self._phones.us()
+        for service, area_code in chosen:
+            number = self._phones.us(area_code)
             behavior = self.scenario.behavior_for(service, number)
             account.credits -= service.price
-            request = ServiceRequest(
-                id=self._ids.new(now_ms), account=account, service=service, behavior=behavior,
-                number=number, amount=service.price, end_ms=now_ms + self.scenario.lifetime_ms,
-                created_ms=now_ms, updated_ms=now_ms, allow_flag=behavior.flag_allowed)
-            account.requests[request.id] = request
-            for order_field, index in account.indexes.items():
-                index.add(request.sort_key(order_field))
-            self._schedule_generation(request, now_ms)
-            self._notify(account, "number_purchased", request, now_ms, "")
-            bought.append(request)
+            bought.append(self._open_request(account, service, behavior, number, service.price,
+                                             now_ms + self.scenario.lifetime_ms, now_ms,
+                                             allow_flag=behavior.flag_allowed))
         return bought
+
+    def purchase_ltr(self, account: Account, service_id: str, days: int, area_code: str, now_ms: int) -> ServiceRequest:
+        """A long-term rental: a service's number for 3, 7, 14 or 30 days, or the 28-day number
+        that takes SMS from any service (ALL_SERVICES), which cannot be flagged."""
+        rentals = self.scenario.rentals
+        if service_id == defaults.ALL_SERVICES:
+            if days != rentals.all_services_days:
+                raise InvalidDuration()
+            service, price = self.all_services, rentals.all_services_price
+        else:
+            service = self.services.get(service_id)
+            if service is None:
+                raise ServiceNotFound()
+            if days not in defaults.LTR_DURATIONS:
+                raise InvalidDuration()
+            price = service.ltr_price(days)
+            if price is None:
+                raise RentalNotOffered()
+        area_code = self._area(service, area_code)
+        if price > account.credits:
+            raise InsufficientBalance()
+        number = self._phones.us(area_code)
+        behavior = self.scenario.behavior_for(service, number)
+        account.credits -= price
+        return self._open_request(account, service, behavior, number, price, now_ms + days * DAY_MS, now_ms,
+                                  allow_flag=behavior.flag_allowed and service is not self.all_services,
+                                  kind=LTR, duration_days=days)
+
+    def _area(self, service: PvaService, area_code: str) -> str | None:
+        """The area code a number will have: the one asked for if offered ("": any)."""
+        if not area_code:
+            return None
+        if area_code not in self.scenario.area_codes_of(service):
+            raise AreaCodeNotAvailable()
+        return area_code
+
+    def _open_request(self, account: Account, service: PvaService, behavior: PvaBehavior, number: str,
+                      amount: Decimal, end_ms: int, now_ms: int, **kind) -> ServiceRequest:
+        request = ServiceRequest(id=self._ids.new(now_ms), account=account, service=service, behavior=behavior,
+                                 number=number, amount=amount, end_ms=end_ms, created_ms=now_ms, updated_ms=now_ms,
+                                 **kind)
+        account.requests[request.id] = request
+        for order_field, index in account.indexes.items():
+            index.add(request.sort_key(order_field))
+        self._schedule_generation(request, now_ms)
+        self._notify(account, "number_purchased", request, now_ms, "")
+        return request
+
+    def toggle_auto_renew(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
+        request = self.request(account, request_id)
+        if request.kind != LTR:
+            raise NotARental()
+        if request.status in (TIMEOUT, FLAGGED):
+            raise RentalEnded()
+        request.auto_renew = not request.auto_renew
+        request.updated_ms = now_ms
+        return request
 
     def flag(self, account: Account, request_id: str, now_ms: int) -> ServiceRequest:
         request = self.request(account, request_id)
         if not request.allow_flag:
             raise FlagNotAllowed()
         # allowFlag is only true before an SMS arrives, which is when a refund is owed.
-        if request.behavior.flag_refund:
+        refund = self.scenario.rentals.flag_refund if request.kind == LTR else request.behavior.flag_refund
+        if refund:
             account.credits += request.amount
         request.status = FLAGGED
         request.allow_flag = request.allow_reuse = False
@@ -225,7 +300,8 @@ class PvaDeals:
         request.reuse_counter += 1
         request.generation += 1
         request.polls = 0
-        request.end_ms = now_ms + request.behavior.reuse_lifetime_ms
+        if request.kind == STR:            # a rental keeps its days: reuse arms it for another SMS
+            request.end_ms = now_ms + request.behavior.reuse_lifetime_ms
         request.allow_flag = False
         request.updated_ms = now_ms
         end_index.add(request.sort_key("endTime"))
@@ -233,8 +309,13 @@ class PvaDeals:
         self._notify(account, "number_reused", request, now_ms, "")
         return request
 
-    def list_requests(self, account: Account, *, first: int, after: str | None, before: str | None,
-                      order_field: str, descending: bool) -> RequestPage:
+    def list_requests(self, account: Account, *, first: int | None, after: str | None, before: str | None,
+                      order_field: str, descending: bool, last: int | None = None) -> RequestPage:
+        """A page of the account's requests, STR and LTR alike: ``first`` ones after a cursor, or
+        ``last`` ones (before a cursor, or at the end)."""
+        if first is not None and last is not None:
+            raise FirstAndLast()
+
         def key_of(request_id: str | None) -> tuple | None:
             if request_id is None:
                 return None
@@ -245,7 +326,8 @@ class PvaDeals:
 
         try:
             page: Page = account.indexes[order_field].page(
-                first, after=key_of(after), before=key_of(before), descending=descending)
+                defaults.PAGE_SIZE if first is None and last is None else first or last, after=key_of(after),
+                before=key_of(before), descending=descending, from_end=last is not None)
         except CursorNotFound as exc:
             raise InvalidCursor() from exc
         return RequestPage([account.requests[key[-1]] for key in page.keys],
@@ -285,7 +367,9 @@ class PvaDeals:
             request.allow_flag = False
             request.allow_reuse = request.behavior.reuse_allowed
             if request.allow_reuse:
-                request.reuse_until_ms = sms.at_ms + request.behavior.reuse_window_ms
+                # a rental stays reusable for its days; a short-term number for the reuse window
+                request.reuse_until_ms = (request.end_ms if request.kind == LTR
+                                          else sms.at_ms + request.behavior.reuse_window_ms)
                 self._timeline.schedule(request.reuse_until_ms, request.tenant,
                                         partial(self._close_reuse, request, request.reuse_until_ms),
                                         label=f"{self.name} {request.id} reuse window closes")
@@ -315,6 +399,9 @@ class PvaDeals:
             self.receive_sms(request, at_ms, template=template)
 
     def _expire(self, request: ServiceRequest, generation: int, at_ms: int) -> None:
+        if request.kind == LTR:
+            self._rental_end(request, at_ms)
+            return
         if request.generation != generation or request.status != RESERVED:
             return
         request.status = TIMEOUT
@@ -322,6 +409,36 @@ class PvaDeals:
         request.updated_ms = at_ms
         if request.behavior.timeout_refund:
             request.account.credits += request.amount
+
+    def _rental_end(self, request: ServiceRequest, at_ms: int) -> None:
+        """A rental's end time: renewed for another period when auto-renew is on and the credits
+        cover its price, else it ends. (Events for an earlier end time find it moved.)"""
+        if request.status in (TIMEOUT, FLAGGED) or at_ms != request.end_ms:
+            return
+        account = request.account
+        price = (self.scenario.rentals.all_services_price if request.service is self.all_services
+                 else request.service.ltr_price(request.duration_days))
+        if request.auto_renew and price is not None and price <= account.credits:
+            account.credits -= price
+            end_index = account.indexes["endTime"]
+            end_index.remove(request.sort_key("endTime"))
+            request.end_ms += request.duration_days * DAY_MS
+            end_index.add(request.sort_key("endTime"))
+            request.amount = price
+            request.updated_ms = at_ms
+            request.renewals.append(Renewal(at_ms, price, request.end_ms))
+            if request.allow_reuse:
+                request.reuse_until_ms = request.end_ms
+            self._timeline.schedule(request.end_ms, request.tenant, partial(self._expire, request, request.generation),
+                                    label=f"{self.name} {request.id} rental ends or renews")
+            return
+        if request.auto_renew:
+            request.renewal_refused_ms = at_ms
+        request.status = TIMEOUT
+        request.allow_flag = request.allow_reuse = False
+        request.updated_ms = at_ms
+        if self.scenario.rentals.end_refund:
+            account.credits += request.amount
 
     def _close_reuse(self, request: ServiceRequest, until_ms: int, at_ms: int) -> None:
         if request.reuse_until_ms == until_ms and request.allow_reuse:

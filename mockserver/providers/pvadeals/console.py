@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from ...engine.clock import format_iso
+from ...engine.clock import DAY_MS, format_iso
 from ...engine.ids import Codes
 from ...shapes import dump
 from ..contract import DashboardView
 from ..sms import code_shape, sms_text
 from ..tenancy import Tenant
 from . import schemas
+from .backend import FLAGGED, LTR, TIMEOUT
 
 
 def state(backend, tenant: Tenant | None) -> dict:
@@ -38,16 +39,34 @@ def _message(name: str, title: str, request, message) -> dict:
 
 
 def _row(backend, clock, name: str, title: str, prefix: str, account, request) -> dict:
+    now = clock.now(request.tenant)
+    actions = []
+    if request.allow_flag:
+        actions.append(("flag", f"{prefix}/flag/{request.id}", "POST"))
+    if request.kind == LTR and request.status not in (TIMEOUT, FLAGGED):
+        # A rental's auto-renew is a toggle: the button says what a click does.
+        actions.append(("stop auto-renew" if request.auto_renew else "auto-renew",
+                        f"{prefix}/renew-ltr/{request.id}", "POST"))
     return {
         "provider": name, "provider_title": title, "id": request.id, "number": request.number,
         "service": request.service.name, "status": request.status, "created": format_iso(request.created_ms),
-        "ends": format_iso(request.end_ms), "key": account.key, "price": f"{request.amount:.2f}", "detail": "",
-        "messages": len(request.messages), "takes_sms": backend.takes_sms(request, clock.now(request.tenant)),
-        "action": ("flag", f"{prefix}/flag/{request.id}", "POST") if request.allow_flag else None,
+        "ends": format_iso(request.end_ms), "key": account.key, "price": f"{request.amount:.2f}",
+        "detail": "", "note": _rental(request, now) if request.kind == LTR else "",
+        "messages": len(request.messages), "takes_sms": backend.takes_sms(request, now), "actions": actions,
         # The code comes from a stream seeded by the id, not the sandbox's own, so that drawing it
         # for the send form changes nothing the sandbox would produce.
         "sms_text": sms_text(request, Codes(request.id).new(*code_shape(request))),
     }
+
+
+def _rental(request, now_ms: int) -> str:
+    """A rental's line: its kind and period, the days it has left, auto-renew, renewals so far."""
+    left = max(0, -(-(request.end_ms - now_ms) // DAY_MS))          # whole days, rounded up
+    parts = [f"LTR {request.duration_days} days", f"{left} day{'s' if left != 1 else ''} left",
+             f"auto-renew {'on' if request.auto_renew else 'off'}"]
+    if request.renewals:
+        parts.append(f"renewed {len(request.renewals)}×")
+    return " · ".join(parts)
 
 
 def banner(section, url: str) -> list[str]:

@@ -37,5 +37,29 @@ class AfterAndBefore(PvaDealsError):
     status, message = 400, "Use either after or before, not both"
 
 
+class AreaCodeNotAvailable(PvaDealsError):
+    status, message = 422, "Area code not available"          # [assumed] the collection names the 422 only
+
+
+class InvalidDuration(PvaDealsError):
+    status, message = 400, "duration must be 3, 7, 14 or 30 days, or 28 for ALL_SERVICES"   # [assumed]
+
+
+class RentalNotOffered(PvaDealsError):
+    status, message = 422, "LTR not available for this service"     # [assumed]
+
+
+class NotARental(PvaDealsError):
+    status, message = 422, "Auto-renew is only available for LTR numbers"     # [assumed]
+
+
+class RentalEnded(PvaDealsError):
+    status, message = 422, "This rental has ended"   # [assumed]
+
+
+class FirstAndLast(PvaDealsError):
+    status, message = 400, "Use either first or last, not both"    # [assumed]
+
+
 class RequestNotReceiving(NotReceiving):
     """An SMS pushed (control API) to a request that no longer takes messages."""

@@ -28,9 +28,24 @@ DEFAULT_BEHAVIOR = PvaBehavior()
 class PvaService:
     id: str
     name: str
-    price: Decimal
+    price: Decimal                            # a short-term (20-minute) number: the collection's STRprice
     sms: str = DEFAULT_SMS_TEMPLATE
     code_length: int = DEFAULT_CODE_LENGTH
+    ltr_prices: tuple[tuple[int, Decimal], ...] = ()    # (days, price) of each rental offered
+    picture: str | None = None                # None: a picture mockserver serves itself
+    area_codes: tuple[str, ...] | None = None  # None: the section's list
+
+    def ltr_price(self, days: int) -> Decimal | None:
+        return next((price for offered, price in self.ltr_prices if offered == days), None)
+
+
+@dataclass(frozen=True)
+class Rentals:
+    """Long-term rentals: the number for every service, and [assumed] refunds."""
+    all_services_price: Decimal = defaults.ALL_SERVICES_PRICE
+    all_services_days: int = defaults.ALL_SERVICES_DAYS
+    flag_refund: bool = defaults.RENTAL_FLAG_REFUND
+    end_refund: bool = defaults.RENTAL_END_REFUND
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,12 @@ class PvaDealsScenario:
     rate_limits: tuple[Rule, ...] = defaults.RATE_LIMITS
     webhooks: RetryPolicy = RetryPolicy()
     behaviors: tuple[PvaBehavior, ...] = ()
+    shape: str = defaults.SHAPE
+    area_codes: tuple[str, ...] = defaults.AREA_CODES
+    rentals: Rentals = Rentals()
+
+    def area_codes_of(self, service: PvaService) -> tuple[str, ...]:
+        return self.area_codes if service.area_codes is None else service.area_codes
 
     def behavior_for(self, service: PvaService, number: str) -> PvaBehavior:
         return first_match(self.behaviors, DEFAULT_BEHAVIOR, service=(service.name, service.id), country="us",

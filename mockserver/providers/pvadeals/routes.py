@@ -3,7 +3,9 @@ pipeline (mockserver/pipeline.py) authenticates, rate-limits, applies faults and
 a call runs under the state lock with the caller's account and virtual now."""
 from __future__ import annotations
 
+from ... import pictures
 from ..contract import Route
+from . import defaults
 from . import schemas as s
 from .errors import AfterAndBefore
 
@@ -12,12 +14,30 @@ def balance(backend, account, now):
     return account
 
 
-def services(backend, account, now):
-    return {"services": list(backend.services.values())}
+def services(backend, account, now, request):
+    base = request.host_url.rstrip("/")
+    return {"services": [_listing(service, base) for service in backend.services.values()]}
+
+
+def _listing(service, base: str) -> dict:
+    """A service as the catalog lists it: prices by kind, and a picture that loads offline."""
+    # price and STRprice are one value under two names (marshmallow wants a key for each).
+    return {"id": service.id, "name": service.name, "price": service.price, "str_price": service.price,
+            "picture": service.picture or pictures.url(base, service.id),
+            **{f"ltr{days}": service.ltr_price(days) for days in defaults.LTR_DURATIONS}}
 
 
 def purchase(backend, account, now, body):
-    return {"requests": backend.purchase(account, [item["serviceId"] for item in body["services"]], now)}
+    items = [(item["serviceId"], item["areaCode"]) for item in body["services"]]
+    return {"requests": backend.purchase(account, items, now)}
+
+
+def purchase_ltr(backend, account, now, body):
+    return backend.purchase_ltr(account, body["serviceId"], body["duration"], body["areaCode"], now)
+
+
+def renew_ltr(backend, account, now, id: str):
+    return backend.toggle_auto_renew(account, id, now)
 
 
 def flag(backend, account, now, id: str):
@@ -32,8 +52,8 @@ def list_requests(backend, account, now, query):
     if query["after"] is not None and query["before"] is not None:
         raise AfterAndBefore()           # before decoding either: the answer says what is wrong first
     cursors = {name: None if query[name] is None else s.decode_cursor(query[name]) for name in ("after", "before")}
-    return backend.list_requests(account, first=query["first"], **cursors, order_field=query["orderField"],
-                                 descending=query["orderBy"] == "desc")
+    return backend.list_requests(account, first=query["first"], last=query["last"], **cursors,
+                                 order_field=query["orderField"], descending=query["orderBy"] == "desc")
 
 
 def detail(backend, account, now, id: str):
@@ -44,15 +64,22 @@ _NOT_FOUND = {404: "Service request not found"}
 
 ROUTES = (
     Route("GET", "/balance", balance, s.Balance, summary="Account balance"),
-    Route("GET", "/services/all", services, s.Services, summary="The service catalog"),
+    Route("GET", "/services/all", services, lambda section: s.SERVICES[section.shape], needs_request=True,
+          summary="The service catalog: prices by kind (the scenario's shape profile decides the fields)"),
     Route("POST", "/purchase", purchase, s.Purchased, body=s.PurchaseBody, summary="Buy numbers, all or nothing",
-          errors={400: "Malformed body", 404: "Service not found", 422: "Insufficient balance"}),
+          errors={400: "Malformed body", 404: "Service not found", 422: "Insufficient balance or area code not available"}),
+    Route("POST", "/purchase-ltr", purchase_ltr, s.RentalPurchased, body=s.LtrPurchaseBody,
+          summary="Rent a number for 3, 7, 14 or 30 days, or the 28-day ALL_SERVICES number",
+          errors={400: "Malformed body or duration", 404: "Service not found",
+                  422: "Insufficient balance, area code not available, or no rental for this service"}),
+    Route("POST", "/renew-ltr/<id>", renew_ltr, s.AutoRenew, summary="Turn a rental's auto-renew on or off",
+          errors={**_NOT_FOUND, 422: "Not a rental, or the rental ended"}),
     Route("POST", "/flag/<id>", flag, s.Flagged, summary="Flag (cancel) a request before its SMS",
           errors={**_NOT_FOUND, 422: "Flag not allowed"}),
-    Route("POST", "/reuse/<id>", reuse, s.Reused, summary="Reuse a number after its SMS",
+    Route("POST", "/reuse/<id>", reuse, lambda section: s.REUSED[section.shape], summary="Reuse a number after its SMS",
           errors={**_NOT_FOUND, 422: "Reuse not allowed or insufficient balance"}),
     Route("GET", "/requests", list_requests, s.Page, query=s.ListQuery,
-          summary="Cursor pages of the account's requests", errors={400: "Bad query or cursor"}),
+          summary="Cursor pages of the account's requests, short-term and rentals", errors={400: "Bad query or cursor"}),
     Route("GET", "/request/<id>", detail, s.Detail, summary="One request with messageCounter and updatedAt",
           errors=_NOT_FOUND),
 )

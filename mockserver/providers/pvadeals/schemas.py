@@ -13,7 +13,7 @@ from ...engine.ratelimit import Rejection
 from ...shapes import IsoTime, Itself, constant, dump
 from ..contract import ErrorWire
 from . import defaults
-from .backend import ORDER_FIELDS
+from .backend import LTR, ORDER_FIELDS, STR
 from .errors import InvalidCursor
 
 # -- values -----------------------------------------------------------------------------------
@@ -27,10 +27,11 @@ def money(value: Decimal) -> int | float:
 
 class Money(fields.Field):
     def __init__(self, **kwargs):
+        # The OpenAPI generator adds "null" to the type itself for allow_none.
         super().__init__(**{"metadata": {"type": "number"}, **kwargs})
 
-    def _serialize(self, value: Decimal, attr, obj, **kwargs):
-        return money(value)
+    def _serialize(self, value: Decimal | None, attr, obj, **kwargs):
+        return None if value is None else money(value)
 
 
 def encode_cursor(request_id: str) -> str:
@@ -45,7 +46,7 @@ def decode_cursor(cursor: str) -> str:
         raise InvalidCursor() from exc
 
 
-# -- the Request object, in its three documented variants -------------------------------------
+# -- the Request object, in the variants the doc page and the collection show ------------------
 
 _REQUEST_FIELDS = {
     "_id": lambda: fields.String(attribute="id"),
@@ -55,8 +56,9 @@ _REQUEST_FIELDS = {
     "status": lambda: fields.String(),
     "country": lambda: constant("US"),
     "amount": lambda: Money(),
-    "numberType": lambda: constant("STR"),
+    "numberType": lambda: constant(STR),
     "allowFlag": lambda: fields.Boolean(attribute="allow_flag"),
+    "autoRenewEnable": lambda: fields.Boolean(attribute="auto_renew"),
     "allowReuse": lambda: fields.Boolean(attribute="allow_reuse"),
     "reuseCounter": lambda: fields.Integer(attribute="reuse_counter"),
     "messageCounter": lambda: fields.Integer(attribute="message_counter"),
@@ -74,26 +76,75 @@ def _request_schema(name: str, field_names: str, **overrides: fields.Field) -> t
 
 _LISTED = "_id serviceName serviceId number status country amount numberType allowFlag allowReuse reuseCounter endTime createdAt"
 _DETAILED = _LISTED.replace("endTime", "messageCounter endTime") + " updatedAt"
+_REUSED = _LISTED.replace(" createdAt", "")
+# A rental carries autoRenewEnable after allowFlag (SPEC 1b) and says numberType LTR.
+_LTR_LISTED = _LISTED.replace("allowFlag", "allowFlag autoRenewEnable")
+_LTR_DETAILED = _DETAILED.replace("allowFlag", "allowFlag autoRenewEnable")
+_LTR = {"numberType": constant(LTR)}
+
 # As listed and purchased.
 Request = _request_schema("Request", _LISTED)
+LtrRequest = _request_schema("LtrRequest", _LTR_LISTED, **_LTR)
 # GET /request/{id} adds messageCounter and updatedAt.
 RequestDetail = _request_schema("RequestDetail", _DETAILED)
-# The documented reuse answer has no createdAt and says "USA".
-ReusedRequest = _request_schema("ReusedRequest", _LISTED.replace(" createdAt", ""), country=constant("USA"))
+LtrRequestDetail = _request_schema("LtrRequestDetail", _LTR_DETAILED, **_LTR)
+# The reuse answer has no createdAt; the doc page's says "USA", the collection's "US".
+ReusedRequest = _request_schema("ReusedRequest", _REUSED)
+ReusedRequestUSA = _request_schema("ReusedRequestUSA", _REUSED, country=constant("USA"))
+LtrReusedRequest = _request_schema("LtrReusedRequest", _REUSED, **_LTR)
+LtrReusedRequestUSA = _request_schema("LtrReusedRequestUSA", _REUSED, country=constant("USA"), **_LTR)
+# A rental as the collection's purchase-ltr and renew-ltr answers show it.
+RentalRequest = _request_schema("RentalRequest", "_id serviceName serviceId number status country amount endTime "
+                                "allowFlag autoRenewEnable numberType createdAt updatedAt", **_LTR)
 
 
-class Service(Schema):
-    _id = fields.String(attribute="id")
-    name = fields.String()
-    country = constant("USA")
-    price = Money()
+def _by_kind(short: type[Schema], rental: type[Schema]) -> fields.Function:
+    """A request as ``short`` dumps it, or ``rental`` for a long-term one: lists and details hold both."""
+    return fields.Function(lambda request: dump(rental if request.kind == LTR else short, request),
+                           metadata={"oneOf": [{"$ref": f"#/components/schemas/{short.__name__}"},
+                                               {"$ref": f"#/components/schemas/{rental.__name__}"}]})
+
+
+# The catalog's service, from a listing {"id", "name", "price", "str_price", "picture", "ltr3", ..., "ltr30"}.
+_SERVICE_FIELDS = {
+    "_id": lambda: fields.String(attribute="id"),
+    "name": lambda: fields.String(),
+    "picture": lambda: fields.String(),
+    "country": lambda: constant("USA"),
+    "price": lambda: Money(),
+    "STRprice": lambda: Money(attribute="str_price"),
+    **{f"LTR{days}price": (lambda days=days: Money(attribute=f"ltr{days}", allow_none=True))
+       for days in defaults.LTR_DURATIONS},
+}
+_PRICES = " ".join(f"LTR{days}price" for days in defaults.LTR_DURATIONS)
+SERVICE_SHAPES = {"documented": "_id name country price",
+                  "collection": f"_id name picture country STRprice {_PRICES}",
+                  "both": f"_id name country price picture STRprice {_PRICES}"}   # the doc page's, then the collection's
+ServiceDocumented, ServiceCollection, ServiceBoth = (
+    Schema.from_dict({key: _SERVICE_FIELDS[key]() for key in SERVICE_SHAPES[shape].split()},
+                     name=f"Service{shape.capitalize()}") for shape in defaults.SHAPES)
 
 
 # -- request bodies and queries ---------------------------------------------------------------
 
 
+_AREA_CODE = fields.String(load_default="", validate=validate.Regexp(
+    r"^([2-9][0-9]{2})?$", error="an area code is three digits (or empty: any)"),
+    metadata={"description": "A US area code the number should have; empty: any"})
+
+
 class PurchaseItem(Schema):
     serviceId = fields.String(required=True, validate=validate.Length(min=1))
+    areaCode = _AREA_CODE
+
+
+class LtrPurchaseBody(Schema):
+    serviceId = fields.String(required=True, validate=validate.Length(min=1),
+                              metadata={"description": "A service's _id, or ALL_SERVICES for the number that takes "
+                                                       "SMS from any service"})
+    duration = fields.Integer(required=True, strict=True, metadata={
+        "description": "Days: 3, 7, 14 or 30; 28 for ALL_SERVICES"})
+    areaCode = _AREA_CODE
 
 
 class PurchaseBody(Schema):
@@ -105,7 +156,10 @@ class ListQuery(Schema):
     class Meta:
         unknown = "exclude"   # like the real API, ignore query parameters it does not know
 
-    first = fields.Integer(load_default=defaults.PAGE_SIZE, validate=validate.Range(min=1, max=defaults.MAX_PAGE_SIZE))
+    first = fields.Integer(load_default=None, validate=validate.Range(min=1, max=defaults.MAX_PAGE_SIZE),
+                           metadata={"description": f"Items after the cursor (default {defaults.PAGE_SIZE})"})
+    last = fields.Integer(load_default=None, validate=validate.Range(min=1, max=defaults.MAX_PAGE_SIZE),
+                          metadata={"description": "Items from the end, or before the cursor"})
     after = fields.String(load_default=None)
     before = fields.String(load_default=None)
     orderField = fields.String(load_default="_id", validate=validate.OneOf(ORDER_FIELDS))
@@ -124,7 +178,7 @@ def _envelope(name: str, data: fields.Field, message: str | None = None) -> type
 
 class Edge(Schema):
     cursor = fields.Function(lambda request: encode_cursor(request.id), metadata={"type": "string"})
-    node = Itself(Request)
+    node = _by_kind(Request, LtrRequest)
 
 
 class PageInfo(Schema):
@@ -142,14 +196,27 @@ Connection = Schema.from_dict({"edges": fields.List(fields.Nested(Edge), attribu
 
 Balance = _envelope("Balance", Itself(Schema.from_dict({"credits": Money()}, name="Credits")),
                     "Balance retrieved successfully")
-Services = _envelope("Services", Itself(Schema.from_dict({"services": fields.List(fields.Nested(Service))},
-                                                         name="ServiceList")))
+# The catalog, by shape profile: its services as the doc page, the collection, or both show them.
+SERVICES = {shape: _envelope(f"Services{shape.capitalize()}", Itself(Schema.from_dict(
+    {"services": fields.List(fields.Nested(service))}, name=f"ServiceList{shape.capitalize()}")))
+    for shape, service in zip(defaults.SHAPES, (ServiceDocumented, ServiceCollection, ServiceBoth))}
 Purchased = _envelope("Purchased", Itself(Schema.from_dict({"requests": fields.List(fields.Nested(Request))},
                                                            name="RequestList")), "Numbers purchased successfully")
+RentalPurchased = _envelope("RentalPurchased", Itself(RentalRequest), "LTR number purchased successfully")
+AutoRenew = Schema.from_dict({"success": constant(True), "data": Itself(RentalRequest), "message": fields.Function(
+    lambda request: "Auto-renew enabled successfully" if request.auto_renew else "Auto-renew disabled successfully",
+    metadata={"type": "string"})}, name="AutoRenew")      # [assumed] the disabled text: the collection shows the other
 Flagged = _envelope("Flagged", constant(True), "Number flagged successfully")
-Reused = _envelope("Reused", Itself(ReusedRequest), "Number reused successfully")
-Detail = _envelope("Detail", Itself(RequestDetail), "Service request retrieved successfully")
+# The reuse answer, by shape profile: "USA" as the doc page shows it, "US" as the collection does.
+_reused = {country: _envelope(f"Reused{suffix}", _by_kind(short, rental), "Number reused successfully")
+           for country, suffix, short, rental in (("US", "", ReusedRequest, LtrReusedRequest),
+                                                  ("USA", "USA", ReusedRequestUSA, LtrReusedRequestUSA))}
+REUSED = {"documented": _reused["USA"], "collection": _reused["US"], "both": _reused["US"]}
+Detail = _envelope("Detail", _by_kind(RequestDetail, LtrRequestDetail), "Service request retrieved successfully")
 Page = _envelope("Page", Itself(Schema.from_dict({"data": Itself(Connection)}, name="PageData")))
+# Schemas answers refer to by name only (through _by_kind), for the OpenAPI document.
+REFERRED = (Request, LtrRequest, RequestDetail, LtrRequestDetail, ReusedRequest, LtrReusedRequest,
+            ReusedRequestUSA, LtrReusedRequestUSA)
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -213,7 +280,17 @@ class SmsReceived(Schema):
     at = IsoTime(attribute="at_ms")
 
 
-PvaStateRequest = _request_schema("PvaStateRequest", _DETAILED, messages=fields.List(fields.Nested(SmsReceived)))
+class RenewalDone(Schema):
+    at = IsoTime(attribute="at_ms")
+    amount = Money()
+    endTime = IsoTime(attribute="end_ms")
+
+
+PvaStateRequest = _request_schema(
+    "PvaStateRequest", _LTR_DETAILED, numberType=fields.String(attribute="kind"),
+    durationDays=fields.Integer(attribute="duration_days", allow_none=True),
+    messages=fields.List(fields.Nested(SmsReceived)), renewals=fields.List(fields.Nested(RenewalDone)),
+    renewalRefusedAt=IsoTime(attribute="renewal_refused_ms", allow_none=True))
 
 
 class PvaStateAccount(Schema):

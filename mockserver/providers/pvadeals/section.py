@@ -8,7 +8,7 @@ from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPo
 from ...scenario.fields import Duration, Fixture, Money
 from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Tenants
 from . import defaults
-from .model import PvaAccount, PvaBehavior, PvaDealsScenario, PvaService
+from .model import PvaAccount, PvaBehavior, PvaDealsScenario, PvaService, Rentals
 
 _OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="must be a 24-digit lowercase hex ObjectId")
 
@@ -54,17 +54,47 @@ class PvaAccountSchema(Strict):
         return PvaAccount(key=data["key"], credits=data["credits"], webhook=data["webhook"])
 
 
+_AREA_CODE = validate.Regexp(r"^[2-9][0-9]{2}$", error="a US area code: three digits, the first 2-9")
+
+
+def _area_codes(help_text: str, **kwargs) -> fields.List:
+    return fields.List(fields.String(validate=_AREA_CODE), metadata=described(help_text), **kwargs)
+
+
 class PvaServiceSchema(Strict):
     id = fields.String(required=True, validate=_OBJECT_ID, metadata=described("The service's _id"))
     name = fields.String(required=True, validate=validate.Length(min=1))
-    price = Money(required=True)
+    price = Money(required=True, metadata=described("A short-term number's price (the collection's STRprice)"))
+    ltr_prices = fields.Dict(keys=fields.Integer(validate=validate.OneOf(defaults.LTR_DURATIONS)), values=Money(),
+                             load_default=dict, metadata=described(
+                                 "A long-term rental's price by days (3, 7, 14, 30); a duration not listed is not "
+                                 "offered"))
+    picture = fields.Url(load_default=None, require_tld=False, metadata=described(
+        "The catalog's picture URL (default: one the sandbox serves itself)"))
+    area_codes = _area_codes("Area codes this service's numbers can have (default: the section's area_codes)",
+                             load_default=None)
     sms = fields.String(load_default=DEFAULT_SMS_TEMPLATE, validate=check_template,
                         metadata=described(f"The service's SMS wording; {TEMPLATE_HELP}"))
     code_length = fields.Integer(load_default=DEFAULT_CODE_LENGTH, validate=validate.Range(min=3, max=12))
 
     @post_load
     def make(self, data, **kwargs):
-        return PvaService(**data)
+        codes = data["area_codes"]
+        return PvaService(**{**data, "ltr_prices": tuple(sorted(data["ltr_prices"].items())),
+                             "area_codes": None if codes is None else tuple(codes)})
+
+
+class RentalsSchema(Strict):
+    all_services_price = Money(load_default=defaults.ALL_SERVICES_PRICE, metadata=described(
+        "The 28-day number that takes SMS from any service (serviceId ALL_SERVICES)"))
+    flag_refund = fields.Boolean(load_default=defaults.RENTAL_FLAG_REFUND, metadata=described(
+        "Refund a rental flagged before its first SMS [assumed: yes]"))
+    end_refund = fields.Boolean(load_default=defaults.RENTAL_END_REFUND, metadata=described(
+        "Refund a rental that ends without renewing [assumed: no]"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Rentals(**data)
 
 
 class PvaTenantsSchema(Strict):
@@ -93,6 +123,12 @@ class PvaDealsSchema(Strict):
     webhooks = fields.Nested(WebhookPolicySchema, metadata=described("Delivery retries"))
     behaviors = fields.List(fields.Nested(PvaBehaviorSchema), load_default=list,
                             metadata=described("First match wins; none matching: SMS 3 s after purchase"))
+    shape = fields.String(load_default=defaults.SHAPE, validate=validate.OneOf(defaults.SHAPES), metadata=described(
+        "Which source answers follow where PVADeals' doc page and its API collection differ: documented, "
+        "collection, or both (the union)"))
+    area_codes = _area_codes("Area codes numbers can have, unless a service gives its own; any other asked for: 422",
+                             load_default=lambda: list(defaults.AREA_CODES))
+    rentals = fields.Nested(RentalsSchema, metadata=described("Long-term rentals (POST /purchase-ltr)"))
 
     @validates_schema
     def unique(self, data, **kwargs):
@@ -105,4 +141,5 @@ class PvaDealsSchema(Strict):
             accounts=tuple(data["accounts"]), tenants=data["tenants"], services=tuple(data["services"]),
             lifetime_ms=data["lifetime"],
             rate_limits=defaults.RATE_LIMITS if data["rate_limits"] is None else tuple(data["rate_limits"]),
-            webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]))
+            webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]), shape=data["shape"],
+            area_codes=tuple(data["area_codes"]), rentals=data["rentals"])
