@@ -43,3 +43,37 @@ def test_flag_refused(client):
 def test_polling_client_sees_the_code_at_once(client):
     request = client.purchase("Google")
     assert client.wait_for_sms(request["_id"])["status"] == "COMPLETED"
+
+
+def test_every_purchase_sends_an_area_code(client):
+    anywhere = client.purchase("Airbnb")              # areaCode "" as the published clients send it
+    assert anywhere["status"] == "RESERVED"
+    assert client.purchase("Airbnb", area_code="212")["number"].startswith("+1212")
+    with pytest.raises(PVADealsError) as refused:
+        client.purchase("Airbnb", area_code="907")    # not offered: 422, nothing debited
+    assert refused.value.status == 422
+    assert client.balance() == 99.6
+
+
+def test_the_price_is_read_as_strprice(client):
+    price = client.price("Amazon")
+    client.purchase("Amazon")
+    assert client.balance() == round(100 - price, 2) == 99.65
+
+
+def test_a_rental_then_an_auto_renew_toggle(client, sms_mock):
+    rental = client.rent("Airbnb", 30)
+    assert (rental["numberType"], rental["autoRenewEnable"], rental["amount"]) == ("LTR", False, client.price("Airbnb", 30))
+    assert client.toggle_auto_renew(rental["_id"]) is True
+    sms_mock.advance("30d")                   # the end time: charged again, another 30 days
+    assert client.request(rental["_id"])["status"] == "COMPLETED"
+    assert client.balance() == 95.5
+    assert client.toggle_auto_renew(rental["_id"]) is False
+
+
+def test_a_rental_is_found_again_through_the_request_list(client):
+    rental = client.rent("ALL_SERVICES", 28)
+    for _ in range(3):
+        client.purchase("Airbnb")
+    found = client.find_request(rental["_id"], page_size=2)
+    assert (found["numberType"], found["serviceName"], found["autoRenewEnable"]) == ("LTR", "ALL_SERVICES", False)

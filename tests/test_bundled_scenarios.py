@@ -164,3 +164,19 @@ def test_slow_provider(bundled):
     mock.pva("GET", "/balance", key=PVA_KEY)
     balance_s = time.monotonic() - started
     assert purchase_s >= 1.5 and 0.2 <= balance_s < 1.5
+
+
+def test_rentals(bundled):
+    mock = bundled("rentals")
+    renting = {"serviceId": AIRBNB, "duration": 30, "areaCode": ""}
+    rentals = {}
+    for key in (PVA_KEY, "API-mock-short"):
+        response = mock.pva("POST", "/purchase-ltr", key=key, json=renting)
+        assert response.status_code == 200, response.text
+        rentals[key] = response.json()["data"]["_id"]
+        assert mock.pva("POST", f"/renew-ltr/{rentals[key]}", key=key).json()["data"]["autoRenewEnable"] is True
+    mock.advance("30d")
+    assert mock.detail(rentals[PVA_KEY], key=PVA_KEY)["status"] == "COMPLETED"       # renewed: 2.25 again
+    assert mock.credits(PVA_KEY) == 95.5
+    assert mock.detail(rentals["API-mock-short"], key="API-mock-short")["status"] == "TIMEOUT"
+    assert mock.credits("API-mock-short") == 0.75

@@ -18,13 +18,22 @@ from harness import MockServer, scenario_with
 EXAMPLES = int(os.environ.get("MOCKSERVER_FUZZ_EXAMPLES", 25))
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance, status_code_conformance]
 
-_server = MockServer(scenario_with(**{
+_FUZZ = {
     "pvadeals.accounts": [{"key": "API-fuzz", "credits": 1000000}],
     "pvadeals.rate_limits": [{"limit": 1000000, "window": "1s"}],
     "provynx.accounts": [{"name": "fuzz", "keys": ["nsk_test_fuzz", "nsk_live_fuzz"], "balance": 1000000}],
-    "provynx.rate_limits": [{"limit": 1000000, "window": "1s"}]}))
+    "provynx.rate_limits": [{"limit": 1000000, "window": "1s"}]}
+_server = MockServer(scenario_with(**_FUZZ))
 provynx = schemathesis.openapi.from_url(_server.url + "/api/v1/sms/openapi.json")
 pvadeals = schemathesis.openapi.from_url(_server.url + "/_mock/openapi/pvadeals.json")
+# The other shape profiles differ only in the catalog and the reuse answer (docs/pvadeals.md):
+# those routes are fuzzed against each profile's own document too.
+_profiles = {shape: MockServer(scenario_with(**_FUZZ, **{"pvadeals.shape": shape}))
+             for shape in ("documented", "collection")}
+_PROFILE_PATHS = r"^/(services/all|reuse/\{id\})$"
+pvadeals_documented, pvadeals_collection = (
+    schemathesis.openapi.from_url(_profiles[shape].url + "/_mock/openapi/pvadeals.json").include(path_regex=_PROFILE_PATHS)
+    for shape in ("documented", "collection"))
 control = schemathesis.openapi.from_url(_server.url + "/_mock/openapi/control.json")
 
 
@@ -44,6 +53,24 @@ def test_provynx_answers_as_documented(case):
           suppress_health_check=list(HealthCheck))
 def test_pvadeals_answers_as_documented(case):
     case.call_and_validate(base_url=_server.url + "/v3/api", headers={"Authorization": "Bearer API-fuzz"},
+                           checks=CHECKS)
+
+
+@pvadeals_documented.parametrize()
+@seed(20261121)
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_pvadeals_documented_profile_answers_as_its_document_says(case):
+    case.call_and_validate(base_url=_profiles["documented"].url + "/v3/api", headers={"Authorization": "Bearer API-fuzz"},
+                           checks=CHECKS)
+
+
+@pvadeals_collection.parametrize()
+@seed(20261121)
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_pvadeals_collection_profile_answers_as_its_document_says(case):
+    case.call_and_validate(base_url=_profiles["collection"].url + "/v3/api", headers={"Authorization": "Bearer API-fuzz"},
                            checks=CHECKS)
 
 

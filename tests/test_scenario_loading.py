@@ -83,7 +83,10 @@ def test_the_readme_guide_example_loads_with_what_its_comments_say():
     example = readme.split("### A complete annotated example\n\n```yaml\n", 1)[1].split("```", 1)[0]
     scenario = load_text(example, source="README.md")
     pva, pnx = scenario.pvadeals, scenario.provynx
-    assert (scenario.name, scenario.seed, scenario.clock_frozen) == ("checkout-signup", 42, True)
+    assert (scenario.name, scenario.seed, scenario.clock_frozen, scenario.strict_requests) == (
+        "checkout-signup", 42, True, True)
+    assert (pva.shape, pva.area_codes, pva.rentals.all_services_price, pva.rentals.end_refund) == (
+        "both", ("212", "313", "415"), Decimal("12.99"), False)
     assert [a.key for a in pva.accounts] == ["API-ci-main", "API-ci-broke"]
     google = next(s for s in pva.services if s.name == "Google")
     assert [(p.after_ms, p.on_poll) for p in pva.behavior_for(google, "+12125550100").sms] == [(45_000, None), (None, 4)]
