@@ -31,11 +31,23 @@ def _plain(value):
 
 # Compact like Express's res.json, keys in the order the shapes give them. One encoder for every
 # answer: json.dumps with options builds a new one per call, a third of the cost of a small body.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_plain)
+# No NaN or Infinity: they are not JSON, and no client could read the answer.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+# For text UTF-8 cannot carry (a lone surrogate a client sent as "\ud800", echoed in a message):
+# escaped, as JSON allows, rather than failing the answer.
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=_plain)
+
+
+def json_bytes(body) -> bytes:
+    """The body as UTF-8 JSON, whatever strings it holds."""
+    try:
+        return _ENCODER.encode(body).encode("utf-8")
+    except UnicodeEncodeError:
+        return _ASCII_ENCODER.encode(body).encode("ascii")
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(_ENCODER.encode(body), status=status, headers=headers, mimetype="application/json")
+    return Response(json_bytes(body), status=status, headers=headers, mimetype="application/json")
 
 
 def bearer_token(source) -> str | None:
