@@ -55,16 +55,18 @@ def _dumper(schema: type[Schema]) -> Callable[[object], dict]:
     return compile_dumper(schema_instance(schema))
 
 
-def compile_dumper(schema: Schema) -> Callable[[object], dict]:
-    """A function that dumps as ``schema.dump`` does, for the fields these shapes use (constants,
-    functions, nested schemas and lists of them, plain values), planned once per schema: walking
+def compile_dumper(schema: Schema, _planning: frozenset = frozenset()) -> Callable[[object], dict]:
+    """A function that dumps as ``schema.dump`` does, planned once per schema: walking
     marshmallow's field machinery for every answer cost more than the rest of a request's work
-    (a balance: 14 µs against 1 µs). A schema with dump hooks, or a field of another kind with a
-    dump default, is left to marshmallow. tests/test_dumps.py holds the two equal on live answers."""
-    if any(schema._hooks.get(hook) for hook in (("pre_dump", False), ("pre_dump", True), ("post_dump", False),
-                                                 ("post_dump", True))):
+    (a balance: 14 µs against 1 µs). Planned are the fields these shapes use (constants,
+    functions, nested schemas and lists of them, plain values); a field of another kind (Method,
+    Pluck...), one with a dump default, or one that nests a schema being planned is serialized
+    by marshmallow itself, and a schema with dump hooks is dumped by marshmallow whole.
+    tests/test_dumps.py holds the two equal on live answers and on the odd cases."""
+    if _has_dump_hooks(schema):
         return schema.dump
-    steps = [(field.data_key if field.data_key is not None else name, _field_dumper(name, field))
+    planning = _planning | {type(schema)}
+    steps = [(field.data_key if field.data_key is not None else name, _field_dumper(name, field, planning))
              for name, field in schema.dump_fields.items()]
 
     def dumped(obj) -> dict:
@@ -77,22 +79,45 @@ def compile_dumper(schema: Schema) -> Callable[[object], dict]:
     return dumped
 
 
-def _field_dumper(name: str, field: fields.Field) -> Callable[[object], object]:
-    if isinstance(field, fields.Constant):
+def _has_dump_hooks(schema: Schema) -> bool:
+    # marshmallow 3 keys its hooks by (tag, pass_many), marshmallow 4 by the tag alone.
+    return any(hooks and (key[0] if isinstance(key, tuple) else key) in ("pre_dump", "post_dump")
+               for key, hooks in schema._hooks.items())
+
+
+def _plain(field: fields.Field) -> bool:
+    """A field whose dump is get the attribute, then ``_serialize`` it (Field's own way)."""
+    kind = type(field)
+    return (kind.serialize is fields.Field.serialize and kind.get_value is fields.Field.get_value
+            and field._CHECK_ATTRIBUTE and field.dump_default is missing)
+
+
+def _nests(field: fields.Nested, planning: frozenset) -> Schema | None:
+    """The schema a plain Nested field (not a Pluck, say) dumps through, unless it is being planned."""
+    if type(field) not in (fields.Nested, Itself) or field.dump_default is not missing:
+        return None
+    schema = field.schema
+    return None if type(schema) in planning else schema
+
+
+def _field_dumper(name: str, field: fields.Field, planning: frozenset) -> Callable[[object], object]:
+    if type(field) is fields.Constant:
         constant = field.constant
         return lambda obj: constant
-    if isinstance(field, Itself):
-        return compile_dumper(field.schema)
-    if isinstance(field, fields.Function) and field.serialize_func is not None:
+    if type(field) is Itself and (schema := _nests(field, planning)) is not None:
+        itself = compile_dumper(schema, planning)
+        return lambda obj: None if obj is None else itself(obj)
+    if type(field) is fields.Function and field.serialize_func is not None:
         return field.serialize_func
     get = _getter(field.attribute or name)
-    if isinstance(field, fields.Nested):
-        nested, many = compile_dumper(field.schema), field.schema.many or field.many
+    if type(field) is fields.Nested and (schema := _nests(field, planning)) is not None:
+        nested, many = compile_dumper(schema, planning), schema.many or field.many
         return lambda obj: _each(get(obj), nested, many)
-    if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested) and not field.inner.many:
-        nested = compile_dumper(field.inner.schema)
+    if (type(field) is fields.List and field.dump_default is missing and isinstance(field.inner, fields.Nested)
+            and not field.inner.many and (schema := _nests(field.inner, planning)) is not None):
+        nested = compile_dumper(schema, planning)
         return lambda obj: _each(get(obj), nested, True)
-    if field.dump_default is not missing:
+    if not _plain(field):
         return lambda obj: field.serialize(name, obj)
     serialize = field._serialize
 
@@ -105,7 +130,8 @@ def _field_dumper(name: str, field: fields.Field) -> Callable[[object], object]:
 def _each(value, dumper, many: bool):
     if value is missing or value is None:
         return value
-    return [dumper(item) for item in value] if many else dumper(value)
+    # A None in a list dumps as None, as marshmallow's Nested does.
+    return [None if item is None else dumper(item) for item in value] if many else dumper(value)
 
 
 def _getter(attribute: str) -> Callable[[object], object]:

@@ -19,6 +19,8 @@ def used(receiver_module):
     mock = MockServer(scenario_with(**{"pvadeals.accounts": [{"key": KEY, "credits": 100,
                                                                 "webhook": receiver_module.url}]}))
     bought = mock.buy(AIRBNB, THREE_FUN)
+    rental = mock.pva("POST", "/purchase-ltr", json={"serviceId": AIRBNB, "duration": 3}).json()["data"]
+    mock.pva("POST", f"/renew-ltr/{rental['_id']}")
     mock.advance("3s")
     mock.pva("POST", f"/flag/{bought[1]['_id']}")
     mock.pva("POST", f"/reuse/{bought[0]['_id']}")
@@ -52,6 +54,11 @@ def live_answers(mock):
     catalog = provynx.catalog(1, "us", None, "any")
     server = provynx.server(1)
     yield pva.Balance, account
+    rentals = [r for r in requests if r.kind == "LTR"]
+    assert rentals
+    for rental in rentals:
+        yield pva.RentalPurchased, rental
+        yield pva.AutoRenew, rental
     from mockserver.providers.pvadeals.routes import _listing
     for services in pva.SERVICES.values():
         yield services, {"services": [_listing(s, "http://127.0.0.1") for s in pvadeals.services.values()]}
@@ -102,3 +109,45 @@ def test_the_providers_state_is_dumped_the_same_way(used):
         plan = by_name(provider)
         state = plan.state(used.sandbox.backends[provider], None)
         assert state == used.control("GET", "/state").json()[provider]
+
+
+# -- kinds of field the shapes do not use today, which a new shape may -----------------------------
+
+from marshmallow import Schema, fields, post_dump  # noqa: E402
+
+
+class _Leaf(Schema):
+    name = fields.String()
+    size = fields.Integer(dump_default=7)
+
+
+class _Odd(Schema):
+    method = fields.Method("shout")
+    plucked = fields.Pluck(_Leaf, "name", attribute="leaf")
+    leaves = fields.List(fields.Nested(_Leaf))
+    fallback = fields.Nested(_Leaf, dump_default={"name": "default"})
+    child = fields.Nested(lambda: _Odd(), allow_none=True)
+    renamed = fields.String(data_key="Renamed", attribute="name")
+
+    def shout(self, obj):
+        return obj["name"].upper()
+
+
+class _Hooked(Schema):
+    name = fields.String()
+
+    @post_dump
+    def mark(self, data, **kwargs):
+        return {**data, "hooked": True}
+
+
+@pytest.mark.parametrize("schema, value", [
+    (_Odd, {"name": "a", "leaf": {"name": "l"}, "leaves": [{"name": "x"}, None], "child": None}),
+    (_Odd, {"name": "b", "leaf": {"name": "m"}, "leaves": [], "child": {"name": "c", "leaf": {"name": "n"},
+                                                                       "leaves": None}}),
+    (_Hooked, {"name": "h"}),
+], ids=["method-pluck-none-in-list-default", "self-nesting", "post-dump-hook"])
+def test_the_planned_dump_is_marshmallows_on_other_kinds_of_field(schema, value):
+    expected = schema().dump(value)
+    planned = compile_dumper(schema())(value)
+    assert planned == expected and list(planned) == list(expected)
