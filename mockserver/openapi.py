@@ -64,9 +64,9 @@ def build(info: dict, server: str, operations: list[Operation], *, bearer: str |
             content = op.body if isinstance(op.body, dict) else _json(op.body)
             operation["requestBody"] = {"required": True, "content": content}
             if not isinstance(op.body, dict):
-                inputs.add(_component_name(op.body))
+                inputs |= _reachable(op.body)
         if op.query:
-            inputs.add(_component_name(op.query))
+            inputs |= _reachable(op.query)
         paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = operation
     for path, operations_of_path in paths.items():
         arguments = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
@@ -82,6 +82,23 @@ def build(info: dict, server: str, operations: list[Operation], *, bearer: str |
 
 def _json(schema) -> dict:
     return {"application/json": {"schema": schema}}
+
+
+def _reachable(schema: type[Schema]) -> set[str]:
+    """The component names of an input schema and of every schema it nests: none of them is an
+    answer, so none gets every property required."""
+    names, todo = set(), [schema]
+    while todo:
+        current = todo.pop()
+        if _component_name(current) in names:
+            continue
+        names.add(_component_name(current))
+        for value in current._declared_fields.values():
+            value = getattr(value, "inner", value)                  # a List's items
+            nested = getattr(value, "nested", None)
+            if isinstance(nested, type) and issubclass(nested, Schema):
+                todo.append(nested)
+    return names
 
 
 def _component_name(schema: type[Schema]) -> str:

@@ -419,3 +419,22 @@ def test_the_bundled_limits_scenarios_purchase_ltr_rule_applies(start_server):
     assert [rent(mock, AIRBNB, 3, key=key).status_code for _ in range(31)] == [200] * 30 + [429]
     mock.advance("61s")
     assert rent(mock, AIRBNB, 3, key=key).status_code == 200
+
+
+# -- the OpenAPI document, per profile ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape, service", [("documented", "ServiceDocumented"), ("collection", "ServiceCollection"),
+                                            ("both", "ServiceBoth")])
+def test_the_openapi_document_follows_the_profile(start_server, shape, service):
+    mock = start_server(scenario_with(**{"pvadeals.shape": shape}))
+    document = mock.control("GET", "/openapi/pvadeals.json").json()
+    assert {"/purchase-ltr", "/renew-ltr/{id}"} <= set(document["paths"])
+    schemas = document["components"]["schemas"]
+    listed = schemas[f"ServiceList{shape.capitalize()}"]["properties"]["services"]["items"]["$ref"]
+    assert listed == f"#/components/schemas/{service}"
+    answer = mock.pva("GET", "/services/all").json()["data"]["services"][0]
+    assert list(schemas[service]["properties"]) == list(answer)
+    # What a client sends: only serviceId is required, areaCode may be left out (nested ones too).
+    assert schemas["PurchaseItem"]["required"] == ["serviceId"]
+    assert schemas["LtrPurchaseBody"]["required"] == ["duration", "serviceId"]
