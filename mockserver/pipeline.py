@@ -76,6 +76,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
     call = fault = outcome = None
     with sandbox.lock:
         sandbox.catch_up()
+        resets = sandbox.resets
         backend = sandbox.backends[provider.name]
         try:
             caller = backend.authenticate(key)
@@ -105,7 +106,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
                        {"Retry-After": str(rejection.retry_after_s)})
     if outcome is None:
         try:
-            outcome = _rest(sandbox, plan, call, fault, path_args)
+            outcome = _rest(sandbox, plan, call, fault, path_args, resets)
         except BaseException:
             _abandon(sandbox, plan, call)
             raise
@@ -117,9 +118,10 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
 DROPPED = object()      # the outcome of a fault that breaks the connection
 
 
-def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict):
+def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict, resets: int):
     """Steps 7 to 9 when they cannot all run in the first hold of the lock: a fault to carry out,
-    or input to read. The outcome (status, body[, headers]), or DROPPED."""
+    or input to read. The outcome (status, body[, headers]), or DROPPED. ``resets``: the
+    sandbox's count of resets when the first hold ended."""
     errors, route = plan.errors, plan.route
     if fault is not None:
         # A fault waits or breaks the connection outside the lock; one that only delays lets the
@@ -152,8 +154,29 @@ def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict):
         return 400, body
     with sandbox.lock:
         sandbox.catch_up()
+        if sandbox.resets != resets:
+            refused = _after_reset(sandbox, plan, call)
+            if refused is not None:
+                return refused
         call.now_ms = sandbox.clock.now(call.caller.tenant)
         return _call(plan, call, args)
+
+
+def _after_reset(sandbox, plan: _Plan, call: Call):
+    """A reset (or a scenario load) came while the input was read outside the lock: the caller's
+    account, or every account, was replaced. The call runs as if it had come in now, against
+    what is there now (a 401 if its key opens nothing any more); what guards held belonged to
+    the old state, so it is let go, and the answer is not remembered for a replay."""
+    _abandon_guards(plan, call)
+    backend = sandbox.backends[plan.provider.name]
+    try:
+        caller = backend.authenticate(call.caller.key)
+    except TenantLimitReached as exc:
+        return 401, plan.errors.body(401, f"{plan.errors.unauthorized} ({exc})")
+    if caller is None:
+        return 401, plan.errors.body(401, plan.errors.unauthorized)
+    call.backend, call.caller, call.section = backend, caller, sandbox.scenario.section(plan.provider.name)
+    return None
 
 
 def _guarded(plan: _Plan, call: Call):
@@ -196,8 +219,12 @@ def _tell_guards(sandbox, plan: _Plan, call: Call, status: int, body, *, refused
 def _abandon(sandbox, plan: _Plan, call: Call | None) -> None:
     if plan.guards and call is not None:
         with sandbox.lock:
-            for guard in plan.guards:
-                guard.abandon(call)
+            _abandon_guards(plan, call)
+
+
+def _abandon_guards(plan: _Plan, call: Call) -> None:
+    for guard in plan.guards:
+        guard.abandon(call)
 
 
 def _answer(plan: _Plan, section, request, status: int, body, headers: dict | None = None) -> Response:

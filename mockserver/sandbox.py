@@ -30,6 +30,7 @@ class Sandbox:
         self.journal = Journal(limits.journal_size)
         self.scenario = scenario
         self.backends: dict[str, object] = {}
+        self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
         self.reset()
         if real_time:
             self.engine.start_runner()
@@ -53,6 +54,7 @@ class Sandbox:
             self.backends = {p.name: p.build(scenario.section(p.name), context) for p in PROVIDERS}
             self.faults = Faults(list(scenario.faults))
             self.started_ms = self.clock.now()
+            self.resets += 1
 
     def _reset_tenant(self, key: str) -> None:
         with self.lock:
@@ -64,6 +66,7 @@ class Sandbox:
             self.engine.outbox.forget(tenant)
             self.journal.forget(tenant)
             self.backends[tenant.provider].reset_tenant(tenant)
+            self.resets += 1
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
         """The tenant an API key acts in (provisioning it from the tenant patterns if allowed)."""

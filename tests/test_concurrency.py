@@ -54,3 +54,32 @@ def test_16_threads_x_200_purchases_flags_and_reuses(start_server):
     assert journal["count"] == min(1000, THREADS * OPERATIONS)           # the default journal keeps 1,000
     assert mock.control("GET", "/requests", params={"count": "true", "status": 500}).json()["count"] == 0
     assert all(e["status"] == 200 for e in mock.control("GET", "/requests").json()["requests"])
+
+
+def test_a_reset_while_a_purchase_reads_its_input_is_seen_by_the_purchase(start_server):
+    """A purchase whose input is read outside the lock (here: held by a delay fault) while the
+    sandbox is reset runs against the state that is there when it resumes, not against the
+    accounts the reset threw away (which would answer 201 for a number that exists nowhere)."""
+    import threading
+    import time
+
+    from harness import LIVE
+    mock = start_server(scenario_with(faults=[
+        {"match": {"provider": "provynx", "method": "POST", "path": "/*/numbers"}, "delay": "1s"}]))
+    answers = []
+    buyer = threading.Thread(target=lambda: answers.append(mock.pnx(
+        "POST", "/us/numbers", json={"service": "whatsapp"}, headers={"Idempotency-Key": "straddle"})))
+    buyer.start()
+    deadline = time.monotonic() + 10
+    while not mock.control("GET", "/state").json()["provynx"]["idempotency_in_flight"]:
+        assert time.monotonic() < deadline, "the purchase never started"
+    assert mock.control("POST", "/reset").status_code == 200
+    buyer.join(10)
+    [answer] = answers
+    assert answer.status_code == 201, answer.text
+    number = answer.json()
+    assert mock.pnx("GET", f"/us/numbers/{number['id']}").status_code == 200
+    assert mock.wallet() == round(10 - number["price"], 2)
+    # The key was taken before the reset: the answer is not kept for a replay, which buys anew.
+    again = mock.pnx("POST", "/us/numbers", json={"service": "whatsapp"}, headers={"Idempotency-Key": "straddle"})
+    assert again.status_code == 201 and again.json()["id"] != number["id"]
