@@ -194,8 +194,8 @@ def _guarded(plan: _Plan, call: Call):
 def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
     """Step 9 and the answer, dumped (under the lock: it reads live state); the guards are told."""
     route = plan.route
-    if route.needs_request:
-        args = {**args, "request": call.request}
+    if route.needs_base_url:
+        args = {**args, "base_url": call.request.host_url.rstrip("/")}
     try:
         result = route.call(call.backend, call.caller, call.now_ms, **args)
     except ProviderError as refusal:

@@ -62,7 +62,7 @@ class Route:
     errors: Mapping[int, str] = field(default_factory=dict)   # statuses it may answer besides 401 and 429
     public: bool = False                       # no key, no rate limit, no fault: a document
     guards: tuple["Guard", ...] = ()           # steps around the call, e.g. an Idempotency-Key
-    needs_request: bool = False                # the call gets the request (e.g. to build URLs on this host)
+    needs_base_url: bool = False               # the call gets base_url, this server's as the client called it ("http://host:port")
 
     @property
     def name(self) -> str:

@@ -14,9 +14,8 @@ def balance(backend, account, now):
     return account
 
 
-def services(backend, account, now, request):
-    base = request.host_url.rstrip("/")
-    return {"services": [_listing(service, base) for service in backend.services.values()]}
+def services(backend, account, now, base_url: str):
+    return {"services": [_listing(service, base_url) for service in backend.services.values()]}
 
 
 def _listing(service, base: str) -> dict:
@@ -64,7 +63,7 @@ _NOT_FOUND = {404: "Service request not found"}
 
 ROUTES = (
     Route("GET", "/balance", balance, s.Balance, summary="Account balance"),
-    Route("GET", "/services/all", services, lambda section: s.SERVICES[section.shape], needs_request=True,
+    Route("GET", "/services/all", services, lambda section: s.SERVICES[section.shape], needs_base_url=True,
           summary="The service catalog: prices by kind (the scenario's shape profile decides the fields)"),
     Route("POST", "/purchase", purchase, s.Purchased, body=s.PurchaseBody, summary="Buy numbers, all or nothing",
           errors={400: "Malformed body", 404: "Service not found", 422: "Insufficient balance or area code not available"}),
