@@ -64,7 +64,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     )
     install_error_shapes(app, shapes)
     bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes})
-    app.wsgi_app = JournalMiddleware(bounded, sandbox, {p.prefix: p.name for p in PROVIDERS}, skip=CONTROL_PREFIX)
+    app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
     return app
 
 

@@ -9,21 +9,21 @@ import time
 from .bounds import BODY
 from .engine.journal import summarize
 from .pipeline import IGNORED, TENANT
+from .providers.registry import by_path
 from .sandbox import Sandbox
 from .wire import UNMATCHED
 
 
 class JournalMiddleware:
-    def __init__(self, app, sandbox: Sandbox, providers: dict[str, str], skip: str):
+    def __init__(self, app, sandbox: Sandbox, skip: str):
         self._app = app
         self._sandbox = sandbox
-        self._providers = providers
         self._skip = skip
         self._longest = sandbox.limits.max_journal_text
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path.startswith(self._skip):
+        if path == self._skip or path.startswith(self._skip + "/"):
             return self._app(environ, start_response)
         started = time.perf_counter()
         seen = {}
@@ -48,8 +48,7 @@ class JournalMiddleware:
             ignored=environ.get(IGNORED, ()))
         return result
 
-    def _provider(self, path: str) -> str | None:
-        for prefix, name in self._providers.items():
-            if path.startswith(prefix):
-                return name
-        return None
+    @staticmethod
+    def _provider(path: str) -> str | None:
+        provider = by_path(path)
+        return None if provider is None else provider.name

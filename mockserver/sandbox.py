@@ -11,7 +11,7 @@ from .engine.faults import Faults
 from .engine.ids import Codes, PhoneNumbers
 from .engine.journal import Journal
 from .providers.contract import BuildContext
-from .providers.registry import PROVIDERS, by_name
+from .providers.registry import PROVIDERS
 from .providers.tenancy import Tenant
 from .scenario.model import Scenario
 from .settings import DEFAULT_LIMITS, Limits
@@ -79,9 +79,6 @@ class Sandbox:
 
     def backend_of(self, tenant: Tenant):
         return self.backends[tenant.provider]
-
-    def provider_of(self, tenant: Tenant):
-        return by_name(tenant.provider)
 
     def load(self, scenario: Scenario) -> None:
         with self.lock:

@@ -1,6 +1,8 @@
 """Many clients at once on one server: exact money, unique ids and numbers, no 500s."""
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -60,10 +62,6 @@ def test_a_reset_while_a_purchase_reads_its_input_is_seen_by_the_purchase(start_
     """A purchase whose input is read outside the lock (here: held by a delay fault) while the
     sandbox is reset runs against the state that is there when it resumes, not against the
     accounts the reset threw away (which would answer 201 for a number that exists nowhere)."""
-    import threading
-    import time
-
-    from harness import LIVE
     mock = start_server(scenario_with(faults=[
         {"match": {"provider": "provynx", "method": "POST", "path": "/*/numbers"}, "delay": "1s"}]))
     answers = []

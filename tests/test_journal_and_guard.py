@@ -19,11 +19,14 @@ def test_every_client_request_is_journaled_but_control_calls_are_not(mock):
     mock.pva("GET", "/balance", key="API-nobody")
     mock.pnx("GET", "/us/services?server=2")
     mock.http.get(mock.url + "/favicon.ico")
+    mock.http.get(mock.url + "/v3/apix/balance")       # under no API: only a path that looks like one
+    mock.http.get(mock.url + "/_mockery")
     mock.advance("1s")
     entries = journal(mock)["requests"]
     assert [(e["provider"], e["method"], e["path"], e["status"]) for e in entries] == [
         ("pvadeals", "POST", "/v3/api/purchase", 200), ("pvadeals", "GET", "/v3/api/balance", 401),
-        ("provynx", "GET", "/api/v1/sms/us/services", 200), (None, "GET", "/favicon.ico", 404)]
+        ("provynx", "GET", "/api/v1/sms/us/services", 200), (None, "GET", "/favicon.ico", 404),
+        (None, "GET", "/v3/apix/balance", 404), (None, "GET", "/_mockery", 404)]
     purchase = entries[0]
     assert (purchase["key"], purchase["at"], purchase["query"], purchase["matched"]) == (KEY, START, "", True)
     assert purchase["body"] == '{"services": [{"serviceId": "%s"}]}' % AIRBNB
