@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from flask import Blueprint, Flask
 
@@ -61,6 +62,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
         {**{p.prefix: _route_errors(p) for p in PROVIDERS},
          CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},
         default=lambda status: {"error": status_text(status), "status": status},
+        headers={p.prefix: partial(_answer_headers, p, sandbox) for p in PROVIDERS},
     )
     install_error_shapes(app, shapes)
     bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes})
@@ -81,3 +83,8 @@ def _blueprint(provider: Provider) -> Blueprint:
 
 def _route_errors(provider: Provider):
     return lambda status: provider.errors.for_status(status, status_text(status))
+
+
+def _answer_headers(provider: Provider, sandbox: Sandbox, request) -> dict:
+    """The headers a provider adds to every answer, for the answers no route gave."""
+    return provider.answer_headers(sandbox.scenario.section(provider.name), request)

@@ -65,11 +65,19 @@ def read_json(req: Request, *, invalid_json: str, limits: Limits = DEFAULT_LIMIT
 
 
 class ErrorShapes:
-    """Which API a path belongs to, and that API's error body for a status."""
+    """Which API a path belongs to, that API's error body for a status, and the headers every
+    answer of that API carries (Provynx's CORS headers: without them a browser client sees a
+    CORS failure where the API answered 404 or 500)."""
 
-    def __init__(self, shapes: dict[str, ErrorShape], default: ErrorShape):
+    def __init__(self, shapes: dict[str, ErrorShape], default: ErrorShape,
+                 headers: dict[str, Callable[[Request], dict]] | None = None):
         self._shapes = shapes
         self._default = default
+        self._headers = headers or {}
+
+    def headers_for(self, path: str, req: Request) -> dict:
+        headers_of = self._headers.get(self.prefix_of(path))
+        return {} if headers_of is None else headers_of(req)
 
     def prefix_of(self, path: str) -> str | None:
         for prefix in self._shapes:
@@ -94,13 +102,19 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
             request.environ[UNMATCHED] = True
         # OPTIONS is not listed: it is there to answer CORS preflights, not a method to call.
         allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) - {"OPTIONS"})
-        headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
+        headers = shapes.headers_for(request.path, request)
+        if status == 405 and allowed:
+            headers["Allow"] = ", ".join(allowed)
         return json_response(shape_for(request.path)(status), status, headers)
 
     @app.errorhandler(Exception)
     def crash(exc: Exception):
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return json_response(shape_for(request.path)(500), 500)
+        try:
+            headers = shapes.headers_for(request.path, request)
+        except Exception:                  # the crash may be in the very code that makes them
+            headers = {}
+        return json_response(shape_for(request.path)(500), 500, headers)
 
 
 class DroppedConnection(ConnectionAbortedError):

@@ -23,6 +23,19 @@ def test_an_allowed_origin_gets_cors_headers_on_answers_and_errors(cors_mock):
     assert unauthorized.status_code == 401 and unauthorized.headers["Access-Control-Allow-Origin"] == APP
 
 
+def test_answers_no_route_gave_carry_cors_headers_too(cors_mock):
+    """An unknown route or a wrong method is answered by the API, so a browser client must be
+    able to read it: without the headers it would see a CORS failure instead of the 404."""
+    unknown = cors_mock.pnx("GET", "/us/nothing-here", headers={"Origin": APP})
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "Not found"})
+    assert unknown.headers["Access-Control-Allow-Origin"] == APP
+    wrong = cors_mock.pnx("PUT", "/balance", headers={"Origin": APP})
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "GET, HEAD")
+    assert wrong.headers["Access-Control-Allow-Origin"] == APP
+    assert "Access-Control-Allow-Origin" not in cors_mock.pnx("GET", "/us/nothing", headers={"Origin": EVIL}).headers
+    assert "Access-Control-Allow-Origin" not in cors_mock.pva("GET", "/nothing", headers={"Origin": APP}).headers
+
+
 def test_a_preflight_from_an_allowed_origin_needs_no_key(cors_mock):
     response = cors_mock.http.options(cors_mock.url + "/api/v1/sms/us/numbers", headers={
         "Origin": APP, "Access-Control-Request-Method": "POST",
