@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from .providers.contract import Provider
+from .shapes import component_name
 
 _PATH_ARGUMENT = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 
@@ -45,7 +46,7 @@ def build(info: dict, server: str, operations: list[Operation], *, bearer: str |
     if bearer:
         spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": bearer})
     for schema in components:
-        spec.components.schema(_component_name(schema), schema=schema)
+        spec.components.schema(component_name(schema), schema=schema)
     inputs: set[str] = set()
     paths: dict[str, dict] = {}
     for op in operations:
@@ -90,20 +91,15 @@ def _reachable(schema: type[Schema]) -> set[str]:
     names, todo = set(), [schema]
     while todo:
         current = todo.pop()
-        if _component_name(current) in names:
+        if component_name(current) in names:
             continue
-        names.add(_component_name(current))
+        names.add(component_name(current))
         for value in current._declared_fields.values():
             value = getattr(value, "inner", value)                  # a List's items
             nested = getattr(value, "nested", None)
             if isinstance(nested, type) and issubclass(nested, Schema):
                 todo.append(nested)
     return names
-
-
-def _component_name(schema: type[Schema]) -> str:
-    name = schema.__name__
-    return name[:-len("Schema")] if name.endswith("Schema") else name
 
 
 _DOCUMENTS: dict[tuple[str, str | None], dict] = {}

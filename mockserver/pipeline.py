@@ -3,9 +3,9 @@ HandleRequest). A provider states its routes, error shapes and extra steps (prov
 this module runs them, the same way for every provider:
 
 1. preflight: an OPTIONS request is the provider's (a CORS preflight, 204) or a method no route takes (405);
-2. authenticate: the key's caller, or 401 in the provider's shape (a key past the tenant limit: 401 saying so);
-3. tenant: the caller's, left in the environ for the journal;
-4. catch up: whatever fell due on the timeline runs first, so no answer shows stale state;
+2. catch up: whatever fell due on the timeline runs first, so no answer shows stale state;
+3. authenticate: the key's caller, or 401 in the provider's shape (a key past the tenant limit: 401 saying so);
+4. tenant: the caller's, left in the environ for the journal;
 5. rate limit: 429 in the provider's shape with Retry-After; refused requests are not counted;
 6. guards: the route's own steps (Provynx's Idempotency-Key), which may answer instead (a replay);
 7. fault: the scenario's, if one applies: a delay, an error status, or a dropped connection;
@@ -15,8 +15,10 @@ this module runs them, the same way for every provider:
 9. call: the backend call under the lock; a refusal answers with its own status and message;
 10. answer: dumped through the route's schema, the guards told what it was, the provider's headers added.
 
-Steps 2 to 7 and, when a route reads no input, 9 run in one hold of the state lock. Waiting (a
-fault's delay), parsing input and encoding JSON happen outside it; nothing here does network I/O.
+Steps 2 to 7 and, when a route reads no input and no fault applies, 9 run in one hold of the
+state lock; otherwise 9 runs in a second hold, after a fault's wait or the input's reading (and
+if a reset came in between, against the state there is then). Waiting, parsing input and
+encoding JSON happen outside the lock; nothing here does network I/O.
 A dropped connection or a crash tells the guards there will be no answer, so a reservation they
 hold (an Idempotency-Key in flight) is freed."""
 from __future__ import annotations

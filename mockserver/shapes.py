@@ -31,6 +31,17 @@ class Itself(fields.Nested):
         return obj
 
 
+def component_name(schema: type[Schema]) -> str:
+    """A schema's name in an OpenAPI document (apispec's own rule: the class name, less "Schema"),
+    for answers that refer to a schema by name."""
+    name = schema.__name__
+    return name[:-len("Schema")] if name.endswith("Schema") else name
+
+
+def ref(schema: type[Schema]) -> dict:
+    return {"$ref": f"#/components/schemas/{component_name(schema)}"}
+
+
 def constant(value, **metadata) -> fields.Constant:
     """A field that always holds ``value``, documented as such in the OpenAPI document."""
     kind = {bool: "boolean", int: "integer", str: "string"}[type(value)]

@@ -47,7 +47,7 @@ class NotReceiving(Exception):
 class Route:
     """One route of a provider: everything the pipeline, the app and the OpenAPI document need.
 
-    ``call(backend, caller, now_ms, **path_args[, body=][, query=][, request=])`` runs under the
+    ``call(backend, caller, now_ms, **path_args[, body=][, query=][, base_url=])`` runs under the
     state lock and returns what ``answer`` dumps (or, with ``answer`` None, the body itself).
     ``answer`` may also be a function of the provider's scenario section that gives the schema
     (an answer whose shape the scenario chooses); a public route's call takes the section only."""
@@ -63,10 +63,11 @@ class Route:
     public: bool = False                       # no key, no rate limit, no fault: a document
     guards: tuple["Guard", ...] = ()           # steps around the call, e.g. an Idempotency-Key
     needs_base_url: bool = False               # the call gets base_url, this server's as the client called it ("http://host:port")
+    endpoint: str | None = None                # its name in the app; default: the call's (two routes of one call need their own)
 
     @property
     def name(self) -> str:
-        return self.call.__name__
+        return self.endpoint or self.call.__name__
 
     def answer_for(self, section) -> type[Schema] | None:
         answer = self.answer
@@ -197,7 +198,7 @@ class Provider(ABC):
     openapi_info: ClassVar[dict]             # title, version, description, security description
     referred_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # answers' parts referred to by name only
     state_schema: ClassVar[type[Schema]]     # its part of GET /_mock/state
-    section: ClassVar[type[Schema]]          # its scenario section
+    section_schema: ClassVar[type[Schema]]   # its scenario section, as the scenario file writes it
     section_help: ClassVar[str]
     extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
 

@@ -43,7 +43,7 @@ def scenario_schema() -> type[Strict]:
     """The top level with a section per registered provider, in the registry's order. Built on
     first use: the providers' sections import this package, so it cannot import them first."""
     from ..providers.registry import PROVIDERS
-    attributes = {provider.name: fields.Nested(provider.section, metadata=described(provider.section_help))
+    attributes = {provider.name: fields.Nested(provider.section_schema, metadata=described(provider.section_help))
                   for provider in PROVIDERS}
     attributes["faults"] = fields.List(fields.Nested(FaultSchema), load_default=list, metadata=described(
         "Requests to fail or slow down; the first that applies is used"))

@@ -28,7 +28,7 @@ class ProvynxProvider(Provider):
     errors = schemas.ERRORS
     invalid_json = schemas.INVALID_JSON
     state_schema = schemas.ProvynxState
-    section = ProvynxSchema
+    section_schema = ProvynxSchema
     section_help = "Provynx v1, under /api/v1/sms"
     extra_schemas = (PnxServerSchema,)
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",

@@ -24,7 +24,7 @@ class PvaDealsProvider(Provider):
     strict_slashes = False           # an Express API: its router answers "/balance/" as "/balance"
     invalid_json = schemas.INVALID_JSON
     state_schema = schemas.PvaDealsState
-    section = PvaDealsSchema
+    section_schema = PvaDealsSchema
     section_help = "PVADeals v3, under /v3/api"
     extra_schemas = (PvaServiceSchema,)
     referred_schemas = schemas.REFERRED

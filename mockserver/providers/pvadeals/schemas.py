@@ -10,7 +10,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from ...engine.ratelimit import Rejection
-from ...shapes import IsoTime, Itself, constant, dump
+from ...shapes import IsoTime, Itself, constant, dump, ref
 from ..contract import ErrorWire
 from . import defaults
 from .backend import LTR, ORDER_FIELDS, STR
@@ -101,8 +101,7 @@ RentalRequest = _request_schema("RentalRequest", "_id serviceName serviceId numb
 def _by_kind(short: type[Schema], rental: type[Schema]) -> fields.Function:
     """A request as ``short`` dumps it, or ``rental`` for a long-term one: lists and details hold both."""
     return fields.Function(lambda request: dump(rental if request.kind == LTR else short, request),
-                           metadata={"oneOf": [{"$ref": f"#/components/schemas/{short.__name__}"},
-                                               {"$ref": f"#/components/schemas/{rental.__name__}"}]})
+                           metadata={"oneOf": [ref(short), ref(rental)]})
 
 
 # The catalog's service, from a listing {"id", "name", "price", "str_price", "picture", "ltr3", ..., "ltr30"}.
