@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
     commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    _add_verify_command(commands)
     _add_remote_commands(commands)
     args = parser.parse_args(argv)
     if hasattr(args, "remote"):
@@ -55,11 +56,54 @@ def main(argv: list[str] | None = None) -> int:
         return _list_scenarios()
     if args.command == "validate":
         return _validate(args.paths)
+    if args.command == "verify":
+        return _verify(args)
     if args.command == "schema":
         from .scenario.jsonschema import scenario_json_schema
         print(json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
+
+
+def _add_verify_command(commands) -> None:
+    from .verify.run import KEY_VARIABLE
+    check = commands.add_parser(
+        "verify", help="compare the sandbox with the real provider, call by call; exit 0 all match, 1 some "
+                       "differ, 2 it could not run",
+        description="Runs a fixed script of calls against the real API and against an in-process sandbox and "
+                    "reports where they answer differently. By default it spends nothing.")
+    check.add_argument("provider", choices=[p.name for p in PROVIDERS if p.verification is not None])
+    check.add_argument("--base-url", help="the real API's base URL, e.g. https://host/v3/api")
+    check.add_argument("--key", default=os.environ.get(KEY_VARIABLE),
+                       help=f"the real API's key (default ${KEY_VARIABLE}, which keeps it out of shell history)")
+    check.add_argument("--spend", action="store_true",
+                       help="also buy the cheapest number and give it back at once (says the cost first)")
+    check.add_argument("--yes", action="store_true", help="with --spend: do not ask (needed when not on a terminal)")
+    check.add_argument("--json", action="store_true", dest="as_json", help="write the report as one JSON document")
+    check.add_argument("--save-catalog", type=Path, metavar="FILE",
+                       help="write the real catalog as a fixture file a scenario can name (Provynx: one per "
+                            "server, FILE-server1.yaml ...)")
+    check.add_argument("--scenario", default="default", help="the sandbox's scenario: a bundled name or a file")
+    check.add_argument("--profile", help="the sandbox's shape profile (PVADeals: documented, collection, both)")
+    check.add_argument("--pace", type=float, dest="pace_s", metavar="SECONDS",
+                       help="least time between two calls to the real API (default: its documented rate)")
+    check.add_argument("--record", type=Path, metavar="DIR", help="also save the real answers, redacted, in DIR")
+    check.add_argument("--replay", type=Path, metavar="DIR", help="compare with answers --record saved, offline")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify.run import VerifyOptions, verify
+    options = VerifyOptions(provider=args.provider, base_url=args.base_url, key=args.key, spend=args.spend,
+                            yes=args.yes, as_json=args.as_json, save_catalog=args.save_catalog,
+                            scenario=args.scenario, profile=args.profile, pace_s=args.pace_s,
+                            record=args.record, replay=args.replay)
+
+    def ask(question: str) -> bool:
+        sys.stderr.write(question)
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+    return verify(options, ask=ask if sys.stdin.isatty() else None)
 
 
 def _add_remote_commands(commands) -> None:

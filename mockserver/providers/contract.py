@@ -186,6 +186,26 @@ class DashboardView:
     messages: list[tuple[tuple, Callable[[], dict]]]     # sort key: (received or created, id)
 
 
+@dataclass(frozen=True)
+class Verification:
+    """How `mockserver verify` checks a provider against its real API (mockserver/verify/ runs it).
+
+    ``script(session, spend, full_catalog)`` makes the calls, through ``session.call``, the same
+    way on both sides (``full_catalog``: every call the catalog needs, for --save-catalog);
+    ``prime(session, real_exchanges)`` first gives the sandbox what the real account showed it
+    has (numbers to list), so both sides take the same path through the script;
+    ``catalog(real_exchanges)`` turns the real catalog into fixture files a scenario can name:
+    {file name suffix: (data, a note for the file's head or None)}."""
+    script: Callable[..., None]
+    value_keys: frozenset[str]                 # fields whose values are the API's own words
+    pace_s: float                              # least time between two calls: the documented rate
+    sandbox_key: Callable[[object, str], str]  # (section, the user's key) -> the sandbox key that plays it
+    prime: Callable[..., None] = lambda session, real: None
+    catalog: Callable[[list], dict[str, tuple[object, str | None]]] | None = None
+    profiles: tuple[str, ...] = ()             # the section's shape profiles, if it has them
+    with_profile: Callable[[object, str], object] | None = None    # (section, profile) -> section
+
+
 class Provider(ABC):
     name: ClassVar[str]              # the scenario section, the journal's and the control API's name
     title: ClassVar[str]             # for people: "PVADeals v3"
@@ -201,6 +221,7 @@ class Provider(ABC):
     section_schema: ClassVar[type[Schema]]   # its scenario section, as the scenario file writes it
     section_help: ClassVar[str]
     extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
+    verification: ClassVar[Verification | None] = None      # how `mockserver verify` checks it
 
     @abstractmethod
     def build(self, section, context: BuildContext) -> Backend: ...

@@ -17,6 +17,7 @@ from . import console, cors, schemas
 from .backend import Account, Number, Provynx
 from .routes import ROUTES
 from .section import PnxServerSchema, ProvynxSchema
+from .verification import VERIFICATION
 
 
 class ProvynxProvider(Provider):
@@ -31,6 +32,7 @@ class ProvynxProvider(Provider):
     section_schema = ProvynxSchema
     section_help = "Provynx v1, under /api/v1/sms"
     extra_schemas = (PnxServerSchema,)
+    verification = VERIFICATION
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",
                     "description": "Shapes marked [assumed] in mockserver's SPEC; errors are {\"error\": \"...\"}.",
                     "security": "nsk_live_... or nsk_test_..."}

@@ -12,6 +12,7 @@ from . import console, schemas
 from .backend import Account, PvaDeals, ServiceRequest
 from .routes import ROUTES
 from .section import PvaDealsSchema, PvaServiceSchema
+from .verification import VERIFICATION
 
 
 class PvaDealsProvider(Provider):
@@ -28,6 +29,7 @@ class PvaDealsProvider(Provider):
     section_help = "PVADeals v3, under /v3/api"
     extra_schemas = (PvaServiceSchema,)
     referred_schemas = schemas.REFERRED
+    verification = VERIFICATION
     # PVADeals publishes no OpenAPI document: mockserver serves its own under the control API only
     # (/_mock/openapi/pvadeals.json), never under /v3/api where a client could tell it apart.
     openapi_info = {"title": "PVADeals v3 (mockserver emulation)", "version": "3",

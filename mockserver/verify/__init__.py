@@ -1,0 +1,9 @@
+"""`mockserver verify`: run one fixed script of calls against a real provider and against an
+in-process sandbox, and say, call by call, where the two answer differently.
+
+The script is the provider's (providers/<name>/verification.py); running it, comparing the two
+answers and reporting are the same for every provider and live here: transport.py (how a call
+reaches the real API, the sandbox, or a recording), session.py (one side's run of the script),
+compare.py (what counts as a difference), report.py (the table, the scores, the JSON), run.py
+(the command's steps). Provider packages import session.py only, so run.py, which iterates the
+registered providers, is imported by the CLI alone."""
