@@ -124,9 +124,9 @@ def test_drift_in_errors_routes_and_catalog_is_reported_exactly(standin):
         "data.services[0].LTR14price: real null, sandbox a number",
         "data.services[0].LTR30price: real null, sandbox a number"])
     assert found["malformed purchase"] == ("differs", [
-        "status: real 422, sandbox 400",
+        "HTTP status: real 422, sandbox 400",
         'message: real "Unprocessable Entity", sandbox "services: Not a valid list."',
-        "status: real 422, sandbox 400"])
+        "status: real 422, sandbox 400"])          # the body's own status field
     assert found["unknown request"] == ("missing route", ["the real API has no GET /request/<id>"])
     assert all(verdict == "pass" for name, (verdict, _) in found.items()
                if name not in ("services", "malformed purchase", "unknown request"))

@@ -70,9 +70,9 @@ def compare(name: str, real: Exchange | None, sandbox: Exchange | None, *, value
             return verdict
     differences = verdict.differences
     if real.status != sandbox.status:
-        differences.append(f"status: real {real.status}, sandbox {sandbox.status}")
+        differences.append(f"HTTP status: real {real.status}, sandbox {sandbox.status}")
     if real.content_type != sandbox.content_type:
-        differences.append(f"content type: real {real.content_type or 'none'}, sandbox {sandbox.content_type or 'none'}")
+        differences.append(f"Content-Type: real {real.content_type or 'none'}, sandbox {sandbox.content_type or 'none'}")
     if 429 in (real.status, sandbox.status):
         has = {side: "retry-after" in x.answer.headers for side, x in (("real", real), ("sandbox", sandbox))}
         if has["real"] != has["sandbox"]:
