@@ -24,11 +24,15 @@ _ANSWER_CHUNK = memoryview(bytes(64 * 1024))     # what answer_size() sends, ove
 
 
 class MockServerError(RuntimeError):
-    """A control call the server refused; ``status`` and ``message`` say why."""
+    """A control call the server refused; ``status`` and ``message`` say why, and ``problems``
+    lists each problem it found (a scenario's ``file:line: field: problem`` lines), which the
+    message carries too, one per line."""
 
-    def __init__(self, status: int, message: str):
-        super().__init__(f"{status}: {message}")
-        self.status, self.message = status, message
+    def __init__(self, status: int, message: str, problems: list[str] | tuple[str, ...] = ()):
+        self.problems = tuple(problems)
+        self.status = status
+        self.message = "\n".join([message, *(f"  {problem}" for problem in self.problems)])
+        super().__init__(f"{status}: {self.message}")
 
 
 class ServedSandbox:
@@ -91,9 +95,14 @@ class SmsMock:
 
     def _call(self, method: str, path: str, **kwargs):
         response = self.http.request(method, f"{self.url}/_mock{path}", timeout=120, **kwargs)
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:          # not mockserver answering (a proxy's page, another server)
+            raise MockServerError(response.status_code, f"not a mockserver answer: {response.text[:200]!r}") from None
         if response.status_code >= 400:
-            raise MockServerError(response.status_code, body.get("error", response.text))
+            problems = body.get("problems") if isinstance(body, dict) else None
+            raise MockServerError(response.status_code, body.get("error", response.text) if isinstance(body, dict)
+                                  else response.text, problems if isinstance(problems, list) else ())
         return body
 
     # scenario and state

@@ -109,3 +109,41 @@ def test_a_server_that_cannot_start_fails_fast():
         with pytest.raises(OSError):
             ServedSandbox("default", port=taken.getsockname()[1])
         assert time.monotonic() - started < 5
+
+
+def test_a_scenario_that_does_not_load_fails_the_test_with_every_problem(pytester):
+    pytester.makefile(".yaml", bad="name: bad\npvadeals:\n  acounts: []\nprovynx:\n  lifetime: soon\n")
+    pytester.makepyfile(test_bad='''
+import pytest
+
+@pytest.mark.sms_scenario("bad.yaml")
+def test_file(sms_mock):
+    pass
+
+@pytest.mark.sms_scenario("instant-code")
+def test_misspelled(sms_mock):
+    pass
+''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*MockServerError: 400: scenario not loaded; the running one is unchanged",
+                                 "*bad.yaml:3: pvadeals.acounts: Unknown field.",
+                                 "*bad.yaml:5: provynx.lifetime: *",
+                                 "*no bundled scenario 'instant-code' (bundled: default, *"])
+
+
+def test_mockserver_load_prints_every_problem(tmp_path):
+    import subprocess
+    import sys
+    server = ServedSandbox("default")
+    try:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("name: bad\npvadeals:\n  acounts: []\n")
+        finished = subprocess.run([sys.executable, "-m", "mockserver", "load", str(bad), "--url", server.url],
+                                  capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    finally:
+        server.close()
+    assert finished.returncode == 1
+    assert finished.stderr == (f"mockserver load: scenario not loaded; the running one is unchanged\n"
+                               f"  {bad}: outside the folders this server loads scenarios from (mockserver run "
+                               "--scenario-dir; the bundled scenarios)\n")
