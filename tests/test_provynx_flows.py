@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness import OTHER_LIVE, START, TEST
+from harness import AIRBNB, OTHER_LIVE, START, TEST
 
 NUMBER_KEYS = ["id", "region", "country", "number", "service", "operator", "server", "price", "status", "code",
                "sms", "sandbox", "created_at", "expires_at"]
@@ -139,3 +139,16 @@ def test_control_sms_reaches_provynx_numbers(mock):
     assert mock.pnx("GET", f"/us/numbers/{number['id']}/code").json()["code"] == "4821"
     state = mock.control("GET", "/state").json()["provynx"]["accounts"][0]
     assert (state["name"], state["balance"], state["numbers"][0]["polls"]) == ("acme", 9.15, 1)
+
+
+def test_control_sms_finds_the_provider_from_the_id_or_the_number(mock):
+    """Without "provider", an SMS push finds the number among every provider's: a Provynx id or
+    number reaches Provynx, a PVADeals one PVADeals; one that is nowhere is a 404 saying so."""
+    number = mock.pnx_buy()
+    by_id = mock.control("POST", "/sms", json={"id": number["id"], "text": "code 1111"})
+    assert (by_id.status_code, by_id.json()["provider"], by_id.json()["code"]) == (200, "provynx", "1111")
+    request = mock.buy(AIRBNB)[0]
+    by_number = mock.control("POST", "/sms", json={"number": request["number"]})
+    assert (by_number.status_code, by_number.json()["provider"]) == (200, "pvadeals")
+    nowhere = mock.control("POST", "/sms", json={"id": "num_nothing"})
+    assert (nowhere.status_code, nowhere.json()["error"]) == (404, "no request or number with id num_nothing")
