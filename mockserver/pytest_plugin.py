@@ -4,7 +4,9 @@ Fixtures:
 - ``sms_mock``: a server for the whole session (one per xdist worker), on the test's scenario
   and reset before each test; a :class:`mockserver.testing.SmsMock` with ``url``.
 - ``sms_mock_inprocess``: the same handle on an app reached without any socket
-  (``http://mockserver.local``, through wsgi-intercept), for sandboxes with no network.
+  (``http://mockserver.local``, through wsgi-intercept, for requests, urllib3, urllib.request and
+  http.client; ``httpx_transport()`` and ``httpx_async_transport()`` for httpx), for sandboxes
+  with no network. aiohttp cannot be intercepted: use ``sms_mock``.
 - ``webhook_receiver``: a real local HTTP receiver that records deliveries and can fail.
 
 Scenario: ``@pytest.mark.sms_scenario("name-or-path")``, else ``--sms-scenario``, else the ini
@@ -18,10 +20,27 @@ from pathlib import Path
 import pytest
 import requests
 
+from . import inprocess
 from .control.access import Access
 from .testing import ServedSandbox, SmsMock, WebhookReceiver
 
-INPROCESS_HOST = "mockserver.local"
+INPROCESS_HOST = inprocess.HOST
+
+
+class InProcessSmsMock(SmsMock):
+    """SmsMock on an app reached without a socket, with httpx transports to it."""
+
+    def __init__(self, app, url: str, **kwargs):
+        super().__init__(url, **kwargs)
+        self.app = app
+
+    def httpx_transport(self):
+        """For ``httpx.Client(transport=sms_mock_inprocess.httpx_transport())``."""
+        return inprocess.httpx_transport(self.app)
+
+    def httpx_async_transport(self):
+        """For ``httpx.AsyncClient(transport=sms_mock_inprocess.httpx_async_transport())``."""
+        return inprocess.httpx_async_transport(self.app)
 
 
 def pytest_addoption(parser):
@@ -83,18 +102,13 @@ def _sms_mock_app(pytestconfig):
 @pytest.fixture
 def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
     """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
-    from wsgi_intercept import add_wsgi_intercept, remove_wsgi_intercept, requests_intercept
-
-    requests_intercept.install()
-    add_wsgi_intercept(INPROCESS_HOST, 80, lambda: _sms_mock_app)
-    handle = SmsMock(f"http://{INPROCESS_HOST}", session=requests.Session())
-    try:
-        handle.load(_scenario_for(request))
-        yield handle
-    finally:
-        handle.http.close()
-        remove_wsgi_intercept(INPROCESS_HOST, 80)
-        requests_intercept.uninstall()
+    with inprocess.intercepted(_sms_mock_app):
+        handle = InProcessSmsMock(_sms_mock_app, f"http://{INPROCESS_HOST}", session=requests.Session())
+        try:
+            handle.load(_scenario_for(request))
+            yield handle
+        finally:
+            handle.http.close()
 
 
 @pytest.fixture

@@ -97,8 +97,34 @@ def test_through_the_app(sms_mock_inprocess):
     code_url = sms_mock_inprocess.provynx_url + "/us/numbers/" + number["id"] + "/code"
     assert [requests.get(code_url, headers=headers).json()["code"] for _ in range(2)] == [None, "123456"]
     assert sms_mock_inprocess.count_requests(provider="provynx") == 3
+
+BALANCE = "/v3/api/balance"
+HEADERS = {"Authorization": "Bearer API-mock-default"}
+ANSWER = {"success": True, "data": {"credits": 100}, "message": "Balance retrieved successfully"}
+
+def test_the_standard_library_and_urllib3(sms_mock_inprocess):
+    import http.client, json, urllib.request, urllib3
+    with urllib.request.urlopen(urllib.request.Request(sms_mock_inprocess.url + BALANCE, headers=HEADERS)) as answer:
+        assert json.load(answer) == ANSWER
+    connection = http.client.HTTPConnection("mockserver.local")
+    connection.request("GET", BALANCE, headers=HEADERS)
+    assert json.loads(connection.getresponse().read()) == ANSWER
+    assert urllib3.PoolManager().request("GET", sms_mock_inprocess.url + BALANCE, headers=HEADERS).json() == ANSWER
+
+def test_httpx_sync_and_async(sms_mock_inprocess):
+    import asyncio, httpx
+    with httpx.Client(transport=sms_mock_inprocess.httpx_transport(), base_url=sms_mock_inprocess.url) as client:
+        assert client.get(BALANCE, headers=HEADERS).json() == ANSWER
+        assert client.post("/v3/api/purchase", headers=HEADERS,
+                           json={"services": [{"serviceId": "697139f7fe5460ddc2f27214"}]}).status_code == 200
+
+    async def two_at_once():
+        async with httpx.AsyncClient(transport=sms_mock_inprocess.httpx_async_transport(),
+                                     base_url=sms_mock_inprocess.url) as client:
+            return await asyncio.gather(*(client.get(BALANCE, headers=HEADERS) for _ in range(2)))
+    assert [answer.json()["data"]["credits"] for answer in asyncio.run(two_at_once())] == [99.8, 99.8]
 ''')
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 
 def test_a_server_that_cannot_start_fails_fast():
