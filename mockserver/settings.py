@@ -66,8 +66,8 @@ class Limits:
     # Keys remembered per tenant, and across all tenants; past either, the oldest goes first.
     idempotency_keys_per_tenant: int = 1000
     idempotency_keys: int = 10_000
-    # An answer is kept for replay only up to this size as JSON; a larger refusal frees the key
-    # instead (a purchase's own answer, a few hundred bytes, is always kept).
+    # A refusal's answer is kept for replay only up to this size as JSON; past it, the key keeps
+    # only its request's hash and a repeat runs again (a purchase's own answer is always kept).
     idempotency_answer_bytes: int = 4096
 
     # -- the WSGI server (waitress) -------------------------------------------------------------
