@@ -198,16 +198,20 @@ def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
     route = plan.route
     if route.needs_base_url:
         args = {**args, "base_url": call.request.host_url.rstrip("/")}
+    refused_input = False
     try:
         result = route.call(call.backend, call.caller, call.now_ms, **args)
     except ProviderError as refusal:
         status, body = refusal.status, plan.errors.body(refusal.status, refusal.text)
+        # A refusal of the input itself (a provider's error marked refuses_input) is told to the
+        # guards as a refused body is: nothing was begun, so there is nothing to replay.
+        refused_input = refusal.refuses_input
     else:
         answer = route.answer_for(call.section)
         status, body = route.status, result if answer is None else dump(answer, result)
     if plan.guards:
         for guard in plan.guards:
-            guard.after(call, status, body, False)
+            guard.after(call, status, body, refused_input)
     return status, body
 
 

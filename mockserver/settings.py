@@ -55,6 +55,20 @@ class Limits:
     webhook_workers_per_tenant: int = 4
     # Where webhooks may go: any address, private (loopback and private ranges), or loopback.
     webhook_targets: str = "any"
+    # Host name lookups of webhook receivers under way at once; each runs on a thread of its own
+    # (an attempt's deadline covers its lookup), so a DNS server that never answers holds at most
+    # this many threads. Past it, a lookup waits for a free one until its attempt's deadline.
+    webhook_dns_lookups: int = 64
+
+    # -- idempotency keys (Provynx purchases) --------------------------------------------------
+    # Characters in an Idempotency-Key header (longer: 400). Stripe's limit.
+    max_idempotency_key_chars: int = 255
+    # Keys remembered per tenant, and across all tenants; past either, the oldest goes first.
+    idempotency_keys_per_tenant: int = 1000
+    idempotency_keys: int = 10_000
+    # A refusal's answer is kept for replay only up to this size as JSON; past it, the key keeps
+    # only its request's hash and a repeat runs again (a purchase's own answer is always kept).
+    idempotency_answer_bytes: int = 4096
 
     # -- the WSGI server (waitress) -------------------------------------------------------------
     max_connections: int = 1000

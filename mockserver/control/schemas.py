@@ -4,9 +4,11 @@ from them (control/openapi.py)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..engine.signing import secret_key
 from ..providers.registry import PROVIDERS, names
 from ..scenario.fields import Duration, Instant
 from ..shapes import IsoTime, dump
@@ -53,10 +55,35 @@ class SmsBodySchema(Schema):
             raise ValidationError("give exactly one of id or number")
 
 
+def _postable_url(url: str | None) -> None:
+    """A URL a webhook can be posted to: its port, if it names one, is a TCP port (1 to 65535)."""
+    if url is None:
+        return
+    try:
+        port = urlsplit(url).port
+    except ValueError as exc:
+        if "out of range" not in str(exc):
+            return                  # not a URL at all: fields.Url says so
+        port = 0
+    if port == 0:
+        raise ValidationError("the port must be 1 to 65535")
+
+
+def _signing_secret(secret: str) -> None:
+    """whsec_ and base64 of at least one byte, as the scenario's secrets are."""
+    try:
+        if secret.startswith("whsec_") and secret_key(secret):
+            return
+    except ValueError:
+        pass
+    raise ValidationError("a signing secret is whsec_ followed by base64 (of at least one byte)")
+
+
 class WebhookTargetSchema(Schema):
     key = fields.String(required=True, validate=validate.Length(min=1))
-    url = fields.Url(required=True, allow_none=True, require_tld=False, schemes={"http", "https"})
-    secret = fields.String(validate=validate.Regexp(r"^whsec_[A-Za-z0-9+/=]+$", error="a whsec_ secret"))
+    url = fields.Url(required=True, allow_none=True, require_tld=False, schemes={"http", "https"},
+                     validate=_postable_url)
+    secret = fields.String(validate=_signing_secret)
 
 
 class WebhookQuerySchema(Schema):

@@ -14,6 +14,13 @@ status line, the headers and the answer. Socket timeouts bound each read and wri
 so a receiver that trickles its answer a byte at a time would pass every one of them: the
 timeouts are set to the time left before each step, and a Watchdog ends what is still under way
 at the deadline.
+
+The deadline covers looking the host name up too: getaddrinfo cannot be interrupted, and a DNS
+server that never answers would hold the worker for the resolver's own timeout (5 to 30 s, whatever
+the attempt's). A Resolver runs each lookup on a thread of its own and waits for it only until the
+deadline; the lookup finishes (or fails) on that thread afterwards. Lookups under way at once are
+bounded (webhook_dns_lookups), so a DNS server that hangs cannot make the sandbox start threads
+without end. An address written as an IP literal needs no lookup and gets no thread.
 """
 from __future__ import annotations
 
@@ -56,15 +63,70 @@ def target_allowed(targets: str, address: ipaddress.IPv4Address | ipaddress.IPv6
     return any(address in network for network in networks)
 
 
-def connect_within(targets: str, address: tuple[str, int], timeout: float, source_address=None) -> socket.socket:
+# (host, port, family, type) -> getaddrinfo's list; socket.getaddrinfo's signature, so a caller
+# (a test) can stand a resolver of its own in for the system's.
+Lookup = Callable[..., list]
+
+
+class Resolver:
+    """Host name lookups that give up at a deadline (see the module's docstring)."""
+
+    def __init__(self, lookups: int = DEFAULT_LIMITS.webhook_dns_lookups, lookup: Lookup | None = None):
+        self._slots = threading.BoundedSemaphore(lookups)
+        self._lookup = lookup
+
+    def addresses(self, host: str, port: int, deadline: float) -> list:
+        """getaddrinfo's answer for a TCP connection to (host, port); TimeoutError at the deadline."""
+        if _is_ip_literal(host):
+            return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+        if not self._slots.acquire(timeout=_time_left(deadline)):
+            raise TimeoutError(f"no DNS lookup slot for {host} before the deadline")
+        lookup = self._lookup or socket.getaddrinfo
+        done, outcome = threading.Event(), {}
+
+        def run() -> None:
+            try:
+                outcome["addresses"] = lookup(host, port, 0, socket.SOCK_STREAM)
+            except BaseException as exc:       # handed to the waiting attempt, if it still waits
+                outcome["error"] = exc
+            finally:
+                self._slots.release()
+                done.set()
+
+        try:
+            threading.Thread(target=run, name="webhook-dns", daemon=True).start()
+        except BaseException:
+            self._slots.release()
+            raise
+        left = deadline - time.monotonic()
+        if not done.wait(max(0.0, left)):
+            raise TimeoutError(f"looking up {host}")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["addresses"]
+
+
+_SYSTEM_RESOLVER = Resolver()
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def connect_within(targets: str, address: tuple[str, int], timeout: float, source_address=None,
+                   resolver: Resolver | None = None) -> socket.socket:
     """socket.create_connection, to the first of the host's addresses that ``targets`` allows and
     that answers. Checked on the address connected to, not on the host's name or an earlier lookup.
-    ``timeout`` is for all the addresses tried together, not each."""
+    ``timeout`` is for looking the name up and all the addresses tried together, not each."""
     deadline = time.monotonic() + timeout
     checked = targets in TARGET_NETWORKS
     host, port = address
     refused, failure = None, None
-    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+    for family, kind, proto, _, sockaddr in (resolver or _SYSTEM_RESOLVER).addresses(host, port, deadline):
         if checked and not target_allowed(targets, ipaddress.ip_address(sockaddr[0])):
             refused = refused or sockaddr[0]
             continue
@@ -159,11 +221,27 @@ class Receiver:
     """The connection to one webhook URL. Used by one thread at a time (its lane's)."""
 
     def __init__(self, url: str, watchdog: Watchdog, *, answer_bytes: int = DEFAULT_LIMITS.webhook_answer_bytes,
-                 targets: str = DEFAULT_LIMITS.webhook_targets):
-        parts = urlsplit(url)
-        self._secure = parts.scheme == "https"
-        self._host, self._port = parts.hostname, parts.port
-        self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                 targets: str = DEFAULT_LIMITS.webhook_targets, resolver: Resolver | None = None):
+        # A URL no POST can go to (a port past 65535, no host) does not raise here, where the
+        # outbox queues an attempt: each attempt to it fails, logged with the reason, and the
+        # policy retries it like one to an unreachable receiver.
+        self._problem: str | None = None
+        self._secure, self._host, self._port, self._target = False, None, None, "/"
+        try:
+            parts = urlsplit(url)
+            self._secure = parts.scheme == "https"
+            self._host, self._port = parts.hostname, parts.port
+            self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        except ValueError as exc:
+            self._problem = f"invalid URL: {exc}"
+        else:
+            if parts.scheme not in ("http", "https"):
+                self._problem = f"invalid URL: scheme {parts.scheme!r} is not http or https"
+            elif not self._host:
+                self._problem = "invalid URL: no host"
+            elif self._port == 0:
+                self._problem = "invalid URL: port 0"
+        self._resolver = resolver
         self._watchdog = watchdog
         self._answer_bytes = answer_bytes
         self._targets = targets
@@ -175,6 +253,8 @@ class Receiver:
 
     def post(self, body: bytes, headers: dict, timeout_ms: int) -> tuple[int | None, str | None]:
         """(status, None) on a 2xx; otherwise what went wrong. Never raises for the receiver's faults."""
+        if self._problem is not None:
+            return None, self._problem
         if self._connection is not None and _dropped(self._connection):
             self.close()
         watch = self._watchdog.watch(time.monotonic() + timeout_ms / 1000, self._abort)
@@ -221,7 +301,7 @@ class Receiver:
         return connection
 
     def _open_socket(self, address: tuple, timeout: float, source_address=None) -> socket.socket:
-        sock = connect_within(self._targets, address, timeout, source_address)
+        sock = connect_within(self._targets, address, timeout, source_address, resolver=self._resolver)
         try:
             self._abort_handle = sock.dup()
         except OSError:

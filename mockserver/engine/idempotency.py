@@ -3,13 +3,23 @@
 A key is reserved when its first request begins and holds the stored answer once that
 request ends. A repeat with the same fingerprint replays the answer; one with a different
 fingerprint is a client mistake; one that arrives while the first is still running is told
-to retry. Answers that should not be replayed (a 5xx) release the key instead.
+to retry. Answers that should not be replayed (a 5xx) release the key instead. An answer too
+large to keep (or one that cannot be sent again) is finished without its body: the key stays
+bound to its request, and a repeat runs the request again instead of replaying.
+
+Keys are bounded in number: at most ``per_owner`` of one owner (a tenant) and ``total`` across
+owners. Past either, the owner's (or everyone's) oldest finished key is forgotten to make room
+(the oldest of all, when every one is still in flight), as an expired one would be; a repeat of a
+forgotten key runs as a new request.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
+from typing import Hashable
+
+from ..settings import DEFAULT_LIMITS
 
 
 class Outcome(Enum):
@@ -25,6 +35,8 @@ class Stored:
     expires_ms: int
     status: int | None = None      # None while in flight
     body: object = None
+    owner: Hashable = None
+    replayable: bool = True        # False: the answer was not kept; a repeat runs again
 
 
 @dataclass(frozen=True)
@@ -34,36 +46,72 @@ class Begin:
 
 
 class IdempotencyStore:
-    def __init__(self, ttl_ms: int):
+    def __init__(self, ttl_ms: int, *, per_owner: int = DEFAULT_LIMITS.idempotency_keys_per_tenant,
+                 total: int = DEFAULT_LIMITS.idempotency_keys):
         self._ttl_ms = ttl_ms
+        self.per_owner, self.total = per_owner, total
+        # In the order they began, which is the order they expire in (one ttl for all).
         self._entries: OrderedDict[tuple, Stored] = OrderedDict()
+        self._owned: dict[Hashable, OrderedDict[tuple, None]] = {}     # owner -> its keys, oldest first
 
-    def begin(self, scope: str, key: str, fingerprint: str, now_ms: int) -> Begin:
+    def begin(self, scope: str, key: str, fingerprint: str, now_ms: int, *, owner: Hashable = None,
+              per_owner: int | None = None, total: int | None = None) -> Begin:
+        """``owner``: whose share of the keys this one takes (default: its scope); ``per_owner``
+        and ``total`` override the store's bounds (the sandbox's limits, read at each request)."""
         self._forget_expired(now_ms)
         entry = self._entries.get((scope, key))
         if entry is None:
-            self._entries[(scope, key)] = Stored(fingerprint, now_ms + self._ttl_ms)
+            owner = scope if owner is None else owner
+            owned = self._owned.setdefault(owner, OrderedDict())
+            while len(owned) >= max(1, per_owner or self.per_owner):
+                self._remove(self._oldest(owned))
+            while len(self._entries) >= max(1, total or self.total):
+                self._remove(self._oldest(self._entries))
+            self._entries[(scope, key)] = Stored(fingerprint, now_ms + self._ttl_ms, owner=owner)
+            self._owned.setdefault(owner, owned)[(scope, key)] = None
             return Begin(Outcome.NEW)
         if entry.fingerprint != fingerprint:
             return Begin(Outcome.MISMATCH, entry)
         if entry.status is None:
             return Begin(Outcome.IN_FLIGHT, entry)
+        if not entry.replayable:       # nothing to replay: the repeat runs, holding the key meanwhile
+            entry.status, entry.replayable = None, True
+            return Begin(Outcome.NEW)
         return Begin(Outcome.REPLAY, entry)
 
-    def finish(self, scope: str, key: str, status: int, body: object) -> None:
+    def finish(self, scope: str, key: str, status: int, body: object, *, keep_body: bool = True) -> None:
+        """The key's answer; ``keep_body`` False: only that there was one (see the module's docstring)."""
         entry = self._entries.get((scope, key))
         if entry is not None:
-            entry.status, entry.body = status, body
+            entry.status, entry.body, entry.replayable = status, body if keep_body else None, keep_body
 
     def release(self, scope: str, key: str) -> None:
-        self._entries.pop((scope, key), None)
+        if (scope, key) in self._entries:
+            self._remove((scope, key))
 
     def forget(self, scope_prefix: str) -> None:
         for key in [k for k in self._entries if k[0].startswith(scope_prefix)]:
-            del self._entries[key]
+            self._remove(key)
 
-    def in_flight(self) -> list[tuple]:
-        return [key for key, entry in self._entries.items() if entry.status is None]
+    def in_flight(self, owner: Hashable = None) -> list[tuple]:
+        """Keys whose first request is still under way: an owner's, or (None) everyone's."""
+        keys = self._entries if owner is None else self._owned.get(owner, ())
+        return [key for key in keys if self._entries[key].status is None]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _oldest(self, keys) -> tuple:
+        """The first of ``keys`` whose request has finished, or the first of all."""
+        return next((k for k in keys if self._entries[k].status is not None), next(iter(keys)))
+
+    def _remove(self, key: tuple) -> None:
+        entry = self._entries.pop(key)
+        owned = self._owned.get(entry.owner)
+        if owned is not None:
+            owned.pop(key, None)
+            if not owned:
+                del self._owned[entry.owner]
 
     def _forget_expired(self, now_ms: int) -> None:
         # Entries are kept in the order they began, so the expired ones are at the front.
@@ -71,4 +119,4 @@ class IdempotencyStore:
             key, entry = next(iter(self._entries.items()))
             if entry.expires_ms > now_ms:
                 break
-            del self._entries[key]
+            self._remove(key)

@@ -4,11 +4,16 @@ Every event belongs to a tenant, because each tenant may see its own virtual tim
 (its clock offset). Events run under the engine lock; each is told the virtual
 instant it was due at, so work done late (a big clock advance) still happens at the
 right moment and in order.
+
+An event that raises is logged and skipped: the others still run, whoever runs them (a request
+catching up, the control API settling, or the runner thread, which would otherwise die of it and
+leave events to fire only when someone asks).
 """
 from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Callable
@@ -17,6 +22,8 @@ from .clock import Clock
 from .tenants import TenantKey
 
 Action = Callable[[int], None]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(order=True)
@@ -37,7 +44,7 @@ class Timeline:
         self.wakeup = threading.Event()
 
     def schedule(self, at_ms: int, tenant: TenantKey, action: Action, label: str = "") -> Event:
-        event = Event(at_ms, next(self._seq), tenant, action, label)
+        event = Event(at_ms, next(self._seq), tenant, _logging_failures(action, label), label)
         heapq.heappush(self._queues.setdefault(tenant, []), event)
         self.wakeup.set()
         return event
@@ -86,3 +93,13 @@ class Timeline:
         else:
             self._queues.pop(tenant, None)
         self.wakeup.set()
+
+
+def _logging_failures(action: Action, label: str) -> Action:
+    """The action, with an exception it raises logged instead of passed to whoever runs it."""
+    def run(at_ms: int) -> None:
+        try:
+            action(at_ms)
+        except Exception:
+            _log.exception("timeline event %r due at %d failed; the others run on", label, at_ms)
+    return run

@@ -11,6 +11,13 @@ The workers are shared fairly between tenants: at most ``webhook_workers`` attem
 at once and at most ``webhook_workers_per_tenant`` of one tenant's, and a worker that comes free
 takes its next lane from the tenants with work waiting, in turn. So tenants whose receivers all
 hang cannot take every worker from the others, nor a tenant with many lanes from one with few.
+
+A reset voids the attempts it makes moot: those queued are dropped when their turn comes, without
+being sent, and the results of those under way are ignored. Voided attempts stop counting at
+once, so settling (the control API's promise that due work is done) never waits on them.
+
+Nothing about a message's URL or signing secret makes publishing raise: an attempt that cannot be
+built, signed or sent is logged as a failed attempt, with the reason, and retried by the policy.
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .clock import wall_seconds
-from .delivery import Receiver, Watchdog
+from .delivery import Receiver, Resolver, Watchdog
 from .ids import TokenIds
 from .timeline import Timeline
 from .tenants import TenantKey
@@ -72,14 +79,16 @@ class Attempt:
         return self.error is None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Queued:
-    """An attempt waiting in its lane."""
+    """An attempt waiting in its lane, or under way."""
     message: Message
     number: int
     at_ms: int
-    epoch: tuple[int, int]     # the outbox's and the tenant's when queued: a reset since voids the result
     round_: int | None
+    # Set by a reset (holding the engine lock and the guard): the attempt is not sent if it has not
+    # gone yet, its result is ignored if it has, and it no longer counts as work to wait for.
+    void: bool = False
 
 
 class _Lane:
@@ -120,8 +129,8 @@ class Outbox:
         # (tenant, earliest instant a retry of it could be due) for each attempt queued or under way
         self._retry_bounds: Counter[tuple[TenantKey, int]] = Counter()
         self.finished = 0                          # attempts completed so far; settle() waits on it
-        self._epoch = 0
-        self._tenant_epochs: Counter[TenantKey] = Counter()
+        self._sending: set[_Queued] = set()        # attempts a worker has taken, until it is done with them
+        self._resolver = Resolver(limits.webhook_dns_lookups)
         self._lanes: dict[str, _Lane] = {}         # url -> its lane, while attempts to it are queued or under way
         # tenant -> its lanes with attempts queued and none under way. The order is the tenants'
         # turns: a tenant served goes to the back.
@@ -134,23 +143,38 @@ class Outbox:
         self.reset(seed=0)
 
     def reset(self, seed: int | str) -> None:
-        """Forget the log and ignore the results of attempts already under way."""
-        self._epoch += 1
+        """Forget the log, and void every attempt queued or under way. Call under the engine lock."""
+        self._void(None)
         self._log.clear()
         self._ids = TokenIds(seed, "msg_", 24)
 
     def forget(self, tenant: TenantKey) -> None:
-        """One tenant's reset: its log goes, and results of its attempts under way are ignored."""
-        self._tenant_epochs[tenant] += 1
+        """One tenant's reset: its log goes, and its attempts queued or under way are voided.
+        Call under the engine lock."""
+        self._void(tenant)
         kept = [a for a in self._log if a.message.tenant != tenant]
         self._log.clear()
         self._log.extend(kept)
+
+    def _void(self, tenant: TenantKey | None) -> None:
+        """Void the attempts of a tenant (None: everyone's) queued or under way: they stop counting
+        now, and a worker sends none of those queued and records nothing of those under way (it
+        checks under the engine lock, which the caller holds)."""
+        with self._guard:
+            voided = False
+            for queued in itertools.chain(self._sending, *(lane.queued for lane in self._lanes.values())):
+                if not queued.void and (tenant is None or queued.message.tenant == tenant):
+                    self._uncount(queued)
+                    queued.void = voided = True
+            if voided:
+                self._progress.notify_all()
 
     def new_message_id(self) -> str:
         return self._ids.new()
 
     def publish(self, message: Message) -> None:
-        """Queue the first attempt now. Call under the engine lock."""
+        """Queue the first attempt now. Call under the engine lock. Never raises: the API call that
+        published has changed state already, and must answer for it."""
         self._start(message, message.created_ms, round_=1)
 
     def message(self, message_id: str) -> Message | None:
@@ -171,24 +195,36 @@ class Outbox:
         starts, so a redelivery and a retry already scheduled never share one."""
         message.attempts += 1
         number = message.attempts
-        queued = _Queued(message, number, at_ms, (self._epoch, self._tenant_epochs[message.tenant]), round_)
-        with self._guard:
-            if self._closed:
-                return number
-            self._inflight[message.tenant] += 1
-            self._retry_bounds[(message.tenant, at_ms + message.policy.delay_ms)] += 1
-            lane = self._lanes.get(message.url)
-            if lane is not None:               # it goes out after those already queued to this URL
-                lane.queued.append(queued)
-                return number
-            receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes,
-                                targets=self._limits.webhook_targets)
-            lane = self._lanes[message.url] = _Lane(message.url, receiver)
-            lane.queued.append(queued)
-            self._wait(lane)
-            turns_for_new_workers = self._hand_out()
+        queued = _Queued(message, number, at_ms, round_)
+        try:
+            turns_for_new_workers = self._queue(queued)
+        except Exception as exc:               # a fault of ours: logged as a failed attempt, not raised
+            _log.exception("webhook %s attempt %d to %s could not be queued", message.id, number, message.url)
+            self._log.append(Attempt(message, number, at_ms, {}, None, f"could not queue: {_describe(exc)}", 0.0))
+            return number
         self._start_workers(turns_for_new_workers)
         return number
+
+    def _queue(self, queued: _Queued) -> list[tuple[_Lane, _Queued]]:
+        """Put an attempt in its URL's lane, opening the lane if there is none; returns the turns
+        that want a new worker thread. Counts the attempt only once nothing can fail."""
+        message = queued.message
+        with self._guard:
+            if self._closed:
+                return []
+            lane = self._lanes.get(message.url)
+            opened = lane is None
+            if opened:                         # Receiver() does not raise for a URL it cannot post to
+                receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes,
+                                    targets=self._limits.webhook_targets, resolver=self._resolver)
+                lane = self._lanes[message.url] = _Lane(message.url, receiver)
+            self._inflight[message.tenant] += 1
+            self._retry_bounds[(message.tenant, queued.at_ms + message.policy.delay_ms)] += 1
+            lane.queued.append(queued)         # it goes out after those already queued to this URL
+            if not opened:
+                return []
+            self._wait(lane)
+            return self._hand_out()
 
     # -- workers and turns (the methods called "holding the guard" expect self._guard held) ----
 
@@ -212,7 +248,13 @@ class Outbox:
             del self._waiting[tenant]
         self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
         lane.under_way = True
-        return lane, lane.queued.popleft()
+        return lane, self._take(lane)
+
+    def _take(self, lane: _Lane) -> _Queued:
+        """A lane's next attempt, for a worker to send (holding the guard)."""
+        queued = lane.queued.popleft()
+        self._sending.add(queued)
+        return queued
 
     def _hand_out(self) -> list[tuple[_Lane, _Queued]]:
         """Give turns to idle workers while there are turns to give; returns those that want a
@@ -242,12 +284,14 @@ class Outbox:
         while turn is not None:
             lane, queued = turn
             try:
-                self._deliver(lane.receiver, queued)
-            except Exception:                  # a fault of ours: the attempt is lost, not the worker
+                if not queued.void:            # a voided attempt that has not gone is dropped
+                    self._deliver(lane.receiver, queued)
+            except Exception:                  # a fault of ours: the worker goes on
                 _log.exception("webhook delivery to %s failed", lane.url)
             retired, turns_for_new_workers = None, ()
             with self._guard:
-                self._done(queued.message, queued.at_ms)
+                self._sending.discard(queued)
+                self._done(queued)
                 self._progress.notify_all()
                 turn = self._same_lane_again(lane, queued.message.tenant)
                 if turn is None:
@@ -278,7 +322,7 @@ class Outbox:
         other lane waits for a worker: what taking turns would come to, without the line
         (holding the guard)."""
         if lane.queued and not self._waiting and lane.queued[0].message.tenant == tenant:
-            return lane, lane.queued.popleft()
+            return lane, self._take(lane)
         return None
 
     def _end_turn(self, lane: _Lane, tenant: TenantKey) -> Receiver | None:
@@ -296,15 +340,27 @@ class Outbox:
         return lane.receiver
 
     def _deliver(self, receiver: Receiver, queued: _Queued) -> None:
+        """Build, sign and send one attempt, and log its outcome (retrying by the policy). Whatever
+        goes wrong before an answer, a secret that does not decode included, is a failed attempt
+        with the reason, never a lost one."""
         message = queued.message
         headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
-        if message.sign is not None:
-            headers.update(message.sign(message.id, wall_seconds(), message.body))
         started = time.perf_counter()
-        status, error = receiver.post(message.body, headers, message.policy.timeout_ms)
+        try:
+            if message.sign is not None:
+                headers.update(message.sign(message.id, wall_seconds(), message.body))
+        except Exception as exc:
+            _log.warning("webhook %s attempt %d not sent: signing failed: %s", message.id, queued.number, exc)
+            status, error = None, f"signing failed: {exc}" if str(exc) else f"signing failed: {_describe(exc)}"
+        else:
+            try:
+                status, error = receiver.post(message.body, headers, message.policy.timeout_ms)
+            except Exception as exc:          # a fault of ours, not the receiver's
+                _log.exception("webhook %s attempt %d to %s failed", message.id, queued.number, message.url)
+                status, error = None, f"request failed: {_describe(exc)}"
         duration_ms = (time.perf_counter() - started) * 1000
         with self._lock:
-            if queued.epoch != (self._epoch, self._tenant_epochs[message.tenant]):
+            if queued.void:
                 return
             self._log.append(Attempt(message, queued.number, queued.at_ms, headers, status, error, duration_ms))
             round_ = queued.round_
@@ -314,14 +370,22 @@ class Outbox:
                     lambda due: self._start(message, due, round_ + 1),
                     label=f"{message.provider} webhook {message.event} retry {round_}")
 
-    def _done(self, message: Message, at_ms: int) -> None:
+    def _done(self, queued: _Queued) -> None:
         """Book an attempt as over (holding the guard)."""
-        self._inflight[message.tenant] -= 1
-        bound = (message.tenant, at_ms + message.policy.delay_ms)
+        if not queued.void:
+            self._uncount(queued)
+        self.finished += 1
+
+    def _uncount(self, queued: _Queued) -> None:
+        """An attempt no longer counts as queued or under way (holding the guard)."""
+        tenant = queued.message.tenant
+        self._inflight[tenant] -= 1
+        if not self._inflight[tenant]:
+            del self._inflight[tenant]
+        bound = (tenant, queued.at_ms + queued.message.policy.delay_ms)
         self._retry_bounds[bound] -= 1
         if not self._retry_bounds[bound]:
             del self._retry_bounds[bound]
-        self.finished += 1
 
     # -- progress ----------------------------------------------------------------------------
 
@@ -360,7 +424,7 @@ class Outbox:
             idle_receivers = []
             for url, lane in list(self._lanes.items()):
                 for queued in lane.queued:
-                    self._done(queued.message, queued.at_ms)
+                    self._done(queued)
                 lane.queued.clear()
                 if not lane.under_way:
                     del self._lanes[url]
@@ -373,6 +437,10 @@ class Outbox:
         for receiver in idle_receivers:
             receiver.close()
         self._watchdog.close()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def encode_body(payload: dict) -> bytes:

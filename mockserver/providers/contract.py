@@ -32,6 +32,9 @@ class ProviderError(Exception):
 
     status: ClassVar[int] = 400
     message: ClassVar[str] = ""
+    # True: the input itself was refused (an unknown server, say), so nothing began and guards
+    # free what they hold (an Idempotency-Key), as for a body that does not validate.
+    refuses_input: ClassVar[bool] = False
 
     def __init__(self, message: str | None = None):
         text = message if message is not None else type(self).message

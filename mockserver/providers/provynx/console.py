@@ -18,7 +18,8 @@ def state(backend, tenant: Tenant | None) -> dict:
     accounts = [{"name": a.name, "keys": sorted(a.keys), "balance": a.balance, "webhook": a,
                  "numbers": list(a.numbers.values())}
                 for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
-    return dump(schemas.ProvynxState, {"idempotency_in_flight": backend.idempotency.in_flight(), "accounts": accounts})
+    return dump(schemas.ProvynxState, {"idempotency_in_flight": backend.idempotency.in_flight(tenant),
+                                       "accounts": accounts})
 
 
 def dashboard(backend, clock, name: str, title: str, prefix: str) -> DashboardView:

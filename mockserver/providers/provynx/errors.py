@@ -8,25 +8,27 @@ from ..contract import NotReceiving, ProviderError
 
 
 class ProvynxError(ProviderError):
-    pass
+    """Provynx's refusals. Those of the request's input (a server, country or operator that is
+    not there) say refuses_input: the Idempotency-Key guard frees the key rather than keep the
+    refusal as the key's answer, and the corrected retry runs."""
 
 
 class UnknownServer(ProvynxError):
-    status = 400
+    status, refuses_input = 400, True
 
     def __init__(self, servers: list[int]):
         super().__init__(f"Invalid request: server: Must be one of: {', '.join(map(str, servers))}.")
 
 
 class UnknownCountry(ProvynxError):
-    status = 400
+    status, refuses_input = 400, True
 
     def __init__(self, country: str | None, server: int):
         super().__init__(f"Unknown country '{country}' on server {server}")
 
 
 class UnknownOperator(ProvynxError):
-    status = 400
+    status, refuses_input = 400, True
 
     def __init__(self, operator: str, country: str, server: int):
         super().__init__(f"Unknown operator '{operator}' for country '{country}' on server {server}")
@@ -40,7 +42,7 @@ class PricingNotFound(ProvynxError):
 
 
 class ProductUnavailable(ProvynxError):
-    status = 400
+    status, refuses_input = 400, True
 
     def __init__(self, service: str, operator: str):
         super().__init__(f"Product unavailable: '{service}' is not offered on operator '{operator}'")
@@ -74,6 +76,13 @@ class CancelNotAllowed(ProvynxError):
 
 class IdempotencyMismatch(ProvynxError):
     status, message = 400, "Idempotency-Key was already used with a different request"
+
+
+class IdempotencyKeyTooLong(ProvynxError):
+    status = 400
+
+    def __init__(self, most: int):
+        super().__init__(f"Idempotency-Key must be at most {most} characters")
 
 
 class IdempotencyInFlight(ProvynxError):

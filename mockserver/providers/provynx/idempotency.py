@@ -3,17 +3,27 @@
 The same key with the same body replays the first answer (header Idempotent-Replayed: true); the
 same key with another body is refused; a repeat while the first is still under way is told to
 retry. The first answer is kept when it is worth repeating: not a 5xx (a fault: the retry should
-run), not a body refused before the purchase began (the corrected retry is no repeat), and not
-one that never came (a dropped connection, a crash), which frees the key instead."""
+run), not a body refused before the purchase began or a refusal of its input by the backend (an
+error with ``refuses_input``: the corrected retry is no repeat), and not one that never came (a
+dropped connection, a crash), which frees the key instead.
+
+What is kept is bounded (settings.py): a key is at most ``max_idempotency_key_chars`` long (400
+past it), a tenant keeps at most ``idempotency_keys_per_tenant`` keys and the sandbox
+``idempotency_keys`` (the oldest go first), and a refusal's body is kept only when it is at most
+``idempotency_answer_bytes`` as JSON and can be encoded at all (a body echoing a lone surrogate
+cannot): otherwise the key keeps only the hash of its request, and a repeat runs the request again
+(a refusal changed nothing, so it refuses again) while another body is still refused. A
+purchase's own answer is always kept, so a retry never buys twice."""
 from __future__ import annotations
 
 import hashlib
 import json
 
 from ...engine.idempotency import Outcome
+from ...settings import Limits
 from ...inputs import BodyError, parse_json
 from ..contract import Call
-from .errors import IdempotencyInFlight, IdempotencyMismatch
+from .errors import IdempotencyInFlight, IdempotencyKeyTooLong, IdempotencyMismatch
 
 HEADER = "Idempotency-Key"
 
@@ -26,8 +36,13 @@ class IdempotencyKeyGuard:
         key = call.request.headers.get(HEADER)
         if not key:
             return None
+        limits = call.sandbox.limits
+        if len(key) > limits.max_idempotency_key_chars:
+            raise IdempotencyKeyTooLong(limits.max_idempotency_key_chars)
         scope = call.caller.scope
-        begun = call.backend.idempotency.begin(scope, key, self._fingerprint(call), call.now_ms)
+        begun = call.backend.idempotency.begin(scope, key, self._fingerprint(call), call.now_ms,
+                                               owner=call.caller.tenant, per_owner=limits.idempotency_keys_per_tenant,
+                                               total=limits.idempotency_keys)
         if begun.outcome is Outcome.REPLAY:
             return begun.stored.status, begun.stored.body, {"Idempotent-Replayed": "true"}
         if begun.outcome is Outcome.MISMATCH:
@@ -42,7 +57,8 @@ class IdempotencyKeyGuard:
         if held is None:
             return
         if status < 500 and not refused_input:
-            call.backend.idempotency.finish(*held, status, body)
+            keep_body = 200 <= status < 300 or _keepable(body, call.sandbox.limits)
+            call.backend.idempotency.finish(*held, status, body, keep_body=keep_body)
         else:
             call.backend.idempotency.release(*held)
 
@@ -63,6 +79,15 @@ class IdempotencyKeyGuard:
         except BodyError:
             canonical = raw
         return hashlib.sha256(call.request.path.encode() + b"\0" + canonical).hexdigest()
+
+
+def _keepable(body: object, limits: Limits) -> bool:
+    """Whether a refusal's body is small enough to keep for a day, and can be encoded to send again."""
+    try:
+        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError):        # UnicodeEncodeError (a lone surrogate) is a ValueError
+        return False
+    return len(encoded) <= limits.idempotency_answer_bytes
 
 
 IDEMPOTENCY_KEY = IdempotencyKeyGuard()
