@@ -1,10 +1,14 @@
 """The first thing every request meets: its body is read here, within the limit of the API it is
 for, before anything else reads it (Flask, the journal, a JSON parser). A body over the limit is
-answered 413 in that API's error shape without being read; a body sent without a length
-(chunked) is read up to one byte past the limit, never further."""
+answered 413 in that API's error shape without being read; a body without a numeric length
+(chunked, a Transfer-Encoding list, HTTP/2) is read up to one byte past the limit, never further.
+A body shorter than its Content-Length (the client stopped sending) is answered 400, and one
+that did not arrive in time (granian: serving.BufferedBodies) 408, both unrun."""
 from __future__ import annotations
 
 import io
+
+from .serving import BODY_LATE
 from .wire import ErrorShapes, json_response
 
 BODY = "mockserver.body"      # the request body as read here, for the journal
@@ -17,30 +21,35 @@ class BodyLimit:
         self._limits = limits                # API prefix (None: any other path) -> bytes allowed
 
     def __call__(self, environ, start_response):
-        declared = environ.get("CONTENT_LENGTH") or ""
-        chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
-        if (not declared or declared == "0") and not chunked:     # no body: nothing to read, nor to hand on
+        path = environ.get("PATH_INFO", "")
+        if environ.get(BODY_LATE):
+            return self._refuse(environ, start_response, path, 408)
+        declared = (environ.get("CONTENT_LENGTH") or "").strip()
+        stream = environ.get("wsgi.input")
+        if declared == "0" or stream is None:      # no body: nothing to read, nor to hand on
             environ[BODY] = b""
             return self._app(environ, start_response)
-        path = environ.get("PATH_INFO", "")
         prefix = self._shapes.prefix_of(path)
         limit = self._limits.get(prefix, self._limits[None])
-        stream = environ.get("wsgi.input")
-        if declared.isdigit() and int(declared) > limit:
-            return self._too_large(environ, start_response, path)
-        if declared.isdigit() and stream is not None:
+        if declared.isdigit():
+            if int(declared) > limit:
+                return self._refuse(environ, start_response, path, 413)
             raw = stream.read(int(declared))
-        elif chunked and stream is not None:
+            if len(raw) != int(declared):     # the client stopped short: never run half a body
+                return self._refuse(environ, start_response, path, 400)
+        else:
+            # No length to trust (none, chunked or any Transfer-Encoding list, HTTP/2): whatever
+            # arrives is the body, read one byte past the limit at most. Without a body, the
+            # server's stream is empty and this returns at once.
             raw = stream.read(limit + 1)
             if len(raw) > limit:
-                return self._too_large(environ, start_response, path)
-        else:
-            raw = b""
+                return self._refuse(environ, start_response, path, 413)
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)     # read here: what follows sees a plain length
         environ[BODY] = raw
         return self._app(environ, start_response)
 
-    def _too_large(self, environ, start_response, path: str):
+    def _refuse(self, environ, start_response, path: str, status: int):
         environ[BODY] = b""
-        return json_response(self._shapes.for_path(path)(413), 413)(environ, start_response)
+        return json_response(self._shapes.for_path(path)(status), status)(environ, start_response)

@@ -318,7 +318,7 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
     """Granian runs the app in a worker process of its own (one, so all state stays in one
     place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
 
     try:
         port = _claim_port(args.host, args.port)
@@ -328,7 +328,7 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
     os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(limits.journal_size),
                        "MOCKSERVER_HOST": args.host,
                        "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
-                       "MOCKSERVER_FROZEN": "1" if args.frozen else "0",
+                       "MOCKSERVER_FROZEN": "1" if args.frozen else "0", "MOCKSERVER_THREADS": str(args.threads),
                        "MOCKSERVER_LOG_REQUESTS": "0" if args.quiet else "1"})
     url = f"http://{args.host}:{port}"
     # The worker binds and builds the app after serve() is called: the banner waits until it
@@ -337,8 +337,11 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
     # thread holds at that instant (an import lock, say) into a worker that never releases it.
     multiprocessing.set_start_method("spawn", force=True)
     threading.Thread(target=_banner_when_up, args=(scenario, url), daemon=True).start()
-    Granian("mockserver.wsgi:app", address=args.host, port=port, interface=Interfaces.WSGI, workers=1,
-            blocking_threads=args.threads, websockets=False, log_enabled=False,
+    # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
+    # taken (serving.BufferedBodies). HTTP/1 only: neither provider speaks HTTP/2 in cleartext,
+    # and h2c bodies come without a length.
+    Granian("mockserver.wsgi:rsgi_app", address=args.host, port=port, interface=Interfaces.RSGI, workers=1,
+            http=HTTPModes.http1, websockets=False, log_enabled=False,
             workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
     return 0
 

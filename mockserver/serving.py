@@ -1,8 +1,15 @@
-"""waitress as the project runs it, `mockserver run --server waitress` and ServedSandbox alike: its
-options from the sandbox's Limits, in one place."""
+"""The WSGI servers as the project runs them, in one place: waitress's options from the sandbox's
+Limits (`mockserver run --server waitress` and ServedSandbox alike), and the front granian serves
+(`mockserver run`, the default), which reads each request body before a worker thread sees it."""
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
 from .settings import Limits
+from .wire import DroppedConnection
 
 # How far past the app's own body limits waitress still reads a body and hands it to the app, so
 # that a body somewhat too large gets the app's answer (JSON, in the provider's shape) rather than
@@ -12,6 +19,10 @@ BODY_SLACK_BYTES = 64 * 1024
 # Besides client connections, waitress's connection count includes its listening socket and its
 # trigger (a pipe); without these two, max_connections would allow two connections fewer.
 WAITRESS_OWN_DESCRIPTORS = 2
+
+# Set in the environ when the body did not arrive within Limits.body_read_timeout_s; the app
+# (bounds.BodyLimit) answers 408 in the API's own error shape.
+BODY_LATE = "mockserver.body_late"
 
 
 def waitress_options(limits: Limits) -> dict:
@@ -29,5 +40,140 @@ def waitress_options(limits: Limits) -> dict:
         "asyncore_use_poll": True,
         # waitress buffers a whole body (in memory, then a temporary file) before the app sees it:
         # bounded here rather than at its 1 GiB default. It refuses a body of this size or more.
-        "max_request_body_size": max(limits.max_body_bytes, limits.max_scenario_bytes) + BODY_SLACK_BYTES,
+        "max_request_body_size": body_buffer_bytes(limits),
     }
+
+
+def body_buffer_bytes(limits: Limits) -> int:
+    """The most of a body either server reads before the app answers 413 itself."""
+    return max(limits.max_body_bytes, limits.max_scenario_bytes) + BODY_SLACK_BYTES
+
+
+class BufferedBodies:
+    """The WSGI app as granian serves it, through granian's RSGI (async) interface.
+
+    granian's own WSGI interface calls the app on one of its few threads with the body still on
+    the wire, and reading it there blocks that thread for as long as the client likes: eight
+    clients that declare a body and stall froze the whole server, health checks included. Here
+    the body is read on granian's event loop, where a stalled one costs no thread, within
+    ``body_read_timeout_s`` and at most ``body_buffer_bytes`` (as waitress does); only then does a
+    worker thread run the app, on the whole body. Answers are collected on that thread too, so
+    no client can hold a thread by reading slowly either."""
+
+    def __init__(self, app, limits: Limits, threads: int):
+        self._app = app
+        self._deadline_s = limits.body_read_timeout_s
+        self._cap = body_buffer_bytes(limits)
+        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockserver")
+
+    def __rsgi_init__(self, loop) -> None:
+        pass
+
+    def __rsgi_del__(self, loop) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    async def __rsgi__(self, scope, protocol) -> None:
+        if scope.proto != "http":          # websockets are off; nothing else is served
+            return
+        environ = _environ(scope)
+        declared = environ.get("CONTENT_LENGTH", "")
+        body = b""
+        if not (declared.isdigit() and int(declared) > self._cap):    # too large: the app says 413 unread
+            try:
+                body = await asyncio.wait_for(self._read(protocol), self._deadline_s)
+            except asyncio.TimeoutError:
+                environ[BODY_LATE] = True
+        environ["wsgi.input"] = io.BytesIO(body)
+        loop = asyncio.get_running_loop()
+        status, headers, chunks, broken = await loop.run_in_executor(self._threads, self._call, environ)
+        if not broken:
+            protocol.response_bytes(status, headers, b"".join(chunks))
+            return
+        # An answer that broke on purpose (a drop fault) or by a crash: what there is of it, then
+        # the connection closed short of its Content-Length, as the client would see it elsewhere.
+        transport = protocol.response_stream(status, headers)
+        for chunk in chunks:
+            await transport.send_bytes(chunk)
+        raise ConnectionAbortedError("answer broken off")
+
+    async def _read(self, protocol) -> bytes:
+        """The body, or its first cap + 1 bytes (the app refuses it then, without the rest)."""
+        parts, size = [], 0
+        async for chunk in protocol:
+            parts.append(chunk)
+            size += len(chunk)
+            if size > self._cap:
+                break
+        return b"".join(parts)
+
+    def _call(self, environ):
+        """The app's answer, on a worker thread: (status, headers, body chunks, broken off)."""
+        seen = {}
+
+        def start_response(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = int(status.split(" ", 1)[0]), headers
+
+        chunks, broken = [], False
+        answer = self._app(environ, start_response)
+        try:
+            for chunk in answer:
+                chunks.append(chunk)
+        except DroppedConnection:
+            broken = True
+        except Exception:
+            logging.getLogger("mockserver").exception("answer broken off on %s %s",
+                                                      environ["REQUEST_METHOD"], environ["PATH_INFO"])
+            broken = True
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        return seen["status"], seen["headers"], chunks, broken
+
+
+def _environ(scope) -> dict:
+    """The WSGI environ granian's WSGI interface would build from the request."""
+    server_host, _, server_port = scope.server.rpartition(":")
+    environ = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1.
+        "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server_host.strip("[]"),
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]"),
+        "SERVER_SOFTWARE": "Granian",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.errors": _ERRORS,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+    }
+    for name, value in scope.headers.items():
+        if name == "content-type":
+            key = "CONTENT_TYPE"
+        elif name == "content-length":
+            key = "CONTENT_LENGTH"
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        # A header sent more than once is one value, its values joined by commas (RFC 9110 5.3).
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    if "HTTP_HOST" not in environ and scope.authority:
+        environ["HTTP_HOST"] = scope.authority
+    return environ
+
+
+class _LogErrors(io.TextIOBase):
+    """wsgi.errors: what the app writes there goes to the log."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logging.getLogger("mockserver").error(text.rstrip())
+        return len(text)
+
+
+_ERRORS = _LogErrors()

@@ -70,7 +70,12 @@ class Limits:
     # only its request's hash and a repeat runs again (a purchase's own answer is always kept).
     idempotency_answer_bytes: int = 4096
 
-    # -- the WSGI server (waitress) -------------------------------------------------------------
+    # -- the WSGI server ----------------------------------------------------------------------
+    # granian: how long a request body may take to arrive, from the end of its headers; a body
+    # still incomplete then is answered 408 in the API's error shape. Reading happens before a
+    # worker thread is taken, so slow bodies hold none; real clients send theirs at once.
+    body_read_timeout_s: int = 10
+    # waitress: client connections served at once, and how long an idle one is kept.
     max_connections: int = 1000
     idle_connection_timeout_s: int = 30
     # How long a stopping server lets requests under way finish.

@@ -1,12 +1,15 @@
-"""A module-level WSGI app for servers that import one (granian; `mockserver run --server granian`
-uses it): ``granian --interface wsgi mockserver.wsgi:app``. Settings come from the environment,
-which is how `mockserver run` hands them to the server's worker process."""
+"""Module-level apps for servers that import one. `mockserver run` (granian) serves ``rsgi_app``:
+``granian --interface rsgi --http 1 mockserver.wsgi:rsgi_app``, which reads each body before a
+worker thread runs the WSGI ``app`` (serving.BufferedBodies says why granian's own WSGI interface
+is not used). Settings come from the environment, which is how `mockserver run` hands them to the
+server's worker process."""
 import os
 from dataclasses import replace
 
 from .app import create_app
 from .control.access import Access
 from .scenario import load_scenario
+from .serving import BufferedBodies
 from .settings import Limits
 
 _limits = Limits.from_environ()
@@ -17,3 +20,5 @@ app = create_app(_scenario, limits=_limits, access=Access.from_environ())
 if os.environ.get("MOCKSERVER_LOG_REQUESTS") == "1":
     from .cli import RequestLog
     app = RequestLog(app)
+# Worker threads running the app (mockserver run --threads).
+rsgi_app = BufferedBodies(app, _limits, threads=int(os.environ.get("MOCKSERVER_THREADS") or 8))

@@ -426,3 +426,121 @@ def test_served_sandbox_has_the_same_waitress_options_and_answers_while_hundreds
         for connection in idle:
             connection.close()
         served.close()
+
+
+# -- granian: request bodies --------------------------------------------------------------------
+
+START_CI = "2026-03-01T09:00:00.000Z"        # scenario_file's clock start, which --frozen keeps
+
+
+def _send(url: str, data: bytes) -> socket.socket:
+    """A raw connection to the server that has sent ``data`` and is left open."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection.sendall(data)
+    return connection
+
+
+def _answer(connection: socket.socket) -> tuple[int, dict]:
+    """The status and JSON body of the one answer on ``connection``, read to its end."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+        head, _, body = received.partition(b"\r\n\r\n")
+        length = re.search(rb"content-length: (\d+)", head, re.I)
+        if length and len(body) >= int(length.group(1)):
+            break
+    head, _, body = received.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def _ci_server(scenario_file: Path, *args: str, env: dict | None = None) -> RunningServer:
+    return RunningServer("--frozen", "--scenario", str(scenario_file), *args, env=env)
+
+
+def test_granian_bodies_that_stall_hold_no_thread_and_the_server_keeps_answering(scenario_file):
+    """Twice as many clients as worker threads declare a body and send one byte of it. They
+    used to pin every thread (each read the body it was given), freezing health checks too."""
+    server = _ci_server(scenario_file, "--threads", "8", env={"MOCKSERVER_BODY_READ_TIMEOUT_S": "600"})
+    stalled = []
+    try:
+        for path in ["/_mock/clock", "/v3/api/purchase", "/api/v1/sms/us/numbers", "/x"] * 4:
+            stalled.append(_send(server.url, f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                                             f"application/json\r\nContent-Length: 1000\r\n\r\n{{".encode()))
+        # A liveness check, not a figure: a frozen server never answers.
+        health = requests.get(f"{server.url}/_mock/health", timeout=10)
+        assert health.status_code == 200
+        bought = requests.post(f"{server.url}/v3/api/purchase", json={"services": [{"serviceId": AIRBNB}]},
+                               headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert bought.status_code == 200 and bought.json()["success"] is True
+    finally:
+        for connection in stalled:
+            connection.close()
+        server.stop()
+
+
+def test_granian_a_body_that_does_not_arrive_in_time_is_408_in_the_apis_shape_and_runs_nothing(scenario_file):
+    server = _ci_server(scenario_file, env={"MOCKSERVER_BODY_READ_TIMEOUT_S": "1"})
+    try:
+        clock = _send(server.url, b"POST /_mock/clock HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+                                  b"\r\nContent-Length: 100\r\n\r\n{\"advance\": \"1h\"")
+        purchase = _send(server.url, b"POST /v3/api/purchase HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                                     + KEY.encode() + b"\r\nContent-Type: application/json\r\n"
+                                     b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"ser\r\n")
+        with clock, purchase:
+            assert _answer(clock) == (408, {"error": "Request Timeout", "status": 408})
+            assert _answer(purchase) == (408, {"success": False, "message": "Request Timeout", "status": 408})
+        assert requests.get(f"{server.url}/_mock/clock", timeout=10).json()["now"] == START_CI
+        balance = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert balance.json()["data"]["credits"] == 100
+    finally:
+        server.stop()
+
+
+def test_granian_a_body_shorter_than_its_content_length_is_400_and_runs_nothing(scenario_file):
+    server = _ci_server(scenario_file)
+    try:
+        with _send(server.url, b"POST /_mock/clock HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+                               b"\r\nContent-Length: 100\r\n\r\n{\"advance\":\"1h\"}") as connection:
+            connection.shutdown(socket.SHUT_WR)           # the client sends no more
+            assert _answer(connection) == (400, {"error": "Bad Request", "status": 400})
+        assert requests.get(f"{server.url}/_mock/clock", timeout=10).json()["now"] == START_CI
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("encodings", [["gzip, chunked"], ["identity, chunked"], ["identity", "chunked"]])
+def test_granian_a_transfer_encoding_list_gets_neither_past_the_415_rule_nor_the_size_limit(scenario_file, encodings):
+    server = _ci_server(scenario_file)
+    try:
+        headers = "".join(f"Transfer-Encoding: {value}\r\n" for value in encodings)
+        with _send(server.url, (f"POST /_mock/clock HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+                                f"{headers}\r\n10\r\n{{\"advance\":\"1h\"}}\r\n0\r\n\r\n").encode()) as connection:
+            status, body = _answer(connection)
+        assert status == 415 and body["error"].startswith("send the body as application/json"), body
+        assert requests.get(f"{server.url}/_mock/clock", timeout=10).json()["now"] == START_CI
+        large = b'{"services": [{"serviceId": "%s"}]' % AIRBNB.encode() + b" " * (200 * 1024) + b"}"
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(large[i:i + 8192]), large[i:i + 8192])
+                          for i in range(0, len(large), 8192)) + b"0\r\n\r\n"
+        with _send(server.url, (f"POST /v3/api/purchase HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {KEY}"
+                                f"\r\nContent-Type: application/json\r\n{headers}\r\n").encode() + chunks) as connection:
+            assert _answer(connection) == (413, {"success": False, "message": "Request entity too large",
+                                                 "status": 413})
+        balance = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert balance.json()["data"]["credits"] == 100
+    finally:
+        server.stop()
+
+
+def test_granian_does_not_speak_http2_in_cleartext(scenario_file):
+    """HTTP/2 bodies come without a length; neither provider offers h2c, so it is not served."""
+    server = _ci_server(scenario_file)
+    try:
+        preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"   # + empty SETTINGS
+        with _send(server.url, preface) as connection:
+            connection.settimeout(10)
+            received = connection.recv(9)
+        # An HTTP/2 server answers the preface with its own SETTINGS frame (type 4).
+        assert not (len(received) == 9 and received[3] == 4), received
+    finally:
+        server.stop()

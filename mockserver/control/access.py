@@ -20,12 +20,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Request
 
+from ..bounds import BODY
 from ..wire import bearer_token
 
 TOKEN_HEADER = "X-Admin-Token"
@@ -73,14 +75,20 @@ def refusal(request: Request, access: Access, *, token_in_query: bool = False,
         if not _loopback(request.remote_addr):
             return 403, ("the control API answers loopback clients only; set MOCKSERVER_ADMIN_TOKEN "
                          "on the server to use it from elsewhere")
-        host = request.host
-        if host and not _known_host(host, access):
+        # The Host header as sent: Werkzeug's request.host is "" for one holding characters it
+        # deems invalid ("rebind_1.x", "a~b"), which must not pass as "no Host". Only a request
+        # with no Host at all (HTTP/1.0 tools) is taken as addressed to this server.
+        host = request.environ.get("HTTP_HOST")
+        if host is not None and not _known_host(host, access):
             return 403, (f"the control API answers requests addressed to a loopback name or address "
-                         f"(localhost, 127.0.0.1, [::1]), and {host!r} is none of them; add the name to "
+                         f"(localhost, 127.0.0.1, [::1]), and {host[:200]!r} is none of them; add the name to "
                          "MOCKSERVER_ALLOWED_HOSTS, or set MOCKSERVER_ADMIN_TOKEN and send it")
     cross_site = _cross_site(request)
+    # A link followed from another site opens the dashboard as a page of its own (it shows the
+    # linking page nothing); loaded into that site's frame it could be clicked through unseen.
     if cross_site and not (token_in_query and request.method == "GET"
-                           and request.headers.get("Sec-Fetch-Mode") == "navigate"):
+                           and request.headers.get("Sec-Fetch-Mode") == "navigate"
+                           and request.headers.get("Sec-Fetch-Dest") == "document"):
         return 403, (f"cross-site request refused ({cross_site}): the control API takes calls from its "
                      "own dashboard and from clients that are not web pages")
     if request.method in _CHANGES_STATE and _has_body(request) and request.mimetype not in body_types:
@@ -102,18 +110,26 @@ def _loopback(address: str | None) -> bool:
         return False
 
 
-def _hostname(host: str) -> str:
-    """The name or address of a Host header, without its port, brackets or a final dot."""
-    name = host.strip().lower()
-    if name.startswith("["):
-        name = name[1:name.find("]")] if "]" in name else name[1:]
-    elif name.count(":") == 1:
-        name = name.partition(":")[0]
-    return name.rstrip(".")
+# A Host header: "[IPv6]" or a name or IPv4 address, either with an optional ":port"; or a bare
+# IPv6 address, as --host gives one. Anything else (a "~", a space, text after "]") is malformed.
+_HOST = re.compile(r"\[(?P<ip6>[0-9a-f:.]+)\](?::\d*)?|(?P<bare6>[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*)"
+                   r"|(?P<name>[a-z0-9_.-]+)(?::\d*)?")
+
+
+def _hostname(host: str) -> str | None:
+    """The name or address of a Host header, without its port, brackets or a final dot; None
+    when the header is not a host and port."""
+    matched = _HOST.fullmatch(host.strip().lower())
+    if matched is None:
+        return None
+    name = (matched["ip6"] or matched["bare6"] or matched["name"]).rstrip(".")
+    return name or None
 
 
 def _known_host(host: str, access: Access) -> bool:
     name = _hostname(host)
+    if name is None:
+        return False
     if name == "localhost" or name.endswith(".localhost") or name in access.allowed_hosts:
         return True
     if access.bound_host and name == _hostname(access.bound_host) and name not in ("0.0.0.0", "::"):
@@ -127,10 +143,25 @@ def _cross_site(request: Request) -> str | None:
     if fetch_site in _BROWSER_CROSS_SITE:
         return f"Sec-Fetch-Site: {fetch_site}"
     origin = request.headers.get("Origin")
-    if origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != (request.host or "").lower()):
+    host = _authority(request.environ.get("HTTP_HOST") or "", request.scheme)     # as sent (see refusal)
+    if origin is not None and (origin == "null" or not host
+                               or _authority(urlsplit(origin).netloc, urlsplit(origin).scheme) != host):
         return f"Origin: {origin}"
     return None
 
 
+def _authority(value: str, scheme: str) -> str:
+    """host[:port] as a browser compares it: lower case, without the scheme's default port."""
+    value = value.strip().lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme.lower())
+    return value[:-len(default)] if default and value.endswith(default) else value
+
+
 def _has_body(request: Request) -> bool:
-    return bool(request.content_length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+    """Whether the request came with a body: what bounds.BodyLimit read, whatever the headers
+    said (HTTP/2 sends none; a Transfer-Encoding list is not exactly "chunked")."""
+    read = request.environ.get(BODY)
+    if read is not None:
+        return bool(read)
+    encodings = request.headers.get("Transfer-Encoding", "").lower()
+    return bool(request.content_length) or "chunked" in (part.strip() for part in encodings.split(","))

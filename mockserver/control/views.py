@@ -76,7 +76,16 @@ def tenant_limit(exc: TenantLimitReached):
 
 @bp.errorhandler(UnknownKey)
 def unknown_key(exc: UnknownKey):
+    if request.method == "GET" and _matches_a_tenant_pattern(str(exc)):
+        return _error(404, f"no account has the key {exc} (a read makes none: a key that matches a tenant "
+                           "pattern becomes an account on its first provider API call)")
     return _error(404, f"no account has the key {exc} (and it matches no tenant pattern)")
+
+
+def _matches_a_tenant_pattern(key: str) -> bool:
+    scenario = _sandbox().scenario
+    return any(tenants.admits(key) for p in PROVIDERS
+               if (tenants := getattr(scenario.section(p.name), "tenants", None)) is not None)
 
 
 def _body(schema):
@@ -102,11 +111,13 @@ def guard():
     return None if refused is None else _error(*refused)
 
 
-def _tenant(key: str | None):
-    """The tenant an optional ``key`` names (provisioned on first use), or None for all."""
+def _tenant(key: str | None, *, provision: bool = True):
+    """The tenant an optional ``key`` names, or None for all. A call that changes state makes the
+    account of a key that matches a tenant pattern, as a provider call would; a read does not
+    (a GET must change nothing), and answers 404 for a key that has no account yet."""
     if key is None:
         return None
-    tenant = _sandbox().tenant_for_key(key)
+    tenant = _sandbox().tenant_for_key(key, provision=provision)
     if tenant is None:
         raise UnknownKey(key)
     return tenant
@@ -192,7 +203,7 @@ def _scenario_from_request():
 @route("GET", "/clock", "Virtual now", s.ClockAnswer, query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
 def get_clock():
     sandbox = _sandbox()
-    tenant = _tenant(_query(s.KeyQuerySchema).get("key"))
+    tenant = _tenant(_query(s.KeyQuerySchema).get("key"), provision=False)
     sandbox.catch_up()
     return json_response(s.clock_body(sandbox, tenant))
 
@@ -256,7 +267,7 @@ def set_webhook():
 def webhooks():
     query = _query(s.WebhookQuerySchema)
     sandbox = _sandbox()
-    tenant = _tenant(query.get("key"))
+    tenant = _tenant(query.get("key"), provision=False)
     with sandbox.lock:
         attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"], tenant=tenant)
         return _answer(s.AttemptsAnswer, {"attempts": attempts})
@@ -297,7 +308,7 @@ def requests_journal():
        errors={**_BAD, **_KEY})
 def state():
     sandbox = _sandbox()
-    tenant = _tenant(_query(s.KeyQuerySchema).get("key"))
+    tenant = _tenant(_query(s.KeyQuerySchema).get("key"), provision=False)
     with sandbox.lock:
         sandbox.catch_up()
         return _answer(s.StateAnswer, {

@@ -27,6 +27,16 @@ def guard():
     return None if refused is None else json_response(error_body(*refused), refused[0])
 
 
+@bp.after_app_request
+def no_framing(response):
+    """Nothing under /_mock may be shown in another page's frame, where a page could lead a user
+    to click the dashboard's buttons unseen (clickjacking)."""
+    if request.path == "/_mock" or request.path.startswith("/_mock/"):
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
+
+
 def _view() -> dict:
     return snapshot.take(current_app.extensions["mockserver"], snapshot.JournalFilter.from_args(request.args))
 

@@ -49,6 +49,18 @@ def test_a_rebinding_host_name_changes_nothing(mock):
     assert unchanged(mock) == before
 
 
+@pytest.mark.parametrize("path", ["/_mock/state", "/_mock/requests", "/_mock/webhooks", "/_mock/"])
+@pytest.mark.parametrize("name", ["rebind_1.attacker.example", "a~b.attacker.example", "a!b.example", "a,b.example",
+                                  "a b.example", "[::1].attacker.example", ""])
+def test_a_host_name_werkzeug_deems_invalid_or_an_empty_one_reads_nothing(mock, name, path):
+    """Werkzeug makes request.host "" for such names; that must not pass for a request without one."""
+    response = mock.http.get(mock.url + path, timeout=10, headers={
+        "Host": f"{name}:{port(mock)}" if name else "", "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 403
+    assert response.json()["error"].startswith("the control API answers requests addressed to a loopback name")
+    assert SECRET not in response.text and "accounts" not in response.text
+
+
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "app.localhost", "LOCALHOST."])
 def test_loopback_names_and_addresses_are_answered(mock, host):
     response = mock.http.get(mock.url + "/_mock/clock", headers={"Host": f"{host}:{port(mock)}"}, timeout=10)
@@ -109,7 +121,8 @@ def test_the_pages_own_calls_and_plain_clients_keep_working(mock):
     yaml_put = mock.control("PUT", "/scenario", data="name: y\n", headers={"Content-Type": "application/yaml"})
     assert yaml_put.status_code == 200 and yaml_put.json()["name"] == "y"
     # Opening the dashboard from a link on another site shows it (the linking page sees nothing).
-    link = mock.control("GET", "/", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+    link = mock.control("GET", "/", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                                             "Sec-Fetch-Dest": "document"})
     assert link.status_code == 200 and link.headers["Content-Type"].startswith("text/html")
 
 
@@ -119,3 +132,30 @@ def test_a_token_that_is_not_ascii_is_refused_not_a_crash(start_server):
         response = mock.control("GET", "/state", headers={"X-Admin-Token": given.encode("utf-8")})
         assert response.status_code == 401
         assert response.json()["error"].startswith("this control API needs the admin token")
+
+
+@pytest.mark.parametrize("dest", ["iframe", "frame", "embed", "object", None])
+def test_the_dashboard_opens_from_another_site_only_as_a_page_of_its_own(mock, dest):
+    headers = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", **({"Sec-Fetch-Dest": dest} if dest else {})}
+    framed = mock.control("GET", "/", headers=headers)
+    assert framed.status_code == 403
+    assert framed.json()["error"].startswith("cross-site request refused (Sec-Fetch-Site: cross-site)")
+
+
+@pytest.mark.parametrize("path", ["/", "/dashboard/live", "/state", "/nowhere"])
+def test_nothing_under_mock_may_be_framed(mock, path):
+    response = mock.control("GET", path)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize("path", ["/state", "/clock", "/webhooks"])
+def test_a_read_makes_no_account_for_a_key_of_a_tenant_pattern(mock, path):
+    response = mock.control("GET", path, params={"key": "API-w-new"})
+    assert (response.status_code, response.json()) == (404, {"status": 404, "error": (
+        "no account has the key API-w-new (a read makes none: a key that matches a tenant pattern becomes an "
+        "account on its first provider API call)")})
+    keys = [account["key"] for account in mock.control("GET", "/state").json()["pvadeals"]["accounts"]]
+    assert "API-w-new" not in keys
+    assert mock.pva("GET", "/balance", key="API-w-new").status_code == 200       # the provider call makes it
+    assert mock.control("GET", path, params={"key": "API-w-new"}).status_code == 200
