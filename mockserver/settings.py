@@ -41,6 +41,10 @@ class Limits:
     # few hundred bytes of anchors and aliases can otherwise stand for billions of values.
     max_yaml_nodes: int = 100_000
     max_yaml_depth: int = 32
+    # Characters in one YAML number (an int or a float, as written): checked before it is
+    # converted, since base-60 ints (1:2:3, YAML 1.1) cost quadratic time and ints past 4,300
+    # digits cannot be shown as JSON.
+    max_yaml_number_chars: int = 64
 
     # -- tenants -----------------------------------------------------------------------------
     # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.

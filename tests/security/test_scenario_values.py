@@ -1,0 +1,137 @@
+"""Hostile values inside a scenario: YAML that refers to itself, numbers and dates Python cannot
+build or show, amounts past any balance, templates that pad an SMS to megabytes, webhook ports no
+connection can use. Each is refused at load, over HTTP (400, every problem at its line, no value
+quoted, the running scenario and its answers unchanged) and by `mockserver validate` (file:line,
+no traceback)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from harness import BASE_SCENARIO, LIVE, MockServer
+
+from mockserver.scenario import ScenarioError, load_text
+
+WHERE = "PUT /_mock/scenario"
+NUMBER = "not valid YAML: a number longer than 64 characters (MOCKSERVER_MAX_YAML_NUMBER_CHARS)"
+NO_DATE = "not valid YAML: a date or time that does not exist (quote it if it is text)"
+SELF = "an alias inside the value it refers to (a value that contains itself)"
+MONEY = "at most 1000000000 (MOCKSERVER_MAX_MONEY)"
+PLACES = "at most 6 decimal places (MOCKSERVER_MAX_MONEY_PLACES)"
+WIDTH = "bad template: a width or precision over 160 (MOCKSERVER_MAX_TEMPLATE_WIDTH)"
+LONG_SMS = "can render an SMS longer than 1600 characters (MOCKSERVER_MAX_SMS_CHARS)"
+PORT = "a webhook URL's port is from 1 to 65535"
+SERVICE = "- {id: 697139f7fe5460ddc2f27214, name: Airbnb, price: 0.2"
+
+
+@pytest.fixture(scope="module")
+def server():
+    mock = MockServer(BASE_SCENARIO)
+    yield mock
+    mock.close()
+
+
+def refused(server, text: str) -> list[str]:
+    """PUT a YAML scenario that must be refused; the running one must answer exactly as before."""
+    before = {path: server.control("GET", path).json() for path in ("/scenario", "/health")}
+    response = server.control("PUT", "/scenario", data=text.encode(), headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 400, response.text[:500]
+    body = response.json()
+    assert body["error"] == "scenario not loaded; the running one is unchanged"
+    for path, answer in before.items():
+        again = server.control("GET", path)
+        assert again.status_code == 200 and again.json() == answer
+    assert server.pva("GET", "/balance").status_code == 200          # the old keys still work
+    assert server.pnx("GET", "/balance", key=LIVE).status_code == 200
+    return body["problems"]
+
+
+def validate(tmp_path, text: str) -> tuple[str, str]:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    result = subprocess.run([sys.executable, "-m", "mockserver", "validate", str(path)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    return str(path), result.stdout
+
+
+# -- (a) a value that holds itself ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["name: x\nfoo: &a [*a]\n", "name: x\nfoo: &a {b: [1, {c: *a}]}\n",
+                                  "name: x\nfoo: &a [&b [*a]]\n"])
+def test_an_alias_inside_its_own_value_is_refused(server, tmp_path, text):
+    assert refused(server, text) == [f"{WHERE}:2: {SELF}"]
+    path, out = validate(tmp_path, text)
+    assert out == f"{path}:2: {SELF}\n"
+
+
+def test_an_alias_loads_once_its_value_is_complete():
+    scenario = load_text("name: x\npvadeals:\n  area_codes: &codes ['212', '313']\n"
+                         "  services:\n    - {id: 697139f7fe5460ddc2f27214, name: A, price: 1, area_codes: *codes}\n")
+    assert scenario.pvadeals.services[0].area_codes == ("212", "313")
+    with pytest.raises(ScenarioError) as refusal:
+        load_text("name: x\npvadeals:\n  area_codes: &codes ['212', *codes]\n")
+    assert refusal.value.problems == [f"<scenario>:3: {SELF}"]
+
+
+# -- (b) numbers checked before they are built; nothing GET /_mock/scenario cannot show --------------
+
+BASE60 = ":".join(["1"] * ((1024 * 1024 - 64) // 2))          # a 1 MB YAML 1.1 base-60 int
+
+
+@pytest.mark.parametrize("number", ["1" * 5000, "0x" + "f" * 5000, "0b" + "1" * 20000, "1:" * 2000 + "1",
+                                    "-" + "9" * 65, "1." + "1" * 100])
+def test_numbers_past_the_bound_are_refused_before_they_are_built(server, tmp_path, number):
+    text = f"name: x\nseed: {number}\n"
+    assert refused(server, text) == [f"{WHERE}:2: {NUMBER}"]
+    path, out = validate(tmp_path, text)
+    assert out == f"{path}:2: {NUMBER}\n"
+
+
+def test_a_megabyte_base60_seed_costs_no_time(server):
+    text = f"name: x\nseed: {BASE60}\n"
+    assert len(text.encode()) <= 1024 * 1024
+    started = time.process_time()
+    with pytest.raises(ScenarioError) as refusal:
+        load_text(text)
+    assert time.process_time() - started < 2          # it was 71 s of CPU
+    assert refusal.value.problems == [f"<scenario>:2: {NUMBER}"]
+    assert refused(server, text) == [f"{WHERE}:2: {NUMBER}"]
+
+
+def test_numbers_within_the_bound_load_in_every_yaml_form():
+    assert load_text("name: x\nseed: " + "9" * 64 + "\n").seed == int("9" * 64)
+    assert load_text("name: x\nseed: 0x" + "f" * 62 + "\n").seed == int("f" * 62, 16)
+    assert load_text("name: x\nseed: 1:30:00\n").seed == 5400
+    assert load_text("name: x\nseed: -0b101\n").seed == -5
+    assert load_text("name: x\nprovynx:\n  servers:\n    0x2: provynx/server2.yaml\n").provynx.servers[2].id == 2
+
+
+def test_a_value_no_json_answer_can_hold_is_refused(server, tmp_path):
+    text = "name: x\npvadeals:\n  area_codes: !!set {'212', '313'}\n"
+    problem = ("pvadeals.area_codes: a value GET /_mock/scenario could not show as JSON (a set, binary data or "
+               "an endless number); write a list, text or a finite number")
+    assert refused(server, text) == [f"{WHERE}:3: {problem}"]
+    path, out = validate(tmp_path, text)
+    assert out == f"{path}:3: {problem}\n"
+
+
+def test_an_unknown_tag_is_refused_without_naming_it(server):
+    assert refused(server, "name: x\ndescription: !TOPSECRET-tag x\n") == [
+        f"{WHERE}:2: not valid YAML: a tag YAML does not define (only the standard ones, like !!str, are taken)"]
+
+
+# -- (c) dates that do not exist ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["2020-02-30", "2021-02-29T10:00:00Z", "2020-02-03T10:00:00+99:00",
+                                   "2020-13-01 10:00:00"])
+def test_dates_that_do_not_exist_are_refused_at_their_line(server, tmp_path, start):
+    text = f"name: x\nclock:\n  start: {start}\n"
+    assert refused(server, text) == [f"{WHERE}:3: {NO_DATE}"]
+    path, out = validate(tmp_path, text)
+    assert out == f"{path}:3: {NO_DATE}\n"
