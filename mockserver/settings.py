@@ -45,6 +45,10 @@ class Limits:
     # converted, since base-60 ints (1:2:3, YAML 1.1) cost quadratic time and ints past 4,300
     # digits cannot be shown as JSON.
     max_yaml_number_chars: int = 64
+    # Amounts (credits, balances, prices): at most this much, with at most this many decimal
+    # places, so balance arithmetic stays exact and quick and every answer is a finite number.
+    max_money: int = 1_000_000_000
+    max_money_places: int = 6
 
     # -- tenants -----------------------------------------------------------------------------
     # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.

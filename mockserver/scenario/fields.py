@@ -34,6 +34,11 @@ fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("
                                                                                 default=FixtureSearch())
 
 
+def load_limits() -> Limits:
+    """The limits of the load under way (the defaults outside one)."""
+    return fixture_search.get().limits
+
+
 def _schema_hints(field: fields.Field, hints: dict) -> None:
     """JSON Schema keywords for the scenario schema (see jsonschema.py); the field's own metadata wins."""
     field.metadata = {**hints, **field.metadata}
@@ -82,11 +87,13 @@ def _spoken(ms: int) -> str:
 
 
 class Money(fields.Field):
-    """A non-negative amount, kept as Decimal so balances never drift."""
+    """A non-negative amount, kept as Decimal so balances never drift; at most MOCKSERVER_MAX_MONEY
+    with at most MOCKSERVER_MAX_MONEY_PLACES decimals, checked on the digits as written, so
+    "1e999999" is refused before anything computes with it (or shows it as a float)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        hints = {"type": "number", "minimum": 0}
+        hints = {"type": "number", "minimum": 0, "maximum": DEFAULT_LIMITS.max_money}
         if isinstance(self.load_default, Decimal):
             hints["default"] = float(self.load_default)
         _schema_hints(self, hints)
@@ -100,6 +107,13 @@ class Money(fields.Field):
             raise ValidationError("not an amount (write e.g. 0.2 or 100.00)") from exc
         if not amount.is_finite() or amount < 0:
             raise ValidationError("an amount must be a finite number, 0 or more")
+        limits = load_limits()
+        if amount > limits.max_money:       # compares exponents first: quick at any size
+            raise ValidationError(f"at most {limits.max_money} (MOCKSERVER_MAX_MONEY)")
+        _, digits, exponent = amount.as_tuple()
+        trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if -exponent - trailing_zeros > limits.max_money_places:
+            raise ValidationError(f"at most {limits.max_money_places} decimal places (MOCKSERVER_MAX_MONEY_PLACES)")
         return amount
 
 

@@ -135,3 +135,32 @@ def test_dates_that_do_not_exist_are_refused_at_their_line(server, tmp_path, sta
     assert refused(server, text) == [f"{WHERE}:3: {NO_DATE}"]
     path, out = validate(tmp_path, text)
     assert out == f"{path}:3: {NO_DATE}\n"
+
+
+# -- (d) amounts -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("section", "problem"), [
+    ("pvadeals:\n  accounts:\n    - {key: API-x, credits: '1e999999'}\n", f"pvadeals.accounts[0].credits: {MONEY}"),
+    ("pvadeals:\n  accounts:\n    - {key: API-x, credits: 1000000000.01}\n", f"pvadeals.accounts[0].credits: {MONEY}"),
+    ("pvadeals:\n  tenants: {credits: '1e10'}\n", f"pvadeals.tenants.credits: {MONEY}"),
+    ("pvadeals:\n  services:\n    " + SERVICE + "0000001}\n", f"pvadeals.services[0].price: {PLACES}"),
+    ("provynx:\n  accounts:\n    - {keys: [nsk_live_x], balance: '1e309'}\n", f"provynx.accounts[0].balance: {MONEY}"),
+    ("provynx:\n  sandbox: {balance: '0.0000001'}\n", f"provynx.sandbox.balance: {PLACES}"),
+])
+def test_amounts_past_the_bounds_are_refused(server, tmp_path, section, problem):
+    text = f"name: x\n{section}"
+    line = text.count("\n")
+    assert refused(server, text) == [f"{WHERE}:{line}: {problem}"]
+    path, out = validate(tmp_path, text)
+    assert out == f"{path}:{line}: {problem}\n"
+
+
+def test_amounts_at_the_bounds_load():
+    scenario = load_text("name: x\npvadeals:\n  accounts:\n    - {key: API-x, credits: '1000000000.000000'}\n"
+                         "    - {key: API-y, credits: '0.000001'}\n    - {key: API-z, credits: 1e3}\n")
+    assert [str(a.credits) for a in scenario.pvadeals.accounts] == ["1000000000.000000", "0.000001", "1E+3"]
+    for amount, problem in (("'1000000000.000001'", MONEY), ("'0.0000005'", PLACES)):
+        with pytest.raises(ScenarioError) as refusal:
+            load_text(f"name: x\npvadeals:\n  accounts:\n    - {{key: API-x, credits: {amount}}}\n")
+        assert refusal.value.problems == [f"<scenario>:4: pvadeals.accounts[0].credits: {problem}"]
