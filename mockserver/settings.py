@@ -49,6 +49,10 @@ class Limits:
     # places, so balance arithmetic stays exact and quick and every answer is a finite number.
     max_money: int = 1_000_000_000
     max_money_places: int = 6
+    # SMS templates: the width or precision of a placeholder ({code:>8}), and the longest text
+    # a template can render to with the longest service name, code and number it may get.
+    max_template_width: int = 160
+    max_sms_chars: int = 1600
 
     # -- tenants -----------------------------------------------------------------------------
     # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.

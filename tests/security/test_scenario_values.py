@@ -164,3 +164,47 @@ def test_amounts_at_the_bounds_load():
         with pytest.raises(ScenarioError) as refusal:
             load_text(f"name: x\npvadeals:\n  accounts:\n    - {{key: API-x, credits: {amount}}}\n")
         assert refusal.value.problems == [f"<scenario>:4: pvadeals.accounts[0].credits: {problem}"]
+
+
+# -- (e) templates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("template", "problem"), [
+    ("{code:>200000000}", WIDTH), ("{code:0>161}", WIDTH), ("{number:.161}", WIDTH),
+    ("{service:" + "9" * 5000 + "}", WIDTH), ("{code:>160}" * 11, LONG_SMS),
+])
+def test_templates_are_measured_without_being_filled(server, tmp_path, template, problem):
+    text = f"name: x\npvadeals:\n  behaviors:\n    - sms:\n        - text: '{template}'\n"
+    field = "pvadeals.behaviors[0].sms" + ("[0].text" if problem == WIDTH else "")
+    line = 5 if problem == WIDTH else 4
+    started = time.process_time()
+    assert refused(server, text) == [f"{WHERE}:{line}: {field}: {problem}"]
+    path, out = validate(tmp_path, text)
+    assert time.process_time() - started < 2
+    assert out == f"{path}:{line}: {field}: {problem}\n"
+
+
+def test_a_service_wording_with_a_long_name_is_measured(server):
+    name = "N" * 1590
+    assert refused(server, f"name: x\nprovynx:\n  servers:\n    1:\n      us:\n        operators: [{{id: any, name: Any}}]\n"
+                           f"        services: [{{id: s, name: {name}, price: 1, sms: 'Your {{service}} code: {{code}}'}}]\n") == [
+        f"{WHERE}:7: provynx.servers[1].us.services[0].sms: {LONG_SMS}"]
+
+
+@pytest.mark.parametrize("template", ["{code.__class__}", "{code[0]}", "{0}", "{}", "{code!r}", "{code:{number}}",
+                                      "{code:d}", "{code:=5}", "{code"])
+def test_templates_take_only_the_three_placeholders(server, template):
+    assert refused(server, f"name: x\npvadeals:\n  behaviors:\n    - sms:\n        - text: '{template}'\n") == [
+        f"{WHERE}:5: pvadeals.behaviors[0].sms[0].text: bad template: use only the placeholders {{service}}, "
+        "{code} and {number} (write {{ and }} for a literal brace)"]
+
+
+def test_widths_within_the_bound_fill_the_sms(start_server):
+    server = start_server({**BASE_SCENARIO, "provynx": {**BASE_SCENARIO["provynx"], "behaviors": [
+        {"match": {}, "sms": [{"on_poll": 2, "text": "[{code:*^10}] {service:.3}"}]}]}})
+    number = server.pnx_buy()
+    polls = [server.pnx("GET", f"/us/numbers/{number['id']}/code").json() for _ in range(2)]
+    assert polls[1]["sms"] == f"[{polls[1]['code']:*^10}] Wha"
+    with pytest.raises(ScenarioError) as refusal:
+        load_text("name: x\nprovynx:\n  behaviors:\n    - sms: [{on_poll: 2, text: '{code:*^161}'}]\n")
+    assert refusal.value.problems == [f"<scenario>:4: provynx.behaviors[0].sms[0].text: {WIDTH}"]

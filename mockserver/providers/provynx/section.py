@@ -7,7 +7,8 @@ import binascii
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema,
-                                check_template, described, no_repeats, rate_limits_field)
+                                check_template, described, no_repeats, rate_limits_field, sms_length_problems)
+from ...scenario.common import CODE_CHARS
 from ...scenario.fields import Duration, Fixture, Money
 from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Match, Tenants
 from . import defaults
@@ -199,7 +200,9 @@ class PnxTenantsSchema(Strict):
 class SandboxSchema(Strict):
     polls = fields.Integer(load_default=defaults.SANDBOX_POLLS, validate=validate.Range(min=1),
                            metadata=described("The code appears on this poll of a test-key number"))
-    code = fields.String(load_default=defaults.SANDBOX_CODE, validate=validate.Length(min=1))
+    code = fields.String(load_default=defaults.SANDBOX_CODE, validate=validate.Length(min=1, max=CODE_CHARS),
+                         metadata=described(f"The code test-key numbers get (at most {CODE_CHARS} characters, like "
+                                            "any code)"))
     balance = Money(load_default=defaults.SANDBOX_BALANCE, metadata=described("What test keys see as balance"))
 
     @post_load
@@ -246,6 +249,19 @@ class ProvynxSchema(Strict):
                         f"a key also given in accounts[{seen[key]}]" if seen[key] != index else "a key given twice"]}}})
                 seen[key] = index
         no_repeats([a["name"] for a in data.get("accounts", []) if a["name"]], "accounts", "name")
+
+    @validates_schema
+    def sms_bounded(self, data, **kwargs):
+        services = []
+        for number, catalog in data.get("servers", {}).items():
+            services += [(("servers", number, "us", "services", index), service)
+                         for index, service in enumerate(catalog["us"].services)]
+            for at, country in enumerate(catalog["global_"]["countries"]):
+                services += [(("servers", number, "global", "countries", at, "services", index), service)
+                             for index, service in enumerate(country.services)]
+        errors = sms_length_problems(services, data.get("behaviors", []))
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def make(self, data, **kwargs):

@@ -1,10 +1,10 @@
 """The `pvadeals:` section of a scenario: its format, loaded into model.py's data."""
 from __future__ import annotations
 
-from marshmallow import fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPolicySchema, check_template,
-                                described, no_repeats, rate_limits_field)
+                                described, no_repeats, rate_limits_field, sms_length_problems)
 from ...scenario.fields import Duration, Fixture, Money
 from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Tenants
 from . import defaults
@@ -134,6 +134,13 @@ class PvaDealsSchema(Strict):
     def unique(self, data, **kwargs):
         no_repeats([a.key for a in data.get("accounts", [])], "accounts", "key")
         no_repeats([s.id for s in data.get("services", [])], "services", "id")
+
+    @validates_schema
+    def sms_bounded(self, data, **kwargs):
+        services = [(("services", index), service) for index, service in enumerate(data.get("services", []))]
+        errors = sms_length_problems(services, data.get("behaviors", []), extra_names=(defaults.ALL_SERVICES,))
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def make(self, data, **kwargs):
