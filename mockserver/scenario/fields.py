@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from marshmallow import Schema, ValidationError, fields
@@ -115,6 +116,24 @@ class Money(fields.Field):
         if -exponent - trailing_zeros > limits.max_money_places:
             raise ValidationError(f"at most {limits.max_money_places} decimal places (MOCKSERVER_MAX_MONEY_PLACES)")
         return amount
+
+
+class WebhookUrl(fields.Url):
+    """An http(s) URL to POST events to, whose port (if given) is one a connection can go to:
+    marshmallow's URL check takes any digits, and a port past 65535 only failed at delivery."""
+
+    def __init__(self, **kwargs):
+        super().__init__(require_tld=False, schemes={"http", "https"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        url = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            port = urlsplit(url).port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValidationError("a webhook URL's port is from 1 to 65535")
+        return url
 
 
 class Seed(fields.Field):

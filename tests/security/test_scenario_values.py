@@ -208,3 +208,31 @@ def test_widths_within_the_bound_fill_the_sms(start_server):
     with pytest.raises(ScenarioError) as refusal:
         load_text("name: x\nprovynx:\n  behaviors:\n    - sms: [{on_poll: 2, text: '{code:*^161}'}]\n")
     assert refusal.value.problems == [f"<scenario>:4: provynx.behaviors[0].sms[0].text: {WIDTH}"]
+
+
+# -- (3) webhook ports --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("section", "problem"), [
+    ("pvadeals:\n  accounts:\n    - {key: API-x, webhook: 'http://127.0.0.1:99999/'}\n", "pvadeals.accounts[0].webhook"),
+    ("pvadeals:\n  tenants: {webhook: 'http://127.0.0.1:0/x'}\n", "pvadeals.tenants.webhook"),
+    ("provynx:\n  accounts:\n    - {keys: [nsk_live_x], webhook: {url: 'https://[::1]:65536/'}}\n",
+     "provynx.accounts[0].webhook.url"),
+    ("provynx:\n  tenants: {webhook: {url: 'http://localhost:123456789012/'}}\n", "provynx.tenants.webhook.url"),
+])
+def test_webhook_ports_outside_1_to_65535_are_refused(server, tmp_path, section, problem):
+    text = f"name: x\n{section}"
+    line = text.count("\n")
+    assert refused(server, text) == [f"{WHERE}:{line}: {problem}: {PORT}"]
+    path, out = validate(tmp_path, text)
+    assert out == f"{path}:{line}: {problem}: {PORT}\n"
+
+
+def test_webhook_ports_at_the_ends_load():
+    scenario = load_text("name: x\npvadeals:\n  accounts:\n    - {key: API-x, webhook: 'http://127.0.0.1:65535/'}\n"
+                         "provynx:\n  accounts:\n    - {keys: [nsk_live_x], webhook: {url: 'http://h:1'}}\n")
+    assert scenario.pvadeals.accounts[0].webhook == "http://127.0.0.1:65535/"
+    assert scenario.provynx.accounts[0].webhook_url == "http://h:1"
+    with pytest.raises(ScenarioError) as refusal:
+        load_text("name: x\nprovynx:\n  accounts:\n    - {keys: [nsk_live_x], webhook: {url: 'http://h:65536'}}\n")
+    assert refusal.value.problems == [f"<scenario>:4: provynx.accounts[0].webhook.url: {PORT}"]

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, post_load, pre_load, validate, 
 from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema,
                                 check_template, described, no_repeats, rate_limits_field, sms_length_problems)
 from ...scenario.common import CODE_CHARS
-from ...scenario.fields import Duration, Fixture, Money
+from ...scenario.fields import Duration, Fixture, Money, WebhookUrl
 from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Match, Tenants
 from . import defaults
 from .defaults import MAX_ACTIVE_KEYS
@@ -167,8 +167,7 @@ class Servers(fields.Field):
 
 
 class PnxWebhookSchema(Strict):
-    url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"},
-                     metadata=described("Where otp.received is POSTed"))
+    url = WebhookUrl(load_default=None, metadata=described("Where otp.received is POSTed"))
     secret = fields.String(load_default=None, validate=_check_secret, metadata=described(
         "whsec_ + base64 key for Standard Webhooks signatures (default: derived from the seed)"))
 
