@@ -16,7 +16,7 @@ from ..engine.clock import ANSWER_HORIZON_MS, DAY_MS, EARLIEST_MS, LATEST_MS, fo
 from ..engine.durations import format_duration, parse_duration
 from ..settings import DEFAULT_LIMITS, Limits
 from . import fixture_cache
-from .files import read_text_file
+from .files import check_file_name, read_text_file
 from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
 
 
@@ -231,20 +231,32 @@ class Fixture(fields.Field):
         return loaded
 
 
+FIXTURE_SUFFIXES = (".yaml", ".yml")
+
+
 def _find_fixture(name: str, search: FixtureSearch) -> Path:
     """The file a fixture reference names, relative to the folders searched. The reference comes
     from a scenario that may be someone else's, so it is never an absolute path, never leads
-    outside the allowed folders, and is not echoed in messages."""
+    outside the allowed folders, names a YAML file (not a .env next to the scenario), and is not
+    echoed in messages. Where it leads is checked before whether anything is there, so the answer
+    about a place outside the folders is the same whether a file exists there or not."""
     if Path(name).is_absolute() or "\0" in name:
         raise ValidationError("a fixture file is named relative to the scenario's folder (or is a bundled "
                               "fixture), not by an absolute path")
-    for folder in search.folders:
-        candidate = Path(os.path.realpath(folder / name))
-        if candidate.is_file():
-            if not any(candidate.is_relative_to(root) for root in search.roots):
-                raise ValidationError("that fixture file lies outside the folders scenarios may read "
-                                      "(the scenario's own, the allowed scenario folders, the bundled fixtures)")
-            return candidate
+    try:
+        check_file_name(name)
+        candidates = [candidate for candidate in (Path(os.path.realpath(folder / name)) for folder in search.folders)
+                      if any(candidate.is_relative_to(root) for root in search.roots)]
+        if not candidates:
+            raise ValidationError("that fixture file lies outside the folders scenarios may read "
+                                  "(the scenario's own, the allowed scenario folders, the bundled fixtures)")
+        if not name.lower().endswith(FIXTURE_SUFFIXES):
+            raise ValidationError(f"a fixture file's name ends in {' or '.join(FIXTURE_SUFFIXES)}")
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+    except (OSError, ValueError) as exc:     # too long for the file system, or not valid text
+        raise ValidationError("not a usable file name (too long, or not valid text)") from exc
     raise ValidationError("fixture file not found (looked in the scenario's folder and the bundled fixtures)")
 
 

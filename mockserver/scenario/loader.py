@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .fields import FixtureSearch, fixture_search, flatten_messages
-from .files import read_text_file
+from .files import check_file_name, read_text_file
 from .model import Scenario
 from .schema import scenario_schema
 from .vocabulary import is_known
@@ -62,6 +62,18 @@ def resolve(name_or_path: str | Path, allowed_dirs: tuple[Path, ...] | None = No
     a scenario file (by its suffix) inside one of them once links and ``..`` are resolved; a
     relative path is looked up in each of them in turn."""
     text = str(name_or_path)
+    try:
+        check_file_name(text)
+        return _resolve(text, allowed_dirs)
+    except ScenarioError:
+        raise
+    except (OSError, ValueError) as exc:     # ENAMETOOLONG and the like; a lone surrogate
+        # The name is not quoted: it may be megabytes, or not text a message can hold.
+        raise ScenarioError(["the file named is not a usable file name (too long for the file system, "
+                             "or not valid text)"]) from exc
+
+
+def _resolve(text: str, allowed_dirs: tuple[Path, ...] | None) -> Path:
     bundled = SCENARIOS_DIR / f"{text}.yaml"
     if "/" not in text and os.sep not in text and bundled.is_file():
         return bundled
