@@ -41,6 +41,18 @@ class Limits:
     # few hundred bytes of anchors and aliases can otherwise stand for billions of values.
     max_yaml_nodes: int = 100_000
     max_yaml_depth: int = 32
+    # Characters in one YAML number (an int or a float, as written): checked before it is
+    # converted, since base-60 ints (1:2:3, YAML 1.1) cost quadratic time and ints past 4,300
+    # digits cannot be shown as JSON.
+    max_yaml_number_chars: int = 64
+    # Amounts (credits, balances, prices): at most this much, with at most this many decimal
+    # places, so balance arithmetic stays exact and quick and every answer is a finite number.
+    max_money: int = 1_000_000_000
+    max_money_places: int = 6
+    # SMS templates: the width or precision of a placeholder ({code:>8}), and the longest text
+    # a template can render to with the longest service name, code and number it may get.
+    max_template_width: int = 160
+    max_sms_chars: int = 1600
 
     # -- tenants -----------------------------------------------------------------------------
     # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.

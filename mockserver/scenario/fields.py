@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from marshmallow import Schema, ValidationError, fields
@@ -15,7 +16,7 @@ from ..engine.clock import ANSWER_HORIZON_MS, DAY_MS, EARLIEST_MS, LATEST_MS, fo
 from ..engine.durations import format_duration, parse_duration
 from ..settings import DEFAULT_LIMITS, Limits
 from . import fixture_cache
-from .files import read_text_file
+from .files import check_file_name, read_text_file
 from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
 
 
@@ -32,6 +33,11 @@ class FixtureSearch:
 
 fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("fixture_search",
                                                                                 default=FixtureSearch())
+
+
+def load_limits() -> Limits:
+    """The limits of the load under way (the defaults outside one)."""
+    return fixture_search.get().limits
 
 
 def _schema_hints(field: fields.Field, hints: dict) -> None:
@@ -82,11 +88,13 @@ def _spoken(ms: int) -> str:
 
 
 class Money(fields.Field):
-    """A non-negative amount, kept as Decimal so balances never drift."""
+    """A non-negative amount, kept as Decimal so balances never drift; at most MOCKSERVER_MAX_MONEY
+    with at most MOCKSERVER_MAX_MONEY_PLACES decimals, checked on the digits as written, so
+    "1e999999" is refused before anything computes with it (or shows it as a float)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        hints = {"type": "number", "minimum": 0}
+        hints = {"type": "number", "minimum": 0, "maximum": DEFAULT_LIMITS.max_money}
         if isinstance(self.load_default, Decimal):
             hints["default"] = float(self.load_default)
         _schema_hints(self, hints)
@@ -100,7 +108,32 @@ class Money(fields.Field):
             raise ValidationError("not an amount (write e.g. 0.2 or 100.00)") from exc
         if not amount.is_finite() or amount < 0:
             raise ValidationError("an amount must be a finite number, 0 or more")
+        limits = load_limits()
+        if amount > limits.max_money:       # compares exponents first: quick at any size
+            raise ValidationError(f"at most {limits.max_money} (MOCKSERVER_MAX_MONEY)")
+        _, digits, exponent = amount.as_tuple()
+        trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if -exponent - trailing_zeros > limits.max_money_places:
+            raise ValidationError(f"at most {limits.max_money_places} decimal places (MOCKSERVER_MAX_MONEY_PLACES)")
         return amount
+
+
+class WebhookUrl(fields.Url):
+    """An http(s) URL to POST events to, whose port (if given) is one a connection can go to:
+    marshmallow's URL check takes any digits, and a port past 65535 only failed at delivery."""
+
+    def __init__(self, **kwargs):
+        super().__init__(require_tld=False, schemes={"http", "https"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        url = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            port = urlsplit(url).port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValidationError("a webhook URL's port is from 1 to 65535")
+        return url
 
 
 class Seed(fields.Field):
@@ -198,20 +231,32 @@ class Fixture(fields.Field):
         return loaded
 
 
+FIXTURE_SUFFIXES = (".yaml", ".yml")
+
+
 def _find_fixture(name: str, search: FixtureSearch) -> Path:
     """The file a fixture reference names, relative to the folders searched. The reference comes
     from a scenario that may be someone else's, so it is never an absolute path, never leads
-    outside the allowed folders, and is not echoed in messages."""
+    outside the allowed folders, names a YAML file (not a .env next to the scenario), and is not
+    echoed in messages. Where it leads is checked before whether anything is there, so the answer
+    about a place outside the folders is the same whether a file exists there or not."""
     if Path(name).is_absolute() or "\0" in name:
         raise ValidationError("a fixture file is named relative to the scenario's folder (or is a bundled "
                               "fixture), not by an absolute path")
-    for folder in search.folders:
-        candidate = Path(os.path.realpath(folder / name))
-        if candidate.is_file():
-            if not any(candidate.is_relative_to(root) for root in search.roots):
-                raise ValidationError("that fixture file lies outside the folders scenarios may read "
-                                      "(the scenario's own, the allowed scenario folders, the bundled fixtures)")
-            return candidate
+    try:
+        check_file_name(name)
+        candidates = [candidate for candidate in (Path(os.path.realpath(folder / name)) for folder in search.folders)
+                      if any(candidate.is_relative_to(root) for root in search.roots)]
+        if not candidates:
+            raise ValidationError("that fixture file lies outside the folders scenarios may read "
+                                  "(the scenario's own, the allowed scenario folders, the bundled fixtures)")
+        if not name.lower().endswith(FIXTURE_SUFFIXES):
+            raise ValidationError(f"a fixture file's name ends in {' or '.join(FIXTURE_SUFFIXES)}")
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+    except (OSError, ValueError) as exc:     # too long for the file system, or not valid text
+        raise ValidationError("not a usable file name (too long, or not valid text)") from exc
     raise ValidationError("fixture file not found (looked in the scenario's folder and the bundled fixtures)")
 
 

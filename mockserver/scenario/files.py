@@ -5,9 +5,22 @@ its kind and size are checked before it is read, and at most the limit is read e
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
+
+# What Linux takes: a name of at most 255 bytes, a path shorter than 4096 bytes.
+NAME_MAX, PATH_MAX = 255, 4096
+
+
+def check_file_name(name: str) -> None:
+    """Raise OSError or ValueError for a name no file can have here (too long, or not text a file
+    system takes), before any file-system call: no message then quotes it, and it may be most of
+    a megabyte."""
+    encoded = name.encode("utf-8")           # a lone surrogate: UnicodeEncodeError, a ValueError
+    if len(encoded) >= PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+        raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
 
 
 def read_text_file(path: Path, max_bytes: int | None) -> tuple[bytes, str | None]:

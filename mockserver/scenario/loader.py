@@ -7,8 +7,11 @@ one named over HTTP may not be a scenario at all (see yamlpos.format_path).
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 from dataclasses import replace
+from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -18,7 +21,7 @@ from marshmallow import ValidationError
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .fields import FixtureSearch, fixture_search, flatten_messages
-from .files import read_text_file
+from .files import check_file_name, read_text_file
 from .model import Scenario
 from .schema import scenario_schema
 from .vocabulary import is_known
@@ -59,6 +62,18 @@ def resolve(name_or_path: str | Path, allowed_dirs: tuple[Path, ...] | None = No
     a scenario file (by its suffix) inside one of them once links and ``..`` are resolved; a
     relative path is looked up in each of them in turn."""
     text = str(name_or_path)
+    try:
+        check_file_name(text)
+        return _resolve(text, allowed_dirs)
+    except ScenarioError:
+        raise
+    except (OSError, ValueError) as exc:     # ENAMETOOLONG and the like; a lone surrogate
+        # The name is not quoted: it may be megabytes, or not text a message can hold.
+        raise ScenarioError(["the file named is not a usable file name (too long for the file system, "
+                             "or not valid text)"]) from exc
+
+
+def _resolve(text: str, allowed_dirs: tuple[Path, ...] | None) -> Path:
     bundled = SCENARIOS_DIR / f"{text}.yaml"
     if "/" not in text and os.sep not in text and bundled.is_file():
         return bundled
@@ -124,4 +139,39 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
                              for path, message in flatten_messages(exc.messages)]) from exc
     finally:
         fixture_search.reset(token)
+    where = unshowable(data)
+    if where is not None:
+        raise ScenarioError([f"{source}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: a value "
+                             "GET /_mock/scenario could not show as JSON (a set, binary data or an endless "
+                             "number); write a list, text or a finite number"])
     return replace(scenario, source=source, raw=data)
+
+
+_SHOWN_KEYS = (str, int, float, bool, type(None))
+_SHOWN_LEAVES = (str, int, bool, type(None), dt.date, dt.time, Decimal)
+
+
+def unshowable(data) -> tuple | None:
+    """The path of the first value in a loaded document that a JSON answer cannot hold (the
+    definition GET /_mock/scenario shows), or None. The loader bounds numbers and nesting, so
+    every value here has a JSON form but a set, bytes, a NaN or an infinity, or a key that is not
+    text or a number: YAML can write those, and the format's fields may take some of them."""
+    pending = [((), data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, _SHOWN_KEYS) or (isinstance(key, float) and not math.isfinite(key)):
+                    return path
+                pending.append((path + (key,), item))
+        elif isinstance(value, (list, tuple)):
+            pending.extend((path + (index,), item) for index, item in enumerate(value))
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return path
+        elif isinstance(value, Decimal):
+            if not value.is_finite():
+                return path
+        elif not isinstance(value, _SHOWN_LEAVES):
+            return path
+    return None

@@ -130,3 +130,54 @@ def test_deep_nesting_is_refused(server):
                                headers={"Content-Type": "application/json"})
     assert deep_json.status_code == 400
     assert deep_json.json()["problems"] == ["PUT /_mock/scenario: the body is nested more than 32 levels deep"]
+
+
+UNUSABLE = "the file named is not a usable file name (too long for the file system, or not valid text)"
+
+
+@pytest.mark.parametrize("path", ["a" * 300 + ".yaml", ("d" * 200 + "/") * 30 + "x.yaml", "\ud800.yaml",
+                                  "/tmp/" + "a" * 300 + ".yml", "x" * 300])
+def test_names_the_file_system_cannot_take_are_refused_without_quoting_them(server, path):
+    response = server.control("PUT", "/scenario", json={"path": path})
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["problems"] == [UNUSABLE]
+    assert "a" * 50 not in response.text and "d" * 50 not in response.text and "x" * 50 not in response.text
+    assert "\\ud800" not in response.text
+    assert server.control("GET", "/scenario").json()["name"] == "test"
+
+
+@pytest.mark.parametrize("reference", ["a" * 300 + ".yaml", "'" + ("d" * 200 + "/") * 30 + "x.yaml'",
+                                       "sub/" + "a" * 256 + ".yml"])
+def test_fixture_names_the_file_system_cannot_take_are_refused_without_quoting_them(server, reference):
+    problems = put_yaml(server, f"name: s\npvadeals:\n  services: {reference}\n")["problems"]
+    assert problems == ["PUT /_mock/scenario:3: pvadeals.services: not a usable file name (too long, or not valid "
+                        "text)"]
+
+
+OUTSIDE = ("pvadeals.services: that fixture file lies outside the folders scenarios may read (the scenario's own, "
+           "the allowed scenario folders, the bundled fixtures)")
+
+
+def test_a_fixture_reference_outside_the_folders_does_not_tell_whether_a_file_is_there(server, folders):
+    allowed, _ = folders
+    scenario = allowed / "s.yaml"
+    for reference in ("../outside/secret.yaml", "../outside/no-such.yaml", "../../../../../../../etc/shadow",
+                      "../../../../../../../etc/no-such-file", "../../../../../../../etc"):
+        scenario.write_text(f"name: s\npvadeals:\n  services: {reference}\n")
+        assert put_path(server, scenario)["problems"] == [f"{scenario}:3: {OUTSIDE}"], reference
+        assert put_yaml(server, scenario.read_text())["problems"] == [f"PUT /_mock/scenario:3: {OUTSIDE}"], reference
+
+
+def test_a_fixture_reference_names_a_yaml_file(server, folders):
+    allowed, _ = folders
+    (allowed / ".env").write_text(f"- {{id: 697139f7fe5460ddc2f27214, name: Env, price: {SECRET_VALUE}}}\n")
+    (allowed / "catalog").write_text("- {id: 697139f7fe5460ddc2f27214, name: Fine, price: 1.5}\n")
+    scenario = allowed / "s.yaml"
+    for reference in (".env", "catalog", "secret.yaml.bak"):
+        scenario.write_text(f"name: s\npvadeals:\n  services: {reference}\n")
+        assert put_path(server, scenario)["problems"] == [
+            f"{scenario}:3: pvadeals.services: a fixture file's name ends in .yaml or .yml"]
+    (allowed / "catalog.yml").write_text("- {id: 697139f7fe5460ddc2f27214, name: Fine, price: 1.5}\n")
+    for reference in ("catalog.yml", "pvadeals/services.yaml"):
+        scenario.write_text(f"name: s\npvadeals:\n  services: {reference}\n")
+        assert server.control("PUT", "/scenario", json={"path": str(scenario)}).status_code == 200

@@ -7,8 +7,9 @@ import binascii
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema,
-                                check_template, described, no_repeats, rate_limits_field)
-from ...scenario.fields import Duration, Fixture, Money
+                                check_template, described, no_repeats, rate_limits_field, sms_length_problems)
+from ...scenario.common import CODE_CHARS
+from ...scenario.fields import Duration, Fixture, Money, WebhookUrl
 from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Match, Tenants
 from . import defaults
 from .defaults import MAX_ACTIVE_KEYS
@@ -166,8 +167,7 @@ class Servers(fields.Field):
 
 
 class PnxWebhookSchema(Strict):
-    url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"},
-                     metadata=described("Where otp.received is POSTed"))
+    url = WebhookUrl(load_default=None, metadata=described("Where otp.received is POSTed"))
     secret = fields.String(load_default=None, validate=_check_secret, metadata=described(
         "whsec_ + base64 key for Standard Webhooks signatures (default: derived from the seed)"))
 
@@ -199,7 +199,9 @@ class PnxTenantsSchema(Strict):
 class SandboxSchema(Strict):
     polls = fields.Integer(load_default=defaults.SANDBOX_POLLS, validate=validate.Range(min=1),
                            metadata=described("The code appears on this poll of a test-key number"))
-    code = fields.String(load_default=defaults.SANDBOX_CODE, validate=validate.Length(min=1))
+    code = fields.String(load_default=defaults.SANDBOX_CODE, validate=validate.Length(min=1, max=CODE_CHARS),
+                         metadata=described(f"The code test-key numbers get (at most {CODE_CHARS} characters, like "
+                                            "any code)"))
     balance = Money(load_default=defaults.SANDBOX_BALANCE, metadata=described("What test keys see as balance"))
 
     @post_load
@@ -246,6 +248,19 @@ class ProvynxSchema(Strict):
                         f"a key also given in accounts[{seen[key]}]" if seen[key] != index else "a key given twice"]}}})
                 seen[key] = index
         no_repeats([a["name"] for a in data.get("accounts", []) if a["name"]], "accounts", "name")
+
+    @validates_schema
+    def sms_bounded(self, data, **kwargs):
+        services = []
+        for number, catalog in data.get("servers", {}).items():
+            services += [(("servers", number, "us", "services", index), service)
+                         for index, service in enumerate(catalog["us"].services)]
+            for at, country in enumerate(catalog["global_"]["countries"]):
+                services += [(("servers", number, "global", "countries", at, "services", index), service)
+                             for index, service in enumerate(country.services)]
+        errors = sms_length_problems(services, data.get("behaviors", []))
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def make(self, data, **kwargs):

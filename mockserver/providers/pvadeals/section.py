@@ -1,11 +1,11 @@
 """The `pvadeals:` section of a scenario: its format, loaded into model.py's data."""
 from __future__ import annotations
 
-from marshmallow import fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPolicySchema, check_template,
-                                described, no_repeats, rate_limits_field)
-from ...scenario.fields import Duration, Fixture, Money
+                                described, no_repeats, rate_limits_field, sms_length_problems)
+from ...scenario.fields import Duration, Fixture, Money, WebhookUrl
 from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Tenants
 from . import defaults
 from .model import PvaAccount, PvaBehavior, PvaDealsScenario, PvaService, Rentals
@@ -46,7 +46,7 @@ class PvaAccountSchema(Strict):
         r"^API-[A-Za-z0-9_.-]+$", error="a PVADeals key looks like API-xxxx (letters, digits, - _ .)"),
         metadata=described("The API key, sent as Authorization: Bearer API-..."))
     credits = Money(load_default=defaults.CREDITS, metadata=described("Starting balance"))
-    webhook = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"}, metadata=described(
+    webhook = WebhookUrl(load_default=None, metadata=described(
         "Where events are POSTed; the query string is kept (PVADeals signs nothing)"))
 
     @post_load
@@ -101,8 +101,7 @@ class PvaTenantsSchema(Strict):
     keys = fields.List(fields.String(validate=validate.Regexp(r"^API-", error="a pattern for API-... keys")),
                        load_default=list, metadata=described("Key patterns, e.g. API-test-*"))
     credits = Money(load_default=defaults.CREDITS, metadata=described("Each new account's balance"))
-    webhook = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"},
-                         metadata=described("Each new account's webhook URL"))
+    webhook = WebhookUrl(load_default=None, metadata=described("Each new account's webhook URL"))
 
     @post_load
     def make(self, data, **kwargs):
@@ -134,6 +133,13 @@ class PvaDealsSchema(Strict):
     def unique(self, data, **kwargs):
         no_repeats([a.key for a in data.get("accounts", [])], "accounts", "key")
         no_repeats([s.id for s in data.get("services", [])], "services", "id")
+
+    @validates_schema
+    def sms_bounded(self, data, **kwargs):
+        services = [(("services", index), service) for index, service in enumerate(data.get("services", []))]
+        errors = sms_length_problems(services, data.get("behaviors", []), extra_names=(defaults.ALL_SERVICES,))
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def make(self, data, **kwargs):
