@@ -17,8 +17,9 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# make run ARGS="--port 9000 --scenario timeouts": options for mockserver run
 run: $(VENV)/.installed
-	$(BIN)/mockserver run
+	$(BIN)/mockserver run $(ARGS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

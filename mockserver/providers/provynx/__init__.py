@@ -34,7 +34,7 @@ class ProvynxProvider(Provider):
     extra_schemas = (PnxServerSchema,)
     verification = VERIFICATION
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",
-                    "description": "Shapes marked [assumed] in mockserver's SPEC; errors are {\"error\": \"...\"}.",
+                    "description": "The public Provynx page shows no bodies: these shapes are the sandbox's assumption; errors are {\"error\": \"...\"}.",
                     "security": "nsk_live_... or nsk_test_..."}
 
     def build(self, section, context: BuildContext) -> Provynx:
