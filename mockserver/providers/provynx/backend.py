@@ -82,6 +82,7 @@ class Number:
     code: str | None = None
     sms: str | None = None
     polls: int = 0
+    sms_at_ms: int | None = None       # when its (last) SMS came; the API does not say
     # Its timeline events that may still act, cancelled when they no longer can: SMS due (all of
     # them before its expiry, when it stops taking SMS), and its expiry, moot once not pending.
     sms_events: list[Event] = field(default_factory=list, repr=False, compare=False)
@@ -326,7 +327,7 @@ class Provynx:
     def _record(self, number: Number, now_ms: int, code: str | None, text: str) -> None:
         if number.status == PENDING:       # only a pending number expires
             self._timeline.cancel([number.expiry])
-        number.status, number.code, number.sms = RECEIVED, code, text
+        number.status, number.code, number.sms, number.sms_at_ms = RECEIVED, code, text, now_ms
         self._notify(number.account, number, now_ms)
 
     def _sms_due(self, number: Number, template: str | None, at_ms: int) -> None:
