@@ -46,7 +46,7 @@ class Sandbox:
             self.journal.forget()
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
-            self.engine.outbox.reset(scenario.seed)
+            self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids)
             # One phone-number pool for every provider, so no number is ever handed out twice.
             context = BuildContext(seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
                                    phones=PhoneNumbers(scenario.seed), codes=Codes(scenario.seed),

@@ -294,3 +294,38 @@ def test_a_signed_provynx_delivery_shows_each_attempts_signature(page, mock, rec
     message = page.find_element(By.CSS_SELECTOR, f'[data-live="messages"] li[data-message-for="{number["id"]}"]')
     assert message.find_element(By.CSS_SELECTOR, "[data-code]").text == "123456"     # the sandbox code
     assert row_status(page, number["id"]) == "received"
+
+
+def test_the_set_to_field_suggests_a_time_after_the_clock_as_it_moves(page, mock):
+    field = page.find_element(By.ID, "clock-set")
+    assert field.get_attribute("placeholder") == "2026-01-28T23:42:26.452Z"      # an hour after the virtual now
+    click(page, 'button[data-advance="20m"]')
+    wait_until(page, lambda d: d.find_element(By.ID, "clock-set").get_attribute("placeholder")
+               == "2026-01-29T00:02:26.452Z", "the suggestion did not follow the clock")
+    mock.advance("1h")                          # moved by someone else: the page follows on its next poll
+    wait_until(page, lambda d: d.find_element(By.ID, "clock-set").get_attribute("placeholder")
+               == "2026-01-29T01:02:26.452Z", "the suggestion did not follow the clock")
+
+
+# Each line box a piece of text takes: more than one when it wraps.
+LINES = "return arguments[0].getClientRects().length"
+
+
+def test_a_long_webhook_url_wraps_in_its_path_never_in_its_host_and_port(page, mock, receiver):
+    url = receiver.url + "/hooks/" + "provynx-otp-received/" * 6 + "?secret=" + "s3cr3t" * 8
+    assert mock.control("POST", "/webhook", json={"key": LIVE, "url": url}).status_code == 200
+    mock.pnx_buy()
+    mock.advance("3s")
+    page.set_window_size(420, 1000)
+    try:
+        cell = '[data-live="accounts"] tr[data-account="acme"] td:last-child'
+        wait_until(page, lambda d: d.find_elements(By.CSS_SELECTOR, f"{cell} .url-origin"), "no webhook URL shown")
+        wait_until(page, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-live="webhooks"] .url-origin'),
+                   "no delivery shown")
+        for origin in page.find_elements(By.CSS_SELECTOR, ".url-origin"):
+            assert origin.text == receiver.url and page.execute_script(LINES, origin) == 1
+        rest = page.find_element(By.CSS_SELECTOR, f"{cell} .url-rest")
+        assert page.execute_script(LINES, rest) > 1          # the narrow page does wrap the path
+        assert page.find_element(By.CSS_SELECTOR, cell).text.replace("\n", "") == url
+    finally:
+        page.set_window_size(1440, 1000)

@@ -60,6 +60,29 @@ def test_events_fire_in_time_order_whatever_the_advance_steps(seed):
     assert all(now >= due for due, _, now in fired if now)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_cancelled_events_never_run_nor_count_whatever_their_number(seed):
+    rng = random.Random(seed)
+    clock = Clock(START, frozen=True)
+    timeline = Timeline(clock)
+    fired = []
+    events = [timeline.schedule(START + rng.randrange(0, 100_000), rng.choice("ab"),
+                                lambda due, n=n: fired.append(n), label=str(n)) for n in range(300)]
+    clock.advance(30_000)
+    timeline.run_due()
+    ran = set(fired)
+    cancelled = {n for n in rng.sample(range(300), 200)}      # some ran already: ignored
+    timeline.cancel([events[n] for n in cancelled] + [None])
+    timeline.cancel([events[n] for n in cancelled])             # twice: no change
+    left = sorted((events[n] for n in set(range(300)) - cancelled - ran))
+    assert timeline.pending() == left and timeline.count() == len(left)
+    assert [e.label for e in timeline.pending("a")] == [e.label for e in left if e.tenant == "a"]
+    assert timeline.ms_until_next() == left[0].at_ms - clock.now()
+    clock.advance(100_000)
+    timeline.run_due()
+    assert fired[len(ran):] == [int(e.label) for e in left] and timeline.count() == 0
+
+
 def test_sorted_index_pages_both_ways():
     index = SortedIndex()
     for key in [(5, "e"), (1, "a"), (3, "c"), (2, "b"), (4, "d")]:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..control import schemas as control_schemas
+from ..engine.clock import format_iso
 from ..providers.registry import PROVIDERS
 from ..scenario import bundled_descriptions
 from ..shapes import dump
@@ -16,6 +17,8 @@ NUMBERS_SHOWN = 200
 MESSAGES_SHOWN = 50
 WEBHOOK_MESSAGES_SHOWN = 40
 JOURNAL_ROWS_SHOWN = 100
+# The "Set to" field suggests an instant this far after the virtual now: the clock only moves forward.
+SET_SUGGESTION_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ def take(sandbox, journal_filter: JournalFilter) -> dict:
         view = {
             "scenario": {"name": sandbox.scenario.name, "description": sandbox.scenario.description,
                          "bundled": bundled_descriptions()},
-            "clock": {**control_schemas.clock_body(sandbox), "pending": sandbox.engine.timeline.count()},
+            "clock": {**control_schemas.clock_body(sandbox), "pending": sandbox.engine.timeline.count(),
+                      "set_suggestion": format_iso(sandbox.clock.now() + SET_SUGGESTION_MS)},
             "accounts": [account for part in parts for account in part.accounts],
             "numbers": [make() for _, make in numbers[:NUMBERS_SHOWN]],
             "numbers_hidden": max(0, len(numbers) - NUMBERS_SHOWN),

@@ -82,7 +82,7 @@ class PhoneNumbers:
 class TokenIds:
     """Opaque prefixed ids like ``num_k3x9...``, from a seeded stream."""
 
-    _ALPHABET = string.ascii_lowercase + string.digits
+    ALPHABET = string.ascii_lowercase + string.digits
 
     def __init__(self, seed: int | str, prefix: str, length: int = 20):
         self._rng = random.Random(f"{seed}:{prefix}-ids")
@@ -90,7 +90,7 @@ class TokenIds:
         self._length = length
 
     def new(self) -> str:
-        return self._prefix + "".join(self._rng.choice(self._ALPHABET) for _ in range(self._length))
+        return self._prefix + "".join(self._rng.choice(self.ALPHABET) for _ in range(self._length))
 
 
 class Codes:

@@ -5,6 +5,9 @@ Every event belongs to a tenant, because each tenant may see its own virtual tim
 instant it was due at, so work done late (a big clock advance) still happens at the
 right moment and in order.
 
+A state change that makes an event moot (a number cancelled before its SMS, a request reused
+before its end time) cancels it, so that what is pending is what will still act.
+
 An event that raises is logged and skipped: the others still run, whoever runs them (a request
 catching up, the control API settling, or the runner thread, which would otherwise die of it and
 leave events to fire only when someone asks).
@@ -16,7 +19,7 @@ import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from .clock import Clock
 from .tenants import TenantKey
@@ -33,12 +36,22 @@ class Event:
     tenant: TenantKey = field(compare=False)
     action: Action = field(compare=False, repr=False)
     label: str = field(compare=False, default="")
+    queued: bool = field(compare=False, default=True, repr=False)       # in its queue, not yet run
+    cancelled: bool = field(compare=False, default=False, repr=False)
+
+
+# A tenant's queue is rebuilt without its cancelled events once they are this many, and half of it.
+_COMPACT_AT = 64
 
 
 class Timeline:
+    """Each tenant's events in a heap. A cancelled event stays in its heap, marked, until it
+    reaches the top or the heap is compacted, so a cancel costs no scan of the queue."""
+
     def __init__(self, clock: Clock):
         self._clock = clock
         self._queues: dict[str, list[Event]] = {}
+        self._cancelled: dict[str, int] = {}      # tenant -> cancelled events still in its heap
         self._seq = itertools.count()
         # Set whenever an event is added, so the runner thread re-plans its sleep.
         self.wakeup = threading.Event()
@@ -49,22 +62,40 @@ class Timeline:
         self.wakeup.set()
         return event
 
+    def _head(self, tenant: TenantKey, queue: list[Event]) -> Event | None:
+        """A queue's earliest event that is not cancelled, dropping the cancelled ones before it."""
+        while queue and queue[0].cancelled:
+            heapq.heappop(queue).queued = False
+            self._uncount(tenant)
+        return queue[0] if queue else None
+
+    def _uncount(self, tenant: TenantKey) -> None:
+        left = self._cancelled[tenant] - 1
+        if left:
+            self._cancelled[tenant] = left
+        else:
+            del self._cancelled[tenant]
+
     def pop_due(self, tenant: TenantKey | None = None, before_ms: int | None = None) -> Event | None:
         """The earliest due event of a tenant, or across tenants, by each tenant's own now; with
         ``before_ms``, only one due strictly before that instant."""
-        queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
+        queues = list(self._queues.items()) if tenant is None else [(tenant, self._queues.get(tenant, []))]
         best: Event | None = None
-        for tenant, queue in queues:
-            if (queue and queue[0].at_ms <= self._clock.now(tenant)
-                    and (before_ms is None or queue[0].at_ms < before_ms) and (best is None or queue[0] < best)):
-                best = queue[0]
+        for owner, queue in queues:
+            head = self._head(owner, queue)
+            if (head is not None and head.at_ms <= self._clock.now(owner)
+                    and (before_ms is None or head.at_ms < before_ms) and (best is None or head < best)):
+                best = head
         if best is None:
             return None
-        return heapq.heappop(self._queues[best.tenant])
+        event = heapq.heappop(self._queues[best.tenant])
+        event.queued = False
+        return event
 
     def has_due(self, tenant: TenantKey | None = None) -> bool:
-        queues = self._queues.items() if tenant is None else [(tenant, self._queues.get(tenant, []))]
-        return any(queue and queue[0].at_ms <= self._clock.now(owner) for owner, queue in queues)
+        queues = list(self._queues.items()) if tenant is None else [(tenant, self._queues.get(tenant, []))]
+        return any((head := self._head(owner, queue)) is not None and head.at_ms <= self._clock.now(owner)
+                   for owner, queue in queues)
 
     def run_due(self) -> int:
         """Run every due event in order, including those that due events schedule."""
@@ -75,23 +106,49 @@ class Timeline:
         return count
 
     def ms_until_next(self) -> int | None:
-        waits = [queue[0].at_ms - self._clock.now(tenant)
-                 for tenant, queue in self._queues.items() if queue]
+        waits = [head.at_ms - self._clock.now(tenant) for tenant, queue in list(self._queues.items())
+                 if (head := self._head(tenant, queue)) is not None]
         return min(waits) if waits else None
 
     def count(self) -> int:
-        """Events scheduled, across tenants (without sorting them as pending() does)."""
-        return sum(len(queue) for queue in self._queues.values())
+        """Events that will still run, across tenants (without sorting them as pending() does)."""
+        return sum(len(queue) for queue in self._queues.values()) - sum(self._cancelled.values())
 
     def pending(self, tenant: TenantKey | None = None) -> list[Event]:
+        """The events that will still run, in order: none of those cancelled."""
         queues = self._queues.values() if tenant is None else [self._queues.get(tenant, [])]
-        return sorted(event for queue in queues for event in queue)
+        return sorted(event for queue in queues for event in queue if not event.cancelled)
+
+    def cancel(self, events: Iterable[Event | None]) -> None:
+        """Void events before they run: those a state change has made moot, so that what
+        pending() lists is what will still act. None, and events that already ran or were
+        cancelled, are ignored."""
+        for event in events:
+            if event is None or event.cancelled or not event.queued:
+                continue
+            event.cancelled = True
+            tenant = event.tenant
+            cancelled = self._cancelled[tenant] = self._cancelled.get(tenant, 0) + 1
+            queue = self._queues[tenant]
+            if cancelled >= _COMPACT_AT and 2 * cancelled >= len(queue):
+                for dropped in queue:
+                    if dropped.cancelled:
+                        dropped.queued = False
+                queue[:] = [kept for kept in queue if not kept.cancelled]
+                heapq.heapify(queue)
+                del self._cancelled[tenant]
 
     def clear(self, tenant: TenantKey | None = None) -> None:
+        dropped = list(self._queues.values()) if tenant is None else [self._queues.get(tenant, [])]
+        for queue in dropped:
+            for event in queue:
+                event.queued = False
         if tenant is None:
             self._queues.clear()
+            self._cancelled.clear()
         else:
             self._queues.pop(tenant, None)
+            self._cancelled.pop(tenant, None)
         self.wakeup.set()
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import secrets
 import threading
 import time
 from collections import Counter, OrderedDict, deque
@@ -39,6 +40,15 @@ from .tenants import TenantKey
 
 # (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
 Signer = Callable[[str, int, bytes], dict]
+
+# How message ids (a Standard Webhooks receiver de-duplicates on them) are drawn, the scenario's
+# webhooks.message_ids. "unique": from the system's randomness, so that no reset or restart sends
+# an id a receiver has seen (and drops). "reproducible": from the seed, one stream per provider,
+# the same on every run of the same requests.
+UNIQUE_IDS, REPRODUCIBLE_IDS = "unique", "reproducible"
+MESSAGE_ID_KINDS = (UNIQUE_IDS, REPRODUCIBLE_IDS)
+DEFAULT_MESSAGE_IDS = UNIQUE_IDS
+_ID_LENGTH = 24
 
 _log = logging.getLogger(__name__)
 
@@ -142,11 +152,15 @@ class Outbox:
         self._closed = False
         self.reset(seed=0)
 
-    def reset(self, seed: int | str) -> None:
-        """Forget the log, and void every attempt queued or under way. Call under the engine lock."""
+    def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS) -> None:
+        """Forget the log, and void every attempt queued or under way. Call under the engine lock.
+        ``message_ids``: how new messages' ids are drawn (MESSAGE_ID_KINDS)."""
+        if message_ids not in MESSAGE_ID_KINDS:
+            raise ValueError(f"message_ids: one of {', '.join(MESSAGE_ID_KINDS)}, not {message_ids!r}")
         self._void(None)
         self._log.clear()
-        self._ids = TokenIds(seed, "msg_", 24)
+        self._seed, self._message_ids = seed, message_ids
+        self._ids: dict[str, TokenIds] = {}        # provider -> its stream, when reproducible
 
     def forget(self, tenant: TenantKey) -> None:
         """One tenant's reset: its log goes, and its attempts queued or under way are voided.
@@ -169,8 +183,15 @@ class Outbox:
             if voided:
                 self._progress.notify_all()
 
-    def new_message_id(self) -> str:
-        return self._ids.new()
+    def new_message_id(self, provider: str) -> str:
+        """A new message's id: never one sent before (unique), or the provider's next from the seed
+        (reproducible). Either way drawn from no stream numbers or codes come from."""
+        if self._message_ids == UNIQUE_IDS:
+            return "msg_" + "".join(secrets.choice(TokenIds.ALPHABET) for _ in range(_ID_LENGTH))
+        ids = self._ids.get(provider)
+        if ids is None:
+            ids = self._ids[provider] = TokenIds(f"{self._seed}:{provider}", "msg_", _ID_LENGTH)
+        return ids.new()
 
     def publish(self, message: Message) -> None:
         """Queue the first attempt now. Call under the engine lock. Never raises: the API call that

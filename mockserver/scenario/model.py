@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Mapping
 
 from ..engine.faults import FaultRule
+from ..engine.webhooks import DEFAULT_MESSAGE_IDS
 
 # A number gets one message this long after it is bought, unless a behavior says otherwise.
 DEFAULT_SMS_AFTER_MS = 3000
@@ -90,6 +91,7 @@ class Scenario:
     sections: Mapping[str, object] = field(default_factory=dict)   # provider name -> its section
     faults: tuple[FaultRule, ...] = ()
     strict_requests: bool = False             # True: a body field an API does not know is a 400
+    webhook_message_ids: str = DEFAULT_MESSAGE_IDS    # "unique" or "reproducible" (engine/webhooks.py)
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 

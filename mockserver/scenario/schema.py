@@ -6,6 +6,7 @@ from functools import cache
 
 from marshmallow import fields, post_load, validate
 
+from ..engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
 from .common import FaultSchema, Strict, described
 from .fields import Instant, Seed
 from .model import Scenario
@@ -15,6 +16,14 @@ class ClockSchema(Strict):
     start = Instant(load_default=None, metadata=described("'now' or an ISO 8601 instant"))
     frozen = fields.Boolean(load_default=False, metadata=described(
         "A frozen clock moves only by POST /_mock/clock; otherwise it runs in real time"))
+
+
+class SandboxWebhooksSchema(Strict):
+    message_ids = fields.String(load_default=DEFAULT_MESSAGE_IDS, validate=validate.OneOf(MESSAGE_ID_KINDS),
+                                metadata=described(
+        "How webhook message ids (webhook-id, which receivers de-duplicate on) are drawn: 'unique' (default), "
+        "never the same twice, across resets and restarts; 'reproducible', from the seed, the same on every run "
+        "of the same requests (a receiver that keeps the ids it processed drops the second run's deliveries)"))
 
 
 class _ScenarioBase(Strict):
@@ -27,6 +36,8 @@ class _ScenarioBase(Strict):
     strict_requests = fields.Boolean(load_default=False, metadata=described(
         "Refuse (400) a request body field an API does not know, instead of ignoring it as the real APIs do "
         "(the journal notes every field ignored)"))
+    webhooks = fields.Nested(SandboxWebhooksSchema, metadata=described(
+        "Webhook deliveries of every provider (each provider's own section sets its retries)"))
 
     @post_load
     def make(self, data, **kwargs):
@@ -35,7 +46,7 @@ class _ScenarioBase(Strict):
             name=data["name"], description=data["description"], seed=data["seed"],
             clock_start_ms=data["clock"]["start"], clock_frozen=data["clock"]["frozen"],
             sections={name: data[name] for name in names()}, faults=tuple(data["faults"]),
-            strict_requests=data["strict_requests"])
+            strict_requests=data["strict_requests"], webhook_message_ids=data["webhooks"]["message_ids"])
 
 
 @cache

@@ -36,6 +36,13 @@
     return answer;
   }
 
+  // The "Set to" field suggests an instant after the virtual now, which the clock part carries.
+  function suggestClockSet() {
+    const now = document.querySelector("[data-set-suggestion]");
+    const field = document.getElementById("clock-set");
+    if (now && field) field.placeholder = now.dataset.setSuggestion;
+  }
+
   function swap(part, html) {
     const holder = document.querySelector(`[data-live="${part}"]`);
     if (!holder || shown[part] === html) return;
@@ -56,6 +63,7 @@
       for (const [name, value] of new FormData(journalForm)) if (value) filters.set(name, value);
       const parts = await call("GET", `${liveUrl}?${filters}`);
       for (const [part, html] of Object.entries(parts)) swap(part, html);
+      suggestClockSet();
       body.dataset.refreshed = String(Date.now());
     } catch (error) {
       say(`Cannot reach the sandbox: ${error.message}`, true);

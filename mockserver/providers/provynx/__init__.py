@@ -46,7 +46,7 @@ class ProvynxProvider(Provider):
                 return
             secret = account.webhook_secret
             outbox.publish(Message(
-                id=outbox.new_message_id(), tenant=account.tenant, provider=self.name, event="otp.received",
+                id=outbox.new_message_id(self.name), tenant=account.tenant, provider=self.name, event="otp.received",
                 url=account.webhook_url, body=encode_body(dump(schemas.OtpReceived, {"at_ms": at_ms, "number": number})),
                 created_ms=at_ms, policy=section.webhooks,
                 sign=lambda message_id, timestamp, body: standard_webhooks_headers(secret, message_id, timestamp, body)))

@@ -16,7 +16,7 @@ from ...engine.clock import format_iso
 from ...engine.idempotency import IdempotencyStore
 from ...engine.ids import Codes, PhoneNumbers, TokenIds
 from ...engine.ratelimit import RateLimiter, Rejection
-from ...engine.timeline import Timeline
+from ...engine.timeline import Event, Timeline
 from ...settings import DEFAULT_LIMITS
 from ..contract import Delivered
 from ..sms import code_shape, sms_text
@@ -82,6 +82,11 @@ class Number:
     code: str | None = None
     sms: str | None = None
     polls: int = 0
+    sms_at_ms: int | None = None       # when its (last) SMS came; the API does not say
+    # Its timeline events that may still act, cancelled when they no longer can: SMS due (all of
+    # them before its expiry, when it stops taking SMS), and its expiry, moot once not pending.
+    sms_events: list[Event] = field(default_factory=list, repr=False, compare=False)
+    expiry: Event | None = field(default=None, repr=False, compare=False)
 
     @property
     def tenant(self) -> Tenant:
@@ -240,13 +245,14 @@ class Provynx:
         account.numbers[number.id] = number
         if not caller.sandbox:     # sandbox codes come from polling, by the sandbox rules
             for index, plan in enumerate(number.behavior.sms):
-                if plan.after_ms is None:
+                # an SMS due at or after the expiry would find the number taking none
+                if plan.after_ms is None or now_ms + plan.after_ms >= number.expires_ms:
                     continue
-                self._timeline.schedule(now_ms + plan.after_ms, number.tenant,
-                                        partial(self._sms_due, number, plan.text),
-                                        label=f"{self.name} {number.id} sms {index + 1}")
-        self._timeline.schedule(number.expires_ms, number.tenant, partial(self._expire, number),
-                                label=f"{self.name} {number.id} expires")
+                number.sms_events.append(self._timeline.schedule(
+                    now_ms + plan.after_ms, number.tenant, partial(self._sms_due, number, plan.text),
+                    label=f"{self.name} {number.id} sms {index + 1}"))
+        number.expiry = self._timeline.schedule(number.expires_ms, number.tenant, partial(self._expire, number),
+                                                label=f"{self.name} {number.id} expires")
         return number
 
     def number(self, caller: Caller, region: str, number_id: str) -> Number:
@@ -276,6 +282,7 @@ class Provynx:
         if not self.cancellable(number):
             raise CancelNotAllowed(number.status)
         number.status = CANCELED
+        self._timeline.cancel([*number.sms_events, number.expiry])     # a canceled number takes no SMS
         self._release(number, refund=number.behavior.cancel_refund)
         return number
 
@@ -318,7 +325,9 @@ class Provynx:
         self._record(number, now_ms, code, sms_text(number, code, template))
 
     def _record(self, number: Number, now_ms: int, code: str | None, text: str) -> None:
-        number.status, number.code, number.sms = RECEIVED, code, text
+        if number.status == PENDING:       # only a pending number expires
+            self._timeline.cancel([number.expiry])
+        number.status, number.code, number.sms, number.sms_at_ms = RECEIVED, code, text, now_ms
         self._notify(number.account, number, now_ms)
 
     def _sms_due(self, number: Number, template: str | None, at_ms: int) -> None:

@@ -30,14 +30,14 @@ def dashboard(backend, clock, name: str, title: str, prefix: str) -> DashboardVi
         for number in account.numbers.values():
             numbers.append(((number.created_ms, number.id),
                             partial(_row, backend, clock, name, title, prefix, account, number)))
-            if number.sms:      # Provynx keeps only a number's last SMS, without its time
-                messages.append(((number.created_ms, number.id), partial(_message, name, title, number)))
+            if number.sms:      # Provynx keeps only a number's last SMS
+                messages.append(((number.sms_at_ms, number.id), partial(_message, name, title, number)))
     return DashboardView(accounts, numbers, messages)
 
 
 def _message(name: str, title: str, number) -> dict:
     return {"provider": name, "provider_title": title, "id": number.id, "number": number.number,
-            "service": number.service.name, "text": number.sms, "code": number.code, "at": None}
+            "service": number.service.name, "text": number.sms, "code": number.code, "at": format_iso(number.sms_at_ms)}
 
 
 def _row(backend, clock, name: str, title: str, prefix: str, account, number) -> dict:
@@ -47,7 +47,9 @@ def _row(backend, clock, name: str, title: str, prefix: str, account, number) ->
     return {
         "provider": name, "provider_title": title, "id": number.id, "number": number.number,
         "service": number.service.name, "status": number.status, "created": format_iso(number.created_ms),
-        "ends": format_iso(number.expires_ms), "key": key, "price": f"{number.price:.2f}",
+        "ends": format_iso(number.expires_ms), "key": key,
+        # A sandbox (test) key's number debits nothing, whatever the catalog's price.
+        "price": "not charged" if number.sandbox else f"${number.price:.2f}", "sandbox": number.sandbox,
         "detail": f"{number.region} · {number.country} · {number.operator} · server {number.server}"
                   + (" · sandbox" if number.sandbox else ""), "note": "",
         "messages": 1 if number.sms else 0, "takes_sms": backend.takes_sms(number, clock.now(number.tenant)),

@@ -45,7 +45,7 @@ class PvaDealsProvider(Provider):
             body = encode_body(dump(schemas.WebhookEvent, {"event": event, "at_ms": at_ms, "request": request,
                                                            "message": message}))
             # PVADeals signs nothing; integrators keep a shared secret in the URL's query string.
-            outbox.publish(Message(id=outbox.new_message_id(), tenant=account.tenant, provider=self.name,
+            outbox.publish(Message(id=outbox.new_message_id(self.name), tenant=account.tenant, provider=self.name,
                                    event=event, url=account.webhook, body=body, created_ms=at_ms,
                                    policy=section.webhooks))
 

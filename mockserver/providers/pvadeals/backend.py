@@ -5,7 +5,8 @@ the virtual instant it happens at, so timeline events that run late still act at
 
 Lifecycle: RESERVED -> COMPLETED (first SMS) | TIMEOUT (end time, no SMS) | FLAGGED (client);
 COMPLETED -> RESERVED again on reuse. A reuse starts a new "generation": events scheduled
-for an earlier generation find it changed and do nothing.
+for an earlier generation find it changed and do nothing, so a reuse cancels them (and a flag,
+an SMS or an end cancels the events it makes moot), so that what the timeline lists will act.
 
 A long-term rental (numberType LTR) lives the same way for its days, then, at its end time, is
 charged again and extended by as many days when auto-renew is on and the credits cover it, or
@@ -22,7 +23,7 @@ from ...engine.clock import DAY_MS, format_iso
 from ...engine.ids import Codes, ObjectIds, PhoneNumbers
 from ...engine.pages import CursorNotFound, Page, SortedIndex
 from ...engine.ratelimit import RateLimiter, Rejection
-from ...engine.timeline import Timeline
+from ...engine.timeline import Event, Timeline
 from ...settings import DEFAULT_LIMITS
 from ..contract import Delivered
 from ..sms import code_shape, sms_text
@@ -78,6 +79,11 @@ class ServiceRequest:
     auto_renew: bool = False
     renewals: list[Renewal] = field(default_factory=list)
     renewal_refused_ms: int | None = None     # when auto-renew found the credits short
+    # Its timeline events that may still act; each is cancelled once it cannot: this generation's
+    # SMS due, its end time (or a rental's next end or renewal), the reuse window's close.
+    sms_events: list[Event] = field(default_factory=list, repr=False, compare=False)
+    end_event: Event | None = field(default=None, repr=False, compare=False)
+    reuse_close: Event | None = field(default=None, repr=False, compare=False)
 
     @property
     def tenant(self) -> Tenant:
@@ -282,6 +288,7 @@ class PvaDeals:
         request.status = FLAGGED
         request.allow_flag = request.allow_reuse = False
         request.updated_ms = now_ms
+        self._cancel_events(request)                # a flagged request takes no SMS and never ends again
         self._notify(account, "number_flagged", request, now_ms, "")
         return request
 
@@ -300,8 +307,14 @@ class PvaDeals:
         request.reuse_counter += 1
         request.generation += 1
         request.polls = 0
+        # The earlier generation's SMS find it changed. A short-term number's end time moves, so
+        # its event goes; a rental keeps its days and its end event (see _schedule_generation).
+        self._timeline.cancel(request.sms_events)
+        request.sms_events = []
         if request.kind == STR:            # a rental keeps its days: reuse arms it for another SMS
             request.end_ms = now_ms + request.behavior.reuse_lifetime_ms
+            self._timeline.cancel([request.end_event])
+            request.end_event = None
         request.allow_flag = False
         request.updated_ms = now_ms
         end_index.add(request.sort_key("endTime"))
@@ -366,13 +379,17 @@ class PvaDeals:
             request.status = COMPLETED
             request.allow_flag = False
             request.allow_reuse = request.behavior.reuse_allowed
+            if request.kind == STR:        # a completed number does not time out (only a reuse re-arms it)
+                self._timeline.cancel([request.end_event])
+                request.end_event = None
             if request.allow_reuse:
                 # a rental stays reusable for its days; a short-term number for the reuse window
                 request.reuse_until_ms = (request.end_ms if request.kind == LTR
                                           else sms.at_ms + request.behavior.reuse_window_ms)
-                self._timeline.schedule(request.reuse_until_ms, request.tenant,
-                                        partial(self._close_reuse, request, request.reuse_until_ms),
-                                        label=f"{self.name} {request.id} reuse window closes")
+                self._timeline.cancel([request.reuse_close])     # an earlier window's close finds it moved
+                request.reuse_close = self._timeline.schedule(
+                    request.reuse_until_ms, request.tenant, partial(self._close_reuse, request, request.reuse_until_ms),
+                    label=f"{self.name} {request.id} reuse window closes")
         self._notify(request.account, "sms_received", request, sms.at_ms, sms.text)
         return sms
 
@@ -384,15 +401,25 @@ class PvaDeals:
     # -- scheduled events -----------------------------------------------------------------
 
     def _schedule_generation(self, request: ServiceRequest, start_ms: int) -> None:
+        """A generation's SMS and its end time. A short-term number's SMS due at or after its end
+        time would find it taking none, so they are not scheduled (a rental's end may move on
+        renewal, so its SMS are). A reused rental keeps the end event it has: another at the same
+        instant would only find the first one's work done."""
         generation = request.generation
         for index, plan in enumerate(request.behavior.sms):
-            if plan.after_ms is not None:
-                self._timeline.schedule(start_ms + plan.after_ms, request.tenant,
-                                        partial(self._sms_due, request, generation, plan.text),
-                                        label=f"{self.name} {request.id} sms {index + 1}")
-        self._timeline.schedule(request.end_ms, request.tenant,
-                                partial(self._expire, request, generation),
-                                label=f"{self.name} {request.id} end time")
+            if plan.after_ms is not None and (request.kind == LTR or start_ms + plan.after_ms < request.end_ms):
+                request.sms_events.append(self._timeline.schedule(
+                    start_ms + plan.after_ms, request.tenant, partial(self._sms_due, request, generation, plan.text),
+                    label=f"{self.name} {request.id} sms {index + 1}"))
+        if request.end_event is None:
+            request.end_event = self._timeline.schedule(request.end_ms, request.tenant,
+                                                        partial(self._expire, request, generation),
+                                                        label=f"{self.name} {request.id} end time")
+
+    def _cancel_events(self, request: ServiceRequest) -> None:
+        """A request that has ended: none of its events can act any more."""
+        self._timeline.cancel([*request.sms_events, request.end_event, request.reuse_close])
+        request.sms_events, request.end_event, request.reuse_close = [], None, None
 
     def _sms_due(self, request: ServiceRequest, generation: int, template: str | None, at_ms: int) -> None:
         if request.generation == generation and self.takes_sms(request, at_ms):
@@ -407,6 +434,7 @@ class PvaDeals:
         request.status = TIMEOUT
         request.allow_flag = request.allow_reuse = False
         request.updated_ms = at_ms
+        self._cancel_events(request)
         if request.behavior.timeout_refund:
             request.account.credits += request.amount
 
@@ -429,14 +457,19 @@ class PvaDeals:
             request.renewals.append(Renewal(at_ms, price, request.end_ms))
             if request.allow_reuse:
                 request.reuse_until_ms = request.end_ms
-            self._timeline.schedule(request.end_ms, request.tenant, partial(self._expire, request, request.generation),
-                                    label=f"{self.name} {request.id} rental ends or renews")
+            # The reuse window's close, due now, finds the window moved or closed: it goes.
+            self._timeline.cancel([request.reuse_close])
+            request.reuse_close = None
+            request.end_event = self._timeline.schedule(
+                request.end_ms, request.tenant, partial(self._expire, request, request.generation),
+                label=f"{self.name} {request.id} rental ends or renews")
             return
         if request.auto_renew:
             request.renewal_refused_ms = at_ms
         request.status = TIMEOUT
         request.allow_flag = request.allow_reuse = False
         request.updated_ms = at_ms
+        self._cancel_events(request)
         if self.scenario.rentals.end_refund:
             account.credits += request.amount
 

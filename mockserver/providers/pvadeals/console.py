@@ -50,7 +50,8 @@ def _row(backend, clock, name: str, title: str, prefix: str, account, request) -
     return {
         "provider": name, "provider_title": title, "id": request.id, "number": request.number,
         "service": request.service.name, "status": request.status, "created": format_iso(request.created_ms),
-        "ends": format_iso(request.end_ms), "key": account.key, "price": f"{request.amount:.2f}",
+        "ends": format_iso(request.end_ms), "key": account.key, "price": f"{request.amount:.2f} credits",
+        "sandbox": False,
         "detail": "", "note": _rental(request, now) if request.kind == LTR else "",
         "messages": len(request.messages), "takes_sms": backend.takes_sms(request, now), "actions": actions,
         # The code comes from a stream seeded by the id, not the sandbox's own, so that drawing it
