@@ -35,7 +35,7 @@ bench: $(VENV)/.installed-test
 
 # The README's picture of the dashboard, taken by the dashboard's own browser test.
 screenshot: $(VENV)/.installed-test
-	MOCKSERVER_SCREENSHOT=docs/dashboard.png $(BIN)/python -m pytest -q tests/test_dashboard.py -k sms_from_the_form
+	MOCKSERVER_SCREENSHOT=docs/dashboard.png $(BIN)/python -m pytest -q tests/test_dashboard.py -k readme_picture
 
 clean:
 	rm -rf $(VENV) build *.egg-info

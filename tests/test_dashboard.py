@@ -2,7 +2,7 @@
 which .ci/run installs) against a real server: what a developer sees and clicks.
 
 On failure each test leaves a screenshot in its tmp_path. With MOCKSERVER_SCREENSHOT set to a path,
-the first test also writes the README's picture there (`make screenshot`)."""
+the default scenario's test also writes the README's picture there (`make screenshot`)."""
 from __future__ import annotations
 
 import os
@@ -121,8 +121,6 @@ def test_a_number_is_bought_gets_an_sms_from_the_form_times_out_and_the_scenario
     assert [line.split('"')[1] for line in body.splitlines()[1:-1]] == [
         "event", "timestamp", "requestId", "serviceId", "number", "message"]
 
-    _save_screenshot(page, tmp_path)
-
     click(page, 'button[data-advance="20m"]')
     wait_until(page, lambda d: row_status(d, three_fun["_id"]) == "TIMEOUT", "no TIMEOUT after 20 minutes")
     assert row_status(page, airbnb["_id"]) == "COMPLETED"
@@ -135,8 +133,25 @@ def test_a_number_is_bought_gets_an_sms_from_the_form_times_out_and_the_scenario
     assert mock.control("GET", "/scenario").json()["name"] == "timeouts"
 
 
+def test_the_readme_picture_shows_the_default_scenario_after_a_purchase_and_its_sms(page, mock, receiver, tmp_path):
+    """What `make run` serves: the bundled default scenario, its own key, a number, its SMS and the
+    webhook delivery (the README's picture, with MOCKSERVER_SCREENSHOT set)."""
+    assert mock.control("PUT", "/scenario", json={"name": "default"}).status_code == 200
+    assert mock.control("POST", "/webhook", json={"key": "API-mock-default", "url": receiver.url}).status_code == 200
+    bought = mock.pva("POST", "/purchase", key="API-mock-default",
+                      json={"services": [{"serviceId": AIRBNB}]}).json()["data"]["requests"][0]
+    mock.advance("3s")
+    page.get(f"{mock.url}/_mock/")
+    wait_until(page, lambda d: row_status(d, bought["_id"]) == "COMPLETED", "the default scenario's SMS never came")
+    delivered = '[data-live="webhooks"] li[data-event="sms_received"]'
+    wait_until(page, lambda d: d.find_elements(By.CSS_SELECTOR, delivered), "no sms_received delivery shown")
+    click(page, f"{delivered} summary")
+    assert page.title == "mockserver · default"
+    _save_screenshot(page, tmp_path)
+
+
 def _save_screenshot(driver, tmp_path: Path) -> None:
-    """The README's picture: the page with a number, its SMS and its webhook attempt."""
+    """The README's picture."""
     shot = tmp_path / "dashboard.png"
     width, height = driver.execute_script("return [window.outerWidth, window.outerHeight]")
     full = driver.execute_script("window.scrollTo(0, 0); return document.documentElement.scrollHeight")
