@@ -39,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--server", choices=["granian", "waitress"], default=env("MOCKSERVER_SERVER", "granian"),
                      help="WSGI server: granian (default; about twice waitress's throughput) or waitress "
                           "(pure Python, in this process); default $MOCKSERVER_SERVER or granian")
-    run.add_argument("--quiet", action="store_true", help="do not log each request")
+    logging_choice = run.add_mutually_exclusive_group()
+    logging_choice.add_argument("--quiet", action="store_true", help="do not log each request")
+    logging_choice.add_argument("--verbose", action="store_true",
+                                help="log the requests an open dashboard makes by itself too (its polling, "
+                                     "every second)")
     run.add_argument("--journal-size", type=int, default=None,
                      help="requests kept in the journal, newest first out last (default $MOCKSERVER_JOURNAL_SIZE or "
                           f"{DEFAULT_LIMITS.journal_size})")
@@ -183,6 +187,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from waitress import create_server
 
+    from . import requestlog
     from .app import create_app
     from .control.access import Access
     from .serving import waitress_options
@@ -208,7 +213,7 @@ def _run(args: argparse.Namespace) -> int:
     app = create_app(scenario, limits=limits, access=access)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    wsgi = app if args.quiet else RequestLog(app)
+    wsgi = requestlog.wrap(app, _log_level(args))
     try:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
@@ -224,6 +229,13 @@ def _run(args: argparse.Namespace) -> int:
         stops.restore()
         app.extensions["mockserver"].close()
     return 0
+
+
+def _log_level(args: argparse.Namespace) -> str:
+    from . import requestlog
+    if args.quiet:
+        return requestlog.LOG_NOTHING
+    return requestlog.LOG_EVERY_REQUEST if args.verbose else requestlog.LOG_CLIENT_REQUESTS
 
 
 def _scenario_dirs(args: argparse.Namespace) -> tuple[Path, ...] | None:
@@ -329,7 +341,7 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
                        "MOCKSERVER_HOST": args.host,
                        "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0", "MOCKSERVER_THREADS": str(args.threads),
-                       "MOCKSERVER_LOG_REQUESTS": "0" if args.quiet else "1"})
+                       "MOCKSERVER_LOG_REQUESTS": _log_level(args)})
     url = f"http://{args.host}:{port}"
     # The worker binds and builds the app after serve() is called: the banner waits until it
     # answers, so that, as with waitress, a printed banner means the URL works. That check runs
@@ -351,13 +363,11 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
 WORKER_STOP_GRACE_S = 3
 
 
-# The User-Agent of the banner's readiness check, which the request log leaves out.
-STARTUP_PROBE = "mockserver-startup-probe"
-
-
 def _banner_when_up(scenario, url: str, timeout_s: float = 60) -> None:
     import urllib.error
     import urllib.request
+
+    from .requestlog import STARTUP_PROBE
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -388,34 +398,6 @@ def _banner(scenario, url: str) -> str:
     if tries:
         lines += ["Try:", f"  {tries[0]}", ""]
     return "\n".join(lines)
-
-
-class RequestLog:
-    """WSGI middleware: one line per request, method, path, status and milliseconds."""
-
-    def __init__(self, app, stream=None):
-        self._app = app
-        self._stream = stream or sys.stdout
-
-    def __call__(self, environ, start_response):
-        started = time.perf_counter()
-        seen = {}
-
-        def recording_start_response(status, headers, exc_info=None):
-            seen["status"] = status.split(" ", 1)[0]
-            return start_response(status, headers, exc_info)
-
-        if environ.get("HTTP_USER_AGENT") == STARTUP_PROBE:
-            return self._app(environ, start_response)
-        try:
-            return self._app(environ, recording_start_response)
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            path = environ.get("PATH_INFO", "")
-            if environ.get("QUERY_STRING"):
-                path += "?" + environ["QUERY_STRING"]
-            print(f"{environ.get('REQUEST_METHOD', '-')} {path} {seen.get('status', '-')} {elapsed:.1f}ms",
-                  file=self._stream, flush=True)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,24 @@ def test_run_prints_url_keys_and_a_curl_line_then_logs_each_request():
         server.stop()
 
 
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_an_open_dashboards_own_requests_are_logged_only_with_verbose(engine):
+    """The page polls /_mock/dashboard/live every second and loads its script and stylesheet;
+    those lines would bury the client's own, so only --verbose logs them."""
+    for verbose in (False, True):
+        server = RunningServer("--server", engine, "--frozen", *(["--verbose"] if verbose else []))
+        try:
+            for path in ("/_mock/", "/_mock/dashboard/live", "/_mock/dashboard/static/dashboard.js"):
+                assert requests.get(server.url + path, timeout=10).status_code == 200
+            requests.get(f"{server.url}/v3/api/balance", timeout=10)       # the client's own request
+            logged = server.read_until(lambda line: "/v3/api/balance" in line)
+            assert re.search(r"^GET /_mock/ 200 ", logged, re.M)         # opening the page is the user's doing
+            assert bool(re.search(r"^GET /_mock/dashboard/live 200 ", logged, re.M)) is verbose
+            assert bool(re.search(r"^GET /_mock/dashboard/static/dashboard.js 200 ", logged, re.M)) is verbose
+        finally:
+            server.stop()
+
+
 def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: broken\npvadeals:\n  lifetime: forever\n")
