@@ -189,6 +189,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from . import requestlog
     from .app import create_app
+    from .banner import banner
     from .control.access import Access
     from .serving import waitress_options
     from .settings import Limits, SettingError
@@ -223,7 +224,7 @@ def _run(args: argparse.Namespace) -> int:
     # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
     stops = _StopSignals(server.pull_trigger)
     try:
-        print(_banner(scenario, f"http://{host}:{port}"), flush=True)
+        print(banner(scenario, f"http://{host}:{port}", admin_token=bool(access.token)), flush=True)
         _serve_waitress(server, stops, limits.stop_grace_s)
     finally:
         stops.restore()
@@ -348,7 +349,7 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
     # on a thread, so the worker must be spawned, not forked: a fork copies whatever lock the
     # thread holds at that instant (an import lock, say) into a worker that never releases it.
     multiprocessing.set_start_method("spawn", force=True)
-    threading.Thread(target=_banner_when_up, args=(scenario, url), daemon=True).start()
+    threading.Thread(target=_banner_when_up, args=(scenario, url, bool(access.token)), daemon=True).start()
     # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
     # taken (serving.BufferedBodies). HTTP/1 only: neither provider speaks HTTP/2 in cleartext,
     # and h2c bodies come without a length.
@@ -363,10 +364,11 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
 WORKER_STOP_GRACE_S = 3
 
 
-def _banner_when_up(scenario, url: str, timeout_s: float = 60) -> None:
+def _banner_when_up(scenario, url: str, admin_token: bool, timeout_s: float = 60) -> None:
     import urllib.error
     import urllib.request
 
+    from .banner import banner
     from .requestlog import STARTUP_PROBE
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -376,7 +378,7 @@ def _banner_when_up(scenario, url: str, timeout_s: float = 60) -> None:
                 break
         except (urllib.error.URLError, OSError):
             time.sleep(0.02)
-    print(_banner(scenario, url), flush=True)
+    print(banner(scenario, url, admin_token=admin_token), flush=True)
 
 
 def _claim_port(host: str, port: int) -> int:
@@ -387,17 +389,6 @@ def _claim_port(host: str, port: int) -> int:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
         return probe.getsockname()[1]
-
-
-def _banner(scenario, url: str) -> str:
-    lines = [f"mockserver: scenario '{scenario.name}' on {url}", ""]
-    for provider in PROVIDERS:
-        lines += provider.banner(scenario.section(provider.name), url)
-    lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", ""]
-    tries = [line for provider in PROVIDERS if (line := provider.try_it(scenario.section(provider.name), url))]
-    if tries:
-        lines += ["Try:", f"  {tries[0]}", ""]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
