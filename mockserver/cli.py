@@ -18,10 +18,26 @@ from .settings import DEFAULT_LIMITS
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()          # here, where a closed pipe can still be caught, not at exit
+    except BrokenPipeError:
+        # Whoever read the output stopped (`mockserver schema | head -1`): end quietly, as other
+        # command-line tools do. stdout is pointed at /dev/null first, or Python's own flush at
+        # exit would fail again and print "Exception ignored".
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
+def _main(argv: list[str] | None) -> int:
+    from . import __version__
+
     titles = " and ".join(f"{p.title} (v{p.openapi_info['version']})" for p in PROVIDERS)
     parser = argparse.ArgumentParser(prog="mockserver", description=(
         f"Offline sandbox of the {titles} SMS-verification APIs, with a virtual clock, scripted SMS and "
         "retried webhooks."))
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve every provider and the /_mock control API")
     env = os.environ.get
