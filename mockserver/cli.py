@@ -171,12 +171,30 @@ def _remote(args: argparse.Namespace) -> int:
             answer = mock.reset(key=args.key)
     except MockServerError as exc:
         print(f"mockserver {args.remote}: {exc.message}", file=sys.stderr)
+        if exc.status in (401, 403):
+            print(f"  {_token_sent(exc.status)}", file=sys.stderr)
         return 1
     except OSError as exc:     # requests' connection errors are OSErrors
-        print(f"mockserver {args.remote}: no server at {args.url} ({exc.__class__.__name__})", file=sys.stderr)
+        print(f"mockserver {args.remote}: no server at {args.url} ({exc.__class__.__name__})\n"
+              f"  start one with `mockserver run`, or name the running one with --url URL or MOCKSERVER_URL=URL",
+              file=sys.stderr)
         return 1
     print(json.dumps(answer, indent=2))
     return 0
+
+
+def _token_sent(status: int) -> str:
+    """Whether the refused call carried the admin token, and where it came from (the CLI reads
+    it from the environment without a word, so a refusal is the place to say so)."""
+    from .control.access import TOKEN_HEADER, TOKEN_VARIABLE
+    token = os.environ.get(TOKEN_VARIABLE)
+    if token:
+        sent = f"the admin token was sent ({TOKEN_HEADER}, from ${TOKEN_VARIABLE} in this environment)"
+        return f"{sent}; it must be the server's value" if status == 401 else f"{sent}, and the server refused the call anyway"
+    if token is not None:
+        return f"no admin token was sent: ${TOKEN_VARIABLE} is set but empty here"
+    return f"no admin token was sent: ${TOKEN_VARIABLE} is not set here" + (
+        "; set it to the server's value" if status == 401 else "")
 
 
 def _validate(paths: list[str]) -> int:
