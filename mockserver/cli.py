@@ -51,6 +51,11 @@ def _main(argv: list[str] | None) -> int:
                      help="a folder whose scenario files PUT /_mock/scenario may load (repeatable; default "
                           "$MOCKSERVER_SCENARIO_DIRS, else the --scenario file's folder and the current folder)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
+    run.add_argument("--ready-file", type=Path, metavar="PATH",
+                     help="once the server answers, write {\"url\", \"pid\", \"version\"} as JSON to PATH "
+                          "(whole or not at all; removed at stop): with --port 0, how a test runner learns the URL")
+    run.add_argument("--print-ready", action="store_true",
+                     help="once the server answers, print that JSON document as the first line on stdout")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     run.add_argument("--server", choices=["granian", "waitress"], default=env("MOCKSERVER_SERVER", "granian"),
                      help="WSGI server: granian (default; about twice waitress's throughput) or waitress "
@@ -221,9 +226,8 @@ def _run(args: argparse.Namespace) -> int:
 
     from waitress import create_server
 
-    from . import requestlog
+    from . import readiness, requestlog
     from .app import create_app
-    from .banner import banner
     from .control.access import Access
     from .serving import waitress_options
     from .settings import Limits, SettingError
@@ -239,6 +243,9 @@ def _run(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario, limits=limits)
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
+        return 2
+    if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
+        print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
         return 2
     access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     if args.frozen:
@@ -258,12 +265,39 @@ def _run(args: argparse.Namespace) -> int:
     # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
     stops = _StopSignals(server.pull_trigger)
     try:
-        print(banner(scenario, f"http://{host}:{port}", admin_token=bool(access.token)), flush=True)
+        if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token)):
+            server.close()
+            return 2
         _serve_waitress(server, stops, limits.stop_grace_s)
     finally:
         stops.restore()
         app.extensions["mockserver"].close()
+        if args.ready_file is not None:
+            readiness.remove_ready_file(args.ready_file)
     return 0
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool) -> bool:
+    """What a server that answers tells: its ready line (--print-ready) first, so that a runner
+    reading stdout finds it without parsing the banner, its ready file (--ready-file), then the
+    banner. False when the ready file could not be written: the server should stop rather than
+    leave a runner waiting for it."""
+    from . import readiness
+    from .banner import banner
+    if args.print_ready:
+        print(readiness.ready_line(url), flush=True)
+    if args.ready_file is not None:
+        try:
+            readiness.write_ready_file(args.ready_file, url)
+        except OSError as exc:
+            print(f"mockserver: cannot write the ready file {args.ready_file}: {exc}", file=sys.stderr)
+            return False
+    print(banner(scenario, url, admin_token=admin_token), flush=True)
+    return True
 
 
 def _log_level(args: argparse.Namespace) -> str:
@@ -377,19 +411,24 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
                        "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0", "MOCKSERVER_THREADS": str(args.threads),
                        "MOCKSERVER_LOG_REQUESTS": _log_level(args)})
-    url = f"http://{args.host}:{port}"
+    url = _url(args.host, port)
     # The worker binds and builds the app after serve() is called: the banner waits until it
     # answers, so that, as with waitress, a printed banner means the URL works. That check runs
     # on a thread, so the worker must be spawned, not forked: a fork copies whatever lock the
     # thread holds at that instant (an import lock, say) into a worker that never releases it.
     multiprocessing.set_start_method("spawn", force=True)
-    threading.Thread(target=_banner_when_up, args=(scenario, url, bool(access.token)), daemon=True).start()
+    threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token)), daemon=True).start()
     # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
     # taken (serving.BufferedBodies). HTTP/1 only: neither provider speaks HTTP/2 in cleartext,
     # and h2c bodies come without a length.
-    Granian("mockserver.wsgi:rsgi_app", address=args.host, port=port, interface=Interfaces.RSGI, workers=1,
-            http=HTTPModes.http1, websockets=False, log_enabled=False,
-            workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
+    try:
+        Granian("mockserver.wsgi:rsgi_app", address=args.host, port=port, interface=Interfaces.RSGI, workers=1,
+                http=HTTPModes.http1, websockets=False, log_enabled=False,
+                workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
+    finally:
+        if args.ready_file is not None:
+            from .readiness import remove_ready_file
+            remove_ready_file(args.ready_file)
     return 0
 
 
@@ -398,11 +437,10 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
 WORKER_STOP_GRACE_S = 3
 
 
-def _banner_when_up(scenario, url: str, admin_token: bool, timeout_s: float = 60) -> None:
+def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, timeout_s: float = 60) -> None:
     import urllib.error
     import urllib.request
 
-    from .banner import banner
     from .requestlog import STARTUP_PROBE
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -412,7 +450,16 @@ def _banner_when_up(scenario, url: str, admin_token: bool, timeout_s: float = 60
                 break
         except (urllib.error.URLError, OSError):
             time.sleep(0.02)
-    print(banner(scenario, url, admin_token=admin_token), flush=True)
+    else:
+        print(f"mockserver: the server did not answer on {url} within {timeout_s} s; stopping", file=sys.stderr)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    try:
+        announced = _announce(scenario, url, args, admin_token=admin_token)
+    except OSError:         # stdout closed: the server serves on, unannounced
+        return
+    if not announced:
+        os.kill(os.getpid(), signal.SIGTERM)       # granian's own stop, as for Ctrl-C
 
 
 def _claim_port(host: str, port: int) -> int:

@@ -225,6 +225,30 @@ def test_a_refused_token_is_explained_by_whether_one_was_sent_and_from_where():
         server.stop()
 
 
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_ready_file_and_print_ready_give_the_url_pid_and_version_once_the_server_answers(engine, tmp_path):
+    from mockserver import __version__
+    ready = tmp_path / "ready.json"
+    server = RunningServer("--server", engine, "--frozen", "--ready-file", str(ready), "--print-ready")
+    try:
+        document = json.loads(ready.read_text())
+        assert document == {"url": server.url, "pid": server.process.pid, "version": __version__}
+        assert json.loads(server.banner.splitlines()[0]) == document      # --print-ready: the first line on stdout
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["ready.json"]       # no temporary file left
+        assert requests.get(document["url"] + "/_mock/health", timeout=5).status_code == 200
+    finally:
+        server.stop()
+    assert server.process.returncode == 0 and not ready.exists()          # removed at stop
+
+
+def test_a_ready_file_that_cannot_be_written_stops_run_before_it_starts(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", "0",
+                             "--ready-file", str(tmp_path / "missing" / "ready.json")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == f"mockserver: cannot write the ready file: no folder {tmp_path / 'missing'}\n"
+
+
 def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: broken\npvadeals:\n  lifetime: forever\n")
