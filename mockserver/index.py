@@ -3,7 +3,7 @@ person, or a tool finding its way) rather than a 404. Paths, not URLs: they hold
 name the server was reached by."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, request
 
 from . import __version__
 from .control.views import PREFIX as CONTROL_PREFIX
@@ -15,8 +15,12 @@ from .wire import json_response
 bp = Blueprint("index", __name__)
 
 
-@bp.get("/")
+# Werkzeug matches "//" and "///" to the rule "/" too (redirecting the one, answering the other),
+# whatever merge_slashes says: those are a client's bug, a 404 as under every API prefix.
+@bp.get("/", strict_slashes=False)
 def index():
+    if request.environ.get("PATH_INFO") != "/":      # request.path drops the extra slashes
+        abort(404)
     return json_response({
         "name": "mockserver",
         "version": __version__,
