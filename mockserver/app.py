@@ -12,6 +12,7 @@ from .control.access import Access
 from .control.views import PREFIX as CONTROL_PREFIX
 from .control.views import bp as control_bp
 from .dashboard import bp as dashboard_bp
+from .index import bp as index_bp
 from .journaling import JournalMiddleware
 from .pipeline import view_for
 from .providers.contract import Provider
@@ -58,6 +59,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
         app.register_blueprint(_blueprint(provider))
     app.register_blueprint(control_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(index_bp)
     shapes = ErrorShapes(
         {**{p.prefix: _route_errors(p) for p in PROVIDERS},
          CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},

@@ -18,10 +18,26 @@ from .settings import DEFAULT_LIMITS
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()          # here, where a closed pipe can still be caught, not at exit
+    except BrokenPipeError:
+        # Whoever read the output stopped (`mockserver schema | head -1`): end quietly, as other
+        # command-line tools do. stdout is pointed at /dev/null first, or Python's own flush at
+        # exit would fail again and print "Exception ignored".
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
+def _main(argv: list[str] | None) -> int:
+    from . import __version__
+
     titles = " and ".join(f"{p.title} (v{p.openapi_info['version']})" for p in PROVIDERS)
     parser = argparse.ArgumentParser(prog="mockserver", description=(
         f"Offline sandbox of the {titles} SMS-verification APIs, with a virtual clock, scripted SMS and "
         "retried webhooks."))
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve every provider and the /_mock control API")
     env = os.environ.get
@@ -35,11 +51,20 @@ def main(argv: list[str] | None = None) -> int:
                      help="a folder whose scenario files PUT /_mock/scenario may load (repeatable; default "
                           "$MOCKSERVER_SCENARIO_DIRS, else the --scenario file's folder and the current folder)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
+    run.add_argument("--ready-file", type=Path, metavar="PATH",
+                     help="once the server answers, write {\"url\", \"pid\", \"version\"} as JSON to PATH "
+                          "(whole or not at all; removed at stop): with --port 0, how a test runner learns the URL")
+    run.add_argument("--print-ready", action="store_true",
+                     help="once the server answers, print that JSON document as the first line on stdout")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     run.add_argument("--server", choices=["granian", "waitress"], default=env("MOCKSERVER_SERVER", "granian"),
                      help="WSGI server: granian (default; about twice waitress's throughput) or waitress "
                           "(pure Python, in this process); default $MOCKSERVER_SERVER or granian")
-    run.add_argument("--quiet", action="store_true", help="do not log each request")
+    logging_choice = run.add_mutually_exclusive_group()
+    logging_choice.add_argument("--quiet", action="store_true", help="do not log each request")
+    logging_choice.add_argument("--verbose", action="store_true",
+                                help="log the requests an open dashboard makes by itself too (its polling, "
+                                     "every second)")
     run.add_argument("--journal-size", type=int, default=None,
                      help="requests kept in the journal, newest first out last (default $MOCKSERVER_JOURNAL_SIZE or "
                           f"{DEFAULT_LIMITS.journal_size})")
@@ -151,12 +176,30 @@ def _remote(args: argparse.Namespace) -> int:
             answer = mock.reset(key=args.key)
     except MockServerError as exc:
         print(f"mockserver {args.remote}: {exc.message}", file=sys.stderr)
+        if exc.status in (401, 403):
+            print(f"  {_token_sent(exc.status)}", file=sys.stderr)
         return 1
     except OSError as exc:     # requests' connection errors are OSErrors
-        print(f"mockserver {args.remote}: no server at {args.url} ({exc.__class__.__name__})", file=sys.stderr)
+        print(f"mockserver {args.remote}: no server at {args.url} ({exc.__class__.__name__})\n"
+              f"  start one with `mockserver run`, or name the running one with --url URL or MOCKSERVER_URL=URL",
+              file=sys.stderr)
         return 1
     print(json.dumps(answer, indent=2))
     return 0
+
+
+def _token_sent(status: int) -> str:
+    """Whether the refused call carried the admin token, and where it came from (the CLI reads
+    it from the environment without a word, so a refusal is the place to say so)."""
+    from .control.access import TOKEN_HEADER, TOKEN_VARIABLE
+    token = os.environ.get(TOKEN_VARIABLE)
+    if token:
+        sent = f"the admin token was sent ({TOKEN_HEADER}, from ${TOKEN_VARIABLE} in this environment)"
+        return f"{sent}; it must be the server's value" if status == 401 else f"{sent}, and the server refused the call anyway"
+    if token is not None:
+        return f"no admin token was sent: ${TOKEN_VARIABLE} is set but empty here"
+    return f"no admin token was sent: ${TOKEN_VARIABLE} is not set here" + (
+        "; set it to the server's value" if status == 401 else "")
 
 
 def _validate(paths: list[str]) -> int:
@@ -183,6 +226,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from waitress import create_server
 
+    from . import readiness, requestlog
     from .app import create_app
     from .control.access import Access
     from .serving import waitress_options
@@ -200,6 +244,9 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
+    if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
+        print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
+        return 2
     access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
@@ -208,7 +255,7 @@ def _run(args: argparse.Namespace) -> int:
     app = create_app(scenario, limits=limits, access=access)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    wsgi = app if args.quiet else RequestLog(app)
+    wsgi = requestlog.wrap(app, _log_level(args))
     try:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
@@ -218,12 +265,46 @@ def _run(args: argparse.Namespace) -> int:
     # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
     stops = _StopSignals(server.pull_trigger)
     try:
-        print(_banner(scenario, f"http://{host}:{port}"), flush=True)
+        if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token)):
+            server.close()
+            return 2
         _serve_waitress(server, stops, limits.stop_grace_s)
     finally:
         stops.restore()
         app.extensions["mockserver"].close()
+        if args.ready_file is not None:
+            readiness.remove_ready_file(args.ready_file)
     return 0
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool) -> bool:
+    """What a server that answers tells: its ready line (--print-ready) first, so that a runner
+    reading stdout finds it without parsing the banner, its ready file (--ready-file), then the
+    banner. False when the ready file could not be written: the server should stop rather than
+    leave a runner waiting for it."""
+    from . import readiness
+    from .banner import banner
+    if args.print_ready:
+        print(readiness.ready_line(url), flush=True)
+    if args.ready_file is not None:
+        try:
+            readiness.write_ready_file(args.ready_file, url)
+        except OSError as exc:
+            print(f"mockserver: cannot write the ready file {args.ready_file}: {exc}", file=sys.stderr)
+            return False
+    print(banner(scenario, url, admin_token=admin_token), flush=True)
+    return True
+
+
+def _log_level(args: argparse.Namespace) -> str:
+    from . import requestlog
+    if args.quiet:
+        return requestlog.LOG_NOTHING
+    return requestlog.LOG_EVERY_REQUEST if args.verbose else requestlog.LOG_CLIENT_REQUESTS
 
 
 def _scenario_dirs(args: argparse.Namespace) -> tuple[Path, ...] | None:
@@ -329,20 +410,25 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
                        "MOCKSERVER_HOST": args.host,
                        "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0", "MOCKSERVER_THREADS": str(args.threads),
-                       "MOCKSERVER_LOG_REQUESTS": "0" if args.quiet else "1"})
-    url = f"http://{args.host}:{port}"
+                       "MOCKSERVER_LOG_REQUESTS": _log_level(args)})
+    url = _url(args.host, port)
     # The worker binds and builds the app after serve() is called: the banner waits until it
     # answers, so that, as with waitress, a printed banner means the URL works. That check runs
     # on a thread, so the worker must be spawned, not forked: a fork copies whatever lock the
     # thread holds at that instant (an import lock, say) into a worker that never releases it.
     multiprocessing.set_start_method("spawn", force=True)
-    threading.Thread(target=_banner_when_up, args=(scenario, url), daemon=True).start()
+    threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token)), daemon=True).start()
     # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
     # taken (serving.BufferedBodies). HTTP/1 only: neither provider speaks HTTP/2 in cleartext,
     # and h2c bodies come without a length.
-    Granian("mockserver.wsgi:rsgi_app", address=args.host, port=port, interface=Interfaces.RSGI, workers=1,
-            http=HTTPModes.http1, websockets=False, log_enabled=False,
-            workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
+    try:
+        Granian("mockserver.wsgi:rsgi_app", address=args.host, port=port, interface=Interfaces.RSGI, workers=1,
+                http=HTTPModes.http1, websockets=False, log_enabled=False,
+                workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
+    finally:
+        if args.ready_file is not None:
+            from .readiness import remove_ready_file
+            remove_ready_file(args.ready_file)
     return 0
 
 
@@ -351,13 +437,11 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
 WORKER_STOP_GRACE_S = 3
 
 
-# The User-Agent of the banner's readiness check, which the request log leaves out.
-STARTUP_PROBE = "mockserver-startup-probe"
-
-
-def _banner_when_up(scenario, url: str, timeout_s: float = 60) -> None:
+def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, timeout_s: float = 60) -> None:
     import urllib.error
     import urllib.request
+
+    from .requestlog import STARTUP_PROBE
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -366,7 +450,16 @@ def _banner_when_up(scenario, url: str, timeout_s: float = 60) -> None:
                 break
         except (urllib.error.URLError, OSError):
             time.sleep(0.02)
-    print(_banner(scenario, url), flush=True)
+    else:
+        print(f"mockserver: the server did not answer on {url} within {timeout_s} s; stopping", file=sys.stderr)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    try:
+        announced = _announce(scenario, url, args, admin_token=admin_token)
+    except OSError:         # stdout closed: the server serves on, unannounced
+        return
+    if not announced:
+        os.kill(os.getpid(), signal.SIGTERM)       # granian's own stop, as for Ctrl-C
 
 
 def _claim_port(host: str, port: int) -> int:
@@ -377,45 +470,6 @@ def _claim_port(host: str, port: int) -> int:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
         return probe.getsockname()[1]
-
-
-def _banner(scenario, url: str) -> str:
-    lines = [f"mockserver: scenario '{scenario.name}' on {url}", ""]
-    for provider in PROVIDERS:
-        lines += provider.banner(scenario.section(provider.name), url)
-    lines += [f"  Control    {url}/_mock/health, /_mock/clock, /_mock/sms, /_mock/webhooks, /_mock/state", ""]
-    tries = [line for provider in PROVIDERS if (line := provider.try_it(scenario.section(provider.name), url))]
-    if tries:
-        lines += ["Try:", f"  {tries[0]}", ""]
-    return "\n".join(lines)
-
-
-class RequestLog:
-    """WSGI middleware: one line per request, method, path, status and milliseconds."""
-
-    def __init__(self, app, stream=None):
-        self._app = app
-        self._stream = stream or sys.stdout
-
-    def __call__(self, environ, start_response):
-        started = time.perf_counter()
-        seen = {}
-
-        def recording_start_response(status, headers, exc_info=None):
-            seen["status"] = status.split(" ", 1)[0]
-            return start_response(status, headers, exc_info)
-
-        if environ.get("HTTP_USER_AGENT") == STARTUP_PROBE:
-            return self._app(environ, start_response)
-        try:
-            return self._app(environ, recording_start_response)
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            path = environ.get("PATH_INFO", "")
-            if environ.get("QUERY_STRING"):
-                path += "?" + environ["QUERY_STRING"]
-            print(f"{environ.get('REQUEST_METHOD', '-')} {path} {seen.get('status', '-')} {elapsed:.1f}ms",
-                  file=self._stream, flush=True)
 
 
 if __name__ == "__main__":

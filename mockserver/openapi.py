@@ -28,6 +28,7 @@ class Operation:
     body: type[Schema] | dict | None = None     # a schema (JSON), or raw content by media type
     parameters: tuple[dict, ...] = ()           # more parameters (headers)
     error_headers: dict[int, dict] = field(default_factory=dict)
+    security: list[dict] | None = None          # None: the document's; []: it needs no credential
 
 
 def openapi_path(path: str) -> str:
@@ -35,16 +36,21 @@ def openapi_path(path: str) -> str:
 
 
 def build(info: dict, server: str, operations: list[Operation], *, bearer: str | None = None,
+          security_schemes: dict[str, dict] | None = None,
           answers_carry_every_field: bool = False, components: tuple[type[Schema], ...] = ()) -> dict:
-    """The document. ``answers_carry_every_field``: every property of every schema an answer uses
+    """The document. ``bearer``: every operation takes a bearer token, so described.
+    ``security_schemes``: otherwise, the credentials operations take (any one of them will do),
+    by name. ``answers_carry_every_field``: every property of every schema an answer uses
     is required (the providers' answers never leave a field out). ``components``: schemas that
     answers refer to by name rather than through a field (a provider's part of a larger answer)."""
+    schemes = {"bearerAuth": {"type": "http", "scheme": "bearer", "description": bearer}} if bearer else {}
+    schemes.update(security_schemes or {})
     spec = APISpec(title=info["title"], version=info["version"], openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin()], servers=[{"url": server}],
                    **({"info": {"description": info["description"]}} if "description" in info else {}),
-                   **({"security": [{"bearerAuth": []}]} if bearer else {}))
-    if bearer:
-        spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "description": bearer})
+                   **({"security": [{name: []} for name in schemes]} if schemes else {}))
+    for name, scheme in schemes.items():
+        spec.components.security_scheme(name, scheme)
     for schema in components:
         spec.components.schema(component_name(schema), schema=schema)
     inputs: set[str] = set()
@@ -61,6 +67,8 @@ def build(info: dict, server: str, operations: list[Operation], *, bearer: str |
         parameters = [{"in": "query", "schema": op.query}] if op.query else []
         parameters += list(op.parameters)
         operation = {"summary": op.summary, "parameters": parameters, "responses": responses}
+        if op.security is not None:
+            operation["security"] = op.security
         if op.body is not None:
             content = op.body if isinstance(op.body, dict) else _json(op.body)
             operation["requestBody"] = {"required": True, "content": content}

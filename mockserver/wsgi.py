@@ -6,6 +6,7 @@ server's worker process."""
 import os
 from dataclasses import replace
 
+from . import requestlog
 from .app import create_app
 from .control.access import Access
 from .scenario import load_scenario
@@ -17,8 +18,6 @@ _scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"), limi
 if os.environ.get("MOCKSERVER_FROZEN") == "1":
     _scenario = replace(_scenario, clock_frozen=True)
 app = create_app(_scenario, limits=_limits, access=Access.from_environ())
-if os.environ.get("MOCKSERVER_LOG_REQUESTS") == "1":
-    from .cli import RequestLog
-    app = RequestLog(app)
+app = requestlog.wrap(app, os.environ.get("MOCKSERVER_LOG_REQUESTS", requestlog.LOG_NOTHING))
 # Worker threads running the app (mockserver run --threads).
 rsgi_app = BufferedBodies(app, _limits, threads=int(os.environ.get("MOCKSERVER_THREADS") or 8))

@@ -125,6 +125,130 @@ def test_run_prints_url_keys_and_a_curl_line_then_logs_each_request():
         server.stop()
 
 
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_an_open_dashboards_own_requests_are_logged_only_with_verbose(engine):
+    """The page polls /_mock/dashboard/live every second and loads its script and stylesheet;
+    those lines would bury the client's own, so only --verbose logs them."""
+    for verbose in (False, True):
+        server = RunningServer("--server", engine, "--frozen", *(["--verbose"] if verbose else []))
+        try:
+            for path in ("/_mock/", "/_mock/dashboard/live", "/_mock/dashboard/static/dashboard.js"):
+                assert requests.get(server.url + path, timeout=10).status_code == 200
+            requests.get(f"{server.url}/v3/api/balance", timeout=10)       # the client's own request
+            logged = server.read_until(lambda line: "/v3/api/balance" in line)
+            assert re.search(r"^GET /_mock/ 200 ", logged, re.M)         # opening the page is the user's doing
+            assert bool(re.search(r"^GET /_mock/dashboard/live 200 ", logged, re.M)) is verbose
+            assert bool(re.search(r"^GET /_mock/dashboard/static/dashboard.js 200 ", logged, re.M)) is verbose
+        finally:
+            server.stop()
+
+
+def _without_token() -> dict:
+    return {name: value for name, value in os.environ.items() if name != "MOCKSERVER_ADMIN_TOKEN"}
+
+
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_the_banner_names_the_dashboard_who_may_drive_it_the_clock_and_how_to_stop(engine, monkeypatch):
+    monkeypatch.delenv("MOCKSERVER_ADMIN_TOKEN", raising=False)
+    server = RunningServer("--server", engine, "--frozen")
+    try:
+        assert f"  Dashboard  {server.url}/_mock/\n" in server.banner
+        assert "  Access     no admin token (MOCKSERVER_ADMIN_TOKEN not set)" in server.banner
+        assert "  Clock      frozen: it moves only when told" in server.banner
+        assert "  Stop       Ctrl-C" in server.banner
+    finally:
+        server.stop()
+    server = RunningServer("--server", engine, env={"MOCKSERVER_ADMIN_TOKEN": "banner-s3cret"})
+    try:
+        assert f"  Dashboard  {server.url}/_mock/?token=<MOCKSERVER_ADMIN_TOKEN>" in server.banner
+        assert "  Access     MOCKSERVER_ADMIN_TOKEN is set" in server.banner
+        assert "  Clock      runs with real time (run with --frozen" in server.banner
+        assert "banner-s3cret" not in server.banner                       # the token is never printed
+    finally:
+        server.stop()
+
+
+def test_version_prints_the_version():
+    from mockserver import __version__
+    result = subprocess.run([sys.executable, "-m", "mockserver", "--version"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stdout == f"mockserver {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [["schema"], ["scenarios"], ["validate", "default"]])
+def test_a_command_writing_into_a_closed_pipe_ends_quietly(command):
+    """As `mockserver schema | head -1`: the reader is gone before the command writes."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        result = subprocess.run([sys.executable, "-m", "mockserver", *command], stdout=writing,
+                                stderr=subprocess.PIPE, text=True, timeout=30)
+    finally:
+        os.close(writing)
+    assert result.stderr == "" and result.returncode == 1
+
+
+def _nothing_listening() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("command", [["state"], ["load", "timeouts"], ["advance", "1m"]])
+def test_a_command_with_no_server_to_reach_says_so_and_how_to_name_one(command):
+    url = _nothing_listening()
+    result = subprocess.run([sys.executable, "-m", "mockserver", *command], capture_output=True, text=True, timeout=30,
+                            env={**_without_token(), "MOCKSERVER_URL": url})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"mockserver {command[0]}: no server at {url} ")
+    assert "--url" in result.stderr and "MOCKSERVER_URL" in result.stderr
+
+
+def test_a_refused_token_is_explained_by_whether_one_was_sent_and_from_where():
+    server = RunningServer("--frozen", env={"MOCKSERVER_ADMIN_TOKEN": "right-t0ken"})
+    try:
+        def cli(**env):
+            return subprocess.run([sys.executable, "-m", "mockserver", "state", "--url", server.url],
+                                  capture_output=True, text=True, timeout=60, env={**_without_token(), **env})
+        accepted = cli(MOCKSERVER_ADMIN_TOKEN="right-t0ken")
+        assert accepted.returncode == 0 and accepted.stderr == ""       # a token that works goes unsaid
+        wrong = cli(MOCKSERVER_ADMIN_TOKEN="wrong-t0ken")
+        assert wrong.returncode == 1 and "this control API needs the admin token" in wrong.stderr
+        assert ("the admin token was sent (X-Admin-Token, from $MOCKSERVER_ADMIN_TOKEN in this environment); "
+                "it must be the server's value") in wrong.stderr
+        assert "t0ken" not in wrong.stderr
+        unset = cli()
+        assert unset.returncode == 1
+        assert "no admin token was sent: $MOCKSERVER_ADMIN_TOKEN is not set here" in unset.stderr
+        empty = cli(MOCKSERVER_ADMIN_TOKEN="")
+        assert "no admin token was sent: $MOCKSERVER_ADMIN_TOKEN is set but empty here" in empty.stderr
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_ready_file_and_print_ready_give_the_url_pid_and_version_once_the_server_answers(engine, tmp_path):
+    from mockserver import __version__
+    ready = tmp_path / "ready.json"
+    server = RunningServer("--server", engine, "--frozen", "--ready-file", str(ready), "--print-ready")
+    try:
+        document = json.loads(ready.read_text())
+        assert document == {"url": server.url, "pid": server.process.pid, "version": __version__}
+        assert json.loads(server.banner.splitlines()[0]) == document      # --print-ready: the first line on stdout
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["ready.json"]       # no temporary file left
+        assert requests.get(document["url"] + "/_mock/health", timeout=5).status_code == 200
+    finally:
+        server.stop()
+    assert server.process.returncode == 0 and not ready.exists()          # removed at stop
+
+
+def test_a_ready_file_that_cannot_be_written_stops_run_before_it_starts(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", "0",
+                             "--ready-file", str(tmp_path / "missing" / "ready.json")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == f"mockserver: cannot write the ready file: no folder {tmp_path / 'missing'}\n"
+
+
 def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: broken\npvadeals:\n  lifetime: forever\n")

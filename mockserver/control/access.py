@@ -31,6 +31,7 @@ from ..bounds import BODY
 from ..wire import bearer_token
 
 TOKEN_HEADER = "X-Admin-Token"
+TOKEN_VARIABLE = "MOCKSERVER_ADMIN_TOKEN"         # where the server, and clients of the control API, read it
 JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
 _CHANGES_STATE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -55,7 +56,7 @@ class Access:
         if scenario_dirs is None:
             listed = [Path(part) for part in environ.get("MOCKSERVER_SCENARIO_DIRS", "").split(os.pathsep) if part]
             scenario_dirs = tuple(listed) or (Path.cwd(),)
-        return cls(token=environ.get("MOCKSERVER_ADMIN_TOKEN") or None, allowed_hosts=hosts,
+        return cls(token=environ.get(TOKEN_VARIABLE) or None, allowed_hosts=hosts,
                    bound_host=bound_host if bound_host is not None else environ.get("MOCKSERVER_HOST"),
                    scenario_dirs=tuple(Path(os.path.realpath(folder)) for folder in scenario_dirs))
 

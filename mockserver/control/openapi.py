@@ -7,11 +7,22 @@ from functools import cache
 
 from ..openapi import build
 from ..providers.registry import PROVIDERS
+from .access import TOKEN_HEADER, TOKEN_VARIABLE
 from .views import OPERATIONS, PREFIX
+
+_WHEN = (f"Needed when the server runs with {TOKEN_VARIABLE} set, from every client, loopback ones "
+         f"too; without it, the control API answers loopback clients only and takes no token.")
+# Either header carries the token (access.refusal reads both).
+SECURITY_SCHEMES = {
+    "adminToken": {"type": "apiKey", "in": "header", "name": TOKEN_HEADER,
+                   "description": f"The value of {TOKEN_VARIABLE}. {_WHEN}"},
+    "adminBearer": {"type": "http", "scheme": "bearer",
+                    "description": f"The value of {TOKEN_VARIABLE}, as Authorization: Bearer. {_WHEN}"},
+}
 
 
 @cache
 def document() -> dict:
     # Each provider's part of GET /_mock/state is in its own shape, referred to by name.
     return build({"title": "mockserver control API", "version": "1"}, PREFIX, OPERATIONS,
-                 components=tuple(provider.state_schema for provider in PROVIDERS))
+                 security_schemes=SECURITY_SCHEMES, components=tuple(provider.state_schema for provider in PROVIDERS))

@@ -32,13 +32,21 @@ _SCENARIO_TYPES = {"application/yaml": {"schema": {"type": "string"}},
                    "application/json": {"schema": {"type": "object"}}}
 
 
+# Routes that answer anyone: health checks, and the catalog's pictures (pages of the client under
+# test show them; they hold nothing of the sandbox's state).
+_OPEN = frozenset({"control.health", "control.picture"})
+
+
 def route(method: str, path: str, summary: str, answer, *, query=None, body=None, errors: dict | None = None):
     """Register a control route: the view, and its operation in the OpenAPI document."""
     def decorate(view):
         bp.add_url_rule(path, view_func=view, methods=[method])
         documented = {status: detail if isinstance(detail, tuple) else (detail, s.ErrorAnswer)
                       for status, detail in (errors or {}).items()}
-        OPERATIONS.append(Operation(method, path, summary, (200, answer), documented, query=query, body=body))
+        # The document's security (the admin token) holds for every operation but the open ones.
+        security = [] if f"{bp.name}.{view.__name__}" in _OPEN else None
+        OPERATIONS.append(Operation(method, path, summary, (200, answer), documented, query=query, body=body,
+                                    security=security))
         return view
     return decorate
 
@@ -96,11 +104,6 @@ def _query(schema):
     return validate(schema, request.args.to_dict())
 
 
-# Routes that answer anyone: health checks, and the catalog's pictures (pages of the client under
-# test show them; they hold nothing of the sandbox's state).
-_OPEN = frozenset({"control.health", "control.picture"})
-
-
 @bp.before_request
 def guard():
     """Who may drive the sandbox (access.py)."""
@@ -123,7 +126,12 @@ def _tenant(key: str | None, *, provision: bool = True):
     return tenant
 
 
-@bp.get("/openapi/<name>.json")
+def document_path(name: str) -> str:
+    """Where the OpenAPI document ``name`` is served: "control", or a provider's name."""
+    return f"{PREFIX}/openapi/{name}.json"
+
+
+@bp.get(document_path("<name>").removeprefix(PREFIX))
 def openapi(name: str):
     """OpenAPI documents: this API's, and every provider's (PVADeals publishes none, so this is the
     only place its document is served: never under /v3/api, where a client could tell it apart)."""

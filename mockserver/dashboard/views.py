@@ -10,12 +10,22 @@ from ..control.schemas import error_body
 from ..wire import json_response
 from . import snapshot
 
-bp = Blueprint("dashboard", __name__, url_prefix="/_mock", template_folder="templates",
-               static_folder="static", static_url_path="/dashboard/static")
+PREFIX = "/_mock"
+PAGE_PATH = PREFIX + "/"
+LIVE_PATH = PREFIX + "/dashboard/live"
+STATIC_PATH = PREFIX + "/dashboard/static"
+bp = Blueprint("dashboard", __name__, url_prefix=PREFIX, template_folder="templates",
+               static_folder="static", static_url_path=STATIC_PATH.removeprefix(PREFIX))
 
 # Parts of the page that change with the sandbox, each a template under templates/live/.
 LIVE_PARTS = ("scenario", "clock", "accounts", "numbers", "messages", "webhooks", "journal")
 POLL_MS = 1000
+
+
+def fetched_by_the_page(path: str) -> bool:
+    """Whether a request is one an open page makes by itself (its live parts, every POLL_MS, and
+    its script and stylesheet), rather than one a person asked for."""
+    return path == LIVE_PATH or path.startswith(STATIC_PATH + "/")
 
 
 @bp.before_request
@@ -46,7 +56,7 @@ def page():
     return render_template("dashboard.html", live_parts=LIVE_PARTS, poll_ms=POLL_MS, providers=PROVIDERS, **_view())
 
 
-@bp.get("/dashboard/live")
+@bp.get(LIVE_PATH.removeprefix(PREFIX))
 def live():
     view = _view()
     return json_response({part: render_template(f"live/{part}.html", **view) for part in LIVE_PARTS})
