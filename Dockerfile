@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MOCKSERVER_HOST=0.0.0.0 \
     MOCKSERVER_PORT=8080 \
     MOCKSERVER_SCENARIO=default \
-    MOCKSERVER_CACHE_DIR=/var/cache/mockserver
+    MOCKSERVER_CACHE_DIR=/var/cache/mockserver \
+    MOCKSERVER_READY_FILE=/tmp/mockserver-ready.json
 
 WORKDIR /opt/mockserver
 COPY pyproject.toml setup.cfg setup.py README.md ./
@@ -26,8 +27,10 @@ USER 10001
 RUN mockserver validate default
 EXPOSE 8080
 
-# Inside the container the health check is a loopback client, so it needs no admin token.
+# The health check asks the address the server wrote to its ready file once it answered, so it
+# follows any --port or --host given to `docker run ... mockserver run`. Inside the container it is
+# a loopback client, and /_mock/health needs no admin token.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['MOCKSERVER_PORT'] + '/_mock/health', timeout=2)"]
+    CMD ["python", "-c", "import json, os, urllib.request; url = json.load(open(os.environ['MOCKSERVER_READY_FILE']))['url']; urllib.request.urlopen(url + '/_mock/health', timeout=2)"]
 
 CMD ["mockserver", "run"]

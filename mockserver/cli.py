@@ -51,9 +51,10 @@ def _main(argv: list[str] | None) -> int:
                      help="a folder whose scenario files PUT /_mock/scenario may load (repeatable; default "
                           "$MOCKSERVER_SCENARIO_DIRS, else the --scenario file's folder and the current folder)")
     run.add_argument("--frozen", action="store_true", help="start with the virtual clock frozen")
-    run.add_argument("--ready-file", type=Path, metavar="PATH",
+    run.add_argument("--ready-file", type=Path, metavar="PATH", default=env("MOCKSERVER_READY_FILE") or None,
                      help="once the server answers, write {\"url\", \"pid\", \"version\"} as JSON to PATH "
-                          "(whole or not at all; removed at stop): with --port 0, how a test runner learns the URL")
+                          "(whole or not at all; removed at stop): with --port 0, how a test runner learns the URL "
+                          "(default $MOCKSERVER_READY_FILE)")
     run.add_argument("--print-ready", action="store_true",
                      help="once the server answers, print that JSON document as the first line on stdout")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")

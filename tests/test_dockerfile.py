@@ -94,9 +94,12 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     mounted = tmp_path / "mounted.yaml"          # as with docker run -v ... -e MOCKSERVER_SCENARIO=...
     mounted.write_text("name: mounted\n")
     # Loopback here instead of the image's 0.0.0.0: nothing in a test listens beyond this machine.
-    run_env = {**env, **image_env, "MOCKSERVER_HOST": "127.0.0.1", "MOCKSERVER_PORT": str(port),
-               "MOCKSERVER_SCENARIO": str(mounted), "MOCKSERVER_CACHE_DIR": str(cache)}
-    server = subprocess.Popen(start, env=run_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # The port is given as `docker run IMAGE mockserver run --port N` would, with the image's
+    # MOCKSERVER_PORT left at 8080: the health check must follow the server, not the variable.
+    run_env = {**env, **image_env, "MOCKSERVER_HOST": "127.0.0.1", "MOCKSERVER_SCENARIO": str(mounted),
+               "MOCKSERVER_CACHE_DIR": str(cache), "MOCKSERVER_READY_FILE": str(tmp_path / "ready.json")}
+    assert run_env["MOCKSERVER_PORT"] == "8080" and start == ["mockserver", "run"]
+    server = subprocess.Popen([*start, "--port", str(port)], env=run_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     try:
         deadline = time.monotonic() + 15

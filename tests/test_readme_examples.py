@@ -32,6 +32,7 @@ CHECKED = {
     ("docs/scenarios.md", "A complete annotated example"),
     ("docs/testing.md", "*"),
     ("docs/docker-ci.md", "A GitHub Actions job, without Docker"),
+    ("docs/other-languages.md", "Starting it and learning the URL"),
 }
 
 
@@ -204,6 +205,26 @@ def test_the_github_actions_job_runs_its_steps_as_written(tmp_path):
             import os
             import signal
             os.kill(json.loads(ready.read_text())["pid"], signal.SIGTERM)
+
+
+def test_the_shell_round_starts_learns_the_url_drives_and_stops_the_server(tmp_path):
+    block = _sh_block(ROOT / "docs" / "other-languages.md", "Starting it and learning the URL")
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], capture_output=True, text=True, timeout=60,
+                         env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    balance, clock = (json.loads(line) for line in run.stdout.splitlines())
+    assert balance["data"] == {"credits": 100} and clock["frozen"] is True
+    assert list(tmp_path.glob("tmp.*/ready.json")) == []          # removed at stop
+
+
+def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
+    for path in [README, *DOCS]:
+        for block in re.findall(r"```\w*\n(?:#|//) excerpt: (\S+\.\w+)\n(.*?)```", path.read_text(), re.S):
+            source, body = block
+            if (ROOT / source).is_file():       # compared line by line, whatever the indentation
+                flat = lambda text: "\n".join(line.strip() for line in text.strip().splitlines())  # noqa: E731
+                assert flat(body) in flat((ROOT / source).read_text()), (path.name, source)
 
 
 def test_the_two_commands_are_make_targets():
