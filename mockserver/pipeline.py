@@ -38,6 +38,11 @@ from .wire import bearer_token, dropped_connection, json_response, read_json
 
 TENANT = "mockserver.tenant"          # set once the caller is known; the journal reads it
 IGNORED = "mockserver.ignored"        # fields of the body that were ignored, for the journal
+# For the client report (engine/observe.py), read by the journal's layer: the route that took the
+# request and its path's arguments; the rate limit's Rejection of a 429; a connection dropped on
+# purpose; a poll whose answer showed the number finished.
+ROUTE, PATH_ARGS, REJECTION, DROPPED_ON_PURPOSE, POLL_DONE = (
+    "mockserver.route", "mockserver.path_args", "mockserver.rejection", "mockserver.dropped", "mockserver.done")
 
 
 class _Plan:
@@ -75,6 +80,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
     if route.public:
         return _answer(plan, section, request, route.status, route.call(section))
     key = bearer_token(environ)
+    environ[ROUTE], environ[PATH_ARGS] = route, path_args
     call = fault = outcome = None
     with sandbox.lock:
         sandbox.catch_up()
@@ -104,6 +110,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
                         _abandon(sandbox, plan, call)
                         raise
     if rejection is not None:
+        environ[REJECTION] = rejection
         return _answer(plan, section, request, 429, errors.rate_limited(rejection),
                        {"Retry-After": str(rejection.retry_after_s)})
     if outcome is None:
@@ -113,6 +120,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
             _abandon(sandbox, plan, call)
             raise
         if outcome is DROPPED:
+            environ[DROPPED_ON_PURPOSE] = True
             return dropped_connection()
     return _answer(plan, section, request, *outcome)
 
@@ -209,6 +217,8 @@ def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
     else:
         answer = route.answer_for(call.section)
         status, body = route.status, result if answer is None else dump(answer, result)
+        if route.done is not None and route.done(result):
+            call.request.environ[POLL_DONE] = True
     if plan.guards:
         for guard in plan.guards:
             guard.after(call, status, body, refused_input)
