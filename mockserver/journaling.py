@@ -60,12 +60,14 @@ class JournalMiddleware:
     def _observe(self, environ, tenant, key, at_ms, method, path, query, status, body) -> None:
         """Tell the client report's observer (engine/observe.py) what this request was."""
         route = environ.get(ROUTE)
-        header = route.retry_header if route is not None else None
+        if route is None:
+            target = value = None
+        else:
+            target = environ[PATH_ARGS].get("id")
+            value = environ.get(_header_key(route.retry_header)) if route.retry_header else None
         self._sandbox.observer.request(
-            tenant, key, at_ms, method, path, query, status, route, (environ.get(PATH_ARGS) or {}).get("id"),
-            body=body or b"", retry_header=environ.get(_header_key(header)) if header else None,
-            rejection=environ.get(REJECTION), dropped=DROPPED_ON_PURPOSE in environ, done=POLL_DONE in environ,
-            ignored=environ.get(IGNORED, ()))
+            tenant, key, at_ms, method, path, query, status, route, target, body or b"", value,
+            environ.get(REJECTION), DROPPED_ON_PURPOSE in environ, POLL_DONE in environ, environ.get(IGNORED, ()))
 
     @staticmethod
     def _provider(path: str) -> str | None:

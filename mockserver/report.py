@@ -80,7 +80,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _observed(sandbox, tenant, seen: o.Seen, thresholds) -> list[dict]:
+def _observed(sandbox, tenant, seen: o.Snapshot, thresholds) -> list[dict]:
     provider = tenant.provider
     interval = format_duration(thresholds.poll_interval_ms)
     results = []

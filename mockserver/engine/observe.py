@@ -44,6 +44,12 @@ class Finding:
         self.evidence: deque[tuple] = deque(maxlen=size)
         self.names: dict[str, None] = {}     # for ignored fields: their names, in order, bounded
 
+    def copy(self) -> "Finding":
+        twin = Finding(self.evidence.maxlen)
+        twin.count, twin.names = self.count, dict(self.names)
+        twin.evidence.extend(self.evidence)
+        return twin
+
 
 class _KeyState:
     __slots__ = ("retry_until_ms", "loop", "loop_run", "loop_first", "failed_purchase")
@@ -76,6 +82,14 @@ class Seen:
         self.findings: dict[tuple, Finding] = {}      # (rule, key, variant) -> finding
 
 
+class Snapshot:
+    """What the report reads of one tenant: its counts and findings, copied."""
+    __slots__ = ("counts", "findings")
+
+    def __init__(self, counts: dict, findings: dict):
+        self.counts, self.findings = counts, findings
+
+
 COUNTS = ("requests", "rate_limited", "client_errors", "server_errors", "dropped", "polls", "purchases",
           "releases", "webhook_attempts", "webhook_failures")
 
@@ -98,14 +112,15 @@ class Observer:
             else:
                 self._tenants.pop(tenant, None)
 
-    def snapshot(self, tenant: TenantKey | None = None) -> dict[TenantKey, Seen]:
-        """The observations of one tenant (or everyone's), as they are now; read under the
-        sandbox lock by the report, which only reads them."""
+    def snapshot(self, tenant: TenantKey | None = None) -> dict[TenantKey, Snapshot]:
+        """A copy of the observations of one tenant (or everyone's) as they are now: requests go on
+        being observed while the report reads it."""
         with self._guard:
-            if tenant is None:
-                return dict(self._tenants)
-            seen = self._tenants.get(tenant)
-            return {} if seen is None else {tenant: seen}
+            tenants = self._tenants if tenant is None else {tenant: self._tenants[tenant]} \
+                if tenant in self._tenants else {}
+            return {owner: Snapshot(dict(seen.counts),
+                                    {where: Finding.copy(found) for where, found in seen.findings.items()})
+                    for owner, seen in tenants.items()}
 
     def _finding(self, seen: Seen, rule: str, key: str | None, variant: str = "") -> Finding:
         found = seen.findings.get((rule, key, variant))
@@ -122,53 +137,46 @@ class Observer:
     # -- fed by the journal's layer, once per request with a tenant ---------------------------
 
     def request(self, tenant: TenantKey, key: str, at_ms: int, method: str, path: str, query: str, status: int,
-                route, target: str | None, *, body: bytes = b"", retry_header: str | None = None,
-                rejection=None, dropped: bool = False, done: bool = False, ignored: tuple = ()) -> None:
-        """One request of a known tenant. ``route``: the provider route that took it (its ``kind``,
-        ``retry_header``), or None; ``target``: the id in its path; ``retry_header``: the value of
-        the route's retry header as sent; ``rejection``: the rate limit's, for a 429; ``dropped``:
-        the connection was broken on purpose (a fault); ``done``: a poll's answer showed the
-        number finished; ``ignored``: body fields the API ignored."""
+                route, target: str | None, body: bytes, retry_value: str | None, rejection, dropped: bool,
+                done: bool, ignored: tuple) -> None:
+        """One request of a known tenant, once answered. ``route``: the provider route that took it
+        (its ``kind``, ``retry_header``), or None; ``target``: the id in its path; ``retry_value``:
+        the value of the route's retry header as sent; ``rejection``: the rate limit's, for a 429;
+        ``dropped``: the connection was broken on purpose (a fault); ``done``: a poll's answer showed
+        the number finished; ``ignored``: body fields the API ignored. Positional, and the usual
+        request (a 2xx of no kind, nothing pending) takes the short way: this runs for every one."""
         with self._guard:
-            seen = self._seen(tenant)
+            seen = self._tenants.get(tenant)
+            if seen is None:
+                seen = self._tenants[tenant] = Seen()
             counts = seen.counts
             counts["requests"] += 1
             state = seen.keys.get(key)
             if state is None:
                 state = seen.keys[key] = _KeyState()
-            evidence = ("request", at_ms, method, path, None if dropped else status)
-
+            evidence = None
             if state.retry_until_ms:
                 if at_ms < state.retry_until_ms:
+                    evidence = ("request", at_ms, method, path, None if dropped else status)
                     found = self._finding(seen, RETRY_AFTER_IGNORED, key)
                     found.count += 1
                     found.evidence.append(evidence)
                 else:
                     state.retry_until_ms = 0
-            if status == 429:
-                counts["rate_limited"] += 1
-                if rejection is not None:
-                    state.retry_until_ms = max(state.retry_until_ms, at_ms + rejection.retry_after_s * 1000)
-                    found = self._finding(seen, RATE_LIMITED, key, rejection.rule)
-                    found.count += 1
-                    found.evidence.append(evidence)
-            elif status >= 500:
-                counts["server_errors"] += 1
-            elif status >= 400:
-                counts["client_errors"] += 1
-            if dropped:
-                counts["dropped"] += 1
-
-            if 400 <= status < 500 and status != 429:
-                self._refused(seen, state, key, (method, path, query, hash(body), status), evidence)
-            else:
+            if status >= 400 or dropped:
+                evidence = evidence or ("request", at_ms, method, path, None if dropped else status)
+                self._answered_badly(seen, state, key, at_ms, method, path, query, status, body, rejection,
+                                     dropped, evidence)
+            elif state.loop is not None:
                 state.loop, state.loop_run, state.loop_first = None, 0, None
-
             kind = route.kind if route is not None else None
             failed = state.failed_purchase
+            if kind is None and failed is None and not ignored and (route is None or path[-1:] != "/"):
+                return                     # the usual request: nothing more to note
+            evidence = evidence or ("request", at_ms, method, path, None if dropped else status)
             if kind == "purchase":
                 counts["purchases"] += 1
-                self._purchase(seen, state, key, route, path, retry_header, status >= 500 or dropped, evidence)
+                self._purchase(seen, state, key, route, path, retry_value, status >= 500 or dropped, evidence)
                 if target is not None and (poll := seen.polls.get(target)) is not None:
                     poll.done, poll.after_done = False, 0      # re-armed (a reuse): polling it is due again
             elif failed is not None and not failed[1]:
@@ -178,7 +186,6 @@ class Observer:
                 self._poll(seen, key, target, at_ms, done, evidence)
             elif kind == "release":
                 counts["releases"] += 1
-
             if ignored:
                 found = self._finding(seen, LENIENT_REQUEST, key, IGNORED_FIELDS)
                 found.count += 1
@@ -186,10 +193,33 @@ class Observer:
                 for name in ignored:
                     if len(found.names) < self._evidence:
                         found.names[name] = None
-            if route is not None and path.endswith("/"):
+            if route is not None and path[-1:] == "/":
                 found = self._finding(seen, LENIENT_REQUEST, key, TRAILING_SLASH)
                 found.count += 1
                 found.evidence.append(evidence)
+
+    def _answered_badly(self, seen: Seen, state: _KeyState, key: str, at_ms: int, method: str, path: str,
+                        query: str, status: int, body: bytes, rejection, dropped: bool, evidence: tuple) -> None:
+        """A 4xx, a 5xx or a dropped connection: counted, a 429's Retry-After remembered, a
+        refusal checked for a loop."""
+        counts = seen.counts
+        if status == 429:
+            counts["rate_limited"] += 1
+            if rejection is not None:
+                state.retry_until_ms = max(state.retry_until_ms, at_ms + rejection.retry_after_s * 1000)
+                found = self._finding(seen, RATE_LIMITED, key, rejection.rule)
+                found.count += 1
+                found.evidence.append(evidence)
+        elif status >= 500:
+            counts["server_errors"] += 1
+        elif status >= 400:
+            counts["client_errors"] += 1
+        if dropped:
+            counts["dropped"] += 1
+        if 400 <= status < 500 and status != 429:
+            self._refused(seen, state, key, (method, path, query, hash(body), status), evidence)
+        elif state.loop is not None:
+            state.loop, state.loop_run, state.loop_first = None, 0, None
 
     def _refused(self, seen: Seen, state: _KeyState, key: str, signature: tuple, evidence: tuple) -> None:
         if signature == state.loop:
