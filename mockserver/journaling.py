@@ -9,7 +9,7 @@ import time
 
 from .bounds import BODY
 from .engine.journal import summarize
-from .pipeline import DROPPED_ON_PURPOSE, IGNORED, PATH_ARGS, POLL_DONE, REJECTION, ROUTE, TENANT
+from .pipeline import DROPPED_ON_PURPOSE, IGNORED, IGNORED_QUERY, PATH_ARGS, POLL_DONE, REJECTION, ROUTE, TENANT
 from .providers.registry import by_path
 from .sandbox import Sandbox
 from .wire import UNMATCHED
@@ -67,7 +67,8 @@ class JournalMiddleware:
             value = environ.get(_header_key(route.retry_header)) if route.retry_header else None
         self._sandbox.observer.request(
             tenant, key, at_ms, method, path, query, status, route, target, body or b"", value,
-            environ.get(REJECTION), DROPPED_ON_PURPOSE in environ, POLL_DONE in environ, environ.get(IGNORED, ()))
+            environ.get(REJECTION), DROPPED_ON_PURPOSE in environ, POLL_DONE in environ,
+            environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()))
 
     @staticmethod
     def _provider(path: str) -> str | None:

@@ -43,17 +43,20 @@ IGNORED = "mockserver.ignored"        # fields of the body that were ignored, fo
 # purpose; a poll whose answer showed the number finished.
 ROUTE, PATH_ARGS, REJECTION, DROPPED_ON_PURPOSE, POLL_DONE = (
     "mockserver.route", "mockserver.path_args", "mockserver.rejection", "mockserver.dropped", "mockserver.done")
+IGNORED_QUERY = "mockserver.ignored_query"     # query parameters the route does not know ("?name")
 
 
 class _Plan:
     """What the pipeline needs of one route, worked out once, when the app is built."""
-    __slots__ = ("provider", "route", "errors", "reads_input", "guards", "adds_headers")
+    __slots__ = ("provider", "route", "errors", "reads_input", "guards", "adds_headers", "query_names")
 
     def __init__(self, provider: Provider, route: Route):
         self.provider, self.route, self.errors = provider, route, provider.errors
         self.reads_input = route.body is not None or route.query is not None
         self.guards = route.guards
         self.adds_headers = type(provider).answer_headers is not Provider.answer_headers
+        self.query_names = frozenset() if route.query is None else frozenset(
+            field.data_key or name for name, field in route.query().load_fields.items())
 
 
 def view_for(provider: Provider, route: Route):
@@ -157,7 +160,10 @@ def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict, resets: int)
                 if ignored:
                     call.request.environ[IGNORED] = ignored
         if route.query is not None:
-            args["query"] = validate(route.query, call.request.args.to_dict())
+            query = call.request.args.to_dict()
+            args["query"] = validate(route.query, query)
+            if not plan.query_names.issuperset(query):     # ignored, as the real APIs do; the report notes them
+                call.request.environ[IGNORED_QUERY] = tuple(f"?{name}" for name in query if name not in plan.query_names)
     except BodyError as problem:
         body = errors.body(400, errors.invalid_input(str(problem)))
         _tell_guards(sandbox, plan, call, 400, body, refused_input=True)

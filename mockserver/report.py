@@ -120,7 +120,7 @@ def _observed(sandbox, tenant, seen: o.Snapshot, thresholds) -> list[dict]:
                                                 "failed the first attempt")
         elif rule == o.LENIENT_REQUEST:
             if variant == o.IGNORED_FIELDS:
-                severity, summary = "warning", (f"{_plural(count, 'request')} had body fields the API ignored: "
+                severity, summary = "warning", (f"{_plural(count, 'request')} had fields the API ignored (?: query parameters): "
                                                 f"{', '.join(found.names)}")
             else:
                 severity, summary = "info", (f"{_plural(count, 'request')} to a path with a trailing slash, which "

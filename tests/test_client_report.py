@@ -111,6 +111,16 @@ def test_rate_headroom_threshold_is_scenario_data(start_server):
     assert [(f["rule"], f["severity"]) for f in findings(server)] == [("rate-headroom", "warning")]
 
 
+def test_a_rule_per_ip_address_is_reported_for_everyone_only(start_server):
+    server = start_server(scenario_with(**{"pvadeals.rate_limits": [{"scope": "ip", "limit": 4, "window": "60s"}]}))
+    for key in (KEY, KEY, OTHER_KEY, OTHER_KEY):
+        server.pva("GET", "/balance", key=key)
+    [finding] = findings(server)
+    assert (finding["rule"], finding["severity"], finding["key"], finding["count"]) == (
+        "rate-headroom", "error", "ip 127.0.0.1", 4)
+    assert findings(server, key=KEY) == []
+
+
 # -- retry-after-ignored ----------------------------------------------------------------------
 
 
@@ -342,12 +352,21 @@ def test_a_provynx_webhook_finding_names_a_key_of_the_account(start_server, rece
 # -- lenient-request --------------------------------------------------------------------------
 
 
+def test_unknown_query_parameters(mock):
+    assert mock.pva("GET", "/requests", params={"frist": 5, "orderBy": "desc"}).status_code == 200
+    assert mock.pnx("GET", "/us/operators", params={"server": 1}).status_code == 200     # all known
+    [finding] = findings(mock)
+    assert (finding["rule"], finding["key"], finding["summary"]) == (
+        "lenient-request", KEY, "1 request had fields the API ignored (?: query parameters): ?frist")
+    assert finding["evidence"] == [request("GET", "/v3/api/requests", 200)]
+
+
 def test_unknown_body_fields_and_a_trailing_slash(mock):
     assert mock.pva("POST", "/purchase", json=purchase_body(servce="typo")).status_code == 200
     assert mock.pva("GET", "/balance/").status_code == 200
     lenient = findings(mock, rule="lenient-request")
     assert [(f["severity"], f["count"], f["summary"]) for f in lenient] == [
-        ("warning", 1, "1 request had body fields the API ignored: servce"),
+        ("warning", 1, "1 request had fields the API ignored (?: query parameters): servce"),
         ("info", 1, "1 request to a path with a trailing slash, which this API answers as without it")]
     assert lenient[0]["evidence"] == [request("POST", "/v3/api/purchase", 200)]
     assert lenient[1]["evidence"] == [request("GET", "/v3/api/balance/", 200)]
@@ -358,8 +377,7 @@ def test_unknown_body_fields_and_a_trailing_slash(mock):
 
 
 def test_the_example_clients_flows_make_no_finding(start_server, receiver):
-    server = start_server(scenario_with(**{"provynx.accounts": [
-        {"name": "acme", "keys": [TEST, LIVE], "balance": 10}]}))
+    server = start_server(scenario_with())
     mock = SmsMock(server.url)
     mock.set_webhook(KEY, receiver.url)
     mock.set_webhook(LIVE, receiver.url)
