@@ -24,7 +24,7 @@ ADVICE = {
                            "and back off further if it repeats.",
     o.POLLING_TOO_FAST: "Poll each number at most every {interval} with backoff, stop once it shows its code or its "
                         "end, or take the SMS from webhooks instead of polling.",
-    o.UNSAFE_RETRY: "Send one Idempotency-Key per purchase and the same key on every retry of it; where the API has "
+    o.UNSAFE_RETRY: "Send one idempotency key per purchase and the same key on every retry of it; where the API has "
                     "none, look the purchase up (the account's list) before buying again.",
     o.REFUSAL_LOOP: "Read the refusal and change the request (or stop): the same request gets the same answer.",
     o.NUMBERS_LEFT_TO_EXPIRE: "Flag or cancel a number as soon as you give up on its code; a number left to run out "
@@ -98,10 +98,11 @@ def _observed(sandbox, tenant, seen: o.Snapshot, thresholds) -> list[dict]:
                        f"{_plural(count, 'poll')} of numbers that had already shown their code or their end")
         elif rule == o.UNSAFE_RETRY:
             severity = "error"
-            summary = {o.NO_KEY: "a purchase that failed (5xx or a broken connection) was sent again without an "
-                                 "Idempotency-Key: a possible double purchase",
-                       o.NEW_KEY: "a purchase that failed (5xx or a broken connection) was sent again with a new "
-                                  "Idempotency-Key: a possible double purchase",
+            header = next(iter(found.names), "idempotency key")
+            summary = {o.NO_KEY: f"a purchase that failed (5xx or a broken connection) was sent again without an "
+                                 f"{header}: a possible double purchase",
+                       o.NEW_KEY: f"a purchase that failed (5xx or a broken connection) was sent again with a new "
+                                  f"{header}: a possible double purchase",
                        o.NOT_IDEMPOTENT: "a purchase that failed (5xx or a broken connection) was sent again at once, "
                                          "without looking it up first (this API has no idempotency): a possible "
                                          "double purchase"}[variant]

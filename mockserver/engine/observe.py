@@ -243,6 +243,8 @@ class Observer:
             if variant is not None:
                 found = self._finding(seen, UNSAFE_RETRY, key, variant)
                 found.count += 1
+                if header is not None:
+                    found.names[header] = None      # the summary names the header
                 found.evidence.append(previous[3])
                 found.evidence.append(evidence)
         state.failed_purchase = (path, header is not None, value, evidence) if failed else None
