@@ -155,6 +155,12 @@ def _add_remote_commands(commands) -> None:
     load.add_argument("scenario", help="a bundled name or a path the server can read")
     reset = remote("reset", "back to the scenario's initial state")
     reset.add_argument("--key", help="only this API key's tenant")
+    report = remote("report", "what would hurt the client under test against the real provider: findings "
+                              "per rule, with evidence and advice")
+    report.add_argument("--key", help="only this API key's tenant")
+    report.add_argument("--json", action="store_true", dest="as_json", help="print the report's JSON as it is")
+    report.add_argument("--fail-on", choices=("info", "warning", "error"),
+                        help="exit 1 if a finding of this severity or worse exists")
 
 
 def _remote(args: argparse.Namespace) -> int:
@@ -173,6 +179,15 @@ def _remote(args: argparse.Namespace) -> int:
             answer = mock.state(key=args.key)
         elif args.remote == "load":
             answer = mock.load(args.scenario)
+        elif args.remote == "report":
+            answer = mock.report(key=args.key)
+            if not args.as_json:
+                print(format_report(answer), end="")
+            from .report import SEVERITIES
+            worse = args.fail_on is not None and SEVERITIES.index(answer["worst"]) >= SEVERITIES.index(args.fail_on)
+            if args.as_json:
+                print(json.dumps(answer, indent=2))
+            return 1 if worse else 0
         else:
             answer = mock.reset(key=args.key)
     except MockServerError as exc:
@@ -187,6 +202,32 @@ def _remote(args: argparse.Namespace) -> int:
         return 1
     print(json.dumps(answer, indent=2))
     return 0
+
+
+def format_report(report: dict) -> str:
+    """The client report as a table a person reads: one block per finding, worst first."""
+    findings = report["findings"]
+    counts = report["counts"]
+    lines = [f"Client report: {len(findings)} finding{'' if len(findings) == 1 else 's'}, worst: {report['worst']} "
+             f"({counts['requests']} requests, {counts['rate_limited']} rate-limited, {counts['polls']} polls, "
+             f"{counts['purchases']} purchases, {counts['webhook_attempts']} webhook attempts)"]
+    if findings:
+        rows = [(f["severity"].upper(), f["rule"], f["provider"], f["key"], str(f["count"])) for f in findings]
+        heads = ("SEVERITY", "RULE", "PROVIDER", "KEY", "COUNT")
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+        lines.append("")
+        lines.append("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip())
+        for finding, row in zip(findings, rows):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            lines.append(f"    {finding['summary']}")
+            lines.append(f"    advice: {finding['advice']}")
+            for item in finding["evidence"][:3]:
+                what = (f"webhook {item['id']}" if item["kind"] == "webhook" else
+                        " ".join(str(item[k]) for k in ("method", "path", "status", "id") if k in item))
+                lines.append(f"    - {item['at']}  {what}")
+            if len(finding["evidence"]) > 3:
+                lines.append(f"    - ... {len(finding['evidence']) - 3} more (--json shows them all)")
+    return "\n".join(lines) + "\n"
 
 
 def _token_sent(status: int) -> str:

@@ -4,14 +4,20 @@ the request pipeline leaves the caller's tenant in the environ, and routing miss
 The body is the one bounds.BodyLimit read (inside this layer, so its 413s are journaled too)."""
 from __future__ import annotations
 
+import functools
 import time
 
 from .bounds import BODY
 from .engine.journal import summarize
-from .pipeline import IGNORED, TENANT
+from .pipeline import DROPPED_ON_PURPOSE, IGNORED, IGNORED_QUERY, PATH_ARGS, POLL_DONE, REJECTION, ROUTE, TENANT
 from .providers.registry import by_path
 from .sandbox import Sandbox
 from .wire import UNMATCHED
+
+
+@functools.cache
+def _header_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
 
 
 class JournalMiddleware:
@@ -38,15 +44,31 @@ class JournalMiddleware:
         tenant = environ.get(TENANT)
         sandbox = self._sandbox
         longest = self._longest
+        at_ms, method, query = sandbox.clock.now(tenant), environ.get("REQUEST_METHOD", "")[:16], \
+            environ.get("QUERY_STRING", "")[:longest]
+        key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
+        status, body = int(seen.get("status", "500")[:3]), environ.get(BODY)
         sandbox.journal.record(
-            at_ms=sandbox.clock.now(tenant), tenant=tenant, provider=self._provider(path),
-            method=environ.get("REQUEST_METHOD", "")[:16], path=path[:longest],
-            query=environ.get("QUERY_STRING", "")[:longest],
-            key=(key.strip()[:longest] or None) if scheme.lower() == "bearer" else None,
-            status=int(seen.get("status", "500")[:3]), duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            body=summarize(body) if (body := environ.get(BODY)) else "", matched=not environ.get(UNMATCHED, False),
+            at_ms=at_ms, tenant=tenant, provider=self._provider(path), method=method, path=path[:longest],
+            query=query, key=key, status=status, duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            body=summarize(body) if body else "", matched=not environ.get(UNMATCHED, False),
             ignored=environ.get(IGNORED, ()))
+        if tenant is not None:
+            self._observe(environ, tenant, key, at_ms, method, path[:longest], query, status, body)
         return result
+
+    def _observe(self, environ, tenant, key, at_ms, method, path, query, status, body) -> None:
+        """Tell the client report's observer (engine/observe.py) what this request was."""
+        route = environ.get(ROUTE)
+        if route is None:
+            target = value = None
+        else:
+            target = environ[PATH_ARGS].get("id")
+            value = environ.get(_header_key(route.retry_header)) if route.retry_header else None
+        self._sandbox.observer.request(
+            tenant, key, at_ms, method, path, query, status, route, target, body or b"", value,
+            environ.get(REJECTION), DROPPED_ON_PURPOSE in environ, POLL_DONE in environ,
+            environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()))
 
     @staticmethod
     def _provider(path: str) -> str | None:

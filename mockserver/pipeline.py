@@ -38,17 +38,25 @@ from .wire import bearer_token, dropped_connection, json_response, read_json
 
 TENANT = "mockserver.tenant"          # set once the caller is known; the journal reads it
 IGNORED = "mockserver.ignored"        # fields of the body that were ignored, for the journal
+# For the client report (engine/observe.py), read by the journal's layer: the route that took the
+# request and its path's arguments; the rate limit's Rejection of a 429; a connection dropped on
+# purpose; a poll whose answer showed the number finished.
+ROUTE, PATH_ARGS, REJECTION, DROPPED_ON_PURPOSE, POLL_DONE = (
+    "mockserver.route", "mockserver.path_args", "mockserver.rejection", "mockserver.dropped", "mockserver.done")
+IGNORED_QUERY = "mockserver.ignored_query"     # query parameters the route does not know ("?name")
 
 
 class _Plan:
     """What the pipeline needs of one route, worked out once, when the app is built."""
-    __slots__ = ("provider", "route", "errors", "reads_input", "guards", "adds_headers")
+    __slots__ = ("provider", "route", "errors", "reads_input", "guards", "adds_headers", "query_names")
 
     def __init__(self, provider: Provider, route: Route):
         self.provider, self.route, self.errors = provider, route, provider.errors
         self.reads_input = route.body is not None or route.query is not None
         self.guards = route.guards
         self.adds_headers = type(provider).answer_headers is not Provider.answer_headers
+        self.query_names = frozenset() if route.query is None else frozenset(
+            field.data_key or name for name, field in route.query().load_fields.items())
 
 
 def view_for(provider: Provider, route: Route):
@@ -75,6 +83,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
     if route.public:
         return _answer(plan, section, request, route.status, route.call(section))
     key = bearer_token(environ)
+    environ[ROUTE], environ[PATH_ARGS] = route, path_args
     call = fault = outcome = None
     with sandbox.lock:
         sandbox.catch_up()
@@ -104,6 +113,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
                         _abandon(sandbox, plan, call)
                         raise
     if rejection is not None:
+        environ[REJECTION] = rejection
         return _answer(plan, section, request, 429, errors.rate_limited(rejection),
                        {"Retry-After": str(rejection.retry_after_s)})
     if outcome is None:
@@ -113,6 +123,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
             _abandon(sandbox, plan, call)
             raise
         if outcome is DROPPED:
+            environ[DROPPED_ON_PURPOSE] = True
             return dropped_connection()
     return _answer(plan, section, request, *outcome)
 
@@ -149,7 +160,10 @@ def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict, resets: int)
                 if ignored:
                     call.request.environ[IGNORED] = ignored
         if route.query is not None:
-            args["query"] = validate(route.query, call.request.args.to_dict())
+            query = call.request.args.to_dict()
+            args["query"] = validate(route.query, query)
+            if not plan.query_names.issuperset(query):     # ignored, as the real APIs do; the report notes them
+                call.request.environ[IGNORED_QUERY] = tuple(f"?{name}" for name in query if name not in plan.query_names)
     except BodyError as problem:
         body = errors.body(400, errors.invalid_input(str(problem)))
         _tell_guards(sandbox, plan, call, 400, body, refused_input=True)
@@ -209,6 +223,8 @@ def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
     else:
         answer = route.answer_for(call.section)
         status, body = route.status, result if answer is None else dump(answer, result)
+        if route.done is not None and route.done(result):
+            call.request.environ[POLL_DONE] = True
     if plan.guards:
         for guard in plan.guards:
             guard.after(call, status, body, refused_input)

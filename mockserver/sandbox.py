@@ -10,6 +10,7 @@ from .engine.clock import ClockError
 from .engine.faults import Faults
 from .engine.ids import Codes, PhoneNumbers
 from .engine.journal import Journal
+from .engine.observe import Observer
 from .providers.contract import BuildContext
 from .providers.registry import PROVIDERS
 from .providers.tenancy import Tenant
@@ -28,6 +29,8 @@ class Sandbox:
         self.lock = self.engine.lock
         self.clock = self.engine.clock
         self.journal = Journal(limits.journal_size)
+        self.observer = Observer(limits)          # what the client report is made of (report.py)
+        self.engine.outbox.observer = self.observer
         self.scenario = scenario
         self.backends: dict[str, object] = {}
         self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
@@ -44,6 +47,10 @@ class Sandbox:
         scenario = self.scenario
         with self.lock:
             self.journal.forget()
+            self.observer.forget()
+            thresholds = scenario.report
+            self.observer.configure(poll_interval_ms=thresholds.poll_interval_ms, extra_polls=thresholds.extra_polls,
+                                    refusal_loop=thresholds.refusal_loop)
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids)
@@ -65,6 +72,7 @@ class Sandbox:
             self.engine.timeline.clear(tenant)
             self.engine.outbox.forget(tenant)
             self.journal.forget(tenant)
+            self.observer.forget(tenant)
             self.backends[tenant.provider].reset_tenant(tenant)
             self.resets += 1
 

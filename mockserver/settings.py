@@ -36,6 +36,13 @@ class Limits:
     # Path and query as the request journal keeps them (characters; the rest is cut).
     max_journal_text: int = 2048
 
+    # -- the client report (GET /_mock/report) -------------------------------------------------
+    # Evidence (requests, webhook attempts) kept per finding of a rule; the count goes on past it.
+    report_evidence_per_rule: int = 20
+    # Numbers per tenant whose polls the report follows (intervals, polls after the code); past
+    # it, the one first polled longest ago is forgotten.
+    report_numbers_per_tenant: int = 1000
+
     # -- scenario files --------------------------------------------------------------------
     # Values in one YAML document once its aliases are expanded, and how deep they nest: a
     # few hundred bytes of anchors and aliases can otherwise stand for billions of values.

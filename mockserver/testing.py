@@ -161,6 +161,11 @@ class SmsMock:
     def count_requests(self, **filters) -> int:
         return self._call("GET", "/requests", params={**_query(filters), "count": "true"})["count"]
 
+    def report(self, key: str | None = None) -> dict:
+        """The client report (GET /_mock/report): {"findings": [...], "counts": {...}, "worst": ...},
+        of every tenant or of ``key``'s."""
+        return self._call("GET", "/report", params={"key": key} if key else {})
+
 
 def _query(filters: dict) -> dict:
     return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}

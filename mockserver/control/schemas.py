@@ -209,6 +209,56 @@ class JournalAnswer(Schema):
     count = fields.Integer()
 
 
+_SEVERITY = {"type": "string", "enum": ["info", "warning", "error"]}
+
+
+class EvidenceAnswer(Schema):
+    """A request (method, path, status: a journal entry's; a number's id for a number that ran out)
+    or a webhook attempt (the message's id), at its virtual instant."""
+    at = IsoTime(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["request", "webhook"]})
+    method = fields.String()
+    path = fields.String()
+    status = fields.Integer()
+    id = fields.String()
+
+
+class FindingAnswer(Schema):
+    """One finding of the client report (mockserver/report.py)."""
+    rule = fields.String(required=True, metadata={"enum": [
+        "rate-headroom", "retry-after-ignored", "polling-too-fast", "unsafe-retry", "refusal-loop",
+        "numbers-left-to-expire", "webhook-trouble", "lenient-request"]})
+    severity = fields.String(required=True, metadata=_SEVERITY)
+    provider = fields.String(required=True)
+    key = fields.String(required=True)
+    summary = fields.String(required=True)
+    advice = fields.String(required=True)
+    count = fields.Integer(required=True)
+    evidence = fields.List(fields.Nested(EvidenceAnswer), required=True, metadata={
+        "description": "A sample, at most MOCKSERVER_REPORT_EVIDENCE_PER_RULE items"})
+
+
+class ReportCounts(Schema):
+    requests = fields.Integer(required=True)
+    rate_limited = fields.Integer(required=True)
+    client_errors = fields.Integer(required=True)
+    server_errors = fields.Integer(required=True)
+    dropped = fields.Integer(required=True)
+    polls = fields.Integer(required=True)
+    purchases = fields.Integer(required=True)
+    releases = fields.Integer(required=True)
+    webhook_attempts = fields.Integer(required=True)
+    webhook_failures = fields.Integer(required=True)
+
+
+class ReportAnswer(Schema):
+    """What would hurt the client under test against the real provider: findings by severity
+    (error first), then rule."""
+    findings = fields.List(fields.Nested(FindingAnswer), required=True)
+    counts = fields.Nested(ReportCounts, required=True)
+    worst = fields.String(required=True, metadata={"enum": ["none", "info", "warning", "error"]})
+
+
 class PendingEvent(Schema):
     at = IsoTime(required=True, attribute="at_ms")
     what = fields.String(required=True, attribute="label")

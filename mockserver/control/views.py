@@ -323,3 +323,14 @@ def state():
             "scenario": sandbox.scenario.name, "now": sandbox.clock.now(tenant), "frozen": sandbox.clock.frozen,
             "pending": sandbox.engine.timeline.pending(tenant),
             **{p.name: p.state(sandbox.backends[p.name], tenant) for p in PROVIDERS}})
+
+
+@route("GET", "/report", "What would hurt the client under test against the real provider", s.ReportAnswer,
+       query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
+def report():
+    """The client report (mockserver/report.py): findings per rule, with evidence and advice,
+    of every tenant or of one key's. A read: it provisions no account."""
+    from ..report import build
+    sandbox = _sandbox()
+    tenant = _tenant(_query(s.KeyQuerySchema).get("key"), provision=False)
+    return _answer(s.ReportAnswer, build(sandbox, tenant))

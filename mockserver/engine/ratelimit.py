@@ -28,8 +28,33 @@ class Rejection:
     retry_after_s: int
 
 
-class _RollingWindow:
+class _Usage:
+    """What a counter has seen over the whole run, for the client report: the most requests it
+    held in one window (with when and on which path that peak came), and the requests it refused."""
+    __slots__ = ("peak", "peak_ms", "peak_path", "refused")
+
     def __init__(self) -> None:
+        self.peak = 0
+        self.peak_ms = 0
+        self.peak_path = ""
+        self.refused = 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    rule: Rule
+    subject: str
+    peak: int                # most requests in one window (a bucket: most tokens taken at once)
+    peak_ms: int
+    peak_path: str
+    refused: int             # requests it answered 429
+
+
+class _RollingWindow(_Usage):
+    __slots__ = ("hits",)
+
+    def __init__(self) -> None:
+        super().__init__()
         self.hits: deque[int] = deque()
 
     def wait_ms(self, rule: Rule, now_ms: int) -> int:
@@ -39,12 +64,16 @@ class _RollingWindow:
             return 0
         return self.hits[0] + rule.window_ms - now_ms
 
-    def take(self, rule: Rule, now_ms: int) -> None:
+    def take(self, rule: Rule, now_ms: int) -> int:
         self.hits.append(now_ms)
+        return len(self.hits)
 
 
-class _TokenBucket:
+class _TokenBucket(_Usage):
+    __slots__ = ("tokens", "stamp")
+
     def __init__(self, rule: Rule, now_ms: int) -> None:
+        super().__init__()
         self.tokens = float(rule.limit)
         self.stamp = now_ms
 
@@ -56,8 +85,9 @@ class _TokenBucket:
             return 0
         return math.ceil((1.0 - self.tokens) / per_ms)
 
-    def take(self, rule: Rule, now_ms: int) -> None:
+    def take(self, rule: Rule, now_ms: int) -> int:
         self.tokens -= 1.0
+        return math.ceil(rule.limit - self.tokens - 1e-9)
 
 
 class RateLimiter:
@@ -79,6 +109,7 @@ class RateLimiter:
             counter = self._counter(index, rule, subject, now_ms)
             wait = counter.wait_ms(rule, now_ms)
             if wait > 0:
+                counter.refused += 1
                 seconds = max(1, math.ceil(wait / 1000))
                 if worst is None or seconds > worst.retry_after_s:
                     worst = Rejection(rule, seconds)
@@ -86,8 +117,15 @@ class RateLimiter:
         if worst is not None:
             return worst
         for rule, counter in applicable:
-            counter.take(rule, now_ms)
+            used = counter.take(rule, now_ms)
+            if used > counter.peak:
+                counter.peak, counter.peak_ms, counter.peak_path = used, now_ms, path
         return None
+
+    def usage(self) -> list[Usage]:
+        """Each counter's peak and refusals so far (the client report's rate headroom)."""
+        return [Usage(self.rules[index], subject, c.peak, c.peak_ms, c.peak_path, c.refused)
+                for (index, subject), c in self._counters.items()]
 
     def _counter(self, index: int, rule: Rule, subject: str, now_ms: int):
         counter = self._counters.get((index, subject))

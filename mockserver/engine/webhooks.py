@@ -150,6 +150,7 @@ class Outbox:
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
         self._closed = False
+        self.observer = None                       # told of every attempt's outcome (engine/observe.py)
         self.reset(seed=0)
 
     def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS) -> None:
@@ -385,6 +386,9 @@ class Outbox:
                 return
             self._log.append(Attempt(message, queued.number, queued.at_ms, headers, status, error, duration_ms))
             round_ = queued.round_
+            if self.observer is not None:
+                self.observer.webhook(message.tenant, message.id, queued.at_ms, ok=error is None, first=round_ == 1,
+                                      final=round_ is not None and round_ > message.policy.retries)
             if round_ is not None and error is not None and round_ <= message.policy.retries:
                 self._timeline.schedule(
                     queued.at_ms + message.policy.delay_ms, message.tenant,

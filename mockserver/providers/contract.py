@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Callable, ClassVar, Mapping, Protocol
 
 from marshmallow import Schema
 
-from ..engine.ratelimit import Rejection
+from ..engine.ratelimit import Rejection, Usage
 from .tenancy import Tenant
 
 
@@ -67,6 +68,12 @@ class Route:
     guards: tuple["Guard", ...] = ()           # steps around the call, e.g. an Idempotency-Key
     needs_base_url: bool = False               # the call gets base_url, this server's as the client called it ("http://host:port")
     endpoint: str | None = None                # its name in the app; default: the call's (two routes of one call need their own)
+    # What the client report (mockserver/report.py) makes of a request to it: "poll" (asks after
+    # one number, the path's id), "purchase" (spends money; with an id, re-arms that number) or
+    # "release" (gives a number back: a flag, a cancel); None: none of these.
+    kind: str | None = None
+    done: Callable[[object], bool] | None = None   # a poll's result shows the number finished (code or end)
+    retry_header: str | None = None            # a purchase's header that makes a repeat safe (an idempotency key)
 
     @property
     def name(self) -> str:
@@ -162,6 +169,19 @@ class Backend(Protocol):
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
         """Point the tenant's account at a receiver; (url, signing secret or None)."""
 
+    def rate_usage(self) -> list[Usage]:
+        """Each rate-limit counter's peak and refusals since the last reset (the client report)."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A number that ended without a code and without the client giving it back (it expired),
+    for the client report: which key bought it, when it ended, and what it cost that was kept."""
+    id: str
+    key: str
+    ended_ms: int
+    kept: Decimal                  # its price, when it was not refunded; else 0
+
 
 @dataclass(frozen=True)
 class BuildContext:
@@ -252,6 +272,16 @@ class Provider(ABC):
     @abstractmethod
     def banner(self, section, url: str) -> list[str]:
         """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
+
+    # What the client report (mockserver/report.py) reads of it.
+    def expired(self, backend: Backend, tenant: Tenant | None) -> list[Ended]:
+        """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
+        still have given them back."""
+        return []
+
+    def key_of(self, backend: Backend, tenant: Tenant) -> str:
+        """A key of the tenant's account, to name it by in the report (webhook findings)."""
+        return tenant.account
 
     def try_it(self, section, url: str) -> str | None:
         """A command a newcomer can paste to see it answer."""

@@ -8,8 +8,10 @@ from marshmallow import fields, post_load, validate
 
 from ..engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
 from .common import FaultSchema, Strict, described
-from .fields import Instant, Seed
-from .model import Scenario
+from .fields import Duration, Instant, Seed
+from .model import ReportThresholds, Scenario
+
+_REPORT = ReportThresholds()
 
 
 class ClockSchema(Strict):
@@ -26,6 +28,28 @@ class SandboxWebhooksSchema(Strict):
         "of the same requests (a receiver that keeps the ids it processed drops the second run's deliveries)"))
 
 
+class ReportSchema(Strict):
+    poll_interval = Duration(load_default=_REPORT.poll_interval_ms, metadata=described(
+        "Polls of one number closer together than this are too fast (rule polling-too-fast)"))
+    extra_polls = fields.Integer(load_default=_REPORT.extra_polls, validate=validate.Range(min=0, max=1000),
+                                 metadata=described(
+        "Polls of a number tolerated after one already showed its code or its end (rule polling-too-fast)",
+        default=_REPORT.extra_polls))
+    rate_warning = fields.Float(load_default=_REPORT.rate_warning, validate=validate.Range(min=0.01, max=1),
+                                metadata=described(
+        "A rate limit's peak use in one window at this share of the limit is a warning; at the limit, or "
+        "with a 429, an error (rule rate-headroom)", default=_REPORT.rate_warning))
+    refusal_loop = fields.Integer(load_default=_REPORT.refusal_loop, validate=validate.Range(min=2, max=1000),
+                                  metadata=described(
+        "The same request refused with the same 4xx this many times in a row is a loop (rule refusal-loop)",
+        default=_REPORT.refusal_loop))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return ReportThresholds(poll_interval_ms=data["poll_interval"], extra_polls=data["extra_polls"],
+                                rate_warning=data["rate_warning"], refusal_loop=data["refusal_loop"])
+
+
 class _ScenarioBase(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1))
     description = fields.String(load_default="", metadata=described("What this scenario is for"))
@@ -38,6 +62,9 @@ class _ScenarioBase(Strict):
         "(the journal notes every field ignored)"))
     webhooks = fields.Nested(SandboxWebhooksSchema, metadata=described(
         "Webhook deliveries of every provider (each provider's own section sets its retries)"))
+    report = fields.Nested(ReportSchema, metadata=described(
+        "Thresholds of the client report (GET /_mock/report, mockserver report): what counts as polling too "
+        "fast, too close to a rate limit, or looping on a refusal"))
 
     @post_load
     def make(self, data, **kwargs):
@@ -46,7 +73,8 @@ class _ScenarioBase(Strict):
             name=data["name"], description=data["description"], seed=data["seed"],
             clock_start_ms=data["clock"]["start"], clock_frozen=data["clock"]["frozen"],
             sections={name: data[name] for name in names()}, faults=tuple(data["faults"]),
-            strict_requests=data["strict_requests"], webhook_message_ids=data["webhooks"]["message_ids"])
+            strict_requests=data["strict_requests"], webhook_message_ids=data["webhooks"]["message_ids"],
+            report=data["report"])
 
 
 @cache

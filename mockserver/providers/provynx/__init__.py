@@ -72,6 +72,12 @@ class ProvynxProvider(Provider):
     def dashboard(self, backend: Provynx, clock) -> DashboardView:
         return console.dashboard(backend, clock, self.name, self.title, self.prefix)
 
+    def expired(self, backend: Provynx, tenant) -> list:
+        return console.expired(backend, tenant)
+
+    def key_of(self, backend: Provynx, tenant) -> str:
+        return console.key_of(backend.accounts[tenant.account])
+
     def banner(self, section, url: str) -> list[str]:
         return console.banner(section, url + self.prefix)
 

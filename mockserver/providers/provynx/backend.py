@@ -15,7 +15,7 @@ from typing import Callable
 from ...engine.clock import format_iso
 from ...engine.idempotency import IdempotencyStore
 from ...engine.ids import Codes, PhoneNumbers, TokenIds
-from ...engine.ratelimit import RateLimiter, Rejection
+from ...engine.ratelimit import RateLimiter, Rejection, Usage
 from ...engine.timeline import Event, Timeline
 from ...settings import DEFAULT_LIMITS
 from ..contract import Delivered
@@ -179,6 +179,9 @@ class Provynx:
 
     def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
+
+    def rate_usage(self) -> list[Usage]:
+        return self.limiter.usage()
 
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
         """Point an account at a receiver, and change its signing secret if given one."""

@@ -2,16 +2,17 @@
 dashboard and its lines in the start-up banner. Not the provider's wire."""
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import partial
 
 from ...engine.clock import format_iso
 from ...engine.ids import Codes
 from ...shapes import dump
-from ..contract import DashboardView
+from ..contract import DashboardView, Ended
 from ..sms import code_shape, sms_text
 from ..tenancy import Tenant
 from . import schemas
-from .backend import is_sandbox_key
+from .backend import EXPIRED, US, is_sandbox_key
 
 
 def state(backend, tenant: Tenant | None) -> dict:
@@ -68,3 +69,19 @@ def banner(section, base_url: str) -> list[str]:
         if account.webhook_secret:
             lines.append(f"             webhook secret {account.webhook_secret}")
     return lines
+
+
+def expired(backend, tenant: Tenant | None) -> list[Ended]:
+    """Numbers that expired pending while a cancel was open to the client (US numbers whose
+    behavior allows it: global numbers cannot be given back)."""
+    return [Ended(n.id, key_of(a, sandbox=n.sandbox), n.expires_ms,
+                  Decimal(0) if n.sandbox or n.behavior.timeout_refund else n.price)
+            for a in backend.accounts.values() if tenant is None or a.tenant == tenant
+            for n in a.numbers.values()
+            if n.status == EXPIRED and n.region == US and n.behavior.cancel_allowed]
+
+
+def key_of(account, *, sandbox: bool = False) -> str:
+    """The account's first live key (or test key, for a test-mode number), to name it by."""
+    keys = sorted(account.keys)
+    return next((k for k in keys if is_sandbox_key(k) == sandbox), keys[0])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ..contract import Route
 from . import schemas as s
-from .backend import GLOBAL, US
-from .idempotency import IDEMPOTENCY_KEY
+from .backend import GLOBAL, PENDING, US
+from .idempotency import HEADER, IDEMPOTENCY_KEY
 
 
 def openapi(section):
@@ -87,6 +87,8 @@ _PURCHASE_ERRORS = {
     503: "SMS numbers are temporarily unavailable",
 }
 _NOT_FOUND = {404: "Number not found"}
+_POLL = {"kind": "poll", "done": lambda number: number.status != PENDING}    # a code came, or it ended
+_PURCHASE = {"kind": "purchase", "retry_header": HEADER}
 
 ROUTES = (
     Route("GET", "/openapi.json", openapi, public=True, summary="This document"),
@@ -96,12 +98,12 @@ ROUTES = (
     Route("GET", "/us/services", us_services, s.Services, query=s.UsServicesQuery,
           summary="US services with price and stock", errors={400: "Invalid query or unknown operator"}),
     Route("POST", "/us/numbers", us_buy, s.Number, status=201, body=s.UsPurchase, summary="Buy a US number",
-          errors=_PURCHASE_ERRORS, guards=(IDEMPOTENCY_KEY,)),
-    Route("GET", "/us/numbers/<id>", us_number, s.Number, summary="A US number", errors=_NOT_FOUND),
+          errors=_PURCHASE_ERRORS, guards=(IDEMPOTENCY_KEY,), **_PURCHASE),
+    Route("GET", "/us/numbers/<id>", us_number, s.Number, summary="A US number", errors=_NOT_FOUND, **_POLL),
     Route("GET", "/us/numbers/<id>/code", us_code, s.Code, summary="Poll a US number for its code",
-          errors=_NOT_FOUND),
+          errors=_NOT_FOUND, **_POLL),
     Route("DELETE", "/us/numbers/<id>", us_cancel, s.Number,
-          summary="Cancel a pending US number (live price refunded)",
+          summary="Cancel a pending US number (live price refunded)", kind="release",
           errors={400: "The number is no longer pending", **_NOT_FOUND}),
     Route("GET", "/global/countries", global_countries, s.Countries, query=s.ServerQuery,
           summary="Countries on a server", errors={400: "Invalid query"}),
@@ -110,11 +112,11 @@ ROUTES = (
     Route("GET", "/global/services", global_services, s.Services, query=s.GlobalServicesQuery,
           summary="A country's services with price and stock", errors={400: "Invalid query, unknown country or operator"}),
     Route("POST", "/global/numbers", global_buy, s.Number, status=201, body=s.GlobalPurchase,
-          summary="Buy a number in another country", errors=_PURCHASE_ERRORS, guards=(IDEMPOTENCY_KEY,)),
-    Route("GET", "/global/numbers/<id>", global_number, s.Number, summary="A global number", errors=_NOT_FOUND),
+          summary="Buy a number in another country", errors=_PURCHASE_ERRORS, guards=(IDEMPOTENCY_KEY,), **_PURCHASE),
+    Route("GET", "/global/numbers/<id>", global_number, s.Number, summary="A global number", errors=_NOT_FOUND, **_POLL),
     Route("GET", "/global/numbers/<id>/code", global_code, s.Code, summary="Poll a global number for its code",
-          errors=_NOT_FOUND),
+          errors=_NOT_FOUND, **_POLL),
     Route("DELETE", "/global/numbers/<id>", global_cancel, None, status=None,
-          summary="Refused: global numbers cannot be canceled via the API",
+          summary="Refused: global numbers cannot be canceled via the API", kind="release",
           errors={400: "Global numbers cannot be canceled via the API", **_NOT_FOUND}),
 )

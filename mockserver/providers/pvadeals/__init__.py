@@ -64,6 +64,9 @@ class PvaDealsProvider(Provider):
     def banner(self, section, url: str) -> list[str]:
         return console.banner(section, url + self.prefix)
 
+    def expired(self, backend: PvaDeals, tenant) -> list:
+        return console.expired(backend, tenant)
+
     def try_it(self, section, url: str) -> str:
         return f"curl -s {url}{self.prefix}/balance -H 'Authorization: Bearer {console.example_key(section) or 'API-...'}'"
 

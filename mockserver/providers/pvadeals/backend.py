@@ -22,7 +22,7 @@ from typing import Callable
 from ...engine.clock import DAY_MS, format_iso
 from ...engine.ids import Codes, ObjectIds, PhoneNumbers
 from ...engine.pages import CursorNotFound, Page, SortedIndex
-from ...engine.ratelimit import RateLimiter, Rejection
+from ...engine.ratelimit import RateLimiter, Rejection, Usage
 from ...engine.timeline import Event, Timeline
 from ...settings import DEFAULT_LIMITS
 from ..contract import Delivered
@@ -176,6 +176,9 @@ class PvaDeals:
 
     def admit(self, caller: Account, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
+
+    def rate_usage(self) -> list[Usage]:
+        return self.limiter.usage()
 
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
         """PVADeals signs nothing, so a secret is not kept: integrators put theirs in the URL."""

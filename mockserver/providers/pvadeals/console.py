@@ -2,16 +2,17 @@
 dashboard and its lines in the start-up banner. Not the provider's wire."""
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import partial
 
 from ...engine.clock import DAY_MS, format_iso
 from ...engine.ids import Codes
 from ...shapes import dump
-from ..contract import DashboardView
+from ..contract import DashboardView, Ended
 from ..sms import code_shape, sms_text
 from ..tenancy import Tenant
 from . import schemas
-from .backend import FLAGGED, LTR, TIMEOUT
+from .backend import FLAGGED, LTR, STR, TIMEOUT
 
 
 def state(backend, tenant: Tenant | None) -> dict:
@@ -79,3 +80,10 @@ def banner(section, url: str) -> list[str]:
 
 def example_key(section) -> str | None:
     return section.accounts[0].key if section.accounts else None
+
+
+def expired(backend, tenant: Tenant | None) -> list[Ended]:
+    """Short-term requests that reached TIMEOUT with no SMS (rentals end by design)."""
+    return [Ended(r.id, a.key, r.updated_ms, Decimal(0) if r.behavior.timeout_refund else r.amount)
+            for a in backend.accounts.values() if tenant is None or a.tenant == tenant
+            for r in a.requests.values() if r.kind == STR and r.status == TIMEOUT and not r.messages]

@@ -7,6 +7,7 @@ from ... import pictures
 from ..contract import Route
 from . import defaults
 from . import schemas as s
+from .backend import RESERVED
 from .errors import AfterAndBefore
 
 
@@ -61,24 +62,32 @@ def detail(backend, account, now, id: str):
 
 _NOT_FOUND = {404: "Service request not found"}
 
+
+def _finished(request) -> bool:
+    """A polled request that will not change by waiting: its SMS came, or it ended."""
+    return request.status != RESERVED
+
 ROUTES = (
     Route("GET", "/balance", balance, s.Balance, summary="Account balance"),
     Route("GET", "/services/all", services, lambda section: s.SERVICES[section.shape], needs_base_url=True,
           summary="The service catalog: prices by kind (the scenario's shape profile decides the fields)"),
     Route("POST", "/purchase", purchase, s.Purchased, body=s.PurchaseBody, summary="Buy numbers, all or nothing",
+          kind="purchase",
           errors={400: "Malformed body", 404: "Service not found", 422: "Insufficient balance or area code not available"}),
-    Route("POST", "/purchase-ltr", purchase_ltr, s.RentalPurchased, body=s.LtrPurchaseBody,
+    Route("POST", "/purchase-ltr", purchase_ltr, s.RentalPurchased, body=s.LtrPurchaseBody, kind="purchase",
           summary="Rent a number for 3, 7, 14 or 30 days, or the 28-day ALL_SERVICES number",
           errors={400: "Malformed body or duration", 404: "Service not found",
                   422: "Insufficient balance, area code not available, or no rental for this service"}),
     Route("POST", "/renew-ltr/<id>", renew_ltr, s.AutoRenew, summary="Turn a rental's auto-renew on or off",
           errors={**_NOT_FOUND, 422: "Not a rental, or the rental ended"}),
     Route("POST", "/flag/<id>", flag, s.Flagged, summary="Flag (cancel) a request before its SMS",
+          kind="release",
           errors={**_NOT_FOUND, 422: "Flag not allowed"}),
     Route("POST", "/reuse/<id>", reuse, lambda section: s.REUSED[section.shape], summary="Reuse a number after its SMS",
+          kind="purchase",
           errors={**_NOT_FOUND, 422: "Reuse not allowed or insufficient balance"}),
     Route("GET", "/requests", list_requests, s.Page, query=s.ListQuery,
           summary="Cursor pages of the account's requests, short-term and rentals", errors={400: "Bad query or cursor"}),
     Route("GET", "/request/<id>", detail, s.Detail, summary="One request with messageCounter and updatedAt",
-          errors=_NOT_FOUND),
+          errors=_NOT_FOUND, kind="poll", done=_finished),
 )
