@@ -293,7 +293,8 @@ def test_numbers_that_ran_out_unflagged(mock):
     assert (finding["severity"], finding["provider"], finding["key"], finding["count"]) == (
         "warning", "pvadeals", KEY, 1)
     assert finding["evidence"] == [{"at": "2026-01-28T23:02:26.452Z", "kind": "request", "id": left["_id"]}]
-    assert finding["summary"].endswith("0 spent on them was not refunded")
+    assert finding["summary"] == ("1 number ran out with no code, never flagged or cancelled; "
+                                  "money kept for no code (not refunded): 0")
 
 
 def test_money_kept_on_numbers_that_never_got_a_code(start_server):
@@ -303,8 +304,8 @@ def test_money_kept_on_numbers_that_never_got_a_code(start_server):
     server.advance("1h")
     [finding] = findings(server, rule="numbers-left-to-expire")
     assert (finding["provider"], finding["key"], finding["evidence"][0]["id"]) == ("provynx", LIVE, number["id"])
-    assert finding["summary"] == (f"1 number ran out with no code, never flagged or cancelled; {number['price']:g} "
-                                  "spent on them was not refunded")
+    assert finding["summary"] == ("1 number ran out with no code, never flagged or cancelled; "
+                                  f"money kept for no code (not refunded): {number['price']:g}")
 
 
 # -- webhook-trouble --------------------------------------------------------------------------
