@@ -3,19 +3,15 @@ through real HTTP and the exact finding it gets; well-behaved clients (the examp
 Time moves only by the control API's virtual clock."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from harness import AIRBNB, KEY, LIVE, OTHER_KEY, START, THREE_FUN, TEST, scenario_with
+from provynx_client import ProvynxClient            # examples/ (setup.cfg puts it on the path)
+from pvadeals_client import PVADealsClient
 
 from mockserver import cli
+from mockserver.settings import Limits
 from mockserver.testing import SmsMock
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-from provynx_client import ProvynxClient  # noqa: E402
-from pvadeals_client import PVADealsClient  # noqa: E402
 
 AT = START                      # the frozen clock's instant in every test that does not advance it
 
@@ -68,12 +64,20 @@ def test_reset_clears_the_report_and_a_key_scopes_it(mock):
 
 
 def test_the_counts_span_more_than_the_journal_holds(start_server):
-    from mockserver.settings import Limits
     server = start_server(scenario_with(**{"pvadeals.rate_limits": []}), limits=Limits(journal_size=5))
     for _ in range(12):
         server.pva("GET", "/balance")
     assert len(server.control("GET", "/requests").json()["requests"]) == 5
     assert report(server)["counts"]["requests"] == 12
+
+
+def test_evidence_is_a_bounded_sample_and_the_count_goes_on(start_server):
+    server = start_server(scenario_with(), limits=Limits(report_evidence_per_rule=2))
+    [bought] = server.buy(AIRBNB)
+    for _ in range(6):
+        server.detail(bought["_id"])
+    [finding] = findings(server)
+    assert (finding["rule"], finding["count"], len(finding["evidence"])) == ("polling-too-fast", 5, 2)
 
 
 # -- rate-headroom ----------------------------------------------------------------------------
