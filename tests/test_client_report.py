@@ -3,19 +3,15 @@ through real HTTP and the exact finding it gets; well-behaved clients (the examp
 Time moves only by the control API's virtual clock."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from harness import AIRBNB, KEY, LIVE, OTHER_KEY, START, THREE_FUN, TEST, scenario_with
+from provynx_client import ProvynxClient            # examples/ (setup.cfg puts it on the path)
+from pvadeals_client import PVADealsClient
 
 from mockserver import cli
+from mockserver.settings import Limits
 from mockserver.testing import SmsMock
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-from provynx_client import ProvynxClient  # noqa: E402
-from pvadeals_client import PVADealsClient  # noqa: E402
 
 AT = START                      # the frozen clock's instant in every test that does not advance it
 
@@ -68,12 +64,20 @@ def test_reset_clears_the_report_and_a_key_scopes_it(mock):
 
 
 def test_the_counts_span_more_than_the_journal_holds(start_server):
-    from mockserver.settings import Limits
     server = start_server(scenario_with(**{"pvadeals.rate_limits": []}), limits=Limits(journal_size=5))
     for _ in range(12):
         server.pva("GET", "/balance")
     assert len(server.control("GET", "/requests").json()["requests"]) == 5
     assert report(server)["counts"]["requests"] == 12
+
+
+def test_evidence_is_a_bounded_sample_and_the_count_goes_on(start_server):
+    server = start_server(scenario_with(), limits=Limits(report_evidence_per_rule=2))
+    [bought] = server.buy(AIRBNB)
+    for _ in range(6):
+        server.detail(bought["_id"])
+    [finding] = findings(server)
+    assert (finding["rule"], finding["count"], len(finding["evidence"])) == ("polling-too-fast", 5, 2)
 
 
 # -- rate-headroom ----------------------------------------------------------------------------
@@ -293,7 +297,8 @@ def test_numbers_that_ran_out_unflagged(mock):
     assert (finding["severity"], finding["provider"], finding["key"], finding["count"]) == (
         "warning", "pvadeals", KEY, 1)
     assert finding["evidence"] == [{"at": "2026-01-28T23:02:26.452Z", "kind": "request", "id": left["_id"]}]
-    assert finding["summary"].endswith("0 spent on them was not refunded")
+    assert finding["summary"] == ("1 number ran out with no code, never flagged or cancelled; "
+                                  "money kept for no code (not refunded): 0")
 
 
 def test_money_kept_on_numbers_that_never_got_a_code(start_server):
@@ -303,8 +308,8 @@ def test_money_kept_on_numbers_that_never_got_a_code(start_server):
     server.advance("1h")
     [finding] = findings(server, rule="numbers-left-to-expire")
     assert (finding["provider"], finding["key"], finding["evidence"][0]["id"]) == ("provynx", LIVE, number["id"])
-    assert finding["summary"] == (f"1 number ran out with no code, never flagged or cancelled; {number['price']:g} "
-                                  "spent on them was not refunded")
+    assert finding["summary"] == ("1 number ran out with no code, never flagged or cancelled; "
+                                  f"money kept for no code (not refunded): {number['price']:g}")
 
 
 # -- webhook-trouble --------------------------------------------------------------------------
