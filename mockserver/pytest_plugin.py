@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from . import inprocess
+from . import inprocess, pytest_report
 from .control.access import Access
 from .testing import ServedSandbox, SmsMock, WebhookReceiver
 
@@ -49,6 +49,7 @@ def pytest_addoption(parser):
                     help="mockserver scenario for tests without an sms_scenario marker")
     parser.addini("sms_mock_scenario", "mockserver scenario for tests without an sms_scenario marker",
                   default="default")
+    pytest_report.add_options(parser, group)
 
 
 def pytest_configure(config):
@@ -88,6 +89,7 @@ def sms_mock(request, _sms_mock_served) -> SmsMock:
     handle = SmsMock(_sms_mock_served.url)
     handle.load(_scenario_for(request))
     yield handle
+    pytest_report.take(request, handle)
     handle.http.close()
 
 
@@ -107,6 +109,7 @@ def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
         try:
             handle.load(_scenario_for(request))
             yield handle
+            pytest_report.take(request, handle)
         finally:
             handle.http.close()
 
@@ -117,3 +120,18 @@ def webhook_receiver():
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+def pytest_sessionfinish(session):
+    pytest_report.send_to_controller(session.config)
+    pytest_report.fail_session_if_asked(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker is done; keep the findings it sends."""
+    pytest_report.receive_from_worker(node.config, node)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    pytest_report.write_summary(terminalreporter, config)

@@ -1,0 +1,84 @@
+"""The client report in a pytest session: the findings each test's calls produced, taken when
+the test ends (the next test's scenario load clears them), summed up at the end of the session
+per rule with the tests that caused them, and, with ``--sms-report=fail``, a failed session
+when one of them is a warning or worse. Under pytest-xdist each worker sends its findings to the
+controller, which writes the summary."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+
+MODES = ("show", "fail", "off")
+DEFAULT_MODE = "show"
+FAILING_SEVERITIES = ("warning", "error")
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_WORKER_OUTPUT = "mockserver_report"
+
+_findings_key = pytest.StashKey[list]()
+
+
+def add_options(parser, group) -> None:
+    group.addoption("--sms-report", choices=MODES, default=None,
+                    help="the mockserver client report: show it at the end (default), fail the session "
+                         "on a warning or worse, or off (no report calls at all)")
+    parser.addini("sms_report", "the mockserver client report: show, fail or off", default=DEFAULT_MODE)
+
+
+def mode(config) -> str:
+    chosen = config.getoption("--sms-report") or config.getini("sms_report") or DEFAULT_MODE
+    if chosen not in MODES:
+        raise pytest.UsageError(f"sms_report: one of {', '.join(MODES)}, not {chosen!r}")
+    return chosen
+
+
+def findings(config) -> list[dict]:
+    return config.stash.setdefault(_findings_key, [])
+
+
+def take(request, handle) -> None:
+    """Keep the findings of the test that just ran, naming the test."""
+    if mode(request.config) == "off":
+        return
+    for finding in handle.report()["findings"]:
+        findings(request.config).append({"test": request.node.nodeid, **finding})
+
+
+def failing(config) -> list[dict]:
+    return [f for f in findings(config) if f["severity"] in FAILING_SEVERITIES]
+
+
+def send_to_controller(config) -> None:
+    """On an xdist worker: hand the findings to the controller with the worker's output."""
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[_WORKER_OUTPUT] = json.dumps(findings(config))
+
+
+def receive_from_worker(config, node) -> None:
+    findings(config).extend(json.loads(getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT, "[]")))
+
+
+def fail_session_if_asked(session) -> None:
+    if mode(session.config) == "fail" and failing(session.config) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def write_summary(terminalreporter, config) -> None:
+    if mode(config) == "off" or hasattr(config, "workeroutput"):
+        return
+    found = findings(config)
+    if not found:
+        return
+    terminalreporter.write_sep("=", "mockserver report: what would hurt this client against the real provider")
+    by_rule: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for finding in found:
+        by_rule[(finding["severity"], finding["rule"])].append(finding)
+    for (severity, rule), items in sorted(by_rule.items(), key=lambda item: (_SEVERITY_ORDER.get(item[0][0], 9),
+                                                                              item[0][1])):
+        terminalreporter.write_line(f"{severity.upper()} {rule}: {items[0]['advice']}")
+        for finding in items:
+            terminalreporter.write_line(f"    {finding['test']}: {finding['summary']}")
+    if mode(config) == "fail" and failing(config):
+        terminalreporter.write_line(f"--sms-report=fail: the session fails on {len(failing(config))} "
+                                    "finding(s) of warning level or worse", red=True, bold=True)
