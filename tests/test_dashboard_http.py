@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import html
 import re
 
 from harness import AIRBNB, LIVE, scenario_with
@@ -100,3 +101,15 @@ def test_a_webhook_url_keeps_its_origin_in_one_piece(mock, receiver):
     origin, _, rest = url.partition("/hooks")
     shown = f'<span class="url-origin">{origin}</span><span class="url-rest">/hooks{html.escape(rest)}</span>'
     assert shown in live["accounts"] and shown in live["webhooks"]
+
+
+def test_the_report_panel_lists_each_finding_with_its_advice_and_evidence(mock):
+    assert "data-report-empty" in mock.control("GET", "/dashboard/live").json()["report"]
+    for _ in range(3):
+        assert mock.pva("GET", "/request/nope").status_code == 404
+    panel = mock.control("GET", "/dashboard/live").json()["report"]
+    [finding] = mock.control("GET", "/report").json()["findings"]
+    row = re.search(r'<tr data-rule="refusal-loop" data-severity="warning">.*?</tr>', panel, re.S).group(0)
+    assert html.escape(finding["advice"], quote=False) in row and html.escape(finding["summary"], quote=False) in row
+    assert row.count("GET /v3/api/request/nope → 404") == len(finding["evidence"]) >= 2
+    assert "data-report-empty" not in panel

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..control import schemas as control_schemas
 from ..engine.clock import format_iso
 from ..providers.registry import PROVIDERS
+from ..report import build as build_report
 from ..scenario import bundled_descriptions
 from ..shapes import dump
 
@@ -57,6 +58,8 @@ def take(sandbox, journal_filter: JournalFilter) -> dict:
                 provider=journal_filter.provider, method=journal_filter.method, path=journal_filter.path,
                 key=None, status=journal_filter.status, unmatched=None)[-JOURNAL_ROWS_SHOWN:][::-1], many=True),
             "journal_filter": journal_filter,
+            # the lock is re-entrant: one consistent look; shaped as GET /_mock/report answers it
+            "report": dump(control_schemas.ReportAnswer, build_report(sandbox)),
         }
     return view
 

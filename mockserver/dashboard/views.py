@@ -18,7 +18,7 @@ bp = Blueprint("dashboard", __name__, url_prefix=PREFIX, template_folder="templa
                static_folder="static", static_url_path=STATIC_PATH.removeprefix(PREFIX))
 
 # Parts of the page that change with the sandbox, each a template under templates/live/.
-LIVE_PARTS = ("scenario", "clock", "accounts", "numbers", "messages", "webhooks", "journal")
+LIVE_PARTS = ("scenario", "clock", "accounts", "numbers", "messages", "report", "webhooks", "journal")
 POLL_MS = 1000
 
 
