@@ -33,6 +33,7 @@ CHECKED = {
     ("docs/testing.md", "*"),
     ("docs/docker-ci.md", "A GitHub Actions job, without Docker"),
     ("docs/other-languages.md", "Starting it and learning the URL"),
+    ("docs/report.md", "Thresholds"),
 }
 
 
@@ -225,6 +226,13 @@ def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
             if (ROOT / source).is_file():       # compared line by line, whatever the indentation
                 flat = lambda text: "\n".join(line.strip() for line in text.strip().splitlines())  # noqa: E731
                 assert flat(body) in flat((ROOT / source).read_text()), (path.name, source)
+
+
+def test_the_report_thresholds_shown_are_the_defaults():
+    from mockserver.scenario import load_text
+    from mockserver.scenario.model import ReportThresholds
+    block = re.search(r"```yaml\n(.*?)```", _section(ROOT / "docs" / "report.md", "Thresholds"), re.S).group(1)
+    assert load_text("name: shown\n" + block, source="docs/report.md").report == ReportThresholds()
 
 
 def test_the_two_commands_are_make_targets():
