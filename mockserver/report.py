@@ -184,8 +184,9 @@ def _expired(provider, backend, tenant, most: int) -> list[dict]:
     for key, ended in by_key.items():
         ended.sort(key=lambda e: (e.ended_ms, e.id))
         kept = sum((e.kept for e in ended), Decimal(0))
-        summary = (f"{_plural(len(ended), 'number')} ran out with no code, never flagged or cancelled; "
-                   f"money kept for no code (not refunded): {kept.normalize():f}")
+        summary = f"{_plural(len(ended), 'number')} ran out with no code, never flagged or cancelled"
+        if kept:
+            summary += f"; money kept for no code (not refunded): {kept.normalize():f}"
         results.append(_finding(o.NUMBERS_LEFT_TO_EXPIRE, "warning", provider.name, key, summary, len(ended),
                                 [("number", e.ended_ms, e.id) for e in ended[:most]]))
     return results
