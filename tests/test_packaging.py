@@ -87,9 +87,12 @@ def test_the_testing_doc_runs_as_a_new_projects_tests(installed, tmp_path, worke
         (tmp_path / name).write_text(body)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")       # the rootdir: not this tree's setup.cfg
     command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    env = _outside_this_tree()
     if workers:
-        command += ["-n", workers]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=_outside_this_tree(),
-                            timeout=240)
+        # The run without workers shows that the wheel's entry point loads the plugin; this one
+        # names its plugins instead of loading every one this environment has (most of its time).
+        command += ["-p", "mockserver.pytest_plugin", "-p", "xdist.plugin", "-n", workers]
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-2000:]

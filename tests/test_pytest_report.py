@@ -21,16 +21,26 @@ def test_a_well_behaved_client(sms_mock):
 '''
 
 
+@pytest.fixture(autouse=True)
+def _only_the_plugins_used(monkeypatch):
+    """The user's session loads mockserver's plugin (and xdist's where asked), not every plugin
+    of this environment: their start-up is most of a pytester run's time."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+PLUGIN = ("-p", "mockserver.pytest_plugin", "-p", "no:cacheprovider")
+
+
 def _summary(result) -> list[str]:
     lines = result.outlines
     start = next((i for i, line in enumerate(lines) if "mockserver report" in line), None)
     return [] if start is None else lines[start + 1:]
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+@pytest.mark.parametrize("workers", [[], ["-p", "xdist.plugin", "-n", "2"]], ids=["one process", "xdist"])
 def test_the_summary_names_the_rule_its_advice_and_the_test_that_caused_it(pytester, workers):
     pytester.makepyfile(test_client=CLIENT_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
+    result = pytester.runpytest_subprocess(*PLUGIN, *workers)
     result.assert_outcomes(passed=2)
     assert result.ret == 0
     summary = _summary(result)
@@ -41,7 +51,7 @@ def test_the_summary_names_the_rule_its_advice_and_the_test_that_caused_it(pytes
 
 def test_fail_fails_a_green_session_and_says_why(pytester):
     pytester.makepyfile(test_client=CLIENT_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sms-report=fail")
+    result = pytester.runpytest_subprocess(*PLUGIN, "--sms-report=fail")
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*--sms-report=fail: the session fails on 1 finding(s) of warning level or worse*"])
@@ -53,12 +63,12 @@ def test_the_ini_option_and_a_clean_session(pytester):
 def test_a_well_behaved_client(sms_mock):
     assert requests.get(sms_mock.pvadeals_url + "/balance", headers=PVA).status_code == 200
 ''')
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*PLUGIN)
     result.assert_outcomes(passed=1)
     assert result.ret == 0 and _summary(result) == []
 
 
 def test_off_makes_no_report(pytester):
     pytester.makepyfile(test_client=CLIENT_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sms-report=off")
+    result = pytester.runpytest_subprocess(*PLUGIN, "--sms-report=off")
     assert result.ret == 0 and _summary(result) == []
