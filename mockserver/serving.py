@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 
 from .settings import Limits
 from .wire import DroppedConnection
@@ -58,39 +59,53 @@ class BufferedBodies:
     the body is read on granian's event loop, where a stalled one costs no thread, within
     ``body_read_timeout_s`` and at most ``body_buffer_bytes`` (as waitress does); only then does a
     worker thread run the app, on the whole body. Answers are collected on that thread too, so
-    no client can hold a thread by reading slowly either."""
+    no client can hold a thread by reading slowly either.
+
+    The worker thread also hands the whole answer to granian itself (response_bytes is safe from
+    any thread), so the client has it without waiting for the event loop to come round; the
+    request's coroutine only learns afterwards that it is done (it must not end before: granian
+    answers 500 for a coroutine that ended unanswered). A request without a body (neither
+    Content-Length nor Transfer-Encoding: HTTP/1 has no other way to send one) reads nothing."""
 
     def __init__(self, app, limits: Limits, threads: int):
         self._app = app
         self._deadline_s = limits.body_read_timeout_s
         self._cap = body_buffer_bytes(limits)
-        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockserver")
+        self._threads = threads
+        # (environ, protocol, future) for the workers; None tells one to stop.
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._loop = None
 
     def __rsgi_init__(self, loop) -> None:
-        pass
+        self._loop = loop
+        for number in range(self._threads):
+            threading.Thread(target=self._work, name=f"mockserver-{number}", daemon=True).start()
 
     def __rsgi_del__(self, loop) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        for _ in range(self._threads):
+            self._jobs.put(None)
 
     async def __rsgi__(self, scope, protocol) -> None:
         if scope.proto != "http":          # websockets are off; nothing else is served
             return
         environ = _environ(scope)
-        declared = environ.get("CONTENT_LENGTH", "")
         body = b""
-        if not (declared.isdigit() and int(declared) > self._cap):    # too large: the app says 413 unread
-            try:
-                body = await asyncio.wait_for(self._read(protocol), self._deadline_s)
-            except asyncio.TimeoutError:
-                environ[BODY_LATE] = True
+        if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            declared = environ.get("CONTENT_LENGTH", "")
+            if not (declared.isdigit() and int(declared) > self._cap):    # too large: the app says 413 unread
+                try:
+                    body = await asyncio.wait_for(self._read(protocol), self._deadline_s)
+                except asyncio.TimeoutError:
+                    environ[BODY_LATE] = True
         environ["wsgi.input"] = io.BytesIO(body)
-        loop = asyncio.get_running_loop()
-        status, headers, chunks, broken = await loop.run_in_executor(self._threads, self._call, environ)
-        if not broken:
-            protocol.response_bytes(status, headers, b"".join(chunks))
+        answered = self._loop.create_future()
+        self._jobs.put((environ, protocol, answered))
+        broken = await answered
+        if broken is None:
             return
         # An answer that broke on purpose (a drop fault) or by a crash: what there is of it, then
         # the connection closed short of its Content-Length, as the client would see it elsewhere.
+        status, headers, chunks = broken
         transport = protocol.response_stream(status, headers)
         for chunk in chunks:
             await transport.send_bytes(chunk)
@@ -105,6 +120,28 @@ class BufferedBodies:
             if size > self._cap:
                 break
         return b"".join(parts)
+
+    def _work(self) -> None:
+        """A worker thread: runs the app for each request queued, answers it, then wakes its
+        coroutine (with None, or what there is of a broken answer for it to send)."""
+        jobs, call = self._jobs, self._call
+        while (job := jobs.get()) is not None:
+            environ, protocol, answered = job
+            try:
+                status, headers, chunks, broken = call(environ)
+                if broken:
+                    self._wake(_settle, answered, (status, headers, chunks))
+                    continue
+                protocol.response_bytes(status, headers, b"".join(chunks))
+                self._wake(_settle, answered, None)
+            except BaseException as exc:       # the coroutine raises it, as granian expects
+                self._wake(_fail, answered, exc)
+
+    def _wake(self, *call) -> None:
+        try:
+            self._loop.call_soon_threadsafe(*call)
+        except RuntimeError:            # the loop closed: the server is stopping
+            pass
 
     def _call(self, environ):
         """The app's answer, on a worker thread: (status, headers, body chunks, broken off)."""
@@ -131,37 +168,61 @@ class BufferedBodies:
         return seen["status"], seen["headers"], chunks, broken
 
 
+def _settle(future, value) -> None:
+    if not future.done():              # not cancelled meanwhile
+        future.set_result(value)
+
+
+def _fail(future, exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+# What each header is called in the environ, learnt as headers come (at most _HEADER_KEYS_KEPT
+# names, so that clients inventing names cannot grow it without bound).
+_HEADER_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_HEADER_KEYS_KEPT = 1024
+# The part of the environ that depends only on the address the request came in on.
+_SERVER_ENVIRONS: dict[str, dict] = {}
+
+
 def _environ(scope) -> dict:
     """The WSGI environ granian's WSGI interface would build from the request."""
-    server_host, _, server_port = scope.server.rpartition(":")
-    environ = {
-        "REQUEST_METHOD": scope.method,
-        "SCRIPT_NAME": "",
-        # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1.
-        "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
-        "QUERY_STRING": scope.query_string,
-        "SERVER_NAME": server_host.strip("[]"),
-        "SERVER_PORT": server_port,
-        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
-        "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]"),
-        "SERVER_SOFTWARE": "Granian",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.scheme,
-        "wsgi.errors": _ERRORS,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
-    }
+    server = _SERVER_ENVIRONS.get(scope.server)
+    if server is None:
+        server_host, _, server_port = scope.server.rpartition(":")
+        server = {
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": server_host.strip("[]"),
+            "SERVER_PORT": server_port,
+            "SERVER_SOFTWARE": "Granian",
+            "wsgi.version": (1, 0),
+            "wsgi.errors": _ERRORS,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+        }
+        if len(_SERVER_ENVIRONS) < 64:
+            _SERVER_ENVIRONS[scope.server] = server
+    environ = server.copy()
+    path = scope.path
+    environ["REQUEST_METHOD"] = scope.method
+    # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1.
+    environ["PATH_INFO"] = path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("latin-1")
+    environ["QUERY_STRING"] = scope.query_string
+    environ["SERVER_PROTOCOL"] = "HTTP/" + scope.http_version
+    environ["REMOTE_ADDR"] = scope.client.rpartition(":")[0].strip("[]")
+    environ["wsgi.url_scheme"] = scope.scheme
+    keys = _HEADER_KEYS
     for name, value in scope.headers.items():
-        if name == "content-type":
-            key = "CONTENT_TYPE"
-        elif name == "content-length":
-            key = "CONTENT_LENGTH"
-        else:
+        key = keys.get(name)
+        if key is None:
             key = "HTTP_" + name.upper().replace("-", "_")
+            if len(keys) < _HEADER_KEYS_KEPT:
+                keys[name] = key
         # A header sent more than once is one value, its values joined by commas (RFC 9110 5.3).
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
+        environ[key] = environ[key] + "," + value if key in environ else value
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
