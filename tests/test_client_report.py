@@ -128,6 +128,18 @@ def test_a_rule_per_ip_address_is_reported_for_everyone_only(start_server):
 # -- retry-after-ignored ----------------------------------------------------------------------
 
 
+def test_a_request_the_limiting_rule_does_not_count_is_no_early_retry(start_server):
+    server = start_server(scenario_with(**{"pvadeals.rate_limits": [
+        {"scope": "key", "limit": 1, "window": "60s", "paths": ["/purchase"]}]}))
+    server.pva("POST", "/purchase", json=purchase_body())
+    assert server.pva("POST", "/purchase", json=purchase_body()).status_code == 429
+    assert server.pva("GET", "/balance").status_code == 200          # admitted: another path
+    assert findings(server, rule="retry-after-ignored") == []
+    assert server.pva("POST", "/purchase", json=purchase_body()).status_code == 429
+    [finding] = findings(server, rule="retry-after-ignored")
+    assert finding["evidence"] == [request("POST", "/v3/api/purchase", 429)]
+
+
 def test_a_request_before_retry_after_passed_is_an_error(start_server):
     server = start_server(scenario_with(**{"pvadeals.rate_limits": [{"scope": "key", "limit": 2, "window": "60s"}]}))
     server.pva("GET", "/balance")
@@ -216,6 +228,15 @@ def test_a_provynx_purchase_retried_with_a_new_key(start_server):
     server.pnx("POST", "/us/numbers", headers={"Idempotency-Key": "k2"}, json={"service": "whatsapp"})
     [finding] = findings(server, rule="unsafe-retry")
     assert "with a new Idempotency-Key" in finding["summary"]
+
+
+def test_another_purchase_after_a_failed_one_is_no_retry(start_server):
+    """A different body is a different purchase: a new key is what it must carry."""
+    server = start_server(scenario_with(faults=_PNX_502))
+    server.pnx("POST", "/us/numbers", headers={"Idempotency-Key": "k1"}, json={"service": "whatsapp"})
+    bought = server.pnx("POST", "/us/numbers", headers={"Idempotency-Key": "k2"}, json={"service": "telegram"})
+    assert bought.status_code == 201
+    assert findings(server, rule="unsafe-retry") == []
 
 
 def test_a_provynx_retry_with_the_same_key_is_safe(start_server):

@@ -52,15 +52,18 @@ class Finding:
 
 
 class _KeyState:
-    __slots__ = ("retry_until_ms", "loop", "loop_run", "loop_first", "failed_purchase")
+    __slots__ = ("retry_until", "loop", "loop_run", "loop_first", "failed_purchase")
 
     def __init__(self) -> None:
-        self.retry_until_ms = 0      # a 429's Retry-After ends here (virtual ms); 0: none pending
+        # A 429's Retry-After: (the rule that refused, when it ends in virtual ms), or None. Only
+        # requests that rule counts are too early: others the sandbox admits, as the provider does.
+        self.retry_until = None
         self.loop = None             # the last refused request's signature, and how often in a row
         self.loop_run = 0
         self.loop_first = None       # the first request of that run, as evidence
-        # (path, whether the route takes a retry header, its value, evidence) of a purchase that
-        # failed (5xx or a dropped connection), until the client repeats or moves on
+        # (path, body hash, whether the route takes a retry header, its value, evidence) of a
+        # purchase that failed (5xx or a dropped connection), until the client repeats or moves on;
+        # a purchase with another body is another purchase, not a retry
         self.failed_purchase = None
 
 
@@ -155,14 +158,15 @@ class Observer:
             if state is None:
                 state = seen.keys[key] = _KeyState()
             evidence = None
-            if state.retry_until_ms:
-                if at_ms < state.retry_until_ms:
+            if state.retry_until is not None:
+                rule, until_ms = state.retry_until
+                if at_ms >= until_ms:
+                    state.retry_until = None
+                elif _counts(rule, path):
                     evidence = ("request", at_ms, method, path, None if dropped else status)
                     found = self._finding(seen, RETRY_AFTER_IGNORED, key)
                     found.count += 1
                     found.evidence.append(evidence)
-                else:
-                    state.retry_until_ms = 0
             if status >= 400 or dropped:
                 evidence = evidence or ("request", at_ms, method, path, None if dropped else status)
                 self._answered_badly(seen, state, key, at_ms, method, path, query, status, body, rejection,
@@ -176,10 +180,11 @@ class Observer:
             evidence = evidence or ("request", at_ms, method, path, None if dropped else status)
             if kind == "purchase":
                 counts["purchases"] += 1
-                self._purchase(seen, state, key, route, path, retry_value, status >= 500 or dropped, evidence)
+                self._purchase(seen, state, key, route, path, hash(body), retry_value, status >= 500 or dropped,
+                               evidence)
                 if target is not None and (poll := seen.polls.get(target)) is not None:
                     poll.done, poll.after_done = False, 0      # re-armed (a reuse): polling it is due again
-            elif failed is not None and not failed[1]:
+            elif failed is not None and not failed[2]:
                 state.failed_purchase = None       # the client did something else first (looked it up)
             if kind == "poll" and target is not None and status < 400:
                 counts["polls"] += 1
@@ -206,7 +211,9 @@ class Observer:
         if status == 429:
             counts["rate_limited"] += 1
             if rejection is not None:
-                state.retry_until_ms = max(state.retry_until_ms, at_ms + rejection.retry_after_s * 1000)
+                until_ms = at_ms + rejection.retry_after_s * 1000
+                if state.retry_until is None or until_ms >= state.retry_until[1]:
+                    state.retry_until = (rejection.rule, until_ms)
                 found = self._finding(seen, RATE_LIMITED, key, rejection.rule)
                 found.count += 1
                 found.evidence.append(evidence)
@@ -233,21 +240,21 @@ class Observer:
                 found.evidence.append(state.loop_first)
             found.evidence.append(evidence)
 
-    def _purchase(self, seen: Seen, state: _KeyState, key: str, route, path: str, value: str | None,
-                  failed: bool, evidence: tuple) -> None:
+    def _purchase(self, seen: Seen, state: _KeyState, key: str, route, path: str, body_hash: int,
+                  value: str | None, failed: bool, evidence: tuple) -> None:
         previous = state.failed_purchase
         header = route.retry_header
-        if previous is not None and previous[0] == path:
+        if previous is not None and previous[:2] == (path, body_hash):
             variant = (NOT_IDEMPOTENT if header is None else NO_KEY if value is None
-                       else NEW_KEY if value != previous[2] else None)
+                       else NEW_KEY if value != previous[3] else None)
             if variant is not None:
                 found = self._finding(seen, UNSAFE_RETRY, key, variant)
                 found.count += 1
                 if header is not None:
                     found.names[header] = None      # the summary names the header
-                found.evidence.append(previous[3])
+                found.evidence.append(previous[4])
                 found.evidence.append(evidence)
-        state.failed_purchase = (path, header is not None, value, evidence) if failed else None
+        state.failed_purchase = (path, body_hash, header is not None, value, evidence) if failed else None
 
     def _poll(self, seen: Seen, key: str, target: str, at_ms: int, done: bool, evidence: tuple) -> None:
         polls = seen.polls
@@ -289,3 +296,9 @@ class Observer:
                 found = self._finding(seen, WEBHOOK_TROUBLE, None, variant)
                 found.count += 1
                 found.evidence.append(("webhook", at_ms, message_id))
+
+
+def _counts(rule, path: str) -> bool:
+    """Whether a rate-limit rule counts a request to ``path`` (the full path: a rule names paths
+    under its provider's prefix)."""
+    return not rule.paths or any(path.endswith(rule_path) for rule_path in rule.paths)
