@@ -53,6 +53,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    pytest_report.configure(config)
     config.addinivalue_line("markers", "sms_scenario(name_or_path): the mockserver scenario this test runs on "
                                        "(a bundled name, or a path relative to the test file)")
 
@@ -87,10 +88,12 @@ def _sms_mock_served(pytestconfig):
 def sms_mock(request, _sms_mock_served) -> SmsMock:
     """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
     handle = SmsMock(_sms_mock_served.url)
-    handle.load(_scenario_for(request))
-    yield handle
-    pytest_report.take(request, handle)
-    handle.http.close()
+    try:
+        handle.load(_scenario_for(request))
+        yield handle
+        pytest_report.take(request, handle)
+    finally:
+        handle.http.close()
 
 
 @pytest.fixture(scope="session")

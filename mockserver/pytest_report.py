@@ -17,6 +17,8 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _WORKER_OUTPUT = "mockserver_report"
 
 _findings_key = pytest.StashKey[list]()
+_mode_key = pytest.StashKey[str]()
+_trouble_key = pytest.StashKey[list]()
 
 
 def add_options(parser, group) -> None:
@@ -26,22 +28,38 @@ def add_options(parser, group) -> None:
     parser.addini("sms_report", "the mockserver client report: show, fail or off", default=DEFAULT_MODE)
 
 
-def mode(config) -> str:
+def configure(config) -> None:
+    """Check the chosen mode before anything runs (a misspelt ini value is a usage error then,
+    not a teardown error in every test)."""
     chosen = config.getoption("--sms-report") or config.getini("sms_report") or DEFAULT_MODE
     if chosen not in MODES:
         raise pytest.UsageError(f"sms_report: one of {', '.join(MODES)}, not {chosen!r}")
-    return chosen
+    config.stash[_mode_key] = chosen
+
+
+def mode(config) -> str:
+    return config.stash.get(_mode_key, DEFAULT_MODE)
 
 
 def findings(config) -> list[dict]:
     return config.stash.setdefault(_findings_key, [])
 
 
+# The report is advice: reading it gets a short wait, and a server that cannot give it (gone,
+# hung) costs the test nothing; the summary says the report is incomplete instead.
+REPORT_TIMEOUT_S = 10
+
+
 def take(request, handle) -> None:
     """Keep the findings of the test that just ran, naming the test."""
     if mode(request.config) == "off":
         return
-    for finding in handle.report()["findings"]:
+    try:
+        found = handle.report(timeout=REPORT_TIMEOUT_S)["findings"]
+    except Exception as exc:          # requests' errors, MockServerError, an answer of another shape
+        request.config.stash.setdefault(_trouble_key, []).append(f"{request.node.nodeid}: {exc}")
+        return
+    for finding in found:
         findings(request.config).append({"test": request.node.nodeid, **finding})
 
 
@@ -67,7 +85,11 @@ def fail_session_if_asked(session) -> None:
 def write_summary(terminalreporter, config) -> None:
     if mode(config) == "off" or hasattr(config, "workeroutput"):
         return
-    found = findings(config)
+    found, trouble = findings(config), config.stash.get(_trouble_key, [])
+    if trouble:
+        terminalreporter.write_sep("=", "mockserver report: incomplete")
+        for line in trouble[:10]:
+            terminalreporter.write_line(f"the report could not be read after {line}")
     if not found:
         return
     terminalreporter.write_sep("=", "mockserver report: what would hurt this client against the real provider")

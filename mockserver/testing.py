@@ -94,7 +94,8 @@ class SmsMock:
             self.http.headers["X-Admin-Token"] = token
 
     def _call(self, method: str, path: str, **kwargs):
-        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=120, **kwargs)
+        kwargs.setdefault("timeout", 120)
+        response = self.http.request(method, f"{self.url}/_mock{path}", **kwargs)
         try:
             body = response.json()
         except ValueError:          # not mockserver answering (a proxy's page, another server)
@@ -161,10 +162,10 @@ class SmsMock:
     def count_requests(self, **filters) -> int:
         return self._call("GET", "/requests", params={**_query(filters), "count": "true"})["count"]
 
-    def report(self, key: str | None = None) -> dict:
+    def report(self, key: str | None = None, timeout: float = 120) -> dict:
         """The client report (GET /_mock/report): {"findings": [...], "counts": {...}, "worst": ...},
         of every tenant or of ``key``'s."""
-        return self._call("GET", "/report", params={"key": key} if key else {})
+        return self._call("GET", "/report", params={"key": key} if key else {}, timeout=timeout)
 
 
 def _query(filters: dict) -> dict:
