@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import html
 import re
 
 from harness import AIRBNB, LIVE, scenario_with
