@@ -67,7 +67,7 @@ def _main(argv: list[str] | None) -> int:
                                 help="log the requests an open dashboard makes by itself too (its polling, "
                                      "every second)")
     run.add_argument("--journal-size", type=int, default=None,
-                     help="requests kept in the journal, newest first out last (default $MOCKSERVER_JOURNAL_SIZE or "
+                     help="requests kept in the journal, the oldest going first (default $MOCKSERVER_JOURNAL_SIZE or "
                           f"{DEFAULT_LIMITS.journal_size})")
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
@@ -319,7 +319,13 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+# A server bound to every address is reached, and addressed in its Host header, by loopback: the
+# wildcard itself is no address a client can send to the control API's Host check.
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
 def _url(host: str, port: int) -> str:
+    host = _WILDCARDS.get(host, host)
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 

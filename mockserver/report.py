@@ -121,7 +121,7 @@ def _observed(sandbox, tenant, seen: o.Snapshot, thresholds) -> list[dict]:
                                                 "failed the first attempt")
         elif rule == o.LENIENT_REQUEST:
             if variant == o.IGNORED_FIELDS:
-                severity, summary = "warning", (f"{_plural(count, 'request')} had fields the API ignored (?: query parameters): "
+                severity, summary = "warning", (f"{_plural(count, 'request')} had body fields or query parameters the API ignored: "
                                                 f"{', '.join(found.names)}")
             else:
                 severity, summary = "info", (f"{_plural(count, 'request')} to a path with a trailing slash, which "

@@ -668,3 +668,12 @@ def test_granian_does_not_speak_http2_in_cleartext(scenario_file):
         assert not (len(received) == 9 and received[3] == 4), received
     finally:
         server.stop()
+
+
+def test_a_server_bound_to_every_address_is_announced_at_loopback():
+    """The wildcard is no address a client can reach it at, nor one the control API's Host check
+    takes: the banner and the ready file give loopback."""
+    from mockserver import cli
+    assert [cli._url(host, 8080) for host in ("0.0.0.0", "::", "127.0.0.1", "::1", "sms.local")] == [
+        "http://127.0.0.1:8080", "http://[::1]:8080", "http://127.0.0.1:8080", "http://[::1]:8080",
+        "http://sms.local:8080"]

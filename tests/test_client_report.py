@@ -382,7 +382,7 @@ def test_unknown_query_parameters(mock):
     assert mock.pnx("GET", "/us/operators", params={"server": 1}).status_code == 200     # all known
     [finding] = findings(mock)
     assert (finding["rule"], finding["key"], finding["summary"]) == (
-        "lenient-request", KEY, "1 request had fields the API ignored (?: query parameters): ?frist")
+        "lenient-request", KEY, "1 request had body fields or query parameters the API ignored: ?frist")
     assert finding["evidence"] == [request("GET", "/v3/api/requests", 200)]
 
 
@@ -391,7 +391,7 @@ def test_unknown_body_fields_and_a_trailing_slash(mock):
     assert mock.pva("GET", "/balance/").status_code == 200
     lenient = findings(mock, rule="lenient-request")
     assert [(f["severity"], f["count"], f["summary"]) for f in lenient] == [
-        ("warning", 1, "1 request had fields the API ignored (?: query parameters): servce"),
+        ("warning", 1, "1 request had body fields or query parameters the API ignored: servce"),
         ("info", 1, "1 request to a path with a trailing slash, which this API answers as without it")]
     assert lenient[0]["evidence"] == [request("POST", "/v3/api/purchase", 200)]
     assert lenient[1]["evidence"] == [request("GET", "/v3/api/balance/", 200)]

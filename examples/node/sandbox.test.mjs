@@ -2,7 +2,7 @@
 // `mockserver run --port 0 --ready-file FILE` picks a free port and, once it answers, writes
 // {"url", "pid", "version"} to FILE, whole or not at all. The test buys a PVADeals number, moves
 // the sandbox's virtual clock past the SMS (the default scenario sends one 3 s after purchase),
-// and reads the number back. Run it with:   node --test examples/node/
+// and reads the number back. Run it with:   node --test examples/node/sandbox.test.mjs
 // MOCKSERVER_BIN names the mockserver executable (default: `mockserver` on PATH).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
