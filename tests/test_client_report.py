@@ -339,7 +339,7 @@ def test_a_delivery_that_needed_a_retry(mock, receiver):
     mock.control("POST", "/webhook", json={"key": KEY, "url": receiver.url})
     receiver.fail_next(1)
     mock.buy(AIRBNB)
-    receiver.wait_answered(1)
+    receiver.wait_for(1)
     mock.advance("10s")                                 # the retry (and the SMS) go out
     [finding] = findings(mock, rule="webhook-trouble")
     attempts = mock.webhooks(key=KEY)
@@ -354,7 +354,7 @@ def test_a_delivery_never_accepted(start_server, receiver):
     server.control("POST", "/webhook", json={"key": KEY, "url": receiver.url})
     receiver.fail_next(2)
     [bought] = server.buy(THREE_FUN)                    # one event: number_purchased
-    receiver.wait_answered(1)
+    receiver.wait_for(1)
     server.advance("5s")
     trouble = findings(server, rule="webhook-trouble")
     assert [(f["severity"], f["count"]) for f in trouble] == [("error", 1), ("warning", 1)]
@@ -369,7 +369,7 @@ def test_a_provynx_webhook_finding_names_a_key_of_the_account(start_server, rece
     receiver.fail_next(1)
     number = server.pnx_buy()
     server.control("POST", "/sms", json={"id": number["id"]})
-    receiver.wait_answered(1)
+    receiver.wait_for(1)
     [finding] = findings(server, key=TEST, rule="webhook-trouble")
     assert (finding["provider"], finding["key"], finding["severity"]) == ("provynx", LIVE, "error")
 

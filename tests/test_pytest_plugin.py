@@ -53,6 +53,18 @@ def test_marker_chooses_a_bundled_scenario(sms_mock):
 '''
 
 
+# The runs after the first name the plugins they use (PYTEST_DISABLE_PLUGIN_AUTOLOAD) instead of
+# loading every plugin of this environment, most of a run's time; the first run shows that the
+# entry point loads mockserver's plugin by itself.
+NAMED = ("-p", "mockserver.pytest_plugin", "-p", "no:cacheprovider")
+
+
+@pytest.fixture(autouse=True)
+def _named_plugins_only(monkeypatch, request):
+    if request.node.name != "test_fixture_receiver_and_marker":
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
 def test_fixture_receiver_and_marker(pytester):
     pytester.makepyfile(test_client=CLIENT_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
@@ -75,13 +87,13 @@ def test_file(sms_mock):
     body = requests.get(sms_mock.pvadeals_url + "/balance", headers={"Authorization": "Bearer API-mine"}).json()
     assert body["data"]["credits"] == 7
 ''')
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sms-scenario", "instant-codes").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess(*NAMED).assert_outcomes(passed=2)
+    pytester.runpytest_subprocess(*NAMED, "--sms-scenario", "instant-codes").assert_outcomes(passed=2)
 
 
 def test_under_xdist_each_worker_has_its_own_server(pytester):
     pytester.makepyfile(test_client=CLIENT_TESTS, test_more=CLIENT_TESTS.replace("def test_", "def test_again_"))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result = pytester.runpytest_subprocess(*NAMED, "-p", "xdist.plugin", "-n", "2")
     result.assert_outcomes(passed=8)
 
 
@@ -124,7 +136,7 @@ def test_httpx_sync_and_async(sms_mock_inprocess):
             return await asyncio.gather(*(client.get(BALANCE, headers=HEADERS) for _ in range(2)))
     assert [answer.json()["data"]["credits"] for answer in asyncio.run(two_at_once())] == [99.8, 99.8]
 ''')
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    pytester.runpytest_subprocess(*NAMED).assert_outcomes(passed=3)
 
 
 def test_a_server_that_cannot_start_fails_fast():
@@ -150,7 +162,7 @@ def test_file(sms_mock):
 def test_misspelled(sms_mock):
     pass
 ''')
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*NAMED)
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*MockServerError: 400: scenario not loaded; the running one is unchanged",
                                  "*bad.yaml:3: pvadeals.acounts: Unknown field.",

@@ -85,8 +85,8 @@ def test_a_misspelt_mode_is_a_usage_error_before_any_test_runs(pytester):
 
 def test_a_report_that_cannot_be_read_costs_the_test_nothing(pytester):
     pytester.makepyfile(test_client='''
-def test_the_server_goes_away(sms_mock, _sms_mock_served):
-    _sms_mock_served.close()
+def test_the_server_goes_away(sms_mock):
+    sms_mock.url = "http://127.0.0.1:9"            # the discard port: nothing answers there
 ''')
     result = pytester.runpytest_subprocess(*PLUGIN)
     result.assert_outcomes(passed=1)
