@@ -87,7 +87,12 @@ def _sms_mock_served(pytestconfig):
 @pytest.fixture
 def sms_mock(request, _sms_mock_served) -> SmsMock:
     """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
-    handle = SmsMock(_sms_mock_served.url)
+    yield from _for_one_test(request, SmsMock(_sms_mock_served.url))
+
+
+def _for_one_test(request, handle: SmsMock):
+    """The handle on the test's scenario, loaded afresh; afterwards, its report taken (the next
+    test's load clears it) and the handle's connections closed."""
     try:
         handle.load(_scenario_for(request))
         yield handle
@@ -108,13 +113,8 @@ def _sms_mock_app(pytestconfig):
 def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
     """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
     with inprocess.intercepted(_sms_mock_app):
-        handle = InProcessSmsMock(_sms_mock_app, f"http://{INPROCESS_HOST}", session=requests.Session())
-        try:
-            handle.load(_scenario_for(request))
-            yield handle
-            pytest_report.take(request, handle)
-        finally:
-            handle.http.close()
+        yield from _for_one_test(request, InProcessSmsMock(_sms_mock_app, f"http://{INPROCESS_HOST}",
+                                                           session=requests.Session()))
 
 
 @pytest.fixture
