@@ -87,18 +87,45 @@ def _sms_mock_served(pytestconfig):
 @pytest.fixture
 def sms_mock(request, _sms_mock_served) -> SmsMock:
     """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
-    yield from _for_one_test(request, SmsMock(_sms_mock_served.url))
+    yield from _for_one_test(request, SmsMock(_sms_mock_served.url), _sms_mock_served.sandbox)
 
 
-def _for_one_test(request, handle: SmsMock):
-    """The handle on the test's scenario, loaded afresh; afterwards, its report taken (the next
-    test's load clears it) and the handle's connections closed."""
+def _for_one_test(request, handle: SmsMock, sandbox):
+    """The handle on the test's scenario, from a clean state; afterwards, the test's report taken
+    (the next test's start clears it) and the handle's connections closed.
+
+    The sandbox runs in this process. When the test asks for the scenario the previous test's
+    start loaded, and it is still the one loaded (no test loaded another) and its file unchanged,
+    the state is rebuilt in process (Sandbox.reset: what loading it again does, without reading,
+    parsing and validating it again or a request); otherwise it is loaded over the control API,
+    which reports a scenario's mistakes as a user's own calls would."""
+    chosen = _scenario_for(request)
+    source = _source_of(chosen)
+    remembered = request.config.stash.setdefault(_loaded_key, {}).setdefault(id(sandbox), {})
+    if remembered.get("source") == source and remembered.get("scenario") is sandbox.scenario:
+        sandbox.reset()
+    else:
+        handle.load(chosen)
+        remembered.update(source=source, scenario=sandbox.scenario)
     try:
-        handle.load(_scenario_for(request))
         yield handle
-        pytest_report.take(request, handle)
+        pytest_report.take(request, sandbox)
     finally:
         handle.http.close()
+
+
+# Per sandbox of the session: the scenario the fixture last loaded, and what it came from.
+_loaded_key = pytest.StashKey[dict]()
+
+
+def _source_of(chosen: str):
+    """What a scenario was loaded from: a bundled name, or a file as it is now (its content may
+    change between tests: then it is loaded again)."""
+    path = Path(chosen)
+    if path.is_file():
+        stat = path.stat()
+        return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+    return chosen
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +141,8 @@ def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
     """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
     with inprocess.intercepted(_sms_mock_app):
         yield from _for_one_test(request, InProcessSmsMock(_sms_mock_app, f"http://{INPROCESS_HOST}",
-                                                           session=requests.Session()))
+                                                           session=requests.Session()),
+                                 _sms_mock_app.extensions["mockserver"])
 
 
 @pytest.fixture

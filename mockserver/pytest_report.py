@@ -18,7 +18,6 @@ _WORKER_OUTPUT = "mockserver_report"
 
 _findings_key = pytest.StashKey[list]()
 _mode_key = pytest.StashKey[str]()
-_trouble_key = pytest.StashKey[list]()
 
 
 def add_options(parser, group) -> None:
@@ -45,21 +44,13 @@ def findings(config) -> list[dict]:
     return config.stash.setdefault(_findings_key, [])
 
 
-# The report is advice: reading it gets a short wait, and a server that cannot give it (gone,
-# hung) costs the test nothing; the summary says the report is incomplete instead.
-REPORT_TIMEOUT_S = 10
-
-
-def take(request, handle) -> None:
-    """Keep the findings of the test that just ran, naming the test."""
+def take(request, sandbox) -> None:
+    """Keep the findings of the test that just ran, naming the test. Read in process: the
+    plugin's sandbox runs in this process, so this costs microseconds, not a request."""
     if mode(request.config) == "off":
         return
-    try:
-        found = handle.report(timeout=REPORT_TIMEOUT_S)["findings"]
-    except Exception as exc:          # requests' errors, MockServerError, an answer of another shape
-        request.config.stash.setdefault(_trouble_key, []).append(f"{request.node.nodeid}: {exc}")
-        return
-    for finding in found:
+    from .report import build
+    for finding in build(sandbox)["findings"]:
         findings(request.config).append({"test": request.node.nodeid, **finding})
 
 
@@ -85,11 +76,7 @@ def fail_session_if_asked(session) -> None:
 def write_summary(terminalreporter, config) -> None:
     if mode(config) == "off" or hasattr(config, "workeroutput"):
         return
-    found, trouble = findings(config), config.stash.get(_trouble_key, [])
-    if trouble:
-        terminalreporter.write_sep("=", "mockserver report: incomplete")
-        for line in trouble[:10]:
-            terminalreporter.write_line(f"the report could not be read after {line}")
+    found = findings(config)
     if not found:
         return
     terminalreporter.write_sep("=", "mockserver report: what would hurt this client against the real provider")

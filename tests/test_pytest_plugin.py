@@ -185,3 +185,49 @@ def test_mockserver_load_prints_every_problem(tmp_path):
     assert finished.stderr == (f"mockserver load: scenario not loaded; the running one is unchanged\n"
                                f"  {bad}: outside the folders this server loads scenarios from (mockserver run "
                                "--scenario-dir; the bundled scenarios)\n")
+
+
+def test_each_test_starts_from_its_scenario_as_it_is_now(pytester):
+    """The fixture rebuilds the state in process when a test asks for the scenario already
+    loaded; a scenario file edited since, or another scenario a test loaded, is loaded again."""
+    pytester.makefile(".yaml", mine="name: mine\npvadeals:\n  accounts: [{key: API-mine, credits: 7}]\n")
+    pytester.makepyfile(test_order='''
+import pathlib
+import time
+
+import pytest
+import requests
+
+MINE = {"Authorization": "Bearer API-mine"}
+
+
+def credits(sms_mock):
+    return requests.get(sms_mock.pvadeals_url + "/balance", headers=MINE).json()["data"]["credits"]
+
+
+@pytest.mark.sms_scenario("mine.yaml")
+def test_1_spends(sms_mock):
+    assert credits(sms_mock) == 7
+    requests.post(sms_mock.pvadeals_url + "/purchase", headers=MINE,
+                  json={"services": [{"serviceId": "697139f7fe5460ddc2f27214"}]})
+    assert credits(sms_mock) == 6.8
+
+
+@pytest.mark.sms_scenario("mine.yaml")
+def test_2_starts_clean_then_edits_the_file(sms_mock):
+    assert credits(sms_mock) == 7
+    path = pathlib.Path(__file__).parent / "mine.yaml"
+    path.write_text(path.read_text().replace("credits: 7", "credits: 9"))
+
+
+@pytest.mark.sms_scenario("mine.yaml")
+def test_3_sees_the_edit_and_loads_another(sms_mock):
+    assert credits(sms_mock) == 9
+    sms_mock.load("timeouts")
+
+
+@pytest.mark.sms_scenario("mine.yaml")
+def test_4_is_back_on_its_own(sms_mock):
+    assert sms_mock.scenario()["name"] == "mine" and credits(sms_mock) == 9
+''')
+    pytester.runpytest_subprocess(*NAMED, "-p", "no:randomly").assert_outcomes(passed=4)
