@@ -94,8 +94,7 @@ class SmsMock:
             self.http.headers["X-Admin-Token"] = token
 
     def _call(self, method: str, path: str, **kwargs):
-        kwargs.setdefault("timeout", 120)
-        response = self.http.request(method, f"{self.url}/_mock{path}", **kwargs)
+        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=120, **kwargs)
         try:
             body = response.json()
         except ValueError:          # not mockserver answering (a proxy's page, another server)
@@ -162,10 +161,10 @@ class SmsMock:
     def count_requests(self, **filters) -> int:
         return self._call("GET", "/requests", params={**_query(filters), "count": "true"})["count"]
 
-    def report(self, key: str | None = None, timeout: float = 120) -> dict:
+    def report(self, key: str | None = None) -> dict:
         """The client report (GET /_mock/report): {"findings": [...], "counts": {...}, "worst": ...},
         of every tenant or of ``key``'s."""
-        return self._call("GET", "/report", params={"key": key} if key else {}, timeout=timeout)
+        return self._call("GET", "/report", params={"key": key} if key else {})
 
 
 def _query(filters: dict) -> dict:
