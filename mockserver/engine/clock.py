@@ -9,6 +9,9 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from .records import Record
 from .tenants import TenantKey
 
 
@@ -84,6 +87,36 @@ class Clock:
     def set(self, instant_ms: int, tenant: TenantKey | None = None) -> int:
         self.check_move(set_ms=instant_ms, tenant=tenant)
         return self.advance(instant_ms - self.now(tenant), tenant)
+
+    def export_state(self, tenant: TenantKey | None = None) -> dict:
+        """Now, whether frozen, and the tenants' offsets; given a tenant, its own now only."""
+        if tenant is not None:
+            return {"now_ms": self.now(tenant)}
+        with self._guard:
+            offsets = [{"tenant": owner, "offset_ms": offset} for owner, offset in self._tenant_offsets.items()]
+        return {"now_ms": self.now(), "frozen": self._frozen, "tenants": offsets}
+
+    def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
+                      tenant: TenantKey | None = None) -> None:
+        """Back to a state export_state gave: now resumes at its instant, frozen or running from
+        there (the time a stopped server was down did not pass). Given a tenant, its clock is put
+        at its instant by an offset from the shared clock (an earlier one included)."""
+        now_ms = record.int("now_ms")
+        if not EARLIEST_MS <= now_ms <= LATEST_MS:
+            raise record.fail("now_ms", "outside the years the clock can show")
+        if tenant is not None:
+            offset = now_ms - self.now()
+            with self._guard:
+                if offset:
+                    self._tenant_offsets[tenant] = offset
+                else:
+                    self._tenant_offsets.pop(tenant, None)
+            return
+        frozen = record.bool("frozen")
+        offsets = {tenant_of(r.raw("tenant"), f"{r.path}.tenant"): r.int("offset_ms") for r in record.records("tenants")}
+        with self._guard:
+            self._frozen, self._frozen_at, self._offset = frozen, now_ms, now_ms - _wall_ms()
+            self._tenant_offsets = offsets
 
     def forget_tenant(self, tenant: TenantKey) -> None:
         with self._guard:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from .records import SnapshotError
+
 
 @dataclass(frozen=True)
 class FaultRule:
@@ -32,6 +34,15 @@ class Faults:
     def __init__(self, rules: list[FaultRule]):
         self.rules = list(rules)
         self._fired = [0] * len(self.rules)
+
+    def export_state(self) -> list[int]:
+        """How often each rule has fired."""
+        return list(self._fired)
+
+    def restore_state(self, fired: list[int], where: str) -> None:
+        if len(fired) != len(self.rules) or any(count < 0 for count in fired):
+            raise SnapshotError(f"{where}: one count per fault rule of the scenario, none below 0")
+        self._fired = list(fired)
 
     def take(self, provider: str, method: str, full_path: str, local_path: str, key: str | None,
              elapsed_ms: int) -> FaultRule | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
-from typing import Hashable
+from typing import Callable, Hashable
 
 from ..settings import DEFAULT_LIMITS
 
@@ -97,6 +97,32 @@ class IdempotencyStore:
         """Keys whose first request is still under way: an owner's, or (None) everyone's."""
         keys = self._entries if owner is None else self._owned.get(owner, ())
         return [key for key in keys if self._entries[key].status is None]
+
+    def export_state(self, owner: Hashable = None) -> list[dict]:
+        """The keys (an owner's, or everyone's) in the order they began."""
+        return [{"scope": scope, "key": key, "fingerprint": e.fingerprint, "expires_ms": e.expires_ms,
+                 "status": e.status, "body": e.body, "owner": e.owner, "replayable": e.replayable}
+                for (scope, key), e in self._entries.items() if owner is None or e.owner == owner]
+
+    def restore_state(self, records, owner_of: Callable[[object, str], Hashable], owner: Hashable = None) -> None:
+        """Keys as export_state gave them; given an owner, only its keys are replaced (its keys go
+        after the others', as if begun last)."""
+        restored = OrderedDict()
+        for r in records:
+            status = r.int("status", optional=True)
+            restored[(r.str("scope"), r.str("key"))] = Stored(
+                r.str("fingerprint"), r.int("expires_ms"), status, r.raw("body", None),
+                owner_of(r.raw("owner"), f"{r.path}.owner"), r.bool("replayable"))
+        if owner is None:
+            self._entries.clear()
+            self._owned.clear()
+        else:
+            for key in [k for k, e in self._entries.items() if e.owner == owner]:
+                self._remove(key)
+        for key, entry in restored.items():
+            if owner is None or entry.owner == owner:
+                self._entries[key] = entry
+                self._owned.setdefault(entry.owner, OrderedDict())[key] = None
 
     def __len__(self) -> int:
         return len(self._entries)

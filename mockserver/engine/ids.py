@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import string
 
+from .records import Record, SnapshotError
+
 # Real geographic US area codes; 313 (Detroit) is the one the PVADeals docs show.
 US_AREA_CODES = (
     "313", "212", "213", "214", "305", "312", "323", "347", "404", "415",
@@ -34,6 +36,15 @@ class ObjectIds:
     def new(self, now_ms: int) -> str:
         counter, self._counter = self._counter, (self._counter + 1) & 0xFFFFFF
         return f"{(now_ms // 1000) & 0xFFFFFFFF:08x}{self._process}{counter:06x}"
+
+    def export_state(self) -> dict:
+        return {"process": self._process, "counter": self._counter}
+
+    def restore_state(self, record: Record) -> None:
+        process, counter = record.str("process"), record.int("counter", minimum=0)
+        if len(process) != 10 or any(c not in "0123456789abcdef" for c in process) or counter > 0xFFFFFF:
+            raise SnapshotError(f"{record.path}: not an ObjectId stream")
+        self._process, self._counter = process, counter
 
 
 class PhoneNumbers:
@@ -78,6 +89,23 @@ class PhoneNumbers:
         self._issued.add(number)
         return True
 
+    def export_state(self) -> dict:
+        """The numbers handed out, and where the stream stands (None: not drawn from yet)."""
+        stream = None if self._faker_instance is None else rng_state(self._faker_instance.random)
+        return {"stream": stream, "issued": sorted(self._issued)}
+
+    def restore_state(self, record: Record) -> None:
+        issued = set(record.strs("issued"))
+        if record.has("stream"):
+            set_rng_state(self._faker.random, record.raw("stream"), f"{record.path}.stream")
+        else:
+            self._faker_instance = None
+        self._issued = issued
+
+    def claim(self, numbers) -> None:
+        """Numbers restored into a tenant: never handed out again."""
+        self._issued.update(numbers)
+
 
 class TokenIds:
     """Opaque prefixed ids like ``num_k3x9...``, from a seeded stream."""
@@ -92,6 +120,12 @@ class TokenIds:
     def new(self) -> str:
         return self._prefix + "".join(self._rng.choice(self.ALPHABET) for _ in range(self._length))
 
+    def export_state(self) -> list:
+        return rng_state(self._rng)
+
+    def restore_state(self, value, where: str) -> None:
+        set_rng_state(self._rng, value, where)
+
 
 class Codes:
     """Fresh verification codes from a seeded stream."""
@@ -102,3 +136,30 @@ class Codes:
     def new(self, length: int = 6, alphabet: str = "digits") -> str:
         symbols = CODE_ALPHABETS[alphabet]
         return "".join(self._rng.choice(symbols) for _ in range(length))
+
+    def export_state(self) -> list:
+        return rng_state(self._rng)
+
+    def restore_state(self, value, where: str) -> None:
+        set_rng_state(self._rng, value, where)
+
+
+# random.Random's state: a version, 624 words of the Mersenne Twister and its position, and a
+# cached Gaussian (always None here: nothing draws one).
+_MT_WORDS = 624
+
+
+def rng_state(rng: random.Random) -> list:
+    """Where a seeded stream stands, as JSON: restoring it draws the same values next."""
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def set_rng_state(rng: random.Random, value, where: str) -> None:
+    ok = (isinstance(value, list) and len(value) == 3 and value[0] == 3 and value[2] is None
+          and isinstance(value[1], list) and len(value[1]) == _MT_WORDS + 1
+          and all(isinstance(word, int) and not isinstance(word, bool) and 0 <= word < 2 ** 32 for word in value[1])
+          and value[1][-1] <= _MT_WORDS)
+    if not ok:
+        raise SnapshotError(f"{where}: not the state of a random stream")
+    rng.setstate((3, tuple(value[1]), None))

@@ -1,11 +1,13 @@
 """The request journal: what clients asked and what they got, in a bounded ring buffer."""
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Callable
+
+from .records import Record
 from .tenants import TenantKey
 
 BODY_SUMMARY_CHARS = 200
@@ -31,8 +33,13 @@ class Entry:
 class Journal:
     def __init__(self, size: int = 1000):
         self._entries: deque[Entry] = deque(maxlen=size)
-        self._seq = itertools.count(1)
+        self._next_seq = 1
         self._guard = threading.Lock()
+
+    @property
+    def recorded(self) -> int:
+        """Entries recorded so far, forgotten ones included."""
+        return self._next_seq - 1
 
     @property
     def size(self) -> int:
@@ -43,7 +50,8 @@ class Journal:
                ignored: tuple[str, ...] = ()) -> None:
         # Positional into Entry: keyword arguments passed on with ** cost several µs per request.
         with self._guard:
-            self._entries.append(Entry(next(self._seq), at_ms, tenant, provider, method, path, query, key, status,
+            seq, self._next_seq = self._next_seq, self._next_seq + 1
+            self._entries.append(Entry(seq, at_ms, tenant, provider, method, path, query, key, status,
                                        duration_ms, body, matched, ignored))
 
     def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
@@ -59,6 +67,38 @@ class Journal:
                 and (status is None or e.status == status)
                 and (unmatched is None or e.matched != unmatched)
                 and (tenant is None or e.tenant == tenant)]
+
+    def export_state(self, tenant: TenantKey | None = None) -> dict:
+        with self._guard:
+            entries = [e for e in self._entries if tenant is None or e.tenant == tenant]
+            next_seq = self._next_seq
+        return {"next_seq": next_seq, "entries": [
+            {"seq": e.seq, "at_ms": e.at_ms, "tenant": e.tenant, "provider": e.provider, "method": e.method,
+             "path": e.path, "query": e.query, "key": e.key, "status": e.status, "duration_ms": e.duration_ms,
+             "body": e.body, "matched": e.matched, "ignored": list(e.ignored)} for e in entries]}
+
+    def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
+                      tenant: TenantKey | None = None) -> None:
+        """Entries as export_state gave them; given a tenant, its own replace those it has, in
+        the order of their numbers among the others'."""
+        restored = [Entry(r.int("seq", minimum=1), r.int("at_ms"),
+                          None if r.raw("tenant") is None else tenant_of(r.raw("tenant"), f"{r.path}.tenant"),
+                          r.str("provider", optional=True), r.str("method"), r.str("path"), r.str("query"),
+                          r.str("key", optional=True), r.int("status"), r.float("duration_ms"), r.str("body"),
+                          r.bool("matched"), tuple(r.strs("ignored"))) for r in record.records("entries")]
+        next_seq = record.int("next_seq", minimum=1)
+        with self._guard:
+            if tenant is None:
+                self._entries.clear()
+                self._entries.extend(restored[-self.size:])
+                self._next_seq = max(next_seq, *(e.seq + 1 for e in restored)) if restored else next_seq
+                return
+            kept = [e for e in self._entries if e.tenant != tenant]
+            # A tenant's entries keep their order among themselves; numbers go on from this journal's.
+            for entry in restored:
+                entry.seq, self._next_seq = self._next_seq, self._next_seq + 1
+            self._entries.clear()
+            self._entries.extend((kept + [e for e in restored if e.tenant == tenant])[-self.size:])
 
     def forget(self, tenant: TenantKey | None = None) -> None:
         with self._guard:

@@ -11,9 +11,14 @@ Which requests are polls, purchases or releases comes from the route's own decla
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import deque
+from dataclasses import asdict
+from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
+from .ratelimit import Rule
+from .records import Record, check_int, frozen
 from .tenants import TenantKey
 
 # Rule ids, as the report names them.
@@ -137,7 +142,58 @@ class Observer:
             seen = self._tenants[tenant] = Seen()
         return seen
 
-    # -- fed by the journal's layer, once per request with a tenant ---------------------------
+    # -- snapshots -----------------------------------------------------------------------------
+
+    def export_state(self, tenant: TenantKey | None = None) -> list[dict]:
+        """Everything observed (of one tenant, or everyone), as JSON values."""
+        with self._guard:
+            return [_export_seen(owner, seen) for owner, seen in self._tenants.items()
+                    if tenant is None or owner == tenant]
+
+    def restore_state(self, records, tenant_of: Callable[[object, str], TenantKey],
+                      tenant: TenantKey | None = None) -> None:
+        restored = {}
+        for record in records:
+            owner = tenant_of(record.raw("tenant"), f"{record.path}.tenant")
+            restored[owner] = self._restore_seen(record)
+        with self._guard:
+            if tenant is None:
+                self._tenants = restored
+            else:
+                self._tenants.pop(tenant, None)
+                if tenant in restored:
+                    self._tenants[tenant] = restored[tenant]
+
+    def _restore_seen(self, record: Record) -> Seen:
+        seen = Seen()
+        counts = record.record("counts")
+        seen.counts = {name: counts.int(name, minimum=0) for name in COUNTS}
+        for r in record.records("keys"):
+            state = seen.keys[r.str("key")] = _KeyState()
+            retry = r.raw("retry_until", None)
+            if retry is not None:
+                if not (isinstance(retry, list) and len(retry) == 2):
+                    raise r.fail("retry_until", "expected [rule, until_ms]")
+                state.retry_until = (_rule(retry[0], f"{r.path}.retry_until[0]"),
+                                     check_int(retry[1], f"{r.path}.retry_until[1]"))
+            state.loop, state.loop_first = frozen(r.raw("loop", None)), frozen(r.raw("loop_first", None))
+            state.loop_run = r.int("loop_run", minimum=0)
+            state.failed_purchase = frozen(r.raw("failed_purchase", None))
+        for r in record.records("polls"):
+            poll = seen.polls[r.str("id")] = _Poll(r.int("last_ms"))
+            poll.done, poll.after_done = r.bool("done"), r.int("after_done", minimum=0)
+        for r in record.records("findings"):
+            variant = r.raw("variant")
+            variant = _rule(variant["rule"], f"{r.path}.variant.rule") if isinstance(variant, dict) else variant
+            if not isinstance(variant, (str, Rule)):
+                raise r.fail("variant", "expected text or a rate-limit rule")
+            found = seen.findings[(r.str("rule"), r.str("key", optional=True), variant)] = Finding(self._evidence)
+            found.count = r.int("count", minimum=0)
+            found.evidence.extend(frozen(item) for item in r.list("evidence"))
+            found.names = dict.fromkeys(r.strs("names"))
+        return seen
+
+
 
     def request(self, tenant: TenantKey, key: str, at_ms: int, method: str, path: str, query: str, status: int,
                 route, target: str | None, body: bytes, retry_value: str | None, rejection, dropped: bool,
@@ -180,7 +236,7 @@ class Observer:
             evidence = evidence or ("request", at_ms, method, path, None if dropped else status)
             if kind == "purchase":
                 counts["purchases"] += 1
-                self._purchase(seen, state, key, route, path, hash(body), retry_value, status >= 500 or dropped,
+                self._purchase(seen, state, key, route, path, _body_hash(body), retry_value, status >= 500 or dropped,
                                evidence)
                 if target is not None and (poll := seen.polls.get(target)) is not None:
                     poll.done, poll.after_done = False, 0      # re-armed (a reuse): polling it is due again
@@ -224,7 +280,7 @@ class Observer:
         if dropped:
             counts["dropped"] += 1
         if 400 <= status < 500 and status != 429:
-            self._refused(seen, state, key, (method, path, query, hash(body), status), evidence)
+            self._refused(seen, state, key, (method, path, query, _body_hash(body), status), evidence)
         elif state.loop is not None:
             state.loop, state.loop_run, state.loop_first = None, 0, None
 
@@ -298,7 +354,36 @@ class Observer:
                 found.evidence.append(("webhook", at_ms, message_id))
 
 
+def _body_hash(body: bytes) -> int:
+    """Tells bodies apart (a repeat from another request), the same in every process, so that it
+    means the same after a snapshot is restored elsewhere (Python's hash() of bytes does not)."""
+    return zlib.crc32(body)
+
+
 def _counts(rule, path: str) -> bool:
     """Whether a rate-limit rule counts a request to ``path`` (the full path: a rule names paths
     under its provider's prefix)."""
     return not rule.paths or any(path.endswith(rule_path) for rule_path in rule.paths)
+
+
+def _export_seen(owner: TenantKey, seen: Seen) -> dict:
+    return {
+        "tenant": owner, "counts": dict(seen.counts),
+        "keys": [{"key": key, "loop": state.loop, "loop_run": state.loop_run, "loop_first": state.loop_first,
+                  "failed_purchase": state.failed_purchase,
+                  "retry_until": None if state.retry_until is None
+                  else [asdict(state.retry_until[0]), state.retry_until[1]]}
+                 for key, state in seen.keys.items()],
+        "polls": [{"id": target, "last_ms": poll.last_ms, "done": poll.done, "after_done": poll.after_done}
+                  for target, poll in seen.polls.items()],
+        "findings": [{"rule": rule, "key": key,
+                      "variant": {"rule": asdict(variant)} if isinstance(variant, Rule) else variant,
+                      "count": found.count, "evidence": list(found.evidence), "names": list(found.names)}
+                     for (rule, key, variant), found in seen.findings.items()]}
+
+
+def _rule(value, where: str) -> Rule:
+    """A rate-limit rule as asdict() wrote it: equal to the scenario's own (rules are values)."""
+    record = Record(value, where)
+    return Rule(limit=record.int("limit"), window_ms=record.int("window_ms"), scope=record.str("scope"),
+                algorithm=record.str("algorithm"), paths=tuple(record.strs("paths")))

@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass
 
 
+
 @dataclass(frozen=True)
 class Rule:
     limit: int
@@ -133,6 +134,46 @@ class RateLimiter:
             counter = _TokenBucket(rule, now_ms) if rule.algorithm == "token_bucket" else _RollingWindow()
             self._counters[(index, subject)] = counter
         return counter
+
+    def export_state(self, subjects: frozenset[str] | None = None) -> list[dict]:
+        """Every counter (or those of some subjects: a tenant's keys), with its rule's index."""
+        exported = []
+        for (index, subject), counter in self._counters.items():
+            if subjects is not None and subject not in subjects:
+                continue
+            state = {"rule": index, "subject": subject, "peak": counter.peak, "peak_ms": counter.peak_ms,
+                     "peak_path": counter.peak_path, "refused": counter.refused}
+            if isinstance(counter, _TokenBucket):
+                state.update(tokens=counter.tokens, stamp=counter.stamp)
+            else:
+                state["hits"] = list(counter.hits)
+            exported.append(state)
+        return exported
+
+    def restore_state(self, records, subjects: frozenset[str] | None = None) -> None:
+        """Counters as export_state gave them, for these rules; given subjects, only theirs are
+        replaced."""
+        restored = {}
+        for record in records:
+            index = record.int("rule", minimum=0)
+            if index >= len(self.rules):
+                raise record.fail("rule", "no such rate-limit rule in the scenario")
+            rule = self.rules[index]
+            if rule.algorithm == "token_bucket":
+                counter = _TokenBucket(rule, record.int("stamp"))
+                counter.tokens = record.float("tokens")
+            else:
+                counter = _RollingWindow()
+                counter.hits.extend(record.ints("hits"))
+            counter.peak, counter.peak_ms = record.int("peak", minimum=0), record.int("peak_ms")
+            counter.peak_path, counter.refused = record.str("peak_path"), record.int("refused", minimum=0)
+            restored[(index, record.str("subject"))] = counter
+        if subjects is None:
+            self._counters = restored
+            return
+        for subject in subjects:
+            self.forget(subject)
+        self._counters.update({k: c for k, c in restored.items() if k[1] in subjects})
 
     def forget(self, subject: str) -> None:
         for counter_key in [k for k in self._counters if k[1] == subject]:

@@ -15,7 +15,6 @@ leave events to fire only when someone asks).
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -52,12 +51,14 @@ class Timeline:
         self._clock = clock
         self._queues: dict[str, list[Event]] = {}
         self._cancelled: dict[str, int] = {}      # tenant -> cancelled events still in its heap
-        self._seq = itertools.count()
+        self._next_seq = 0                        # orders events due at the same instant; a snapshot keeps it
+        self.ran = 0                              # events taken to run so far (a state file sees a change)
         # Set whenever an event is added, so the runner thread re-plans its sleep.
         self.wakeup = threading.Event()
 
     def schedule(self, at_ms: int, tenant: TenantKey, action: Action, label: str = "") -> Event:
-        event = Event(at_ms, next(self._seq), tenant, _logging_failures(action, label), label)
+        event = Event(at_ms, self._next_seq, tenant, _Logged(action, label), label)
+        self._next_seq += 1
         heapq.heappush(self._queues.setdefault(tenant, []), event)
         self.wakeup.set()
         return event
@@ -90,6 +91,7 @@ class Timeline:
             return None
         event = heapq.heappop(self._queues[best.tenant])
         event.queued = False
+        self.ran += 1
         return event
 
     def has_due(self, tenant: TenantKey | None = None) -> bool:
@@ -138,6 +140,32 @@ class Timeline:
                 heapq.heapify(queue)
                 del self._cancelled[tenant]
 
+    # -- snapshots ---------------------------------------------------------------------------
+
+    def export_state(self, tenant: TenantKey | None = None) -> tuple[int, list[Event]]:
+        """The counter that orders events, and the events that will still run (of one tenant, or
+        everyone's) in the order they would: each event's ``action.action`` is what it does."""
+        return self._next_seq, self.pending(tenant)
+
+    def restore_state(self, events: list[tuple[int, int, TenantKey, Action, str]], next_seq: int | None,
+                      tenant: TenantKey | None = None) -> dict[int, Event]:
+        """Replace the events (of one tenant, or everyone's) with (seq, at_ms, tenant, action,
+        label) ones; the new events by the seq given. With ``next_seq`` (a whole restore) the
+        events keep their order numbers; without, they get new ones in the order given."""
+        self.clear(tenant)
+        restored = {}
+        for seq, at_ms, owner, action, label in sorted(events, key=lambda e: e[0]):
+            if next_seq is None:
+                number, self._next_seq = self._next_seq, self._next_seq + 1
+            else:
+                number = seq
+            event = restored[seq] = Event(at_ms, number, owner, _Logged(action, label), label)
+            heapq.heappush(self._queues.setdefault(owner, []), event)
+        if next_seq is not None:
+            self._next_seq = max(next_seq, *(e.seq + 1 for e in restored.values())) if restored else next_seq
+        self.wakeup.set()
+        return restored
+
     def clear(self, tenant: TenantKey | None = None) -> None:
         dropped = list(self._queues.values()) if tenant is None else [self._queues.get(tenant, [])]
         for queue in dropped:
@@ -152,11 +180,16 @@ class Timeline:
         self.wakeup.set()
 
 
-def _logging_failures(action: Action, label: str) -> Action:
-    """The action, with an exception it raises logged instead of passed to whoever runs it."""
-    def run(at_ms: int) -> None:
+class _Logged:
+    """An event's action, with an exception it raises logged instead of passed to whoever runs it.
+    The action itself stays readable (``action``), for a snapshot to describe."""
+    __slots__ = ("action", "label")
+
+    def __init__(self, action: Action, label: str):
+        self.action, self.label = action, label
+
+    def __call__(self, at_ms: int) -> None:
         try:
-            action(at_ms)
+            self.action(at_ms)
         except Exception:
-            _log.exception("timeline event %r due at %d failed; the others run on", label, at_ms)
-    return run
+            _log.exception("timeline event %r due at %d failed; the others run on", self.label, at_ms)

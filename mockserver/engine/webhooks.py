@@ -29,17 +29,17 @@ import threading
 import time
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .clock import wall_seconds
 from .delivery import Receiver, Resolver, Watchdog
 from .ids import TokenIds
+from .records import Record
+from .signing import standard_webhooks_headers
 from .timeline import Timeline
 from .tenants import TenantKey
-
-# (message id, wall-clock unix seconds, exact body) -> extra headers, e.g. a signature.
-Signer = Callable[[str, int, bytes], dict]
 
 # How message ids (a Standard Webhooks receiver de-duplicates on them) are drawn, the scenario's
 # webhooks.message_ids. "unique": from the system's randomness, so that no reset or restart sends
@@ -70,7 +70,9 @@ class Message:
     body: bytes
     created_ms: int
     policy: RetryPolicy
-    sign: Signer | None = None
+    # Standard Webhooks secrets it is signed with, one signature each; none: sent unsigned. Plain
+    # data, not a signing function, so that a snapshot holds messages still to be retried.
+    secrets: tuple[str, ...] = ()
     attempts: int = 0          # attempts started, retries and redeliveries alike: the next one's number
 
 
@@ -369,8 +371,8 @@ class Outbox:
         headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
         started = time.perf_counter()
         try:
-            if message.sign is not None:
-                headers.update(message.sign(message.id, wall_seconds(), message.body))
+            if message.secrets:
+                headers.update(_signed(message, wall_seconds()))
         except Exception as exc:
             _log.warning("webhook %s attempt %d not sent: signing failed: %s", message.id, queued.number, exc)
             status, error = None, f"signing failed: {exc}" if str(exc) else f"signing failed: {_describe(exc)}"
@@ -391,9 +393,12 @@ class Outbox:
                                       final=round_ is not None and round_ > message.policy.retries)
             if round_ is not None and error is not None and round_ <= message.policy.retries:
                 self._timeline.schedule(
-                    queued.at_ms + message.policy.delay_ms, message.tenant,
-                    lambda due: self._start(message, due, round_ + 1),
+                    queued.at_ms + message.policy.delay_ms, message.tenant, partial(self.retry, message, round_ + 1),
                     label=f"{message.provider} webhook {message.event} retry {round_}")
+
+    def retry(self, message: Message, round_: int, due_ms: int) -> None:
+        """A timeline event: the message's next automatic attempt."""
+        self._start(message, due_ms, round_)
 
     def _done(self, queued: _Queued) -> None:
         """Book an attempt as over (holding the guard)."""
@@ -411,6 +416,69 @@ class Outbox:
         self._retry_bounds[bound] -= 1
         if not self._retry_bounds[bound]:
             del self._retry_bounds[bound]
+
+    # -- snapshots ---------------------------------------------------------------------------
+
+    def export_state(self, tenant: TenantKey | None = None) -> dict:
+        """The attempt log, the attempts queued or under way (a restore sends them again), the
+        messages they are of (by id), and where reproducible message ids stand. Call under the
+        engine lock. ``messages`` is open: a snapshot adds those its retry events refer to."""
+        messages: dict[str, dict] = {}
+
+        def ref(message: Message) -> str:
+            if message.id not in messages:
+                messages[message.id] = message_record(message)
+            return message.id
+
+        log = [{"message": ref(a.message), "number": a.number, "at_ms": a.at_ms, "headers": a.headers,
+                "status": a.status, "error": a.error, "duration_ms": a.duration_ms}
+               for a in self._log if tenant is None or a.message.tenant == tenant]
+        with self._guard:
+            waiting = sorted((q for q in itertools.chain(self._sending, *(lane.queued for lane in self._lanes.values()))
+                              if not q.void and (tenant is None or q.message.tenant == tenant)),
+                             key=lambda q: (q.at_ms, q.message.created_ms, q.number))
+        queued = [{"message": ref(q.message), "number": q.number, "at_ms": q.at_ms, "round": q.round_}
+                  for q in waiting]
+        ids = {provider: stream.export_state() for provider, stream in self._ids.items()}
+        return {"log": log, "queued": queued, "messages": messages, "id_streams": None if tenant is not None else ids}
+
+    def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
+                      tenant: TenantKey | None = None) -> dict[str, Message]:
+        """Back to what export_state gave (one tenant's part, or all of it): the attempts queued
+        or under way now are voided, and those the snapshot had are queued again. Returns the
+        messages by id, for the retry events that refer to them. Call under the engine lock."""
+        messages = {}
+        for r in record.records("messages"):
+            message = message_from(r, tenant_of)
+            if tenant is None or message.tenant == tenant:
+                messages[message.id] = message
+
+        def message_of(r: Record) -> Message:
+            found = messages.get(r.str("message"))
+            if found is None:
+                raise r.fail("message", "no such message in the snapshot's messages (or another tenant's)")
+            return found
+
+        log = [Attempt(message_of(r), r.int("number", minimum=1), r.int("at_ms"), dict(r.mapping("headers", texts=True)),
+                       r.int("status", optional=True), r.str("error", optional=True), r.float("duration_ms"))
+               for r in record.records("log")]
+        queued = [_Queued(message_of(r), r.int("number", minimum=1), r.int("at_ms"), r.int("round", optional=True))
+                  for r in record.records("queued")]
+        streams = {}
+        if tenant is None and record.has("id_streams"):
+            for provider, state in record.mapping("id_streams").items():
+                streams[provider] = TokenIds(f"{self._seed}:{provider}", "msg_", _ID_LENGTH)
+                streams[provider].restore_state(state, f"{record.path}.id_streams.{provider}")
+        if tenant is None:
+            self._void(None)
+            self._log.clear()
+            self._ids = streams
+        else:
+            self.forget(tenant)
+        self._log.extend(log)
+        for attempt in queued:
+            self._start_workers(self._queue(attempt))
+        return messages
 
     # -- progress ----------------------------------------------------------------------------
 
@@ -462,6 +530,32 @@ class Outbox:
         for receiver in idle_receivers:
             receiver.close()
         self._watchdog.close()
+
+
+def message_record(message: Message) -> dict:
+    """A message as JSON: its body as text (the exact bytes come back, whatever they are)."""
+    return {"id": message.id, "tenant": message.tenant, "provider": message.provider, "event": message.event,
+            "url": message.url, "body": message.body.decode("utf-8", "surrogateescape"),
+            "created_ms": message.created_ms, "policy": [message.policy.retries, message.policy.delay_ms,
+                                                         message.policy.timeout_ms],
+            "secrets": list(message.secrets), "attempts": message.attempts}
+
+
+def message_from(r: Record, tenant_of: Callable[[object, str], TenantKey]) -> Message:
+    policy = r.list("policy")
+    if len(policy) != 3 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in policy):
+        raise r.fail("policy", "expected [retries, delay_ms, timeout_ms]")
+    return Message(id=r.str("id"), tenant=tenant_of(r.raw("tenant"), f"{r.path}.tenant"), provider=r.str("provider"),
+                   event=r.str("event"), url=r.str("url"), body=r.str("body").encode("utf-8", "surrogateescape"),
+                   created_ms=r.int("created_ms"), policy=RetryPolicy(*policy), secrets=tuple(r.strs("secrets")),
+                   attempts=r.int("attempts", minimum=0))
+
+
+def _signed(message: Message, timestamp: int) -> dict:
+    """Standard Webhooks headers, with one signature per secret (space-separated, as the standard
+    writes several while a secret is rotated)."""
+    headers = [standard_webhooks_headers(secret, message.id, timestamp, message.body) for secret in message.secrets]
+    return {**headers[0], "webhook-signature": " ".join(h["webhook-signature"] for h in headers)}
 
 
 def _describe(exc: BaseException) -> str:
