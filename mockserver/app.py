@@ -10,6 +10,7 @@ from .bounds import BodyLimit
 from .control import schemas as control_schemas
 from .control.access import Access
 from .control.views import PREFIX as CONTROL_PREFIX
+from .control.views import SNAPSHOT_PATH
 from .control.views import bp as control_bp
 from .dashboard import bp as dashboard_bp
 from .index import bp as index_bp
@@ -67,7 +68,8 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
         headers={p.prefix: partial(_answer_headers, p, sandbox) for p in PROVIDERS},
     )
     install_error_shapes(app, shapes)
-    bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes})
+    bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes},
+                        {SNAPSHOT_PATH: limits.max_snapshot_bytes})
     app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
     return app
 

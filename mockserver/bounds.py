@@ -15,10 +15,11 @@ BODY = "mockserver.body"      # the request body as read here, for the journal
 
 
 class BodyLimit:
-    def __init__(self, app, shapes: ErrorShapes, limits: dict[str | None, int]):
+    def __init__(self, app, shapes: ErrorShapes, limits: dict[str | None, int], paths: dict[str, int] | None = None):
         self._app = app
         self._shapes = shapes
         self._limits = limits                # API prefix (None: any other path) -> bytes allowed
+        self._paths = paths or {}            # a path with a limit of its own (a snapshot) -> bytes allowed
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -29,8 +30,9 @@ class BodyLimit:
         if declared == "0" or stream is None:      # no body: nothing to read, nor to hand on
             environ[BODY] = b""
             return self._app(environ, start_response)
-        prefix = self._shapes.prefix_of(path)
-        limit = self._limits.get(prefix, self._limits[None])
+        limit = self._paths.get(path)
+        if limit is None:
+            limit = self._limits.get(self._shapes.prefix_of(path), self._limits[None])
         if declared.isdigit():
             if int(declared) > limit:
                 return self._refuse(environ, start_response, path, 413)

@@ -34,6 +34,7 @@ class Sandbox:
         self.scenario = scenario
         self.backends: dict[str, object] = {}
         self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
+        self.changes = 0        # control calls that changed state (the control API counts them)
         self.reset()
         if real_time:
             self.engine.start_runner()
@@ -55,8 +56,9 @@ class Sandbox:
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids)
             # One phone-number pool for every provider, so no number is ever handed out twice.
+            self.phones, self.codes = PhoneNumbers(scenario.seed), Codes(scenario.seed)
             context = BuildContext(seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,
-                                   phones=PhoneNumbers(scenario.seed), codes=Codes(scenario.seed),
+                                   phones=self.phones, codes=self.codes,
                                    max_tenants=self.limits.max_tenants)
             self.backends = {p.name: p.build(scenario.section(p.name), context) for p in PROVIDERS}
             self.faults = Faults(list(scenario.faults))
@@ -75,6 +77,12 @@ class Sandbox:
             self.observer.forget(tenant)
             self.backends[tenant.provider].reset_tenant(tenant)
             self.resets += 1
+
+    def version(self) -> tuple:
+        """Changes whenever the state may have: requests answered, events run, webhook attempts
+        finished, resets and control calls. What a state file compares to know it is current."""
+        return (self.journal.recorded, self.engine.timeline.ran, self.engine.outbox.finished, self.resets,
+                self.changes)
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
         """The tenant an API key acts in (provisioning it from the tenant patterns if allowed)."""

@@ -47,7 +47,7 @@ def waitress_options(limits: Limits) -> dict:
 
 def body_buffer_bytes(limits: Limits) -> int:
     """The most of a body either server reads before the app answers 413 itself."""
-    return max(limits.max_body_bytes, limits.max_scenario_bytes) + BODY_SLACK_BYTES
+    return max(limits.max_body_bytes, limits.max_scenario_bytes, limits.max_snapshot_bytes) + BODY_SLACK_BYTES
 
 
 class BufferedBodies:

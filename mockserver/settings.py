@@ -27,6 +27,9 @@ class Limits:
     max_body_bytes: int = 100 * 1024
     # A scenario sent to PUT /_mock/scenario, and a scenario or fixture file read for one.
     max_scenario_bytes: int = 1024 * 1024
+    # A snapshot sent to PUT /_mock/snapshot (and a --state file read at start). A snapshot of
+    # 1,000 numbers with their webhook log and journal is about 1.5 MB.
+    max_snapshot_bytes: int = 32 * 1024 * 1024
     # Arrays and objects inside one another in a JSON body (deeper: 400, before parsing).
     max_json_depth: int = 32
     # Characters in one JSON number (longer: 400); real clients send prices, counts and server ids.

@@ -122,6 +122,16 @@ class SmsMock:
     def state(self, key: str | None = None) -> dict:
         return self._call("GET", "/state", params={"key": key} if key else {})
 
+    def snapshot(self, key: str | None = None) -> dict:
+        """The whole state (or ``key``'s tenant's) as one JSON document, for restore() here or on
+        another server: the same later requests then get the same answers."""
+        return self._call("GET", "/snapshot", params={"key": key} if key else {})
+
+    def restore(self, snapshot: dict) -> dict:
+        """Back to a snapshot's state, all or nothing: {"status": "restored", "accounts": ...,
+        "numbers": ..., "pending": ..., "now": ...}."""
+        return self._call("PUT", "/snapshot", json=snapshot)
+
     # time
     def now(self, key: str | None = None) -> str:
         return self._call("GET", "/clock", params={"key": key} if key else {})["now"]

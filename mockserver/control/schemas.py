@@ -139,6 +139,35 @@ class ResetAnswer(Schema):
     key = fields.String()
 
 
+class SnapshotDocument(Schema):
+    """A snapshot (mockserver/state/document.py); its parts are described in docs/snapshots.md."""
+    format = fields.Constant("mockserver-snapshot", required=True, metadata={"type": "string"})
+    version = fields.Integer(required=True)
+    mockserver = fields.String(required=True)
+    key = fields.String(required=True, allow_none=True, metadata={"description": "the key of a one-tenant snapshot"})
+    tenant = fields.List(fields.String(), required=True, allow_none=True)
+    scenario = fields.Dict(required=True)
+    clock = fields.Dict(required=True)
+    started_ms = fields.Integer(required=True)
+    faults = fields.List(fields.Integer(), required=True)
+    streams = fields.Dict(required=True, allow_none=True)
+    providers = fields.Dict(required=True)
+    timeline = fields.Dict(required=True)
+    webhooks = fields.Dict(required=True)
+    journal = fields.Dict(required=True)
+    report = fields.List(fields.Dict(), required=True)
+
+
+class RestoreAnswer(Schema):
+    """Dumped from document.summary()."""
+    status = fields.Constant("restored", required=True, metadata={"type": "string"})
+    scenario = fields.String(required=True)
+    accounts = fields.Integer(required=True)
+    numbers = fields.Integer(required=True)
+    pending = fields.Integer(required=True, metadata={"description": "timeline events still to run"})
+    now = IsoTime(required=True)
+
+
 class ScenarioAnswer(Schema):
     name = fields.String(required=True)
     description = fields.String(required=True)

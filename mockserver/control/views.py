@@ -17,11 +17,14 @@ from ..providers.tenancy import TenantLimitReached
 from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
 from ..sandbox import UnknownKey
 from ..shapes import dump
+from ..engine.records import SnapshotError
+from ..state import document
 from ..wire import json_response, read_json
 from . import schemas as s
 from .access import JSON_TYPES, YAML_TYPES, Access, refusal
 
 PREFIX = "/_mock"
+SNAPSHOT_PATH = PREFIX + "/snapshot"      # its bodies have a limit of their own (Limits.max_snapshot_bytes)
 bp = Blueprint("control", __name__, url_prefix=PREFIX)
 OPERATIONS: list[Operation] = []       # the OpenAPI document's, in registration order
 
@@ -112,6 +115,14 @@ def guard():
     body_types = JSON_TYPES | YAML_TYPES if request.endpoint == "control.put_scenario" else JSON_TYPES
     refused = refusal(request, _access(), body_types=body_types)
     return None if refused is None else _error(*refused)
+
+
+@bp.after_request
+def count_change(response):
+    """A call that may have changed state: a state file (mockserver run --state) writes it."""
+    if request.method not in ("GET", "HEAD"):
+        _sandbox().changes += 1
+    return response
 
 
 def _tenant(key: str | None, *, provision: bool = True):
@@ -334,3 +345,23 @@ def report():
     sandbox = _sandbox()
     tenant = _tenant(_query(s.KeyQuerySchema).get("key"), provision=False)
     return _answer(s.ReportAnswer, build(sandbox, tenant))
+
+
+@route("GET", "/snapshot", "The whole state (or one key's tenant's) as one versioned JSON document",
+       s.SnapshotDocument, query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
+def get_snapshot():
+    """A read: due work runs first, as for /state, and no account is made."""
+    return json_response(document.take(_sandbox(), _query(s.KeyQuerySchema).get("key")))
+
+
+@route("PUT", "/snapshot", "Restore a snapshot: the same later requests get the same answers", s.RestoreAnswer,
+       body=s.SnapshotDocument, errors={**_BAD, 404: _KEY[404]})
+def put_snapshot():
+    """All or nothing: a snapshot that cannot be restored leaves the state as it was (400)."""
+    sandbox = _sandbox()
+    snapshot = read_json(request, invalid_json="the body is not valid JSON", limits=sandbox.limits)
+    try:
+        restored = document.restore(sandbox, snapshot, scenario_dirs=_access().scenario_dirs)
+    except SnapshotError as exc:
+        return _error(400, f"snapshot not restored; the state is unchanged: {exc}")
+    return _answer(s.RestoreAnswer, restored)

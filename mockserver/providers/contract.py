@@ -245,6 +245,10 @@ class Provider(ABC):
     section_help: ClassVar[str]
     extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
     verification: ClassVar[Verification | None] = None      # how `mockserver verify` checks it
+    # Its state in a snapshot (mockserver/state/document.py): a module with export_state,
+    # restore_state, refer (an event argument of its own, as JSON), numbers (those restored) and
+    # ACTIONS (the backend methods a restored timeline event may call).
+    snapshot: ClassVar[object] = None
 
     @abstractmethod
     def build(self, section, context: BuildContext) -> Backend: ...

@@ -12,8 +12,9 @@ import pytest
 from harness import KEY, LIVE, MockServer, scenario_with
 
 from mockserver.settings import Limits
+from mockserver.control.views import SNAPSHOT_PATH
 
-LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192)
+LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192, max_snapshot_bytes=16384)
 PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none", "name": "control",
                 "filename": "dashboard.js", "region": "us"}
 # By path prefix, first match: the root's index (GET /) answers errors in the default shape.
@@ -125,7 +126,8 @@ def test_malformed_json_bodies_on_every_route(server, baseline, kind):
 def test_bodies_over_the_limit_are_413_without_being_read(server, baseline):
     _, before = baseline
     for method, path, prefix in routes(server.app):
-        limit = LIMITS.max_scenario_bytes if prefix == "/_mock" else LIMITS.max_body_bytes
+        limit = (LIMITS.max_snapshot_bytes if path == SNAPSHOT_PATH else LIMITS.max_scenario_bytes if prefix == "/_mock"
+                 else LIMITS.max_body_bytes)
         for body in (b"x" * (limit + 1), iter([b"[" * 1000] * (limit // 1000 + 2))):      # sized, then chunked
             response = server.http.request(method, server.url + path, data=body, timeout=10,
                                            headers={**key_for(prefix), "Content-Type": "application/json"})

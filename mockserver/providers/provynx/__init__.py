@@ -9,11 +9,10 @@ import base64
 import hashlib
 
 from ...engine.ids import TokenIds
-from ...engine.signing import standard_webhooks_headers
 from ...engine.webhooks import Message, encode_body
 from ...shapes import dump
 from ..contract import BuildContext, DashboardView, Provider
-from . import console, cors, schemas
+from . import console, cors, schemas, snapshot
 from .backend import Account, Number, Provynx
 from .routes import ROUTES
 from .section import PnxServerSchema, ProvynxSchema
@@ -33,6 +32,7 @@ class ProvynxProvider(Provider):
     section_help = "Provynx v1, under /api/v1/sms"
     extra_schemas = (PnxServerSchema,)
     verification = VERIFICATION
+    snapshot = snapshot
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",
                     "description": "The public Provynx page shows no bodies: these shapes are the sandbox's assumption; errors are {\"error\": \"...\"}.",
                     "security": "nsk_live_... or nsk_test_..."}
@@ -44,12 +44,10 @@ class ProvynxProvider(Provider):
         def notify(account: Account, number: Number, at_ms: int) -> None:
             if not account.webhook_url:
                 return
-            secret = account.webhook_secret
             outbox.publish(Message(
                 id=outbox.new_message_id(self.name), tenant=account.tenant, provider=self.name, event="otp.received",
                 url=account.webhook_url, body=encode_body(dump(schemas.OtpReceived, {"at_ms": at_ms, "number": number})),
-                created_ms=at_ms, policy=section.webhooks,
-                sign=lambda message_id, timestamp, body: standard_webhooks_headers(secret, message_id, timestamp, body)))
+                created_ms=at_ms, policy=section.webhooks, secrets=(account.webhook_secret,)))
 
         def default_secret(account_name: str) -> str:
             """A signing secret for an account whose scenario names none; the same on every run."""

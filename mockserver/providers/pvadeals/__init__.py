@@ -8,7 +8,7 @@ from ...engine.ids import ObjectIds
 from ...engine.webhooks import Message, encode_body
 from ...shapes import dump
 from ..contract import BuildContext, DashboardView, Provider
-from . import console, schemas
+from . import console, schemas, snapshot
 from .backend import Account, PvaDeals, ServiceRequest
 from .routes import ROUTES
 from .section import PvaDealsSchema, PvaServiceSchema
@@ -30,6 +30,7 @@ class PvaDealsProvider(Provider):
     extra_schemas = (PvaServiceSchema,)
     referred_schemas = schemas.REFERRED
     verification = VERIFICATION
+    snapshot = snapshot
     # PVADeals publishes no OpenAPI document: mockserver serves its own under the control API only
     # (/_mock/openapi/pvadeals.json), never under /v3/api where a client could tell it apart.
     openapi_info = {"title": "PVADeals v3 (mockserver emulation)", "version": "3",

@@ -1,0 +1,150 @@
+"""Provynx state in a snapshot (mockserver/state/document.py): accounts with their keys, webhook
+settings and numbers, the stock left in each catalog, the number-id stream, the rate-limit
+counters and the Idempotency-Keys. A number's service and behavior are not written: they are the
+scenario's, found again on restore from its server, country and service id as at purchase."""
+from __future__ import annotations
+
+from ...engine.records import Record, SnapshotError
+from ...engine.timeline import Event
+from ..tenancy import Tenant
+from .backend import CANCELED, EXPIRED, PENDING, RECEIVED, US, GLOBAL, Account, Number, Provynx
+from .errors import UnknownCountry, UnknownServer
+
+# What a number's timeline events may do when a snapshot brings them back: nothing else is called.
+ACTIONS = frozenset({"_sms_due", "_expire"})
+_STATUSES = (PENDING, RECEIVED, CANCELED, EXPIRED)
+
+
+def export_state(backend: Provynx, tenant: Tenant | None, seq_of) -> dict:
+    """``seq_of(event)``: the number a pending event has in the snapshot (None: it will not run)."""
+    accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
+    whole = tenant is None
+    return {
+        "number_ids": backend._ids.export_state() if whole else None,
+        # Stock is shared by every account: a tenant's snapshot leaves it as it is.
+        "stock": [[server, country, service, left] for (server, country, service), left in backend._stock.items()]
+        if whole else None,
+        "rate_limits": backend.limiter.export_state(None if whole else frozenset(k for a in accounts for k in a.keys)),
+        "idempotency": backend.idempotency.export_state(None if whole else tenant),
+        "accounts": [{"name": a.name, "balance": str(a.balance), "keys": sorted(a.keys), "webhook_url": a.webhook_url,
+                      "webhook_secret": a.webhook_secret, "numbers": [_number(n, seq_of) for n in a.numbers.values()]}
+                     for a in accounts],
+    }
+
+
+def _number(n: Number, seq_of) -> dict:
+    return {"id": n.id, "sandbox": n.sandbox, "region": n.region, "country": n.country, "number": n.number,
+            "service": n.service.id, "operator": n.operator, "server": n.server, "price": str(n.price),
+            "created_ms": n.created_ms, "expires_ms": n.expires_ms, "status": n.status, "code": n.code, "sms": n.sms,
+            "polls": n.polls, "sms_at_ms": n.sms_at_ms,
+            "events": {"sms": [s for e in n.sms_events if (s := seq_of(e)) is not None], "expiry": seq_of(n.expiry)}}
+
+
+class Restored:
+    """A restore under way: the numbers by id, for the events that refer to them, and which
+    events each number holds, linked once the events exist."""
+
+    def __init__(self, backend: Provynx):
+        self.backend = backend
+        self.numbers: dict[str, Number] = {}
+        self._links: list[tuple[Number, Record]] = []
+
+    def resolve(self, value, where: str):
+        """An event's argument: a number by {"number": id}, or a plain value."""
+        if isinstance(value, dict):
+            found = self.numbers.get(value.get("number"))
+            if found is None:
+                raise SnapshotError(f"{where}: no such number in the snapshot")
+            return found
+        return value
+
+    def link(self, events: dict[int, Event]) -> None:
+        for number, record in self._links:
+            number.sms_events = [events[s] for s in record.ints("sms") if s in events]
+            number.expiry = events.get(record.int("expiry", optional=True))
+
+
+def count(backend, tenant: Tenant | None) -> tuple[int, int]:
+    """Accounts, and the numbers they hold (of a tenant, or everyone's)."""
+    accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
+    return len(accounts), sum(len(a.numbers) for a in accounts)
+
+
+def refer(obj) -> dict | None:
+    """How an event's argument is written, when it is one of this backend's objects."""
+    return {"number": obj.id} if isinstance(obj, Number) else None
+
+
+def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenant_of) -> Restored:
+    restored = Restored(backend)
+    whole = tenant is None
+    if whole:
+        backend._ids.restore_state(record.raw("number_ids"), f"{record.path}.number_ids")
+        stock = {}
+        for index, item in enumerate(record.list("stock")):
+            at = f"{record.path}.stock[{index}]"
+            if not (isinstance(item, list) and len(item) == 4 and isinstance(item[3], int) and item[3] >= 0):
+                raise SnapshotError(f"{at}: expected [server, country, service, count left]")
+            key = (item[0], item[1], item[2])
+            if key not in backend._stock:
+                raise SnapshotError(f"{at}: the scenario's catalogs have no such service")
+            stock[key] = item[3]
+    accounts = []
+    for a in record.records("accounts"):
+        name = a.str("name")
+        if not whole and name != tenant.account:
+            raise a.fail("name", "a snapshot of one tenant holds its account only")
+        account = Account(name, a.decimal("balance"), frozenset(a.strs("keys")), a.str("webhook_url", optional=True),
+                          a.str("webhook_secret"), Tenant(backend.name, name))
+        for r in a.records("numbers"):
+            number = _number_from(backend, account, r)
+            if number.id in restored.numbers:
+                raise r.fail("id", "two numbers have this id")
+            account.numbers[number.id] = restored.numbers[number.id] = number
+            restored._links.append((number, r.record("events")))
+        accounts.append(account)
+    subjects = None if whole else frozenset(key for account in accounts for key in account.keys)
+    if whole:
+        backend.accounts, backend._by_key = {}, {}
+        backend._stock.update(stock)
+    else:
+        old = backend.accounts.pop(tenant.account, None)
+        for key in () if old is None else old.keys:
+            backend._by_key.pop(key, None)
+            backend.limiter.forget(key)
+    for account in accounts:
+        backend.accounts[account.name] = account
+        backend._by_key.update({key: account for key in account.keys})
+    backend.limiter.restore_state(record.records("rate_limits"), subjects)
+    backend.idempotency.restore_state(record.records("idempotency"),
+                                      lambda value, where: value if isinstance(value, str) else tenant_of(value, where),
+                                      tenant)
+    return restored
+
+
+def _number_from(backend: Provynx, account: Account, r: Record) -> Number:
+    server_id, region, country_code = r.int("server"), r.str("region"), r.str("country")
+    if region not in (US, GLOBAL):
+        raise r.fail("region", f"expected {US} or {GLOBAL}")
+    try:
+        server = backend.server(server_id)
+        country = backend.country(server_id, region, country_code)
+    except (UnknownServer, UnknownCountry):
+        raise r.fail("server", "no such server and country in the scenario's catalogs") from None
+    service = country.service(r.str("service"))
+    if service is None:
+        raise r.fail("service", "no such service in that catalog")
+    status = r.str("status")
+    if status not in _STATUSES:
+        raise r.fail("status", f"expected one of {', '.join(_STATUSES)}")
+    phone, operator = r.str("number"), r.str("operator")
+    return Number(id=r.str("id"), account=account, sandbox=r.bool("sandbox"), region=region, country=country.code,
+                  number=phone, service=service, operator=operator, server=server_id, price=r.decimal("price"),
+                  behavior=backend.scenario.behavior_for(server, country, operator, service, phone),
+                  created_ms=r.int("created_ms"), expires_ms=r.int("expires_ms"), status=status,
+                  code=r.str("code", optional=True), sms=r.str("sms", optional=True), polls=r.int("polls", minimum=0),
+                  sms_at_ms=r.int("sms_at_ms", optional=True))
+
+
+def numbers(restored: Restored) -> list[str]:
+    return [number.number for number in restored.numbers.values()]
