@@ -66,6 +66,16 @@ def _main(argv: list[str] | None) -> int:
     logging_choice.add_argument("--verbose", action="store_true",
                                 help="log the requests an open dashboard makes by itself too (its polling, "
                                      "every second)")
+    run.add_argument("--state", type=Path, metavar="FILE", default=env("MOCKSERVER_STATE") or None,
+                     help="keep the state in FILE: restored from it at start, written to it after changes and at "
+                          "stop (default $MOCKSERVER_STATE)")
+    run.add_argument("--state-reset", action="store_true",
+                     help="with --state: start from the scenario, overwriting FILE")
+    run.add_argument("--state-interval", type=_seconds, default=1.0, metavar="SECONDS",
+                     help="with --state: a crash loses at most this much of the last changes (default 1)")
+    run.add_argument("--watch", action="store_true",
+                     help="reload the scenario when its file or a fixture file it names changes (the state "
+                          "starts afresh); an edit with mistakes keeps the running scenario and prints them")
     run.add_argument("--journal-size", type=int, default=None,
                      help="requests kept in the journal, the oldest going first (default $MOCKSERVER_JOURNAL_SIZE or "
                           f"{DEFAULT_LIMITS.journal_size})")
@@ -89,6 +99,13 @@ def _main(argv: list[str] | None) -> int:
         print(json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0.05 <= value <= 3600:
+        raise argparse.ArgumentTypeError("give seconds from 0.05 to 3600")
+    return value
 
 
 def _add_verify_command(commands) -> None:
@@ -155,6 +172,11 @@ def _add_remote_commands(commands) -> None:
     load.add_argument("scenario", help="a bundled name or a path the server can read")
     reset = remote("reset", "back to the scenario's initial state")
     reset.add_argument("--key", help="only this API key's tenant")
+    snapshot = remote("snapshot", "save the running server's state to a file, or load it back (the same later "
+                                  "requests then get the same answers)")
+    snapshot.add_argument("action", choices=("save", "load"))
+    snapshot.add_argument("file", type=Path, metavar="FILE")
+    snapshot.add_argument("--key", help="save: only this API key's tenant")
     report = remote("report", "what would hurt the client under test against the real provider: findings "
                               "per rule, with evidence and advice")
     report.add_argument("--key", help="only this API key's tenant")
@@ -179,6 +201,8 @@ def _remote(args: argparse.Namespace) -> int:
             answer = mock.state(key=args.key)
         elif args.remote == "load":
             answer = mock.load(args.scenario)
+        elif args.remote == "snapshot":
+            return _snapshot(mock, args)
         elif args.remote == "report":
             answer = mock.report(key=args.key)
             if not args.as_json:
@@ -201,6 +225,30 @@ def _remote(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(json.dumps(answer, indent=2))
+    return 0
+
+
+def _snapshot(mock, args: argparse.Namespace) -> int:
+    """`mockserver snapshot save FILE` / `load FILE`: the file written whole or not at all."""
+    from .state.statefile import write_atomically
+    from .wire import json_bytes
+    if args.action == "save":
+        snapshot = mock.snapshot(key=args.key)
+        try:
+            write_atomically(args.file, json_bytes(snapshot))
+        except OSError as exc:
+            print(f"mockserver snapshot: cannot write {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"mockserver snapshot: saved {'the tenant of ' + args.key if args.key else 'the state'} to {args.file}")
+        return 0
+    try:
+        snapshot = json.loads(args.file.read_bytes())
+    except (OSError, ValueError) as exc:
+        print(f"mockserver snapshot: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    answer = mock.restore(snapshot)
+    print(f"mockserver snapshot: restored {args.file}: scenario {answer['scenario']!r}, {answer['accounts']} accounts, "
+          f"{answer['numbers']} numbers, {answer['pending']} events pending, now {answer['now']}")
     return 0
 
 
@@ -273,6 +321,7 @@ def _run(args: argparse.Namespace) -> int:
     from .control.access import Access
     from .serving import waitress_options
     from .settings import Limits, SettingError
+    from .state.devserver import Attached, DevOptions
 
     try:
         limits = Limits.from_environ()
@@ -292,9 +341,16 @@ def _run(args: argparse.Namespace) -> int:
     access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
+    options = DevOptions(state=args.state, fresh=args.state_reset, interval_s=args.state_interval, watch=args.watch,
+                         frozen=args.frozen)
     if args.server == "granian":
-        return _run_granian(args, scenario, access, limits)
+        return _run_granian(args, scenario, access, limits, options)
     app = create_app(scenario, limits=limits, access=access)
+    sandbox = app.extensions["mockserver"]
+    if not _resume(sandbox, options, access):
+        sandbox.close()
+        return 2
+    scenario = sandbox.scenario
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = requestlog.wrap(app, _log_level(args))
@@ -306,6 +362,7 @@ def _run(args: argparse.Namespace) -> int:
     host, port = server.effective_host, server.effective_port
     # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
     stops = _StopSignals(server.pull_trigger)
+    attached = Attached(sandbox, options)
     try:
         if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token)):
             server.close()
@@ -313,10 +370,28 @@ def _run(args: argparse.Namespace) -> int:
         _serve_waitress(server, stops, limits.stop_grace_s)
     finally:
         stops.restore()
-        app.extensions["mockserver"].close()
+        attached.close()
+        sandbox.close()
         if args.ready_file is not None:
             readiness.remove_ready_file(args.ready_file)
     return 0
+
+
+def _resume(sandbox, options, access) -> bool:
+    """The state file restored into the sandbox (--state), with a line saying so; False, with a
+    message, when the file cannot be used (it is left as it is)."""
+    from .engine.records import SnapshotError
+    from .state.devserver import resume
+    try:
+        line = resume(sandbox, options, access.scenario_dirs)
+    except SnapshotError as exc:
+        print(f"mockserver: cannot restore the state file {options.state}: {exc}\n"
+              f"  the file is left as it is; --state-reset starts from the scenario instead, overwriting it",
+              file=sys.stderr)
+        return False
+    if line:
+        print(line, flush=True)
+    return True
 
 
 # A server bound to every address is reached, and addressed in its Host header, by loopback: the
@@ -443,11 +518,25 @@ def _close_idle_connections(server) -> int:
     return left
 
 
-def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
+def _run_granian(args: argparse.Namespace, scenario, access, limits, options) -> int:
     """Granian runs the app in a worker process of its own (one, so all state stays in one
     place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
+    if options.state is not None and not options.fresh and options.state.exists():
+        # Tried here first, so that a file that cannot be used stops the start with a message (the
+        # worker restores it again, into the sandbox that serves).
+        from .sandbox import Sandbox
+        trial = Sandbox(scenario, real_time=False, limits=limits)
+        try:
+            if not _resume(trial, options, access):
+                return 2
+            scenario = trial.scenario
+        finally:
+            trial.close()
+    elif options.state is not None:
+        print(f"mockserver: keeping the state in {options.state} (starting from the scenario: "
+              f"{'--state-reset' if options.fresh and options.state.exists() else 'no file yet'})", flush=True)
 
     try:
         port = _claim_port(args.host, args.port)
@@ -458,7 +547,7 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits) -> int:
                        "MOCKSERVER_HOST": args.host,
                        "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
                        "MOCKSERVER_FROZEN": "1" if args.frozen else "0", "MOCKSERVER_THREADS": str(args.threads),
-                       "MOCKSERVER_LOG_REQUESTS": _log_level(args)})
+                       "MOCKSERVER_LOG_REQUESTS": _log_level(args), **options.environ()})
     url = _url(args.host, port)
     # The worker binds and builds the app after serve() is called: the banner waits until it
     # answers, so that, as with waitress, a printed banner means the URL works. That check runs

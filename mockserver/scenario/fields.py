@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextvars
 import os
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +29,8 @@ class FixtureSearch:
     roots: tuple[Path, ...] = ()
     limits: Limits = DEFAULT_LIMITS
     bundled: Path | None = None       # the bundled fixtures: part of mockserver, read whatever the limits
+    # The fixture files this load has read, in order (what `mockserver run --watch` watches).
+    read: list[Path] = field(default_factory=list, compare=False)
 
 
 fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("fixture_search",
@@ -193,6 +195,7 @@ class Fixture(fields.Field):
     def _load_file(self, name: str):
         search = fixture_search.get()
         path = _find_fixture(name, search)
+        search.read.append(path)
         stat = path.stat()
         # Loaded data is frozen, so a file unchanged since its last load is not parsed again.
         cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self._schema, self._many)

@@ -109,9 +109,10 @@ def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | 
         raise ScenarioError([f"{path}: {problem}"])
     folder = Path(os.path.realpath(path.parent))
     roots = (folder, *(allowed_dirs if allowed_dirs is not None else (Path(os.path.realpath(Path.cwd())),)))
-    return load_text(raw.decode("utf-8"), source=str(path), limits=limits,
-                     fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR), limits=limits,
-                                            bundled=FIXTURES_DIR))
+    scenario = load_text(raw.decode("utf-8"), source=str(path), limits=limits,
+                         fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR),
+                                                limits=limits, bundled=FIXTURES_DIR))
+    return replace(scenario, files=(str(path), *scenario.files))
 
 
 def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path, ...] = (),
@@ -144,7 +145,7 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
         raise ScenarioError([f"{source}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: a value "
                              "GET /_mock/scenario could not show as JSON (a set, binary data or an endless "
                              "number); write a list, text or a finite number"])
-    return replace(scenario, source=source, raw=data)
+    return replace(scenario, source=source, raw=data, files=tuple(dict.fromkeys(str(p) for p in fixtures.read)))
 
 
 _SHOWN_KEYS = (str, int, float, bool, type(None))

@@ -105,6 +105,8 @@ class Scenario:
     report: ReportThresholds = ReportThresholds()
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    # The files it was read from: its own (when it is one) and the fixture files it names.
+    files: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def section(self, provider: str):
         return self.sections[provider]

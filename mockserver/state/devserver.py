@@ -1,0 +1,69 @@
+"""What `mockserver run` adds around its sandbox on a developer's machine: a state file (--state)
+and a watched scenario (--watch). The same in the process that serves (waitress) and in granian's
+worker, which gets these options through the environment like the others."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .statefile import DEFAULT_INTERVAL_S, StateFile, read
+from .watch import ScenarioWatcher
+from . import document
+
+STATE_VARIABLE, FRESH_VARIABLE = "MOCKSERVER_STATE", "MOCKSERVER_STATE_RESET"
+INTERVAL_VARIABLE, WATCH_VARIABLE = "MOCKSERVER_STATE_INTERVAL", "MOCKSERVER_WATCH"
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    state: Path | None = None          # the state file
+    fresh: bool = False                # --state-reset: start from the scenario, overwriting the file
+    interval_s: float = DEFAULT_INTERVAL_S
+    watch: bool = False
+    frozen: bool = False               # --frozen, kept on a reloaded scenario
+
+    def environ(self) -> dict[str, str]:
+        return {STATE_VARIABLE: str(self.state or ""), FRESH_VARIABLE: "1" if self.fresh else "0",
+                INTERVAL_VARIABLE: str(self.interval_s), WATCH_VARIABLE: "1" if self.watch else "0"}
+
+    @classmethod
+    def from_environ(cls, environ=os.environ, *, frozen: bool = False) -> "DevOptions":
+        state = environ.get(STATE_VARIABLE) or None
+        return cls(state=Path(state) if state else None, fresh=environ.get(FRESH_VARIABLE) == "1",
+                   interval_s=float(environ.get(INTERVAL_VARIABLE) or DEFAULT_INTERVAL_S),
+                   watch=environ.get(WATCH_VARIABLE) == "1", frozen=frozen)
+
+
+def resume(sandbox, options: DevOptions, scenario_dirs=()) -> str | None:
+    """The state file's state restored into the sandbox (unless --state-reset or there is none);
+    the line saying so. SnapshotError when the file cannot be used: it is left as it is."""
+    if options.state is None:
+        return None
+    if options.fresh or not options.state.exists():
+        why = "--state-reset" if options.fresh and options.state.exists() else "no file yet"
+        return f"mockserver: keeping the state in {options.state} (starting from the scenario: {why})"
+    restored = document.restore(sandbox, read(options.state, sandbox.limits.max_snapshot_bytes),
+                                scenario_dirs=scenario_dirs)
+    return (f"mockserver: state restored from {options.state}: scenario {restored['scenario']!r}, "
+            f"{restored['accounts']} accounts, {restored['numbers']} numbers, {restored['pending']} events pending")
+
+
+class Attached:
+    """The state file and the watcher running around a sandbox, until close()."""
+
+    def __init__(self, sandbox, options: DevOptions):
+        self.state_file = StateFile(sandbox, options.state, options.interval_s) if options.state else None
+        prepare = (lambda scenario: replace(scenario, clock_frozen=True)) if options.frozen else (lambda s: s)
+        self.watcher = ScenarioWatcher(sandbox, prepare=prepare,
+                                       say=lambda line: print(line, flush=True)) if options.watch else None
+        if self.state_file is not None:
+            self.state_file.start()
+        if self.watcher is not None:
+            self.watcher.start()
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
+        if self.state_file is not None:
+            self.state_file.close()

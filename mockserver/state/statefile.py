@@ -1,0 +1,115 @@
+"""`mockserver run --state FILE`: the sandbox's state kept in a file, so a restarted dev server has
+every number, balance and webhook log it had.
+
+The file is a snapshot (document.py), written whole or not at all: to a temporary file beside it,
+flushed to disk, then renamed over it, and the folder flushed too, so a crash at any instant leaves
+the previous version or the new one, never half of one. It is written after changes, at most every
+half ``interval_s`` (a burst of requests is one write), so a crash (SIGKILL, a power cut) loses at
+most the changes of the last interval; a clean stop writes the last changes before the server
+goes. Nothing is written while nothing changes.
+
+Changes are seen from counters the sandbox keeps anyway (Sandbox.version): requests answered,
+timeline events run, webhook attempts finished, control calls that change state."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from ..engine.records import SnapshotError
+from ..wire import json_bytes
+from . import document
+
+DEFAULT_INTERVAL_S = 1.0
+
+_log = logging.getLogger(__name__)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """The file holds ``data`` afterwards, or what it held before if this fails or the machine
+    stops half way."""
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    try:
+        directory = os.open(folder, os.O_RDONLY)
+    except OSError:              # a folder that cannot be opened (Windows): the rename stands
+        return
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def read(path: Path, max_bytes: int) -> dict:
+    """A state file's snapshot, its envelope checked; SnapshotError (the file left as it is) when
+    it is not one this mockserver can restore."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(max_bytes + 1)
+    except OSError as exc:
+        raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise SnapshotError(f"larger than MOCKSERVER_MAX_SNAPSHOT_BYTES ({max_bytes} bytes)")
+    try:
+        snapshot = json.loads(data)
+    except (ValueError, RecursionError):
+        raise SnapshotError("not JSON (a corrupt file, or not a state file)") from None
+    document.check(snapshot)
+    return snapshot
+
+
+class StateFile:
+    """Keeps a file current with a sandbox's state, on a thread of its own."""
+
+    def __init__(self, sandbox, path: Path, interval_s: float = DEFAULT_INTERVAL_S):
+        self.sandbox, self.path, self.interval_s = sandbox, Path(path), interval_s
+        self._written = None               # the sandbox's version the file holds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._save_lock = threading.Lock()  # the thread's write and the final one never overlap
+        self.writes = 0
+
+    def start(self) -> None:
+        self.save()                        # the file exists, and holds this state, from the start
+        self._thread = threading.Thread(target=self._run, name="state-file", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s / 2):
+            if self.sandbox.version() != self._written:
+                try:
+                    self.save()
+                except Exception:         # a full disk, a removed folder: say so, and try again later
+                    _log.exception("mockserver: could not write the state file %s", self.path)
+
+    def save(self) -> None:
+        with self._save_lock:
+            with self.sandbox.lock:
+                version = self.sandbox.version()
+                snapshot = document.take(self.sandbox)
+            write_atomically(self.path, json_bytes(snapshot))
+            self._written = version
+            self.writes += 1
+
+    def close(self) -> None:
+        """The last changes written, and the thread ended."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.sandbox.version() != self._written:
+            self.save()
