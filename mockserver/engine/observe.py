@@ -25,12 +25,15 @@ REFUSAL_LOOP = "refusal-loop"
 NUMBERS_LEFT_TO_EXPIRE = "numbers-left-to-expire"
 WEBHOOK_TROUBLE = "webhook-trouble"
 LENIENT_REQUEST = "lenient-request"
+WEBHOOK_RECEIVER = "webhook-receiver"
 
 # Variants of a rule, each its own finding (a summary and severity of its own).
 FAST, NEEDLESS = "fast", "needless"                       # polls
 NO_KEY, NEW_KEY, NOT_IDEMPOTENT = "no-key", "new-key", "not-idempotent"   # unsafe retries
 RETRIED, NEVER_ACCEPTED = "retried", "never-accepted"     # webhooks
 IGNORED_FIELDS, TRAILING_SLASH = "ignored-fields", "trailing-slash"       # lenient requests
+# webhook probes (engine/probe.py) whose verdict was not the expected one
+ACCEPTS_FORGED, REFUSES_GENUINE, PROBE_INCONCLUSIVE = "accepts-forged", "refuses-genuine", "inconclusive"
 RATE_LIMITED = "rate-limited"      # 429s per rate-limit rule: evidence for rate-headroom
 
 
@@ -76,13 +79,14 @@ class _Poll:
 
 class Seen:
     """One tenant's observations."""
-    __slots__ = ("counts", "keys", "polls", "findings")
+    __slots__ = ("counts", "keys", "polls", "findings", "probes")
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(COUNTS, 0)
         self.keys: dict[str, _KeyState] = {}
         self.polls: dict[str, _Poll] = {}             # number id -> its polls, oldest first
         self.findings: dict[tuple, Finding] = {}      # (rule, key, variant) -> finding
+        self.probes: dict[str, tuple] = {}            # probe kind -> its latest (variant or None, evidence)
 
 
 class Snapshot:
@@ -296,6 +300,23 @@ class Observer:
                 found = self._finding(seen, WEBHOOK_TROUBLE, None, variant)
                 found.count += 1
                 found.evidence.append(("webhook", at_ms, message_id))
+
+    def probe(self, tenant: TenantKey, message_id: str, at_ms: int, kind: str, verdict: str, expect: str) -> None:
+        """One webhook probe's verdict (``expect``: the one it should have). Each kind's latest
+        verdict counts, so probing a receiver again after fixing it clears what the fix fixed."""
+        with self._guard:
+            seen = self._seen(tenant)
+            variant = (None if verdict == expect else REFUSES_GENUINE if expect == "accepted" else
+                       ACCEPTS_FORGED if verdict == "accepted" else PROBE_INCONCLUSIVE)
+            seen.probes[kind] = (variant, ("webhook", at_ms, message_id))
+            for name in (ACCEPTS_FORGED, REFUSES_GENUINE, PROBE_INCONCLUSIVE):
+                seen.findings.pop((WEBHOOK_RECEIVER, None, name), None)
+            for name, (found_variant, evidence) in seen.probes.items():
+                if found_variant is not None:
+                    found = self._finding(seen, WEBHOOK_RECEIVER, None, found_variant)
+                    found.count += 1
+                    found.names[name] = None
+                    found.evidence.append(evidence)
 
 
 def _counts(rule, path: str) -> bool:

@@ -9,11 +9,10 @@ import base64
 import hashlib
 
 from ...engine.ids import TokenIds
-from ...engine.signing import standard_webhooks_headers
 from ...engine.webhooks import Message, encode_body
 from ...shapes import dump
 from ..contract import BuildContext, DashboardView, Provider
-from . import console, cors, schemas
+from . import console, cors, probes, schemas
 from .backend import Account, Number, Provynx
 from .routes import ROUTES
 from .section import PnxServerSchema, ProvynxSchema
@@ -44,12 +43,11 @@ class ProvynxProvider(Provider):
         def notify(account: Account, number: Number, at_ms: int) -> None:
             if not account.webhook_url:
                 return
-            secret = account.webhook_secret
             outbox.publish(Message(
                 id=outbox.new_message_id(self.name), tenant=account.tenant, provider=self.name, event="otp.received",
                 url=account.webhook_url, body=encode_body(dump(schemas.OtpReceived, {"at_ms": at_ms, "number": number})),
                 created_ms=at_ms, policy=section.webhooks,
-                sign=lambda message_id, timestamp, body: standard_webhooks_headers(secret, message_id, timestamp, body)))
+                secrets=outbox.signing_secrets(account.webhook_secret, at_ms)))
 
         def default_secret(account_name: str) -> str:
             """A signing secret for an account whose scenario names none; the same on every run."""
@@ -80,6 +78,9 @@ class ProvynxProvider(Provider):
 
     def banner(self, section, url: str) -> list[str]:
         return console.banner(section, url + self.prefix)
+
+    def probes(self, backend: Provynx, tenant, now_ms: int) -> list:
+        return probes.probes(backend, tenant, now_ms)
 
 
 PROVIDER = ProvynxProvider()
