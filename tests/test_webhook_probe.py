@@ -284,3 +284,15 @@ def test_chaos_settings_are_checked(start_server):
         with pytest.raises(ScenarioError) as raised:
             load_text(yaml.safe_dump(scenario_with(webhooks=hooks)), source="t.yaml")
         assert problem in "\n".join(raised.value.problems)
+
+
+def test_the_delivery_chaos_example_of_the_scenario_guide_loads_as_it_says():
+    import re
+    from pathlib import Path
+
+    from mockserver.engine.chaos import Rotation
+    from mockserver.scenario import load_text
+    text = (Path(__file__).parent.parent / "docs" / "scenarios.md").read_text()
+    block = re.search(r"## Delivery chaos\n.*?```yaml\n(.*?)```", text, re.S).group(1)
+    assert load_text("name: chaos\n" + block, source="docs/scenarios.md").webhook_chaos == Chaos(
+        duplicates=0.1, reorder_window_ms=10_000, rotation=Rotation(OLD_SECRET, 0, 600_000))
