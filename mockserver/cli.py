@@ -183,6 +183,10 @@ def _add_remote_commands(commands) -> None:
     report.add_argument("--json", action="store_true", dest="as_json", help="print the report's JSON as it is")
     report.add_argument("--fail-on", choices=("info", "warning", "error"),
                         help="exit 1 if a finding of this severity or worse exists")
+    probe = remote("probe-webhooks", "test an account's webhook receiver with forged, stale and genuine "
+                                     "deliveries; exit 1 if any verdict is not the expected one")
+    probe.add_argument("--key", required=True, help="a key of the account whose webhook URL is probed")
+    probe.add_argument("--json", action="store_true", dest="as_json", help="print the probe's JSON as it is")
 
 
 def _remote(args: argparse.Namespace) -> int:
@@ -212,6 +216,10 @@ def _remote(args: argparse.Namespace) -> int:
             if args.as_json:
                 print(json.dumps(answer, indent=2))
             return 1 if worse else 0
+        elif args.remote == "probe-webhooks":
+            answer = mock.probe_webhooks(args.key)
+            print(json.dumps(answer, indent=2) if args.as_json else format_probe(answer).rstrip("\n"))
+            return 0 if answer["as_expected"] else 1
         else:
             answer = mock.reset(key=args.key)
     except MockServerError as exc:
@@ -275,6 +283,21 @@ def format_report(report: dict) -> str:
                 lines.append(f"    - {item['at']}  {what}")
             if len(finding["evidence"]) > 3:
                 lines.append(f"    - ... {len(finding['evidence']) - 3} more (--json shows them all)")
+    return "\n".join(lines) + "\n"
+
+
+def format_probe(probe: dict) -> str:
+    """A webhook probe's verdicts as a table a person reads."""
+    results = probe["results"]
+    wrong = sum(not r["as_expected"] for r in results)
+    verdict = "every verdict as expected" if not wrong else f"{wrong} of {len(results)} verdicts NOT as expected"
+    lines = [f"Webhook probe of {probe['provider']} key {probe['key']}: {verdict}", ""]
+    rows = [("" if r["as_expected"] else "!!", r["kind"], r["verdict"], r["expect"],
+             str(r["status"]) if r["status"] is not None else (r["error"] or "no answer"), r["what"]) for r in results]
+    heads = ("", "KIND", "VERDICT", "EXPECTED", "ANSWER", "DELIVERY")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    for row in (heads, *rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     return "\n".join(lines) + "\n"
 
 

@@ -31,6 +31,10 @@ ADVICE = {
                               "ties up stock and, where no refund is made, your money.",
     o.WEBHOOK_TROUBLE: "Answer webhooks with a 2xx quickly (queue the work), and log every failure your receiver "
                        "has; the provider gives up after its retries.",
+    o.WEBHOOK_RECEIVER: "Verify every delivery before acting on it and answer 4xx to what fails: Standard Webhooks "
+                        "(HMAC-SHA256 over id.timestamp.body, checked against each v1, signature in constant time, "
+                        "a timestamp within 5 minutes, all three headers required), or for an unsigned provider a "
+                        "secret in the URL's query compared in constant time (docs/webhook-receivers.md).",
     o.LENIENT_REQUEST: "Send exactly the fields and paths the API documents: the sandbox (like the real API) "
                        "ignored what it did not know, so a misspelt field silently had no effect.",
 }
@@ -119,6 +123,19 @@ def _observed(sandbox, tenant, seen: o.Snapshot, thresholds) -> list[dict]:
             else:
                 severity, summary = "warning", (f"{_plural(count, 'webhook message')} needed retries: the receiver "
                                                 "failed the first attempt")
+        elif rule == o.WEBHOOK_RECEIVER:
+            key = _key_of(sandbox, tenant)
+            kinds = ", ".join(found.names)
+            if variant == o.ACCEPTS_FORGED:
+                severity, summary = "error", (f"the webhook receiver accepted (2xx) {_plural(count, 'probe')} it "
+                                              f"should have refused: {kinds}")
+            elif variant == o.REFUSES_GENUINE:
+                severity, summary = "error", (f"the webhook receiver did not accept {_plural(count, 'genuine probe')} "
+                                              f"(real deliveries would be lost): {kinds}")
+            else:
+                severity, summary = "warning", (f"the webhook receiver answered {_plural(count, 'forged probe')} with "
+                                                f"neither a 4xx nor a 2xx (a 5xx, a redirect or no answer; a provider "
+                                                f"retries those): {kinds}")
         elif rule == o.LENIENT_REQUEST:
             if variant == o.IGNORED_FIELDS:
                 severity, summary = "warning", (f"{_plural(count, 'request')} had body fields or query parameters the API ignored: "

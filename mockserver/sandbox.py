@@ -54,7 +54,8 @@ class Sandbox:
                                     refusal_loop=thresholds.refusal_loop)
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
-            self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids)
+            self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids, scenario.webhook_chaos,
+                                     origin_ms=self.clock.now())
             # One phone-number pool for every provider, so no number is ever handed out twice.
             self.phones, self.codes = PhoneNumbers(scenario.seed), Codes(scenario.seed)
             context = BuildContext(seed=scenario.seed, timeline=self.engine.timeline, outbox=self.engine.outbox,

@@ -164,6 +164,12 @@ class SmsMock:
         query = {k: v for k, v in {"provider": provider, "event": event, "key": key}.items() if v}
         return self._call("GET", "/webhooks", params=query)["attempts"]
 
+    def probe_webhooks(self, key: str) -> dict:
+        """Test the webhook receiver of ``key``'s account (POST /_mock/webhooks/probe): one delivery
+        of each probe kind, forged and genuine; ``["as_expected"]`` is True when it refused every
+        forged one and accepted every genuine one, and ``["results"]`` has each verdict."""
+        return self._call("POST", "/webhooks/probe", json={"key": key})
+
     def requests(self, **filters) -> list[dict]:
         """The request journal: provider, method, path (a glob), key, status, unmatched."""
         return self._call("GET", "/requests", params=_query(filters))["requests"]

@@ -34,6 +34,7 @@ CHECKED = {
     ("docs/docker-ci.md", "A GitHub Actions job, without Docker"),
     ("docs/other-languages.md", "Starting it and learning the URL"),
     ("docs/report.md", "Thresholds"),
+    ("docs/scenarios.md", "Delivery chaos"),     # test_webhook_probe.py loads it
 }
 
 

@@ -31,7 +31,9 @@ OPERATION = st.one_of(
 def world():
     receiver = WebhookReceiver()
     scenario = scenario_with(**{
-        "webhooks": {"message_ids": "reproducible"},
+        # Delivery chaos too: duplicates, messages held back, two signatures for the first minutes.
+        "webhooks": {"message_ids": "reproducible", "duplicates": 0.3, "reorder_window": "4s",
+                     "rotation": {"old_secret": "whsec_b2xkLXNlY3JldC1rZXktZm9yLXRlc3Rz", "until": "10m"}},
         "pvadeals.accounts": [{"key": KEY, "credits": 60, "webhook": receiver.url + "/pva?secret=s"}],
         "pvadeals.webhooks": {"retries": 2, "delay": "5s", "timeout": "2s"},
         "provynx.webhooks": {"retries": 2, "delay": "5s", "timeout": "2s"},

@@ -86,6 +86,11 @@ class WebhookTargetSchema(Schema):
     secret = fields.String(validate=_signing_secret)
 
 
+class ProbeBodySchema(Schema):
+    key = fields.String(required=True, validate=validate.Length(min=1),
+                        metadata={"description": "A key of the account whose webhook URL is probed"})
+
+
 class WebhookQuerySchema(Schema):
     class Meta:
         unknown = "exclude"
@@ -193,6 +198,10 @@ class WebhookTargetAnswer(Schema):
     secret = fields.String()
 
 
+_VERDICT = {"enum": ["defended", "accepted", "inconclusive", None], "description":
+            "A probe's: defended (4xx), accepted (2xx) or inconclusive (anything else); null for an event"}
+
+
 class AttemptAnswer(Schema):
     """One webhook delivery attempt (engine/webhooks.py Attempt)."""
     id = fields.String(required=True, attribute="message.id")
@@ -209,10 +218,45 @@ class AttemptAnswer(Schema):
     headers = fields.Dict(required=True)
     body = fields.Function(lambda attempt: json.loads(attempt.message.body), required=True,
                            metadata={"description": "The exact JSON sent"})
+    duplicate = fields.Boolean(required=True, metadata={
+        "description": "A second delivery of the message made by the scenario's webhooks.duplicates"})
+    held_ms = fields.Integer(required=True, attribute="message.held_ms", metadata={
+        "description": "How long the scenario's webhooks.reorder_window held the message back"})
+    probe = fields.String(required=True, allow_none=True, attribute="message.probe", metadata={
+        "description": "A webhook probe's kind (POST /_mock/webhooks/probe); null for an event"})
+    expect = fields.String(required=True, allow_none=True, attribute="message.expect", metadata=_VERDICT)
+    verdict = fields.String(required=True, allow_none=True, metadata=_VERDICT)
 
 
 class AttemptsAnswer(Schema):
     attempts = fields.List(fields.Nested(AttemptAnswer), required=True)
+
+
+class ProbeResult(Schema):
+    """One probe of POST /_mock/webhooks/probe and the receiver's answer."""
+    kind = fields.String(required=True)
+    what = fields.String(required=True)
+    expect = fields.String(required=True, metadata={"enum": ["defended", "accepted"]})
+    verdict = fields.String(required=True, metadata={"enum": ["defended", "accepted", "inconclusive"]})
+    as_expected = fields.Boolean(required=True)
+    id = fields.String(required=True, metadata={"description": "Its message id in the webhook log"})
+    url = fields.String(required=True)
+    at = IsoTime(required=True)
+    status = fields.Integer(required=True, allow_none=True)
+    error = fields.String(required=True, allow_none=True)
+    duration_ms = fields.Function(lambda result: round(result["duration_ms"], 1), required=True,
+                                  metadata={"type": "number"})
+
+
+class ProbeAnswer(Schema):
+    """Every probe kind of the account's provider, sent once each, in order."""
+    key = fields.String(required=True)
+    provider = fields.String(required=True)
+    as_expected = fields.Boolean(required=True, metadata={"description": "Every verdict is the expected one"})
+    defended = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    inconclusive = fields.Integer(required=True)
+    results = fields.List(fields.Nested(ProbeResult), required=True)
 
 
 class JournalEntryAnswer(Schema):
@@ -256,7 +300,7 @@ class FindingAnswer(Schema):
     """One finding of the client report (mockserver/report.py)."""
     rule = fields.String(required=True, metadata={"enum": [
         "rate-headroom", "retry-after-ignored", "polling-too-fast", "unsafe-retry", "refusal-loop",
-        "numbers-left-to-expire", "webhook-trouble", "lenient-request"]})
+        "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request"]})
     severity = fields.String(required=True, metadata=_SEVERITY)
     provider = fields.String(required=True)
     key = fields.String(required=True)

@@ -11,7 +11,7 @@ from .. import pictures
 from ..engine.clock import ClockError
 from ..inputs import BodyError, read_json_text, validate
 from ..openapi import Operation
-from ..providers.contract import NotReceiving
+from ..providers.contract import NotReceiving, NoWebhookUrl
 from ..providers.registry import PROVIDERS, by_name
 from ..providers.tenancy import TenantLimitReached
 from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
@@ -290,6 +290,20 @@ def webhooks():
     with sandbox.lock:
         attempts = sandbox.engine.outbox.attempts(provider=query["provider"], event=query["event"], tenant=tenant)
         return _answer(s.AttemptsAnswer, {"attempts": attempts})
+
+
+@route("POST", "/webhooks/probe", "Test the account's webhook receiver with forged and genuine deliveries",
+       s.ProbeAnswer, body=s.ProbeBodySchema, errors={**_BAD, **_KEY, 409: "The account has no webhook URL"})
+def probe_webhooks():
+    """Send one delivery of each probe kind of the account's provider to its webhook URL, and
+    judge each answer: forged kinds should be refused (4xx), genuine ones accepted (2xx)."""
+    from ..probing import run
+    body = _body(s.ProbeBodySchema)
+    tenant = _tenant(body["key"])
+    try:
+        return _answer(s.ProbeAnswer, run(_sandbox(), tenant, body["key"]))
+    except NoWebhookUrl as exc:
+        return _error(409, str(exc))
 
 
 @route("POST", "/webhooks/<message_id>/redeliver", "Send a logged webhook message once more, now", s.AttemptAnswer,

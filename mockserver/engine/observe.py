@@ -30,12 +30,15 @@ REFUSAL_LOOP = "refusal-loop"
 NUMBERS_LEFT_TO_EXPIRE = "numbers-left-to-expire"
 WEBHOOK_TROUBLE = "webhook-trouble"
 LENIENT_REQUEST = "lenient-request"
+WEBHOOK_RECEIVER = "webhook-receiver"
 
 # Variants of a rule, each its own finding (a summary and severity of its own).
 FAST, NEEDLESS = "fast", "needless"                       # polls
 NO_KEY, NEW_KEY, NOT_IDEMPOTENT = "no-key", "new-key", "not-idempotent"   # unsafe retries
 RETRIED, NEVER_ACCEPTED = "retried", "never-accepted"     # webhooks
 IGNORED_FIELDS, TRAILING_SLASH = "ignored-fields", "trailing-slash"       # lenient requests
+# webhook probes (engine/probe.py) whose verdict was not the expected one
+ACCEPTS_FORGED, REFUSES_GENUINE, PROBE_INCONCLUSIVE = "accepts-forged", "refuses-genuine", "inconclusive"
 RATE_LIMITED = "rate-limited"      # 429s per rate-limit rule: evidence for rate-headroom
 
 
@@ -81,13 +84,14 @@ class _Poll:
 
 class Seen:
     """One tenant's observations."""
-    __slots__ = ("counts", "keys", "polls", "findings")
+    __slots__ = ("counts", "keys", "polls", "findings", "probes")
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(COUNTS, 0)
         self.keys: dict[str, _KeyState] = {}
         self.polls: dict[str, _Poll] = {}             # number id -> its polls, oldest first
         self.findings: dict[tuple, Finding] = {}      # (rule, key, variant) -> finding
+        self.probes: dict[str, tuple] = {}            # probe kind -> its latest (variant or None, evidence)
 
 
 class Snapshot:
@@ -182,6 +186,10 @@ class Observer:
         for r in record.records("polls"):
             poll = seen.polls[r.str("id")] = _Poll(r.int("last_ms"))
             poll.done, poll.after_done = r.bool("done"), r.int("after_done", minimum=0)
+        for kind, latest in record.mapping("probes").items():
+            if not (isinstance(latest, list) and len(latest) == 2):
+                raise record.fail("probes", "expected [variant or null, evidence] per probe kind")
+            seen.probes[kind] = frozen(latest)
         for r in record.records("findings"):
             variant = r.raw("variant")
             variant = _rule(variant["rule"], f"{r.path}.variant.rule") if isinstance(variant, dict) else variant
@@ -353,6 +361,23 @@ class Observer:
                 found.count += 1
                 found.evidence.append(("webhook", at_ms, message_id))
 
+    def probe(self, tenant: TenantKey, message_id: str, at_ms: int, kind: str, verdict: str, expect: str) -> None:
+        """One webhook probe's verdict (``expect``: the one it should have). Each kind's latest
+        verdict counts, so probing a receiver again after fixing it clears what the fix fixed."""
+        with self._guard:
+            seen = self._seen(tenant)
+            variant = (None if verdict == expect else REFUSES_GENUINE if expect == "accepted" else
+                       ACCEPTS_FORGED if verdict == "accepted" else PROBE_INCONCLUSIVE)
+            seen.probes[kind] = (variant, ("webhook", at_ms, message_id))
+            for name in (ACCEPTS_FORGED, REFUSES_GENUINE, PROBE_INCONCLUSIVE):
+                seen.findings.pop((WEBHOOK_RECEIVER, None, name), None)
+            for name, (found_variant, evidence) in seen.probes.items():
+                if found_variant is not None:
+                    found = self._finding(seen, WEBHOOK_RECEIVER, None, found_variant)
+                    found.count += 1
+                    found.names[name] = None
+                    found.evidence.append(evidence)
+
 
 def _body_hash(body: bytes) -> int:
     """Tells bodies apart (a repeat from another request), the same in every process, so that it
@@ -376,6 +401,7 @@ def _export_seen(owner: TenantKey, seen: Seen) -> dict:
                  for key, state in seen.keys.items()],
         "polls": [{"id": target, "last_ms": poll.last_ms, "done": poll.done, "after_done": poll.after_done}
                   for target, poll in seen.polls.items()],
+        "probes": {kind: list(latest) for kind, latest in seen.probes.items()},
         "findings": [{"rule": rule, "key": key,
                       "variant": {"rule": asdict(variant)} if isinstance(variant, Rule) else variant,
                       "count": found.count, "evidence": list(found.evidence), "names": list(found.names)}

@@ -21,8 +21,17 @@ def secret_key(secret: str) -> bytes:
         raise SecretError(f"the signing secret is not whsec_ followed by base64 ({exc})") from None
 
 
-def standard_webhooks_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict:
-    key = secret_key(secret)
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" under the secret's key."""
     signed = f"{message_id}.{timestamp}.".encode() + body
-    signature = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp), "webhook-signature": f"v1,{signature}"}
+    return base64.b64encode(hmac.new(secret_key(secret), signed, hashlib.sha256).digest()).decode()
+
+
+def standard_webhooks_headers(secrets: str | tuple[str, ...], message_id: str, timestamp: int, body: bytes) -> dict:
+    """The three headers, signed with each secret in turn: during a key rotation, one ``v1,``
+    signature per secret, space-separated, as the specification allows (a receiver accepts the
+    delivery if any one of them verifies)."""
+    if isinstance(secrets, str):
+        secrets = (secrets,)
+    signatures = " ".join(f"v1,{signature(secret, message_id, timestamp, body)}" for secret in secrets)
+    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp), "webhook-signature": signatures}

@@ -18,6 +18,12 @@ once, so settling (the control API's promise that due work is done) never waits 
 
 Nothing about a message's URL or signing secret makes publishing raise: an attempt that cannot be
 built, signed or sent is logged as a failed attempt, with the reason, and retried by the policy.
+
+A message is plain data: what it signs with is its ``secrets`` (none: unsigned; two during a key
+rotation, one signature each). The scenario's delivery chaos (chaos.py) is decided at publishing,
+from the seed and the message's number in its stream (a plain int per provider and tenant): a
+message held back goes out from a timeline event, a duplicate is a second attempt queued right
+behind the first. Probes (probe.py) go out once each, never retried, and are logged as probes.
 """
 from __future__ import annotations
 
@@ -33,11 +39,13 @@ from functools import partial
 from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
+from . import chaos as chaos_
+from .chaos import Chaos
 from .clock import wall_seconds
 from .delivery import Receiver, Resolver, Watchdog
 from .ids import TokenIds
-from .records import Record
-from .signing import standard_webhooks_headers
+from .probe import signed_headers, verdict
+from .records import Record, check_int
 from .timeline import Timeline
 from .tenants import TenantKey
 
@@ -70,10 +78,12 @@ class Message:
     body: bytes
     created_ms: int
     policy: RetryPolicy
-    # Standard Webhooks secrets it is signed with, one signature each; none: sent unsigned. Plain
-    # data, not a signing function, so that a snapshot holds messages still to be retried.
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()   # Standard Webhooks signing secrets, one signature each; none: unsigned
     attempts: int = 0          # attempts started, retries and redeliveries alike: the next one's number
+    held_ms: int = 0           # how long the scenario's reorder window held it back before its first attempt
+    probe: str | None = None   # a probe's kind (probe.py): a delivery to test the receiver, not an event
+    expect: str | None = None  # a probe's expected verdict: "defended" or "accepted"
+    forge: str | None = None   # a probe's forgery of the headers (probe.FORGERIES)
 
 
 @dataclass
@@ -85,10 +95,16 @@ class Attempt:
     status: int | None
     error: str | None
     duration_ms: float         # real time the receiver took
+    duplicate: bool = False    # the scenario's duplicates sent it a second time (same id and body)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def verdict(self) -> str | None:
+        """A probe's: "defended" (4xx), "accepted" (2xx) or "inconclusive"; None for other attempts."""
+        return None if self.message.probe is None else verdict(self.status)
 
 
 @dataclass(slots=True, eq=False)
@@ -98,6 +114,7 @@ class _Queued:
     number: int
     at_ms: int
     round_: int | None
+    duplicate: bool = False
     # Set by a reset (holding the engine lock and the guard): the attempt is not sent if it has not
     # gone yet, its result is ignored if it has, and it no longer counts as work to wait for.
     void: bool = False
@@ -155,20 +172,25 @@ class Outbox:
         self.observer = None                       # told of every attempt's outcome (engine/observe.py)
         self.reset(seed=0)
 
-    def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS) -> None:
+    def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS, chaos: Chaos = chaos_.NONE,
+              origin_ms: int = 0) -> None:
         """Forget the log, and void every attempt queued or under way. Call under the engine lock.
-        ``message_ids``: how new messages' ids are drawn (MESSAGE_ID_KINDS)."""
+        ``message_ids``: how new messages' ids are drawn (MESSAGE_ID_KINDS); ``chaos``: the
+        scenario's delivery chaos, whose rotation window counts from ``origin_ms``."""
         if message_ids not in MESSAGE_ID_KINDS:
             raise ValueError(f"message_ids: one of {', '.join(MESSAGE_ID_KINDS)}, not {message_ids!r}")
         self._void(None)
         self._log.clear()
         self._seed, self._message_ids = seed, message_ids
         self._ids: dict[str, TokenIds] = {}        # provider -> its stream, when reproducible
+        self.chaos, self._origin_ms = chaos, origin_ms
+        self._published: dict[str, int] = {}       # str(tenant) -> messages published, for chaos decisions
 
     def forget(self, tenant: TenantKey) -> None:
         """One tenant's reset: its log goes, and its attempts queued or under way are voided.
         Call under the engine lock."""
         self._void(tenant)
+        self._published.pop(str(tenant), None)
         kept = [a for a in self._log if a.message.tenant != tenant]
         self._log.clear()
         self._log.extend(kept)
@@ -196,10 +218,37 @@ class Outbox:
             ids = self._ids[provider] = TokenIds(f"{self._seed}:{provider}", "msg_", _ID_LENGTH)
         return ids.new()
 
+    def signing_secrets(self, secret: str, at_ms: int) -> tuple[str, ...]:
+        """What a message made at ``at_ms`` for an account with this secret is signed with: the
+        secret, and the old one before it while the scenario's rotation lasts."""
+        return chaos_.signing_secrets(self.chaos, secret, at_ms, self._origin_ms)
+
     def publish(self, message: Message) -> None:
-        """Queue the first attempt now. Call under the engine lock. Never raises: the API call that
-        published has changed state already, and must answer for it."""
-        self._start(message, message.created_ms, round_=1)
+        """Queue the first attempt now (or, held back by the scenario's reorder window, later).
+        Call under the engine lock. Never raises: the API call that published has changed state
+        already, and must answer for it."""
+        duplicate = False
+        if self.chaos.active:
+            stream = str(message.tenant)
+            number = self._published[stream] = self._published.get(stream, 0) + 1
+            duplicate = chaos_.duplicated(self.chaos, self._seed, stream, number)
+            message.held_ms = chaos_.hold_ms(self.chaos, self._seed, stream, number)
+            if message.held_ms:
+                self._timeline.schedule(message.created_ms + message.held_ms, message.tenant,
+                                        partial(self._release, message, duplicate),
+                                        label=f"{message.provider} webhook {message.event} held back")
+                return
+        self._release(message, duplicate, message.created_ms)
+
+    def _release(self, message: Message, duplicate: bool, at_ms: int) -> None:
+        """A message's first attempt, and its duplicate right behind it if it has one."""
+        self._start(message, at_ms, round_=1)
+        if duplicate:
+            self._start(message, at_ms, round_=None, duplicate=True)
+
+    def send_probe(self, message: Message) -> int:
+        """Send a probe once, now, never retried. Call under the engine lock."""
+        return self._start(message, message.created_ms, round_=None)
 
     def message(self, message_id: str) -> Message | None:
         """A message the log still holds an attempt of."""
@@ -213,13 +262,13 @@ class Outbox:
     def attempt(self, message_id: str, number: int) -> Attempt | None:
         return next((a for a in self._log if a.message.id == message_id and a.number == number), None)
 
-    def _start(self, message: Message, at_ms: int, round_: int | None) -> int:
+    def _start(self, message: Message, at_ms: int, round_: int | None, duplicate: bool = False) -> int:
         """Queue an attempt; returns its number. ``round_`` counts the automatic attempts, which
         the policy bounds; a redelivery has none. Numbers are given here, when an attempt
         starts, so a redelivery and a retry already scheduled never share one."""
         message.attempts += 1
         number = message.attempts
-        queued = _Queued(message, number, at_ms, round_)
+        queued = _Queued(message, number, at_ms, round_, duplicate)
         try:
             turns_for_new_workers = self._queue(queued)
         except Exception as exc:               # a fault of ours: logged as a failed attempt, not raised
@@ -372,7 +421,8 @@ class Outbox:
         started = time.perf_counter()
         try:
             if message.secrets:
-                headers.update(_signed(message, wall_seconds()))
+                headers.update(signed_headers(message.secrets, message.id, wall_seconds(), message.body,
+                                              message.forge))
         except Exception as exc:
             _log.warning("webhook %s attempt %d not sent: signing failed: %s", message.id, queued.number, exc)
             status, error = None, f"signing failed: {exc}" if str(exc) else f"signing failed: {_describe(exc)}"
@@ -386,19 +436,26 @@ class Outbox:
         with self._lock:
             if queued.void:
                 return
-            self._log.append(Attempt(message, queued.number, queued.at_ms, headers, status, error, duration_ms))
+            attempt = Attempt(message, queued.number, queued.at_ms, headers, status, error, duration_ms,
+                              queued.duplicate)
+            self._log.append(attempt)
             round_ = queued.round_
             if self.observer is not None:
-                self.observer.webhook(message.tenant, message.id, queued.at_ms, ok=error is None, first=round_ == 1,
-                                      final=round_ is not None and round_ > message.policy.retries)
+                if message.probe is not None:
+                    self.observer.probe(message.tenant, message.id, queued.at_ms, message.probe, attempt.verdict,
+                                        message.expect)
+                else:
+                    self.observer.webhook(message.tenant, message.id, queued.at_ms, ok=error is None,
+                                          first=round_ == 1,
+                                          final=round_ is not None and round_ > message.policy.retries)
             if round_ is not None and error is not None and round_ <= message.policy.retries:
                 self._timeline.schedule(
-                    queued.at_ms + message.policy.delay_ms, message.tenant, partial(self.retry, message, round_ + 1),
+                    queued.at_ms + message.policy.delay_ms, message.tenant, partial(self._retry, message, round_ + 1),
                     label=f"{message.provider} webhook {message.event} retry {round_}")
 
-    def retry(self, message: Message, round_: int, due_ms: int) -> None:
-        """A timeline event: the message's next automatic attempt."""
-        self._start(message, due_ms, round_)
+    def _retry(self, message: Message, round_: int, at_ms: int) -> None:
+        """A timeline event: the message's next automatic attempt, due at ``at_ms``."""
+        self._start(message, at_ms, round_)
 
     def _done(self, queued: _Queued) -> None:
         """Book an attempt as over (holding the guard)."""
@@ -431,16 +488,19 @@ class Outbox:
             return message.id
 
         log = [{"message": ref(a.message), "number": a.number, "at_ms": a.at_ms, "headers": a.headers,
-                "status": a.status, "error": a.error, "duration_ms": a.duration_ms}
+                "status": a.status, "error": a.error, "duration_ms": a.duration_ms, "duplicate": a.duplicate}
                for a in self._log if tenant is None or a.message.tenant == tenant]
         with self._guard:
             waiting = sorted((q for q in itertools.chain(self._sending, *(lane.queued for lane in self._lanes.values()))
                               if not q.void and (tenant is None or q.message.tenant == tenant)),
                              key=lambda q: (q.at_ms, q.message.created_ms, q.number))
-        queued = [{"message": ref(q.message), "number": q.number, "at_ms": q.at_ms, "round": q.round_}
-                  for q in waiting]
+        queued = [{"message": ref(q.message), "number": q.number, "at_ms": q.at_ms, "round": q.round_,
+                   "duplicate": q.duplicate} for q in waiting]
         ids = {provider: stream.export_state() for provider, stream in self._ids.items()}
-        return {"log": log, "queued": queued, "messages": messages, "id_streams": None if tenant is not None else ids}
+        published = {stream: count for stream, count in self._published.items()
+                     if tenant is None or stream == str(tenant)}
+        return {"log": log, "queued": queued, "messages": messages, "published": published,
+                "origin_ms": self._origin_ms, "id_streams": None if tenant is not None else ids}
 
     def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
                       tenant: TenantKey | None = None) -> dict[str, Message]:
@@ -460,10 +520,13 @@ class Outbox:
             return found
 
         log = [Attempt(message_of(r), r.int("number", minimum=1), r.int("at_ms"), dict(r.mapping("headers", texts=True)),
-                       r.int("status", optional=True), r.str("error", optional=True), r.float("duration_ms"))
-               for r in record.records("log")]
-        queued = [_Queued(message_of(r), r.int("number", minimum=1), r.int("at_ms"), r.int("round", optional=True))
-                  for r in record.records("queued")]
+                       r.int("status", optional=True), r.str("error", optional=True), r.float("duration_ms"),
+                       r.bool("duplicate")) for r in record.records("log")]
+        queued = [_Queued(message_of(r), r.int("number", minimum=1), r.int("at_ms"), r.int("round", optional=True),
+                          r.bool("duplicate")) for r in record.records("queued")]
+        published = {}
+        for stream, count in record.mapping("published").items():
+            published[stream] = check_int(count, f"{record.path}.published", minimum=0)
         streams = {}
         if tenant is None and record.has("id_streams"):
             for provider, state in record.mapping("id_streams").items():
@@ -472,9 +535,10 @@ class Outbox:
         if tenant is None:
             self._void(None)
             self._log.clear()
-            self._ids = streams
+            self._ids, self._published, self._origin_ms = streams, published, record.int("origin_ms")
         else:
             self.forget(tenant)
+            self._published.update({stream: n for stream, n in published.items() if stream == str(tenant)})
         self._log.extend(log)
         for attempt in queued:
             self._start_workers(self._queue(attempt))
@@ -538,7 +602,8 @@ def message_record(message: Message) -> dict:
             "url": message.url, "body": message.body.decode("utf-8", "surrogateescape"),
             "created_ms": message.created_ms, "policy": [message.policy.retries, message.policy.delay_ms,
                                                          message.policy.timeout_ms],
-            "secrets": list(message.secrets), "attempts": message.attempts}
+            "secrets": list(message.secrets), "attempts": message.attempts, "held_ms": message.held_ms,
+            "probe": message.probe, "expect": message.expect, "forge": message.forge}
 
 
 def message_from(r: Record, tenant_of: Callable[[object, str], TenantKey]) -> Message:
@@ -548,14 +613,9 @@ def message_from(r: Record, tenant_of: Callable[[object, str], TenantKey]) -> Me
     return Message(id=r.str("id"), tenant=tenant_of(r.raw("tenant"), f"{r.path}.tenant"), provider=r.str("provider"),
                    event=r.str("event"), url=r.str("url"), body=r.str("body").encode("utf-8", "surrogateescape"),
                    created_ms=r.int("created_ms"), policy=RetryPolicy(*policy), secrets=tuple(r.strs("secrets")),
-                   attempts=r.int("attempts", minimum=0))
-
-
-def _signed(message: Message, timestamp: int) -> dict:
-    """Standard Webhooks headers, with one signature per secret (space-separated, as the standard
-    writes several while a secret is rotated)."""
-    headers = [standard_webhooks_headers(secret, message.id, timestamp, message.body) for secret in message.secrets]
-    return {**headers[0], "webhook-signature": " ".join(h["webhook-signature"] for h in headers)}
+                   attempts=r.int("attempts", minimum=0), held_ms=r.int("held_ms", minimum=0),
+                   probe=r.str("probe", optional=True), expect=r.str("expect", optional=True),
+                   forge=r.str("forge", optional=True))
 
 
 def _describe(exc: BaseException) -> str:

@@ -43,6 +43,10 @@ class ProviderError(Exception):
         self.text = text
 
 
+class NoWebhookUrl(LookupError):
+    """A webhook probe of an account that has no webhook URL; the message says how to set one."""
+
+
 class NotReceiving(Exception):
     """An SMS pushed through the control API to a number that takes none now; the message says why."""
 
@@ -290,3 +294,13 @@ class Provider(ABC):
     def try_it(self, section, url: str) -> str | None:
         """A command a newcomer can paste to see it answer."""
         return None
+
+    # Its webhook probe (engine/probe.py): deliveries that test the tenant's receiver.
+    def probes(self, backend: Backend, tenant: Tenant, now_ms: int) -> list:
+        """The probe kinds it sends (ProbeSpec), in order, to the tenant's webhook URL;
+        NoWebhookUrl if the account has none."""
+        raise NoWebhookUrl(f"{self.title} sends no webhooks")
+
+    def webhook_policy(self, section):
+        """Its deliveries' timeout and retries (engine/webhooks.py RetryPolicy)."""
+        return section.webhooks

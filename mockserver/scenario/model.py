@@ -7,6 +7,7 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 from typing import Mapping
 
+from ..engine.chaos import Chaos
 from ..engine.faults import FaultRule
 from ..engine.webhooks import DEFAULT_MESSAGE_IDS
 
@@ -102,6 +103,7 @@ class Scenario:
     faults: tuple[FaultRule, ...] = ()
     strict_requests: bool = False             # True: a body field an API does not know is a 400
     webhook_message_ids: str = DEFAULT_MESSAGE_IDS    # "unique" or "reproducible" (engine/webhooks.py)
+    webhook_chaos: Chaos = Chaos()            # duplicates, reorder window, secret rotation (engine/chaos.py)
     report: ReportThresholds = ReportThresholds()
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from marshmallow import fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
+from ..engine.chaos import Chaos, Rotation
+from ..engine.signing import SecretError, secret_key
 from ..engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
 from .common import FaultSchema, Strict, described
 from .fields import Duration, Instant, Seed
@@ -20,7 +22,46 @@ class ClockSchema(Strict):
         "A frozen clock moves only by POST /_mock/clock; otherwise it runs in real time"))
 
 
+_LONGEST_HOLD_MS = 3_600_000
+
+
+def _signing_secret(secret: str) -> None:
+    try:
+        if secret.startswith("whsec_") and secret_key(secret):
+            return
+    except SecretError:
+        pass
+    raise ValidationError("a signing secret is whsec_ followed by base64 (of at least one byte)")
+
+
+class RotationSchema(Strict):
+    old_secret = fields.String(required=True, validate=_signing_secret, metadata=described(
+        "The secret being rotated out (whsec_...): messages made during the rotation are signed with it and with "
+        "the account's own secret, two v1, signatures"))
+    start = Duration(load_default=0, data_key="from", metadata=described(
+        "When the rotation begins, after the clock's start"))
+    until = Duration(load_default=600_000, metadata=described(
+        "When it ends (the old secret is no longer used), after the clock's start"))
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("start", 0) >= data.get("until", 600_000):
+            raise ValidationError("until: after from")
+
+    @post_load
+    def make(self, data, **kwargs):
+        return Rotation(data["old_secret"], data["start"], data["until"])
+
+
 class SandboxWebhooksSchema(Strict):
+    duplicates = fields.Float(load_default=0.0, validate=validate.Range(min=0, max=1), metadata=described(
+        "Delivery chaos: the share of messages (0 to 1) delivered a second time right after the first, with the "
+        "same webhook-id and body; which ones is decided by the seed", default=0))
+    reorder_window = Duration(load_default=0, longest_ms=_LONGEST_HOLD_MS, metadata=described(
+        "Delivery chaos: each message is held back for a seeded delay between 0 and this long (virtual time) "
+        "before its first attempt, so a later event may arrive before an earlier one; 0: none"))
+    rotation = fields.Nested(RotationSchema, load_default=None, metadata=described(
+        "Delivery chaos: a signing-secret rotation, for providers that sign (Standard Webhooks)"))
     message_ids = fields.String(load_default=DEFAULT_MESSAGE_IDS, validate=validate.OneOf(MESSAGE_ID_KINDS),
                                 metadata=described(
         "How webhook message ids (webhook-id, which receivers de-duplicate on) are drawn: 'unique' (default), "
@@ -69,12 +110,13 @@ class _ScenarioBase(Strict):
     @post_load
     def make(self, data, **kwargs):
         from ..providers.registry import names
+        hooks = data["webhooks"]
         return Scenario(
             name=data["name"], description=data["description"], seed=data["seed"],
             clock_start_ms=data["clock"]["start"], clock_frozen=data["clock"]["frozen"],
             sections={name: data[name] for name in names()}, faults=tuple(data["faults"]),
-            strict_requests=data["strict_requests"], webhook_message_ids=data["webhooks"]["message_ids"],
-            report=data["report"])
+            strict_requests=data["strict_requests"], webhook_message_ids=hooks["message_ids"],
+            webhook_chaos=Chaos(hooks["duplicates"], hooks["reorder_window"], hooks["rotation"]), report=data["report"])
 
 
 @cache

@@ -35,7 +35,7 @@ from ..wire import json_bytes
 FORMAT = "mockserver-snapshot"
 VERSION = 1
 _WEBHOOKS = "webhooks"             # the owner name of the outbox's events
-_OUTBOX_ACTIONS = frozenset({"retry"})
+_OUTBOX_ACTIONS = frozenset({"_retry", "_release"})
 
 
 def take(sandbox, key: str | None = None) -> dict:

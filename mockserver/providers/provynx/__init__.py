@@ -12,7 +12,7 @@ from ...engine.ids import TokenIds
 from ...engine.webhooks import Message, encode_body
 from ...shapes import dump
 from ..contract import BuildContext, DashboardView, Provider
-from . import console, cors, schemas, snapshot
+from . import console, cors, probes, schemas, snapshot
 from .backend import Account, Number, Provynx
 from .routes import ROUTES
 from .section import PnxServerSchema, ProvynxSchema
@@ -47,7 +47,8 @@ class ProvynxProvider(Provider):
             outbox.publish(Message(
                 id=outbox.new_message_id(self.name), tenant=account.tenant, provider=self.name, event="otp.received",
                 url=account.webhook_url, body=encode_body(dump(schemas.OtpReceived, {"at_ms": at_ms, "number": number})),
-                created_ms=at_ms, policy=section.webhooks, secrets=(account.webhook_secret,)))
+                created_ms=at_ms, policy=section.webhooks,
+                secrets=outbox.signing_secrets(account.webhook_secret, at_ms)))
 
         def default_secret(account_name: str) -> str:
             """A signing secret for an account whose scenario names none; the same on every run."""
@@ -78,6 +79,9 @@ class ProvynxProvider(Provider):
 
     def banner(self, section, url: str) -> list[str]:
         return console.banner(section, url + self.prefix)
+
+    def probes(self, backend: Provynx, tenant, now_ms: int) -> list:
+        return probes.probes(backend, tenant, now_ms)
 
 
 PROVIDER = ProvynxProvider()

@@ -8,7 +8,7 @@ from ...engine.ids import ObjectIds
 from ...engine.webhooks import Message, encode_body
 from ...shapes import dump
 from ..contract import BuildContext, DashboardView, Provider
-from . import console, schemas, snapshot
+from . import console, probes, schemas, snapshot
 from .backend import Account, PvaDeals, ServiceRequest
 from .routes import ROUTES
 from .section import PvaDealsSchema, PvaServiceSchema
@@ -67,6 +67,9 @@ class PvaDealsProvider(Provider):
 
     def expired(self, backend: PvaDeals, tenant) -> list:
         return console.expired(backend, tenant)
+
+    def probes(self, backend: PvaDeals, tenant, now_ms: int) -> list:
+        return probes.probes(backend, tenant, now_ms)
 
     def try_it(self, section, url: str) -> str:
         return f"curl -s {url}{self.prefix}/balance -H 'Authorization: Bearer {console.example_key(section) or 'API-...'}'"
