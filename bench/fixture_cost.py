@@ -12,18 +12,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-TESTS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-PROJECT = f'''
+PROJECT = '''
 import pytest
 
 
-@pytest.mark.parametrize("i", range({TESTS}))
+@pytest.mark.parametrize("i", range({tests}))
 def test_with_the_fixture(sms_mock, i):
     pass
 
 
-@pytest.mark.parametrize("i", range({TESTS}))
+@pytest.mark.parametrize("i", range({tests}))
 def test_without(i):
     pass
 '''
@@ -36,16 +34,24 @@ def seconds(folder: Path, selection: str) -> float:
     return float(re.search(r"passed.* in ([0-9.]+)s", run.stdout).group(1))
 
 
-def main() -> None:
+def per_test_ms(tests: int, rounds: int) -> list[float]:
+    """Each round's milliseconds a test, with the fixture less without it."""
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "pytest.ini").write_text("[pytest]\n")
-        (Path(folder) / "test_cost.py").write_text(PROJECT)
+        (Path(folder) / "test_cost.py").write_text(PROJECT.format(tests=tests))
         per_test = []
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             with_it, without = seconds(Path(folder), "with_the_fixture"), seconds(Path(folder), "without")
-            per_test.append((with_it - without) / TESTS * 1000)
-        print(f"sms_mock fixture: {statistics.median(per_test):.2f} ms a test (median of {ROUNDS}; "
-              f"range {min(per_test):.2f}-{max(per_test):.2f}; the session's first test starts the server)")
+            per_test.append((with_it - without) / tests * 1000)
+        return per_test
+
+
+def main() -> None:
+    tests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    per_test = per_test_ms(tests, rounds)
+    print(f"sms_mock fixture: {statistics.median(per_test):.2f} ms a test (median of {rounds}; "
+          f"range {min(per_test):.2f}-{max(per_test):.2f}; the session's first test starts the server)")
 
 
 if __name__ == "__main__":

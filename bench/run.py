@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import socket
 import subprocess
 import sys
@@ -60,7 +61,9 @@ class Served:
     def __init__(self, app: str, engine: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "MOCKSERVER_SCENARIO": str(SCENARIO), "PYTHONPATH": str(HERE), **(env or {})}
+        # bench/ for the bare app, before whatever PYTHONPATH already names (a checkout's mockserver).
+        path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "MOCKSERVER_SCENARIO": str(SCENARIO), "PYTHONPATH": path, **(env or {})}
         started = time.perf_counter()
         self.process = subprocess.Popen(ENGINES[engine](APPS[app]) + [str(self.port)], env=env, cwd=HERE,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -126,19 +129,52 @@ def throughput(seconds: int) -> list[dict]:
                             runs[name].append(wrk(server.url + path, connections, seconds, method, body, headers))
                     measured = {name: sorted(results, key=lambda r: r["rps"])[len(results) // 2]
                                 for name, results in runs.items()}
+                    # Each round's ratio, mockserver over the bare run right beside it: their range is
+                    # the run-to-run range quoted with the median's ratio.
+                    ratios = [m["rps"] / b["rps"] for m, b in zip(runs["mockserver"], runs["bare"])]
                     rows.append({"engine": engine, "case": label, "c": connections, **{
                         f"{name}_{k}": v for name, result in measured.items() for k, v in result.items()},
-                        "ratio": measured["mockserver"]["rps"] / measured["bare"]["rps"]})
+                        "ratio": measured["mockserver"]["rps"] / measured["bare"]["rps"],
+                        "ratio_range": [min(ratios), max(ratios)]})
                     print(f"{engine:8} {label:24} c={connections:<2} mockserver {measured['mockserver']['rps']:7.0f} rps "
                           f"(p50 {measured['mockserver']['p50_ms']:.2f} ms, p99 {measured['mockserver']['p99_ms']:.2f} ms)"
-                          f"  bare {measured['bare']['rps']:7.0f} rps  ratio {rows[-1]['ratio']:.2f}", flush=True)
+                          f"  bare {measured['bare']['rps']:7.0f} rps  ratio {rows[-1]['ratio']:.2f} "
+                          f"({min(ratios):.2f}-{max(ratios):.2f})", flush=True)
         finally:
             for server in servers.values():
                 server.close()
     return rows
 
 
+def _run_command(port: int) -> list[str]:
+    """`mockserver run` as a user starts it (the default server, granian), on the bench scenario."""
+    return [PYTHON, "-m", "mockserver", "run", "--port", str(port), "--scenario", str(SCENARIO), "--quiet"]
+
+
+class Launched(Served):
+    """`mockserver run` in its own process (stopped with its process group: SIGTERM)."""
+
+    def __init__(self, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        started = time.perf_counter()
+        self.process = subprocess.Popen(_run_command(self.port), env={**os.environ, **(env or {})}, cwd=HERE,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                if requests.get(self.url + "/v3/api/balance", headers=PVA, timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.perf_counter() - started > 30:
+                raise RuntimeError("mockserver run did not start")
+            time.sleep(0.005)
+        self.cold_start_s = time.perf_counter() - started
+
+
 def cold_start(repeats: int) -> dict:
+    """Spawn to first 200: `mockserver run` (granian, the default) beside the bare app on granian,
+    alternating; the median of each and of the pair-by-pair ratios, with their range."""
     # Both apps start from bytecode, as an installed package does (pip compiles it). In an
     # editable checkout with PYTHONDONTWRITEBYTECODE set, Python would otherwise compile every
     # module from source at each start: about 90 ms that no installed copy pays.
@@ -149,20 +185,32 @@ def cold_start(repeats: int) -> dict:
     # into it (measured apart, below), every later one reads them back.
     with tempfile.TemporaryDirectory(prefix="mockserver-bench-cache-") as cache:
         private_cache = {"MOCKSERVER_CACHE_DIR": cache}
-        first = Served("mockserver", "waitress", private_cache)
+        first = Launched(private_cache)
         first.close()
         times = {name: [] for name in APPS}
         for _ in range(repeats):
             for name in APPS:
-                server = Served(name, "waitress", private_cache)
+                server = Launched(private_cache) if name == "mockserver" else Served(name, "granian")
                 times[name].append(server.cold_start_s)
                 server.close()
-    best = {name: min(values) for name, values in times.items()}
-    result = {**{f"{k}_s": v for k, v in best.items()}, "ratio": best["mockserver"] / best["bare"],
+    ratios = [m / b for m, b in zip(times["mockserver"], times["bare"])]
+    median = {name: statistics.median(values) for name, values in times.items()}
+    result = {**{f"{k}_s": v for k, v in median.items()}, **{f"{k}_range_s": [min(v), max(v)] for k, v in times.items()},
+              "ratio": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)],
               "first_s": first.cold_start_s}
-    print(f"cold start to first 200: mockserver {best['mockserver']*1000:.0f} ms, bare {best['bare']*1000:.0f} ms, "
-          f"ratio {result['ratio']:.2f}; the first start, with an empty fixture cache, {first.cold_start_s*1000:.0f} ms",
-          flush=True)
+    print(f"cold start to first 200 (granian): mockserver run {median['mockserver']*1000:.0f} ms, bare "
+          f"{median['bare']*1000:.0f} ms, ratio {result['ratio']:.2f} ({min(ratios):.2f}-{max(ratios):.2f}); the "
+          f"first start, with an empty fixture cache, {first.cold_start_s*1000:.0f} ms", flush=True)
+    return result
+
+
+def fixture_cost(tests: int, rounds: int) -> dict:
+    """bench/fixture_cost.py: the sms_mock fixture's cost per test beside the same tests without it."""
+    import fixture_cost as measure
+    per_test = measure.per_test_ms(tests, rounds)
+    result = {"tests": tests, "ms": statistics.median(per_test), "range_ms": [min(per_test), max(per_test)]}
+    print(f"sms_mock fixture: {result['ms']:.2f} ms a test beside the same {tests} tests without it "
+          f"({min(per_test):.2f}-{max(per_test):.2f} over {rounds} runs)", flush=True)
     return result
 
 
@@ -281,15 +329,21 @@ def _rss_mb() -> float:
 def write_results(results: dict) -> None:
     lines = ["# Benchmark results", "", f"Measured {date.today().isoformat()} on {platform.machine()}, "
              f"{os.cpu_count()} cores, Python {platform.python_version()}, wrk over loopback, each figure the "
-             f"median of {ROUNDS} runs alternating with the bare app; reproduce with `make bench`.", "",
-             "| engine | case | c | mockserver rps | p50 ms | p99 ms | bare Flask rps | ratio |", "|---|---|---|---|---|---|---|---|"]
+             f"median of {ROUNDS} runs alternating with the bare app (the range: each run's ratio to the bare "
+             f"run beside it); reproduce with `make bench`.", "",
+             "| engine | case | c | mockserver rps | p50 ms | p99 ms | bare Flask rps | ratio | range |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results["throughput"]:
         lines.append(f"| {r['engine']} | {r['case']} | {r['c']} | {r['mockserver_rps']:.0f} | {r['mockserver_p50_ms']:.2f} | "
-                     f"{r['mockserver_p99_ms']:.2f} | {r['bare_rps']:.0f} | {r['ratio']:.2f} |")
-    c, t, p, m = results["cold_start"], results["thousand"], results["pages"], results["rss"]
-    lines += ["", f"- Cold start to first 200 (waitress): mockserver {c['mockserver_s']*1000:.0f} ms, bare "
-              f"{c['bare_s']*1000:.0f} ms, ratio {c['ratio']:.2f} (target ≤ 1.5); the first start of an "
-              f"installation, with an empty fixture cache, {c['first_s']*1000:.0f} ms.",
+                     f"{r['mockserver_p99_ms']:.2f} | {r['bare_rps']:.0f} | {r['ratio']:.2f} | "
+                     f"{r['ratio_range'][0]:.2f}-{r['ratio_range'][1]:.2f} |")
+    c, f, t, p, m = results["cold_start"], results["fixture"], results["thousand"], results["pages"], results["rss"]
+    lines += ["", f"- Cold start to first 200, `mockserver run` (granian): {c['mockserver_s']*1000:.0f} ms, bare app on "
+              f"granian {c['bare_s']*1000:.0f} ms, ratio {c['ratio']:.2f} (range {c['ratio_range'][0]:.2f}-"
+              f"{c['ratio_range'][1]:.2f}; target ≤ 1.5); the first start of an installation, with an empty "
+              f"fixture cache, {c['first_s']*1000:.0f} ms.",
+              f"- sms_mock fixture: {f['ms']:.2f} ms a test beside the same {f['tests']} tests without it (range "
+              f"{f['range_ms'][0]:.2f}-{f['range_ms'][1]:.2f}; target ≤ 1).",
               f"- 1,000 numbers through 20 virtual minutes with every webhook: {t['seconds']:.3f} s wall, "
               f"{t['webhooks_in_run']} deliveries (target < 1 s).",
               f"- Page of 20 at 100 vs 100,000 requests: {p['at_100_ms']:.3f} ms vs {p['at_100000_ms']:.3f} ms, "
@@ -308,6 +362,7 @@ def main() -> int:
         print("bench: wrk is needed (apt-get install wrk)", file=sys.stderr)
         return 2
     results = {"throughput": throughput(1 if args.quick else 3), "cold_start": cold_start(3 if args.quick else 9),
+               "fixture": fixture_cost(100 if args.quick else 200, ROUNDS),
                "thousand": thousand_numbers(), "pages": page_fetch(),
                "rss": rss_in_fresh_process(100_000 if args.quick else 1_000_000)}
     if args.write:

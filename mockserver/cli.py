@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -542,58 +541,69 @@ def _close_idle_connections(server) -> int:
 
 
 def _run_granian(args: argparse.Namespace, scenario, access, limits, options) -> int:
-    """Granian runs the app in a worker process of its own (one, so all state stays in one
-    place); the worker builds it from mockserver.wsgi with the settings passed in the environment."""
-    from granian import Granian
+    """granian serves the app from this process, embedded in an asyncio loop, rather than from a
+    worker process of its own: a worker would import and build everything a second time, after
+    this process had done so to check the scenario and print the banner (about half of a cold
+    start). One process was what the worker gave anyway (workers=1, so all state stays in one
+    place); granian's Rust side and the app's threads run as they did in the worker."""
+    import asyncio
+
     from granian.constants import HTTPModes, Interfaces
-    if options.state is not None and not options.fresh and options.state.exists():
-        # Tried here first, so that a file that cannot be used stops the start with a message (the
-        # worker restores it again, into the sandbox that serves).
-        from .sandbox import Sandbox
-        trial = Sandbox(scenario, real_time=False, limits=limits)
-        try:
-            if not _resume(trial, options, access):
-                return 2
-            scenario = trial.scenario
-        finally:
-            trial.close()
-    elif options.state is not None:
-        print(f"mockserver: keeping the state in {options.state} (starting from the scenario: "
-              f"{'--state-reset' if options.fresh and options.state.exists() else 'no file yet'})", flush=True)
+    from granian.server.embed import Server
+
+    from . import requestlog
+    from .app import create_app
+    from .serving import BufferedBodies
+    from .state.devserver import Attached
 
     try:
         port = _claim_port(args.host, args.port)
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    os.environ.update({"MOCKSERVER_SCENARIO": args.scenario, "MOCKSERVER_JOURNAL_SIZE": str(limits.journal_size),
-                       "MOCKSERVER_HOST": args.host,
-                       "MOCKSERVER_SCENARIO_DIRS": os.pathsep.join(str(folder) for folder in access.scenario_dirs),
-                       "MOCKSERVER_FROZEN": "1" if args.frozen else "0", "MOCKSERVER_THREADS": str(args.threads),
-                       "MOCKSERVER_LOG_REQUESTS": _log_level(args), **options.environ()})
+    app = create_app(scenario, limits=limits, access=access)
+    sandbox = app.extensions["mockserver"]
+    if not _resume(sandbox, options, access):
+        sandbox.close()
+        return 2
+    scenario = sandbox.scenario
     url = _url(args.host, port)
-    # The worker binds and builds the app after serve() is called: the banner waits until it
-    # answers, so that, as with waitress, a printed banner means the URL works. That check runs
-    # on a thread, so the worker must be spawned, not forked: a fork copies whatever lock the
-    # thread holds at that instant (an import lock, say) into a worker that never releases it.
-    multiprocessing.set_start_method("spawn", force=True)
-    threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token)), daemon=True).start()
     # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
-    # taken (serving.BufferedBodies). HTTP/1 only: neither provider speaks HTTP/2 in cleartext,
-    # and h2c bodies come without a length.
+    # taken (serving.BufferedBodies); granian embeds only its async interfaces anyway. HTTP/1 only:
+    # neither provider speaks HTTP/2 in cleartext, and h2c bodies come without a length.
+    server = Server(BufferedBodies(requestlog.wrap(app, _log_level(args)), limits, threads=args.threads),
+                    address=args.host, port=port, interface=Interfaces.RSGI, http=HTTPModes.http1,
+                    websockets=False, log_enabled=False)
+    # The embedded server takes no such argument; without it a stop would wait for ever on a
+    # request that never ends.
+    server.workers_kill_timeout = WORKER_STOP_GRACE_S
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, server.stop)
+        # The banner waits until the server answers, so that, as with waitress, a printed banner
+        # means the URL works.
+        threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token)),
+                         daemon=True).start()
+        try:
+            await server.serve()
+        except asyncio.TimeoutError:    # the stop gave up waiting (WORKER_STOP_GRACE_S)
+            pass
+
+    attached = Attached(sandbox, options)
     try:
-        Granian("mockserver.wsgi:rsgi_app", address=args.host, port=port, interface=Interfaces.RSGI, workers=1,
-                http=HTTPModes.http1, websockets=False, log_enabled=False,
-                workers_kill_timeout=WORKER_STOP_GRACE_S).serve()
+        asyncio.run(serve())
     finally:
+        attached.close()
+        sandbox.close()
         if args.ready_file is not None:
             from .readiness import remove_ready_file
             remove_ready_file(args.ready_file)
     return 0
 
 
-# How long a stopping server waits for its worker before killing it. About one stop in a hundred,
-# the worker never acts on granian's SIGTERM, and granian's own default is to wait for ever.
+# How long a stop waits for the requests under way before it gives up on them and exits.
 WORKER_STOP_GRACE_S = 3
 
 

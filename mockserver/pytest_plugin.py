@@ -14,33 +14,41 @@ option ``sms_mock_scenario``, else ``default``.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import requests
 
-from . import inprocess, pytest_report
-from .control.access import Access
-from .testing import ServedSandbox, SmsMock, WebhookReceiver
+from . import pytest_report
 
-INPROCESS_HOST = inprocess.HOST
+# The sandbox, the app, requests and the rest are imported by the fixtures that use them, not
+# here: pytest loads this plugin (through its entry point) in every session of every project
+# that has mockserver installed, most of which never ask for a fixture of it.
+if TYPE_CHECKING:
+    from .testing import SmsMock
 
 
-class InProcessSmsMock(SmsMock):
-    """SmsMock on an app reached without a socket, with httpx transports to it."""
+@cache
+def _in_process_mock_class():
+    from . import inprocess
+    from .testing import SmsMock
 
-    def __init__(self, app, url: str, **kwargs):
-        super().__init__(url, **kwargs)
-        self.app = app
+    class InProcessSmsMock(SmsMock):
+        """SmsMock on an app reached without a socket, with httpx transports to it."""
 
-    def httpx_transport(self):
-        """For ``httpx.Client(transport=sms_mock_inprocess.httpx_transport())``."""
-        return inprocess.httpx_transport(self.app)
+        def __init__(self, app, url: str, **kwargs):
+            super().__init__(url, **kwargs)
+            self.app = app
 
-    def httpx_async_transport(self):
-        """For ``httpx.AsyncClient(transport=sms_mock_inprocess.httpx_async_transport())``."""
-        return inprocess.httpx_async_transport(self.app)
+        def httpx_transport(self):
+            """For ``httpx.Client(transport=sms_mock_inprocess.httpx_transport())``."""
+            return inprocess.httpx_transport(self.app)
+
+        def httpx_async_transport(self):
+            """For ``httpx.AsyncClient(transport=sms_mock_inprocess.httpx_async_transport())``."""
+            return inprocess.httpx_async_transport(self.app)
+    return InProcessSmsMock
 
 
 def pytest_addoption(parser):
@@ -70,15 +78,19 @@ def _scenario_for(request) -> str:
     return request.config.getini("sms_mock_scenario") or "default"
 
 
-def _access(config, *hosts: str) -> Access:
+def _access(config, *hosts: str):
     """The settings from the environment, with the test session's rootdir as the folder
     scenario files load from, so a marker may name a file next to its test."""
+    from dataclasses import replace
+
+    from .control.access import Access
     base = Access.from_environ(scenario_dirs=(Path(config.rootpath),))
     return replace(base, allowed_hosts=base.allowed_hosts | set(hosts))
 
 
 @pytest.fixture(scope="session")
 def _sms_mock_served(pytestconfig):
+    from .testing import ServedSandbox
     served = ServedSandbox("default", access=_access(pytestconfig))
     yield served
     served.close()
@@ -87,10 +99,11 @@ def _sms_mock_served(pytestconfig):
 @pytest.fixture
 def sms_mock(request, _sms_mock_served) -> SmsMock:
     """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
+    from .testing import SmsMock
     yield from _for_one_test(request, SmsMock(_sms_mock_served.url), _sms_mock_served.sandbox)
 
 
-def _for_one_test(request, handle: SmsMock, sandbox):
+def _for_one_test(request, handle: "SmsMock", sandbox):
     """The handle on the test's scenario, from a clean state; afterwards, the test's report taken
     (the next test's start clears it) and the handle's connections closed.
 
@@ -131,7 +144,8 @@ def _source_of(chosen: str):
 @pytest.fixture(scope="session")
 def _sms_mock_app(pytestconfig):
     from .app import create_app
-    app = create_app("default", access=_access(pytestconfig, INPROCESS_HOST))
+    from .inprocess import HOST
+    app = create_app("default", access=_access(pytestconfig, HOST))
     yield app
     app.extensions["mockserver"].close()
 
@@ -139,15 +153,19 @@ def _sms_mock_app(pytestconfig):
 @pytest.fixture
 def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
     """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
-    with inprocess.intercepted(_sms_mock_app):
-        yield from _for_one_test(request, InProcessSmsMock(_sms_mock_app, f"http://{INPROCESS_HOST}",
-                                                           session=requests.Session()),
+    import requests
+
+    from .inprocess import HOST, intercepted
+    with intercepted(_sms_mock_app):
+        yield from _for_one_test(request, _in_process_mock_class()(_sms_mock_app, f"http://{HOST}",
+                                                                   session=requests.Session()),
                                  _sms_mock_app.extensions["mockserver"])
 
 
 @pytest.fixture
 def webhook_receiver():
     """A real local HTTP server that records webhook deliveries; ``fail_next(n)`` makes it fail."""
+    from .testing import WebhookReceiver
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()

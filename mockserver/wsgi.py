@@ -3,7 +3,6 @@
 worker thread runs the WSGI ``app`` (serving.BufferedBodies says why granian's own WSGI interface
 is not used). Settings come from the environment, which is how `mockserver run` hands them to the
 server's worker process."""
-import atexit
 import os
 from dataclasses import replace
 
@@ -13,19 +12,12 @@ from .control.access import Access
 from .scenario import load_scenario
 from .serving import BufferedBodies
 from .settings import Limits
-from .state.devserver import Attached, DevOptions, resume
 
 _limits = Limits.from_environ()
 _scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"), limits=_limits)
 if os.environ.get("MOCKSERVER_FROZEN") == "1":
     _scenario = replace(_scenario, clock_frozen=True)
-_access = Access.from_environ()
-app = create_app(_scenario, limits=_limits, access=_access)
-# `mockserver run --state/--watch`: the parent checked the state file already, and said so.
-_options = DevOptions.from_environ(frozen=os.environ.get("MOCKSERVER_FROZEN") == "1")
-if _options.state is not None or _options.watch:
-    resume(app.extensions["mockserver"], _options, _access.scenario_dirs)
-    atexit.register(Attached(app.extensions["mockserver"], _options).close)
+app = create_app(_scenario, limits=_limits, access=Access.from_environ())
 app = requestlog.wrap(app, os.environ.get("MOCKSERVER_LOG_REQUESTS", requestlog.LOG_NOTHING))
 # Worker threads running the app (mockserver run --threads).
 rsgi_app = BufferedBodies(app, _limits, threads=int(os.environ.get("MOCKSERVER_THREADS") or 8))

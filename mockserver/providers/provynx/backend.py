@@ -133,9 +133,7 @@ class Provynx:
         self._by_key: dict[str, Account] = {}
         for declared in scenario.accounts:
             self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
-        self._stock = {(server.id, country.code, service.id): scenario.stock_of(server, country, service)
-                       for server in scenario.servers.values()
-                       for country in (server.us, *server.countries) for service in country.services}
+        self._stock = dict(scenario.initial_stock)
 
     # -- access ---------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from ...engine.ratelimit import Rule
@@ -101,6 +102,15 @@ class ProvynxScenario:
                      number: str | None = None) -> PnxBehavior:
         return first_match(self.behaviors, DEFAULT_BEHAVIOR, service=(service.name, service.id),
                            country=country.code, server=server.id, operator=operator, number=number)
+
+    @cached_property
+    def initial_stock(self) -> dict[tuple[int, str, str], int]:
+        """(server, country, service) -> the stock a fresh state starts with. Worked out once per
+        scenario (it matches every offer against the behaviors: about 0.5 ms for the bundled
+        catalog), not at every reset; a caller copies it before changing it."""
+        return {(server.id, country.code, service.id): self.stock_of(server, country, service)
+                for server in self.servers.values()
+                for country in (server.us, *server.countries) for service in country.services}
 
     def stock_of(self, server: PnxServer, country: PnxCountry, service: PnxService) -> int:
         """The catalog's stock, unless the first behavior for the service (any operator) sets one."""
