@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import queue
 import re
 import signal
 import socket
@@ -20,43 +19,7 @@ import pytest
 import requests
 import yaml
 
-from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, THREE_FUN
-
-
-class RunningServer:
-    def __init__(self, *args: str, env: dict | None = None):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "run", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
-        self.lines: queue.Queue[str] = queue.Queue()
-        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
-        self._pump_thread.start()
-        self.banner = self.read_until(lambda line: line.lstrip().startswith("curl") or "cannot" in line)
-        found = re.search(r"on (http://127\.0\.0\.1:\d+)", self.banner)
-        assert found, self.banner
-        self.url = found.group(1)
-
-    def _pump(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def read_until(self, done, timeout_s: float = 15) -> str:
-        text, deadline = "", time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=deadline - time.monotonic())
-            except queue.Empty:
-                break
-            text += line
-            if done(line):
-                return text
-        raise AssertionError(f"server output so far:\n{text}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self._pump_thread.join(timeout=10)     # it stops at end of output
-        self.process.stdout.close()
+from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, THREE_FUN, RunningServer
 
 
 @pytest.fixture

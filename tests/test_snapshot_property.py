@@ -64,7 +64,7 @@ def run(server: MockServer, operations, ids: dict[str, list[str]]) -> list[tuple
                     "pva_renew": "/renew-ltr/{}"}[kind].format(target)
             response = server.pva("GET" if kind == "pva_poll" else "POST", path)
         elif kind == "pva_list":
-            response = server.pva("GET", "/requests", params={"orderBy": args[0], "first": 5})
+            response = server.pva("GET", "/requests", params={"orderField": args[0], "first": 5})
         elif kind == "pnx_buy":
             region, service, idempotency = args
             body = {"service": service, **({"country": "gb"} if region == "global" else {})}
