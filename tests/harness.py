@@ -134,13 +134,15 @@ class MockServer:
 class RunningServer:
     """`mockserver run` as a user starts it: a real process on a free port, its output read line by line."""
 
-    def __init__(self, *args: str, env: dict | None = None):
+    def __init__(self, *args: str, env: dict | None = None, expect_banner: bool = True):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "run", "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
         self.lines: queue.Queue[str] = queue.Queue()
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)
         self._pump_thread.start()
+        if not expect_banner:
+            return
         self.banner = self.read_until(lambda line: line.lstrip().startswith("curl") or "cannot" in line)
         found = re.search(r"on (http://127\.0\.0\.1:\d+)", self.banner)
         assert found, self.banner
@@ -161,6 +163,14 @@ class RunningServer:
             if done(line):
                 return text
         raise AssertionError(f"server output so far:\n{text}")
+
+    def read_all(self) -> str:
+        """Everything it printed, once it has ended."""
+        self._pump_thread.join(timeout=10)
+        lines = []
+        while not self.lines.empty():
+            lines.append(self.lines.get())
+        return "".join(lines)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -41,15 +41,22 @@ class ScenarioWatcher:
         self.reloads = 0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="scenario-watch", daemon=True)
+        # The files as they are now are the baseline: an edit made from now on is a change.
+        watched = self._files(self.sandbox.scenario)
+        self._thread = threading.Thread(target=self._run, args=(watched, _stamps(watched)), name="scenario-watch",
+                                        daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        watched, seen = None, None
+    @staticmethod
+    def _files(scenario) -> tuple[str, ...]:
+        """A scenario's files; only a scenario read from a file can be read again (not one sent as
+        text over HTTP)."""
+        return scenario.files if scenario.files[:1] == (scenario.source,) else ()
+
+    def _run(self, watched: tuple[str, ...], seen: tuple) -> None:
         while not self._stop.wait(self._poll_s):
             scenario = self.sandbox.scenario
-            # Only a scenario read from a file can be read again (not one sent as text over HTTP).
-            files = scenario.files if scenario.files[:1] == (scenario.source,) else ()
+            files = self._files(scenario)
             if files != watched:             # another scenario was loaded: watch its files from now
                 watched, seen = files, _stamps(files)
                 continue
