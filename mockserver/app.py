@@ -10,7 +10,6 @@ from .bounds import BodyLimit
 from .control import schemas as control_schemas
 from .control.access import Access
 from .control.views import PREFIX as CONTROL_PREFIX
-from .control.views import SNAPSHOT_PATH
 from .control.views import bp as control_bp
 from .dashboard import bp as dashboard_bp
 from .index import bp as index_bp
@@ -20,7 +19,7 @@ from .providers.contract import Provider
 from .providers.registry import PROVIDERS
 from .sandbox import Sandbox
 from .scenario import Scenario, load_scenario
-from .settings import DEFAULT_LIMITS, Limits
+from .settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
 from .shapes import status_text
 from .wire import ErrorShapes, HideDroppedConnections, install_error_shapes
 

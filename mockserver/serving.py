@@ -9,7 +9,7 @@ import logging
 import queue
 import threading
 
-from .settings import Limits
+from .settings import SNAPSHOT_PATH, Limits
 from .wire import DroppedConnection
 
 # How far past the app's own body limits waitress still reads a body and hands it to the app, so
@@ -45,9 +45,14 @@ def waitress_options(limits: Limits) -> dict:
     }
 
 
-def body_buffer_bytes(limits: Limits) -> int:
-    """The most of a body either server reads before the app answers 413 itself."""
-    return max(limits.max_body_bytes, limits.max_scenario_bytes, limits.max_snapshot_bytes) + BODY_SLACK_BYTES
+def body_buffer_bytes(limits: Limits, path: str | None = None) -> int:
+    """The most of a body either server reads before the app answers 413 itself: of a request to
+    ``path``, or (None) to any path. Only a snapshot's may be larger than a scenario."""
+    if path is None:
+        return max(limits.max_body_bytes, limits.max_scenario_bytes, limits.max_snapshot_bytes) + BODY_SLACK_BYTES
+    if path == SNAPSHOT_PATH:
+        return limits.max_snapshot_bytes + BODY_SLACK_BYTES
+    return max(limits.max_body_bytes, limits.max_scenario_bytes) + BODY_SLACK_BYTES
 
 
 class BufferedBodies:
@@ -70,7 +75,10 @@ class BufferedBodies:
     def __init__(self, app, limits: Limits, threads: int):
         self._app = app
         self._deadline_s = limits.body_read_timeout_s
-        self._cap = body_buffer_bytes(limits)
+        # What is read of a body before the app refuses it: a snapshot's may be far larger than any
+        # other (granian reads bodies into memory, on its loop, before the app's limits apply).
+        self._cap = body_buffer_bytes(limits, "")
+        self._snapshot_cap = body_buffer_bytes(limits, SNAPSHOT_PATH)
         self._threads = threads
         # (environ, protocol, future) for the workers; None tells one to stop.
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
@@ -92,9 +100,10 @@ class BufferedBodies:
         body = b""
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
             declared = environ.get("CONTENT_LENGTH", "")
-            if not (declared.isdigit() and int(declared) > self._cap):    # too large: the app says 413 unread
+            cap = self._snapshot_cap if environ["PATH_INFO"] == SNAPSHOT_PATH else self._cap
+            if not (declared.isdigit() and int(declared) > cap):    # too large: the app says 413 unread
                 try:
-                    body = await asyncio.wait_for(self._read(protocol), self._deadline_s)
+                    body = await asyncio.wait_for(self._read(protocol, cap), self._deadline_s)
                 except asyncio.TimeoutError:
                     environ[BODY_LATE] = True
         environ["wsgi.input"] = io.BytesIO(body)
@@ -111,13 +120,13 @@ class BufferedBodies:
             await transport.send_bytes(chunk)
         raise ConnectionAbortedError("answer broken off")
 
-    async def _read(self, protocol) -> bytes:
+    async def _read(self, protocol, cap: int) -> bytes:
         """The body, or its first cap + 1 bytes (the app refuses it then, without the rest)."""
         parts, size = [], 0
         async for chunk in protocol:
             parts.append(chunk)
             size += len(chunk)
-            if size > self._cap:
+            if size > cap:
                 break
         return b"".join(parts)
 

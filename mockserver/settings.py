@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, fields, replace
 
 ENV_PREFIX = "MOCKSERVER_"
+# The one path whose bodies may be up to max_snapshot_bytes (the control API's snapshot route).
+SNAPSHOT_PATH = "/_mock/snapshot"
 WEBHOOK_TARGETS = ("any", "private", "loopback")
 
 

@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
-from harness import AIRBNB, KEY, LIVE, OTHER_KEY, MockServer, scenario_with
+from harness import AIRBNB, KEY, LIVE, OTHER_KEY, MockServer, RunningServer, scenario_with
 
 
 def state(server: MockServer) -> dict:
@@ -125,3 +126,20 @@ def test_snapshot_save_and_load_from_the_command_line(busy, start_server, tmp_pa
     done = subprocess.run([*command, "load", str(saved), "--url", other.url], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "this snapshot is in format version 0" in done.stderr
+
+
+@pytest.mark.parametrize("engine", ["granian", "waitress"])
+def test_a_snapshot_may_be_larger_than_a_scenario_and_only_a_snapshot(engine):
+    server = RunningServer("--server", engine, "--quiet", env={"MOCKSERVER_MAX_SCENARIO_BYTES": "4096"})
+    try:
+        snapshot = requests.get(f"{server.url}/_mock/snapshot", timeout=10).json()
+        body = json.dumps(snapshot).encode()
+        assert len(body) > 4096 * 4
+        restored = requests.put(f"{server.url}/_mock/snapshot", data=body, timeout=10,
+                                headers={"Content-Type": "application/json"})
+        assert restored.status_code == 200, restored.text
+        too_large = requests.put(f"{server.url}/_mock/scenario", data=body, timeout=10,
+                                 headers={"Content-Type": "application/json"})
+        assert (too_large.status_code, too_large.json()) == (413, {"error": "Request Entity Too Large", "status": 413})
+    finally:
+        server.stop()

@@ -18,13 +18,13 @@ from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
 from ..sandbox import UnknownKey
 from ..shapes import dump
 from ..engine.records import SnapshotError
+from ..settings import SNAPSHOT_PATH
 from ..state import document
 from ..wire import json_response, read_json
 from . import schemas as s
 from .access import JSON_TYPES, YAML_TYPES, Access, refusal
 
 PREFIX = "/_mock"
-SNAPSHOT_PATH = PREFIX + "/snapshot"      # its bodies have a limit of their own (Limits.max_snapshot_bytes)
 bp = Blueprint("control", __name__, url_prefix=PREFIX)
 OPERATIONS: list[Operation] = []       # the OpenAPI document's, in registration order
 
@@ -361,14 +361,14 @@ def report():
     return _answer(s.ReportAnswer, build(sandbox, tenant))
 
 
-@route("GET", "/snapshot", "The whole state (or one key's tenant's) as one versioned JSON document",
+@route("GET", SNAPSHOT_PATH.removeprefix(PREFIX), "The whole state (or one key's tenant's) as one versioned JSON document",
        s.SnapshotDocument, query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
 def get_snapshot():
     """A read: due work runs first, as for /state, and no account is made."""
     return json_response(document.take(_sandbox(), _query(s.KeyQuerySchema).get("key")))
 
 
-@route("PUT", "/snapshot", "Restore a snapshot: the same later requests get the same answers", s.RestoreAnswer,
+@route("PUT", SNAPSHOT_PATH.removeprefix(PREFIX), "Restore a snapshot: the same later requests get the same answers", s.RestoreAnswer,
        body=s.SnapshotDocument, errors={**_BAD, 404: _KEY[404]})
 def put_snapshot():
     """All or nothing: a snapshot that cannot be restored leaves the state as it was (400)."""

@@ -12,7 +12,7 @@ import pytest
 from harness import KEY, LIVE, MockServer, scenario_with
 
 from mockserver.settings import Limits
-from mockserver.control.views import SNAPSHOT_PATH
+from mockserver.settings import SNAPSHOT_PATH
 
 LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192, max_snapshot_bytes=16384)
 PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none", "name": "control",
