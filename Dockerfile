@@ -3,6 +3,10 @@
 #   docker run --rm -p 127.0.0.1:8080:8080 -e MOCKSERVER_ADMIN_TOKEN=change-me mockserver
 # Choose a scenario with MOCKSERVER_SCENARIO: a bundled name, or a file you mount, e.g.
 #   -v "$PWD/tests/sms.yaml:/scenarios/sms.yaml:ro" -e MOCKSERVER_SCENARIO=/scenarios/sms.yaml
+# Keep the state across restarts (a dev server) in a named volume:
+#   -v mockserver-state:/var/lib/mockserver -e MOCKSERVER_STATE=/var/lib/mockserver/state.json
+# No VOLUME line: a CI container should start from its scenario each time, not from a volume
+# docker compose would carry over between runs.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,7 +24,7 @@ COPY fixtures ./fixtures
 COPY scenarios ./scenarios
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --no-create-home mockserver \
-    && install -d -m 700 -o 10001 /var/cache/mockserver
+    && install -d -m 700 -o 10001 /var/cache/mockserver /var/lib/mockserver
 
 USER 10001
 # Validate the bundled catalogs once, here: every start then reads them back from the cache.

@@ -50,6 +50,9 @@ def test_the_image_is_slim_non_root_and_health_checked():
     assert steps["USER"] != "0"
     assert "/_mock/health" in steps["HEALTHCHECK"]
     assert "MOCKSERVER_HOST=0.0.0.0" in steps["ENV"] and "MOCKSERVER_SCENARIO=default" in steps["ENV"]
+    # The folder a named volume for the state file mounts on, the server's own (docker-ci.md)
+    assert any("install -d -m 700 -o 10001 /var/cache/mockserver /var/lib/mockserver" in args
+               for name, args in instructions() if name == "RUN")
 
 
 def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
@@ -97,7 +100,9 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     # The port is given as `docker run IMAGE mockserver run --port N` would, with the image's
     # MOCKSERVER_PORT left at 8080: the health check must follow the server, not the variable.
     run_env = {**env, **image_env, "MOCKSERVER_HOST": "127.0.0.1", "MOCKSERVER_SCENARIO": str(mounted),
-               "MOCKSERVER_CACHE_DIR": str(cache), "MOCKSERVER_READY_FILE": str(tmp_path / "ready.json")}
+               "MOCKSERVER_CACHE_DIR": str(cache), "MOCKSERVER_READY_FILE": str(tmp_path / "ready.json"),
+               # as the recipe for a state volume sets it (docker-ci.md)
+               "MOCKSERVER_STATE": str(tmp_path / "state.json")}
     assert run_env["MOCKSERVER_PORT"] == "8080" and start == ["mockserver", "run"]
     server = subprocess.Popen([*start, "--port", str(port)], env=run_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -108,6 +113,7 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
             time.sleep(0.1)
         response = requests.get(f"http://127.0.0.1:{port}/_mock/health", timeout=5)
         assert response.json() == {"status": "ok", "scenario": "mounted"}
+        assert json.loads((tmp_path / "state.json").read_text())["scenario"]["name"] == "mounted"
     finally:
         server.terminate()
         server.wait(timeout=10)

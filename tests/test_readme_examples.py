@@ -35,6 +35,8 @@ CHECKED = {
     ("docs/other-languages.md", "Starting it and learning the URL"),
     ("docs/report.md", "Thresholds"),
     ("docs/scenarios.md", "Delivery chaos"),     # test_webhook_probe.py loads it
+    ("docs/snapshots.md", "Over HTTP and from the command line"),     # test_snapshots_doc.py runs these two
+    ("docs/snapshots.md", "In pytest"),
 }
 
 
