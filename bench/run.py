@@ -214,6 +214,12 @@ def fixture_cost(tests: int, rounds: int) -> dict:
     return result
 
 
+def _snapshot_restore() -> dict:
+    """bench/snapshot_restore.py: restoring 1,000 numbers beside re-creating them through the API."""
+    import snapshot_restore
+    return snapshot_restore.measure(1000, ROUNDS)
+
+
 def thousand_numbers() -> dict:
     """1,000 numbers bought, then 20 virtual minutes in one advance: SMS, expiries, every webhook."""
     from mockserver.app import create_app
@@ -338,6 +344,7 @@ def write_results(results: dict) -> None:
                      f"{r['mockserver_p99_ms']:.2f} | {r['bare_rps']:.0f} | {r['ratio']:.2f} | "
                      f"{r['ratio_range'][0]:.2f}-{r['ratio_range'][1]:.2f} |")
     c, f, t, p, m = results["cold_start"], results["fixture"], results["thousand"], results["pages"], results["rss"]
+    snap = results["snapshot"]
     lines += ["", f"- Cold start to first 200, `mockserver run` (granian): {c['mockserver_s']*1000:.0f} ms, bare app on "
               f"granian {c['bare_s']*1000:.0f} ms, ratio {c['ratio']:.2f} (range {c['ratio_range'][0]:.2f}-"
               f"{c['ratio_range'][1]:.2f}; target ≤ 1.5); the first start of an installation, with an empty "
@@ -346,6 +353,9 @@ def write_results(results: dict) -> None:
               f"{f['range_ms'][0]:.2f}-{f['range_ms'][1]:.2f}; target ≤ 1).",
               f"- 1,000 numbers through 20 virtual minutes with every webhook: {t['seconds']:.3f} s wall, "
               f"{t['webhooks_in_run']} deliveries (target < 1 s).",
+              f"- Snapshot of {snap['numbers']:,} numbers ({snap['snapshot_bytes'] / 1e6:.2f} MB): restored in "
+              f"{snap['restore_s']*1000:.0f} ms, re-created through the API in {snap['recreate_s']*1000:.0f} ms, ratio "
+              f"{snap['ratio']:.1f} (range {snap['range'][0]:.1f}-{snap['range'][1]:.1f}; target ≥ 10).",
               f"- Page of 20 at 100 vs 100,000 requests: {p['at_100_ms']:.3f} ms vs {p['at_100000_ms']:.3f} ms, "
               f"ratio {p['ratio']:.2f} (target ≤ 2).",
               f"- RSS after {m['requests'][0]:,} vs {m['requests'][1]:,} requests: {m['rss_mb'][0]:.1f} vs "
@@ -363,7 +373,7 @@ def main() -> int:
         return 2
     results = {"throughput": throughput(1 if args.quick else 3), "cold_start": cold_start(3 if args.quick else 9),
                "fixture": fixture_cost(100 if args.quick else 200, ROUNDS),
-               "thousand": thousand_numbers(), "pages": page_fetch(),
+               "thousand": thousand_numbers(), "snapshot": _snapshot_restore(), "pages": page_fetch(),
                "rss": rss_in_fresh_process(100_000 if args.quick else 1_000_000)}
     if args.write:
         write_results(results)

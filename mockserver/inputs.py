@@ -62,13 +62,18 @@ def parse_json(raw: bytes, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS
 
 
 def _depth(value) -> int:
-    """How deep arrays and objects nest in a parsed value, without recursion."""
+    """How deep arrays and objects nest in a parsed value, without recursion. Only containers are
+    queued (a snapshot's JSON has tens of thousands of numbers and texts, on a control route)."""
+    if type(value) is not dict and type(value) is not list:
+        return 0
     deepest, todo = 0, [(value, 1)]
     while todo:
         item, depth = todo.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, depth)
-            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+        if depth > deepest:
+            deepest = depth
+        for child in (item.values() if type(item) is dict else item):
+            if type(child) is dict or type(child) is list:
+                todo.append((child, depth + 1))
     return deepest
 
 

@@ -365,7 +365,8 @@ def report():
        s.SnapshotDocument, query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
 def get_snapshot():
     """A read: due work runs first, as for /state, and no account is made."""
-    return json_response(document.take(_sandbox(), _query(s.KeyQuerySchema).get("key")))
+    snapshot = document.take_bytes(_sandbox(), _query(s.KeyQuerySchema).get("key"))
+    return Response(snapshot, mimetype="application/json")
 
 
 @route("PUT", SNAPSHOT_PATH.removeprefix(PREFIX), "Restore a snapshot: the same later requests get the same answers", s.RestoreAnswer,

@@ -9,9 +9,8 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
-from .records import Record
+from .records import Record, TenantOf
 from .tenants import TenantKey
 
 
@@ -96,7 +95,7 @@ class Clock:
             offsets = [{"tenant": owner, "offset_ms": offset} for owner, offset in self._tenant_offsets.items()]
         return {"now_ms": self.now(), "frozen": self._frozen, "tenants": offsets}
 
-    def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
+    def restore_state(self, record: Record, tenant_of: TenantOf,
                       tenant: TenantKey | None = None) -> None:
         """Back to a state export_state gave: now resumes at its instant, frozen or running from
         there (the time a stopped server was down did not pass). Given a tenant, its clock is put
@@ -113,7 +112,7 @@ class Clock:
                     self._tenant_offsets.pop(tenant, None)
             return
         frozen = record.bool("frozen")
-        offsets = {tenant_of(r.raw("tenant"), f"{r.path}.tenant"): r.int("offset_ms") for r in record.records("tenants")}
+        offsets = {tenant_of(r, "tenant"): r.int("offset_ms") for r in record.records("tenants")}
         with self._guard:
             self._frozen, self._frozen_at, self._offset = frozen, now_ms, now_ms - _wall_ms()
             self._tenant_offsets = offsets

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Hashable
+from typing import Hashable
+
+from .records import TenantOf
 
 from ..settings import DEFAULT_LIMITS
 
@@ -104,7 +106,7 @@ class IdempotencyStore:
                  "status": e.status, "body": e.body, "owner": e.owner, "replayable": e.replayable}
                 for (scope, key), e in self._entries.items() if owner is None or e.owner == owner]
 
-    def restore_state(self, records, owner_of: Callable[[object, str], Hashable], owner: Hashable = None) -> None:
+    def restore_state(self, records, owner_of: TenantOf, owner: Hashable = None) -> None:
         """Keys as export_state gave them; given an owner, only its keys are replaced (its keys go
         after the others', as if begun last)."""
         restored = OrderedDict()
@@ -112,7 +114,7 @@ class IdempotencyStore:
             status = r.int("status", optional=True)
             restored[(r.str("scope"), r.str("key"))] = Stored(
                 r.str("fingerprint"), r.int("expires_ms"), status, r.raw("body", None),
-                owner_of(r.raw("owner"), f"{r.path}.owner"), r.bool("replayable"))
+                owner_of(r, "owner"), r.bool("replayable"))
         if owner is None:
             self._entries.clear()
             self._owned.clear()

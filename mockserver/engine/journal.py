@@ -5,9 +5,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Callable
 
-from .records import Record
+from .records import Record, TenantOf
 from .tenants import TenantKey
 
 BODY_SUMMARY_CHARS = 200
@@ -77,12 +76,12 @@ class Journal:
              "path": e.path, "query": e.query, "key": e.key, "status": e.status, "duration_ms": e.duration_ms,
              "body": e.body, "matched": e.matched, "ignored": list(e.ignored)} for e in entries]}
 
-    def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
+    def restore_state(self, record: Record, tenant_of: TenantOf,
                       tenant: TenantKey | None = None) -> None:
         """Entries as export_state gave them; given a tenant, its own replace those it has, in
         the order of their numbers among the others'."""
         restored = [Entry(r.int("seq", minimum=1), r.int("at_ms"),
-                          None if r.raw("tenant") is None else tenant_of(r.raw("tenant"), f"{r.path}.tenant"),
+                          None if r.raw("tenant") is None else tenant_of(r, "tenant"),
                           r.str("provider", optional=True), r.str("method"), r.str("path"), r.str("query"),
                           r.str("key", optional=True), r.int("status"), r.float("duration_ms"), r.str("body"),
                           r.bool("matched"), tuple(r.strs("ignored"))) for r in record.records("entries")]

@@ -14,11 +14,10 @@ import threading
 import zlib
 from collections import deque
 from dataclasses import asdict
-from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .ratelimit import Rule
-from .records import Record, check_int, frozen
+from .records import Record, TenantOf, check_int, frozen
 from .tenants import TenantKey
 
 # Rule ids, as the report names them.
@@ -154,11 +153,11 @@ class Observer:
             return [_export_seen(owner, seen) for owner, seen in self._tenants.items()
                     if tenant is None or owner == tenant]
 
-    def restore_state(self, records, tenant_of: Callable[[object, str], TenantKey],
+    def restore_state(self, records, tenant_of: TenantOf,
                       tenant: TenantKey | None = None) -> None:
         restored = {}
         for record in records:
-            owner = tenant_of(record.raw("tenant"), f"{record.path}.tenant")
+            owner = tenant_of(record, "tenant")
             restored[owner] = self._restore_seen(record)
         with self._guard:
             if tenant is None:

@@ -36,7 +36,6 @@ import time
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 from ..settings import DEFAULT_LIMITS, Limits
 from . import chaos as chaos_
@@ -45,7 +44,7 @@ from .clock import wall_seconds
 from .delivery import Receiver, Resolver, Watchdog
 from .ids import TokenIds
 from .probe import signed_headers, verdict
-from .records import Record, check_int
+from .records import Record, TenantOf, check_int
 from .timeline import Timeline
 from .tenants import TenantKey
 
@@ -502,7 +501,7 @@ class Outbox:
         return {"log": log, "queued": queued, "messages": messages, "published": published,
                 "origin_ms": self._origin_ms, "id_streams": None if tenant is not None else ids}
 
-    def restore_state(self, record: Record, tenant_of: Callable[[object, str], TenantKey],
+    def restore_state(self, record: Record, tenant_of: TenantOf,
                       tenant: TenantKey | None = None) -> dict[str, Message]:
         """Back to what export_state gave (one tenant's part, or all of it): the attempts queued
         or under way now are voided, and those the snapshot had are queued again. Returns the
@@ -606,11 +605,11 @@ def message_record(message: Message) -> dict:
             "probe": message.probe, "expect": message.expect, "forge": message.forge}
 
 
-def message_from(r: Record, tenant_of: Callable[[object, str], TenantKey]) -> Message:
+def message_from(r: Record, tenant_of: TenantOf) -> Message:
     policy = r.list("policy")
     if len(policy) != 3 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in policy):
         raise r.fail("policy", "expected [retries, delay_ms, timeout_ms]")
-    return Message(id=r.str("id"), tenant=tenant_of(r.raw("tenant"), f"{r.path}.tenant"), provider=r.str("provider"),
+    return Message(id=r.str("id"), tenant=tenant_of(r, "tenant"), provider=r.str("provider"),
                    event=r.str("event"), url=r.str("url"), body=r.str("body").encode("utf-8", "surrogateescape"),
                    created_ms=r.int("created_ms"), policy=RetryPolicy(*policy), secrets=tuple(r.strs("secrets")),
                    attempts=r.int("attempts", minimum=0), held_ms=r.int("held_ms", minimum=0),

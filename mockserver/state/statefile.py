@@ -20,7 +20,6 @@ import threading
 from pathlib import Path
 
 from ..engine.records import SnapshotError
-from ..wire import json_bytes
 from . import document
 
 DEFAULT_INTERVAL_S = 1.0
@@ -101,8 +100,8 @@ class StateFile:
         with self._save_lock:
             with self.sandbox.lock:
                 version = self.sandbox.version()
-                snapshot = document.take(self.sandbox)
-            write_atomically(self.path, json_bytes(snapshot))
+                snapshot = document.take_bytes(self.sandbox)
+            write_atomically(self.path, snapshot)
             self._written = version
             self.writes += 1
 

@@ -117,7 +117,7 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
         backend._by_key.update({key: account for key in account.keys})
     backend.limiter.restore_state(record.records("rate_limits"), subjects)
     backend.idempotency.restore_state(record.records("idempotency"),
-                                      lambda value, where: value if isinstance(value, str) else tenant_of(value, where),
+                                      lambda r, name: r.str(name) if isinstance(r.raw(name), str) else tenant_of(r, name),
                                       tenant)
     return restored
 
