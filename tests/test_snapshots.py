@@ -94,6 +94,8 @@ def test_a_tenants_snapshot_needs_the_scenario_it_was_taken_on(busy, start_serve
     # Parts read after the providers' fail too: what was applied before them is undone.
     (lambda s: s["timeline"]["events"][0].update(call="reset_tenant"),
      "snapshot.timeline.events[0].call: not something a pvadeals event does"),
+    (lambda s: s["timeline"]["events"][0].update(args=[{"request": "nope"}, 0, None]),
+     "snapshot.timeline.events[0].args[0]: no such request in the snapshot"),
     (lambda s: s["journal"]["entries"][0].update(status="200"),
      "snapshot.journal.entries[0].status: expected a whole number"),
     (lambda s: s["streams"]["codes"][1].pop(),

@@ -286,23 +286,31 @@ def _restore_events(sandbox, record: Record, parts: dict[str, _Part], tenant: Te
 def _action(sandbox, r: Record, parts: dict[str, _Part], messages: dict[str, Message]):
     """The call an event makes: only a method its owner lists as one events make."""
     owner, name, args = r.str("owner"), r.str("call"), r.list("args")
-    where = f"{r.path}.args"
     if owner == _WEBHOOKS:
         if name not in _OUTBOX_ACTIONS:
             raise r.fail("call", "not something a webhook event does")
-        resolved = []
-        for index, arg in enumerate(args):
-            if isinstance(arg, dict):
-                message = messages.get(arg.get("message"))
-                if message is None:
-                    raise SnapshotError(f"{where}[{index}]: no such message in the snapshot")
-                arg = message
-            resolved.append(arg)
-        return partial(getattr(sandbox.engine.outbox, name), *resolved)
-    part = parts.get(owner)
-    if part is None:
-        raise r.fail("owner", "no such provider here (or another tenant's)")
-    if name not in part.provider.snapshot.ACTIONS:
-        raise r.fail("call", f"not something a {owner} event does")
-    resolved = [part.restored.resolve(arg, f"{where}[{index}]") for index, arg in enumerate(args)]
-    return partial(getattr(sandbox.backends[owner], name), *resolved)
+        target, resolve = sandbox.engine.outbox, partial(_message, messages)
+    else:
+        part = parts.get(owner)
+        if part is None:
+            raise r.fail("owner", "no such provider here (or another tenant's)")
+        if name not in part.provider.snapshot.ACTIONS:
+            raise r.fail("call", f"not something a {owner} event does")
+        target, resolve = sandbox.backends[owner], part.restored.resolve
+    resolved = []
+    for index, arg in enumerate(args):
+        try:
+            resolved.append(resolve(arg))
+        except LookupError as exc:
+            raise SnapshotError(f"{r.path}.args[{index}]: no such {exc.args[0]} in the snapshot") from None
+    return partial(getattr(target, name), *resolved)
+
+
+def _message(messages: dict[str, Message], value):
+    """A webhook event's argument: a message by {"message": id}, or a plain value."""
+    if isinstance(value, dict):
+        found = messages.get(value.get("message"))
+        if found is None:
+            raise LookupError("message")
+        return found
+    return value

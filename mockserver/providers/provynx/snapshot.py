@@ -49,12 +49,13 @@ class Restored:
         self.numbers: dict[str, Number] = {}
         self._links: list[tuple[Number, Record]] = []
 
-    def resolve(self, value, where: str):
-        """An event's argument: a number by {"number": id}, or a plain value."""
+    def resolve(self, value):
+        """An event's argument: a number by {"number": id} (LookupError if there is none), or a
+        plain value."""
         if isinstance(value, dict):
             found = self.numbers.get(value.get("number"))
             if found is None:
-                raise SnapshotError(f"{where}: no such number in the snapshot")
+                raise LookupError("number")
             return found
         return value
 

@@ -51,12 +51,13 @@ class Restored:
         self.requests: dict[str, ServiceRequest] = {}
         self._links: list[tuple[ServiceRequest, Record]] = []
 
-    def resolve(self, value, where: str):
-        """An event's argument: a request by {"request": id}, or a plain value."""
+    def resolve(self, value):
+        """An event's argument: a request by {"request": id} (LookupError if there is none), or a
+        plain value."""
         if isinstance(value, dict):
             found = self.requests.get(value.get("request"))
             if found is None:
-                raise SnapshotError(f"{where}: no such request in the snapshot")
+                raise LookupError("request")
             return found
         return value
 
