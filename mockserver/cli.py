@@ -365,14 +365,14 @@ def _run(args: argparse.Namespace) -> int:
         scenario = replace(scenario, clock_frozen=True)
     options = DevOptions(state=args.state, fresh=args.state_reset, interval_s=args.state_interval, watch=args.watch,
                          frozen=args.frozen)
-    if args.server == "granian":
-        return _run_granian(args, scenario, access, limits, options)
     app = create_app(scenario, limits=limits, access=access)
     sandbox = app.extensions["mockserver"]
     if not _resume(sandbox, options, access):
         sandbox.close()
         return 2
     scenario = sandbox.scenario
+    if args.server == "granian":
+        return _run_granian(args, app, access, limits, options)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = requestlog.wrap(app, _log_level(args))
@@ -540,7 +540,7 @@ def _close_idle_connections(server) -> int:
     return left
 
 
-def _run_granian(args: argparse.Namespace, scenario, access, limits, options) -> int:
+def _run_granian(args: argparse.Namespace, app, access, limits, options) -> int:
     """granian serves the app from this process, embedded in an asyncio loop, rather than from a
     worker process of its own: a worker would import and build everything a second time, after
     this process had done so to check the scenario and print the banner (about half of a cold
@@ -552,21 +552,17 @@ def _run_granian(args: argparse.Namespace, scenario, access, limits, options) ->
     from granian.server.embed import Server
 
     from . import requestlog
-    from .app import create_app
     from .serving import BufferedBodies
     from .state.devserver import Attached
 
+    sandbox = app.extensions["mockserver"]
+    scenario = sandbox.scenario
     try:
         port = _claim_port(args.host, args.port)
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
-    app = create_app(scenario, limits=limits, access=access)
-    sandbox = app.extensions["mockserver"]
-    if not _resume(sandbox, options, access):
         sandbox.close()
         return 2
-    scenario = sandbox.scenario
     url = _url(args.host, port)
     # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
     # taken (serving.BufferedBodies); granian embeds only its async interfaces anyway. HTTP/1 only:

@@ -250,8 +250,8 @@ class Provider(ABC):
     extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
     verification: ClassVar[Verification | None] = None      # how `mockserver verify` checks it
     # Its state in a snapshot (mockserver/state/document.py): a module with export_state,
-    # restore_state, refer (an event argument of its own, as JSON), numbers (those restored) and
-    # ACTIONS (the backend methods a restored timeline event may call).
+    # restore_state (giving a restoring.Restored), count (accounts and numbers), refer (an event
+    # argument of its own, as JSON) and ACTIONS (the backend methods a restored event may call).
     snapshot: ClassVar[object] = None
 
     @abstractmethod

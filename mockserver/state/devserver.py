@@ -1,18 +1,13 @@
 """What `mockserver run` adds around its sandbox on a developer's machine: a state file (--state)
-and a watched scenario (--watch). The same in the process that serves (waitress) and in granian's
-worker, which gets these options through the environment like the others."""
+and a watched scenario (--watch), on either server."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import document
 from .statefile import DEFAULT_INTERVAL_S, StateFile, read
 from .watch import ScenarioWatcher
-from . import document
-
-STATE_VARIABLE, FRESH_VARIABLE = "MOCKSERVER_STATE", "MOCKSERVER_STATE_RESET"
-INTERVAL_VARIABLE, WATCH_VARIABLE = "MOCKSERVER_STATE_INTERVAL", "MOCKSERVER_WATCH"
 
 
 @dataclass(frozen=True)
@@ -22,17 +17,6 @@ class DevOptions:
     interval_s: float = DEFAULT_INTERVAL_S
     watch: bool = False
     frozen: bool = False               # --frozen, kept on a reloaded scenario
-
-    def environ(self) -> dict[str, str]:
-        return {STATE_VARIABLE: str(self.state or ""), FRESH_VARIABLE: "1" if self.fresh else "0",
-                INTERVAL_VARIABLE: str(self.interval_s), WATCH_VARIABLE: "1" if self.watch else "0"}
-
-    @classmethod
-    def from_environ(cls, environ=os.environ, *, frozen: bool = False) -> "DevOptions":
-        state = environ.get(STATE_VARIABLE) or None
-        return cls(state=Path(state) if state else None, fresh=environ.get(FRESH_VARIABLE) == "1",
-                   interval_s=float(environ.get(INTERVAL_VARIABLE) or DEFAULT_INTERVAL_S),
-                   watch=environ.get(WATCH_VARIABLE) == "1", frozen=frozen)
 
 
 def resume(sandbox, options: DevOptions, scenario_dirs=()) -> str | None:

@@ -238,20 +238,17 @@ def _apply_tenant(sandbox, tenant: Tenant, record: Record) -> None:
     sandbox.clock.restore_state(record.record("clock"), _tenant_of, tenant)
     restored = _restore_providers(sandbox, record, tenant)
     for part in restored.values():
-        sandbox.phones.claim(part.numbers())
+        sandbox.phones.claim(part.restored.phone_numbers())
     _restore_events(sandbox, record, restored, tenant)
     sandbox.journal.restore_state(record.record("journal"), _tenant_of, tenant)
     sandbox.observer.restore_state(record.records("report"), _tenant_of, tenant)
 
 
 class _Part:
-    """A provider's restore under way, and its snapshot module."""
+    """A provider's restore under way (providers/restoring.py), and the provider."""
 
     def __init__(self, provider, restored):
         self.provider, self.restored = provider, restored
-
-    def numbers(self) -> list[str]:
-        return self.provider.snapshot.numbers(self.restored)
 
 
 def _restore_providers(sandbox, record: Record, tenant: Tenant | None) -> dict[str, _Part]:

@@ -4,8 +4,12 @@ counters and the Idempotency-Keys. A number's service and behavior are not writt
 scenario's, found again on restore from its server, country and service id as at purchase."""
 from __future__ import annotations
 
+from functools import partial
+
 from ...engine.records import Record, SnapshotError
 from ...engine.timeline import Event
+from .. import restoring
+from ..restoring import Restored
 from ..tenancy import Tenant
 from .backend import CANCELED, EXPIRED, PENDING, RECEIVED, US, GLOBAL, Account, Number, Provynx
 from .errors import UnknownCountry, UnknownServer
@@ -40,29 +44,9 @@ def _number(n: Number, seq_of) -> dict:
             "events": {"sms": [s for e in n.sms_events if (s := seq_of(e)) is not None], "expiry": seq_of(n.expiry)}}
 
 
-class Restored:
-    """A restore under way: the numbers by id, for the events that refer to them, and which
-    events each number holds, linked once the events exist."""
-
-    def __init__(self, backend: Provynx):
-        self.backend = backend
-        self.numbers: dict[str, Number] = {}
-        self._links: list[tuple[Number, Record]] = []
-
-    def resolve(self, value):
-        """An event's argument: a number by {"number": id} (LookupError if there is none), or a
-        plain value."""
-        if isinstance(value, dict):
-            found = self.numbers.get(value.get("number"))
-            if found is None:
-                raise LookupError("number")
-            return found
-        return value
-
-    def link(self, events: dict[int, Event]) -> None:
-        for number, record in self._links:
-            number.sms_events = [events[s] for s in record.ints("sms") if s in events]
-            number.expiry = events.get(record.int("expiry", optional=True))
+def _link_events(number: Number, record: Record, events: dict[int, Event]) -> None:
+    number.sms_events = [events[s] for s in record.ints("sms") if s in events]
+    number.expiry = events.get(record.int("expiry", optional=True))
 
 
 def count(backend, tenant: Tenant | None) -> tuple[int, int]:
@@ -71,13 +55,11 @@ def count(backend, tenant: Tenant | None) -> tuple[int, int]:
     return len(accounts), sum(len(a.numbers) for a in accounts)
 
 
-def refer(obj) -> dict | None:
-    """How an event's argument is written, when it is one of this backend's objects."""
-    return {"number": obj.id} if isinstance(obj, Number) else None
+refer = partial(restoring.refer, "number", Number)
 
 
 def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenant_of) -> Restored:
-    restored = Restored(backend)
+    restored = Restored("number", _link_events)
     whole = tenant is None
     if whole:
         backend._ids.restore_state(record.raw("number_ids"), f"{record.path}.number_ids")
@@ -99,10 +81,8 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
                           a.str("webhook_secret"), Tenant(backend.name, name))
         for r in a.records("numbers"):
             number = _number_from(backend, account, r)
-            if number.id in restored.numbers:
-                raise r.fail("id", "two numbers have this id")
-            account.numbers[number.id] = restored.numbers[number.id] = number
-            restored._links.append((number, r.record("events")))
+            restored.add(number.id, number, r.record("events"), r)
+            account.numbers[number.id] = number
         accounts.append(account)
     subjects = None if whole else frozenset(key for account in accounts for key in account.keys)
     if whole:
@@ -145,7 +125,3 @@ def _number_from(backend: Provynx, account: Account, r: Record) -> Number:
                   created_ms=r.int("created_ms"), expires_ms=r.int("expires_ms"), status=status,
                   code=r.str("code", optional=True), sms=r.str("sms", optional=True), polls=r.int("polls", minimum=0),
                   sms_at_ms=r.int("sms_at_ms", optional=True))
-
-
-def numbers(restored: Restored) -> list[str]:
-    return [number.number for number in restored.numbers.values()]

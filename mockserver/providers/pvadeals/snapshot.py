@@ -4,8 +4,12 @@ limit counters. A request's behavior is not written: it is the scenario's for it
 number, found again on restore as at purchase."""
 from __future__ import annotations
 
+from functools import partial
+
 from ...engine.records import Record, SnapshotError
 from ...engine.timeline import Event
+from .. import restoring
+from ..restoring import Restored
 from ..tenancy import Tenant
 from . import defaults
 from .backend import (COMPLETED, FLAGGED, LTR, RESERVED, STR, TIMEOUT, Account, PvaDeals, ReceivedSms, Renewal,
@@ -42,30 +46,10 @@ def _request(r: ServiceRequest, seq_of) -> dict:
     }
 
 
-class Restored:
-    """A restore under way: the requests by id, for the events that refer to them, and which
-    events each request holds, linked once the events exist."""
-
-    def __init__(self, backend: PvaDeals):
-        self.backend = backend
-        self.requests: dict[str, ServiceRequest] = {}
-        self._links: list[tuple[ServiceRequest, Record]] = []
-
-    def resolve(self, value):
-        """An event's argument: a request by {"request": id} (LookupError if there is none), or a
-        plain value."""
-        if isinstance(value, dict):
-            found = self.requests.get(value.get("request"))
-            if found is None:
-                raise LookupError("request")
-            return found
-        return value
-
-    def link(self, events: dict[int, Event]) -> None:
-        for request, record in self._links:
-            request.sms_events = [events[s] for s in record.ints("sms") if s in events]
-            request.end_event = events.get(record.int("end", optional=True))
-            request.reuse_close = events.get(record.int("reuse_close", optional=True))
+def _link_events(request: ServiceRequest, record: Record, events: dict[int, Event]) -> None:
+    request.sms_events = [events[s] for s in record.ints("sms") if s in events]
+    request.end_event = events.get(record.int("end", optional=True))
+    request.reuse_close = events.get(record.int("reuse_close", optional=True))
 
 
 def count(backend, tenant: Tenant | None) -> tuple[int, int]:
@@ -74,13 +58,11 @@ def count(backend, tenant: Tenant | None) -> tuple[int, int]:
     return len(accounts), sum(len(a.requests) for a in accounts)
 
 
-def refer(obj) -> dict | None:
-    """How an event's argument is written, when it is one of this backend's objects."""
-    return {"request": obj.id} if isinstance(obj, ServiceRequest) else None
+refer = partial(restoring.refer, "request", ServiceRequest)
 
 
 def restore_state(backend: PvaDeals, record: Record, tenant: Tenant | None, tenant_of) -> Restored:
-    restored = Restored(backend)
+    restored = Restored("request", _link_events)
     if tenant is None:
         backend._ids.restore_state(record.record("object_ids"))
     accounts = {}
@@ -92,12 +74,10 @@ def restore_state(backend: PvaDeals, record: Record, tenant: Tenant | None, tena
                                           Tenant(backend.name, key))
         for r in a.records("requests"):
             request = _request_from(backend, account, r)
-            if request.id in restored.requests:
-                raise r.fail("id", "two requests have this id")
-            account.requests[request.id] = restored.requests[request.id] = request
+            restored.add(request.id, request, r.record("events"), r)
+            account.requests[request.id] = request
             for order_field, index in account.indexes.items():
                 index.add(request.sort_key(order_field))
-            restored._links.append((request, r.record("events")))
     if tenant is None:
         backend.accounts = accounts
     else:
@@ -140,8 +120,3 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
         reuse_until_ms=r.int("reuse_until_ms", optional=True), polls=r.int("polls", minimum=0), messages=messages,
         kind=kind, duration_days=r.int("duration_days", optional=True), auto_renew=r.bool("auto_renew"),
         renewals=renewals, renewal_refused_ms=r.int("renewal_refused_ms", optional=True))
-
-
-def numbers(restored: Restored) -> list[str]:
-    """The phone numbers the restored requests hold: never to be handed out again."""
-    return [request.number for request in restored.requests.values()]
