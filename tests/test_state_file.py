@@ -2,6 +2,7 @@
 and restarted, scenario files edited under them."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -117,8 +118,11 @@ def test_a_stopped_server_restarts_with_everything_and_a_corrupt_file_is_refused
         assert requests_held(again.url) == before
         assert all(r["status"] == "COMPLETED" for r in before.values())
         assert credits(again.url) == CREDITS - PRICE * len(burst.answered)
+        # Loading another scenario over HTTP starts afresh from it, and the file follows.
+        assert requests.put(f"{again.url}/_mock/scenario", json={"name": "default"}, timeout=10).status_code == 200
     finally:
         again.stop()
+    assert json.loads(state_file.read_text())["scenario"]["name"] == "default"
 
     state_file.write_bytes(b'{"format": "mockserver-snapshot", "version": 1, "provid')
     refused = RunningServer(*options, expect_banner=False)
