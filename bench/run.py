@@ -49,6 +49,19 @@ APPS = {"bare": "bare_app", "mockserver": "mockserver.wsgi"}
 ROUNDS = 3
 
 
+def _wait_until_up(url: str, started: float, what: str) -> None:
+    """Until GET balance answers 200 (the first 200 a cold start is timed to), at most 30 s."""
+    while True:
+        try:
+            if requests.get(url + "/v3/api/balance", headers=PVA, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.perf_counter() - started > 30:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.005)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,15 +80,7 @@ class Served:
         started = time.perf_counter()
         self.process = subprocess.Popen(ENGINES[engine](APPS[app]) + [str(self.port)], env=env, cwd=HERE,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while True:
-            try:
-                if requests.get(self.url + "/v3/api/balance", headers=PVA, timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.perf_counter() - started > 30:
-                raise RuntimeError(f"{app} on {engine} did not start")
-            time.sleep(0.005)
+        _wait_until_up(self.url, started, f"{app} on {engine}")
         self.cold_start_s = time.perf_counter() - started
 
     def close(self) -> None:
@@ -160,15 +165,7 @@ class Launched(Served):
         started = time.perf_counter()
         self.process = subprocess.Popen(_run_command(self.port), env={**os.environ, **(env or {})}, cwd=HERE,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while True:
-            try:
-                if requests.get(self.url + "/v3/api/balance", headers=PVA, timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.perf_counter() - started > 30:
-                raise RuntimeError("mockserver run did not start")
-            time.sleep(0.005)
+        _wait_until_up(self.url, started, "mockserver run")
         self.cold_start_s = time.perf_counter() - started
 
 
