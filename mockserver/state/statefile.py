@@ -81,7 +81,6 @@ class StateFile:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()  # the thread's write and the final one never overlap
-        self.writes = 0
 
     def start(self) -> None:
         self.save()                        # the file exists, and holds this state, from the start
@@ -103,7 +102,6 @@ class StateFile:
                 snapshot = document.take_bytes(self.sandbox)
             write_atomically(self.path, snapshot)
             self._written = version
-            self.writes += 1
 
     def close(self) -> None:
         """The last changes written, and the thread ended."""

@@ -38,7 +38,6 @@ class ScenarioWatcher:
         self.sandbox, self._prepare, self._say, self._poll_s = sandbox, prepare, say, poll_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.reloads = 0
 
     def start(self) -> None:
         # The files as they are now are the baseline: an edit made from now on is a change.
@@ -74,7 +73,6 @@ class ScenarioWatcher:
                       + "\n".join(f"  {problem}" for problem in exc.problems))
             return
         self.sandbox.load(scenario)
-        self.reloads += 1
         self._say(f"mockserver: {source} changed: scenario {scenario.name!r} reloaded (the state starts afresh)")
 
     def close(self) -> None:
