@@ -17,7 +17,7 @@ from harness import AIRBNB, BASE_SCENARIO, KEY, RunningServer
 
 PRICE = Decimal("0.2")           # Airbnb's, in the bundled catalog
 CREDITS = Decimal(1000)
-INTERVAL_S = 0.25
+INTERVAL_S = 0.5
 
 
 @pytest.fixture
