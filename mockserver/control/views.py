@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request
 
 from .. import pictures
 from ..engine.clock import ClockError
+from ..engine.records import SnapshotError
 from ..inputs import BodyError, read_json_text, validate
 from ..openapi import Operation
 from ..providers.contract import NotReceiving, NoWebhookUrl
@@ -16,9 +17,8 @@ from ..providers.registry import PROVIDERS, by_name
 from ..providers.tenancy import TenantLimitReached
 from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
 from ..sandbox import UnknownKey
-from ..shapes import dump
-from ..engine.records import SnapshotError
 from ..settings import SNAPSHOT_PATH
+from ..shapes import dump
 from ..state import document
 from ..wire import json_response, read_json
 from . import schemas as s
@@ -361,16 +361,18 @@ def report():
     return _answer(s.ReportAnswer, build(sandbox, tenant))
 
 
-@route("GET", SNAPSHOT_PATH.removeprefix(PREFIX), "The whole state (or one key's tenant's) as one versioned JSON document",
-       s.SnapshotDocument, query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
+@route("GET", SNAPSHOT_PATH.removeprefix(PREFIX),
+       "The whole state (or one key's tenant's) as one versioned JSON document", s.SnapshotDocument,
+       query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
 def get_snapshot():
     """A read: due work runs first, as for /state, and no account is made."""
     snapshot = document.take_bytes(_sandbox(), _query(s.KeyQuerySchema).get("key"))
     return Response(snapshot, mimetype="application/json")
 
 
-@route("PUT", SNAPSHOT_PATH.removeprefix(PREFIX), "Restore a snapshot: the same later requests get the same answers", s.RestoreAnswer,
-       body=s.SnapshotDocument, errors={**_BAD, 404: _KEY[404]})
+@route("PUT", SNAPSHOT_PATH.removeprefix(PREFIX), "Restore a snapshot: the same later requests get the same answers",
+       s.RestoreAnswer, body=s.SnapshotDocument,
+       errors={400: ("Not restored; the state is unchanged (the message names the field)", s.ErrorAnswer)})
 def put_snapshot():
     """All or nothing: a snapshot that cannot be restored leaves the state as it was (400)."""
     sandbox = _sandbox()
