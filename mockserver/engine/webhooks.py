@@ -518,9 +518,10 @@ class Outbox:
                 raise r.fail("message", "no such message in the snapshot's messages (or another tenant's)")
             return found
 
-        log = [Attempt(message_of(r), r.int("number", minimum=1), r.int("at_ms"), dict(r.mapping("headers", texts=True)),
-                       r.int("status", optional=True), r.str("error", optional=True), r.float("duration_ms"),
-                       r.bool("duplicate")) for r in record.records("log")]
+        log = [Attempt(message_of(r), r.int("number", minimum=1), r.int("at_ms"),
+                       dict(r.mapping("headers", texts=True)), r.int("status", optional=True),
+                       r.str("error", optional=True), r.float("duration_ms"), r.bool("duplicate"))
+               for r in record.records("log")]
         queued = [_Queued(message_of(r), r.int("number", minimum=1), r.int("at_ms"), r.int("round", optional=True),
                           r.bool("duplicate")) for r in record.records("queued")]
         published = {}

@@ -97,9 +97,10 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
         backend.accounts[account.name] = account
         backend._by_key.update({key: account for key in account.keys})
     backend.limiter.restore_state(record.records("rate_limits"), subjects)
-    backend.idempotency.restore_state(record.records("idempotency"),
-                                      lambda r, name: r.str(name) if isinstance(r.raw(name), str) else tenant_of(r, name),
-                                      tenant)
+    # An Idempotency-Key's owner is its tenant (or, given none, its scope: text).
+    backend.idempotency.restore_state(
+        record.records("idempotency"),
+        lambda r, name: r.str(name) if isinstance(r.raw(name), str) else tenant_of(r, name), tenant)
     return restored
 
 
