@@ -367,12 +367,13 @@ def _run(args: argparse.Namespace) -> int:
                          frozen=args.frozen)
     app = create_app(scenario, limits=limits, access=access)
     sandbox = app.extensions["mockserver"]
-    if not _resume(sandbox, options, access):
+    resumed, note = _resume(sandbox, options, access)
+    if not resumed:
         sandbox.close()
         return 2
     scenario = sandbox.scenario
     if args.server == "granian":
-        return _run_granian(args, app, access, limits, options)
+        return _run_granian(args, app, access, limits, options, note)
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = requestlog.wrap(app, _log_level(args))
@@ -386,7 +387,7 @@ def _run(args: argparse.Namespace) -> int:
     stops = _StopSignals(server.pull_trigger)
     attached = Attached(sandbox, options)
     try:
-        if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token)):
+        if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token), note=note):
             server.close()
             return 2
         _serve_waitress(server, stops, limits.stop_grace_s)
@@ -399,9 +400,9 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resume(sandbox, options, access) -> bool:
-    """The state file restored into the sandbox (--state), with a line saying so; False, with a
-    message, when the file cannot be used (it is left as it is)."""
+def _resume(sandbox, options, access) -> tuple[bool, str | None]:
+    """The state file restored into the sandbox (--state), and the line saying so, which the
+    banner shows; False, with a message, when the file cannot be used (it is left as it is)."""
     from .engine.records import SnapshotError
     from .state.devserver import resume
     try:
@@ -410,10 +411,8 @@ def _resume(sandbox, options, access) -> bool:
         print(f"mockserver: cannot restore the state file {options.state}: {exc}\n"
               f"  the file is left as it is; --state-reset starts from the scenario instead, overwriting it",
               file=sys.stderr)
-        return False
-    if line:
-        print(line, flush=True)
-    return True
+        return False, None
+    return True, line
 
 
 # A server bound to every address is reached, and addressed in its Host header, by loopback: the
@@ -426,11 +425,11 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool) -> bool:
+def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool, note: str | None = None) -> bool:
     """What a server that answers tells: its ready line (--print-ready) first, so that a runner
-    reading stdout finds it without parsing the banner, its ready file (--ready-file), then the
-    banner. False when the ready file could not be written: the server should stop rather than
-    leave a runner waiting for it."""
+    reading stdout finds it without parsing the banner, its ready file (--ready-file), then
+    ``note`` (what became of the state file) and the banner. False when the ready file could not
+    be written: the server should stop rather than leave a runner waiting for it."""
     from . import readiness
     from .banner import banner
     if args.print_ready:
@@ -441,6 +440,8 @@ def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool
         except OSError as exc:
             print(f"mockserver: cannot write the ready file {args.ready_file}: {exc}", file=sys.stderr)
             return False
+    if note:
+        print(note, flush=True)
     print(banner(scenario, url, admin_token=admin_token), flush=True)
     return True
 
@@ -540,7 +541,7 @@ def _close_idle_connections(server) -> int:
     return left
 
 
-def _run_granian(args: argparse.Namespace, app, access, limits, options) -> int:
+def _run_granian(args: argparse.Namespace, app, access, limits, options, note: str | None) -> int:
     """granian serves the app from this process, embedded in an asyncio loop, rather than from a
     worker process of its own: a worker would import and build everything a second time, after
     this process had done so to check the scenario and print the banner (about half of a cold
@@ -580,7 +581,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options) -> int:
             loop.add_signal_handler(signum, server.stop)
         # The banner waits until the server answers, so that, as with waitress, a printed banner
         # means the URL works.
-        threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token)),
+        threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token), note),
                          daemon=True).start()
         try:
             await server.serve()
@@ -603,7 +604,8 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options) -> int:
 WORKER_STOP_GRACE_S = 3
 
 
-def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, timeout_s: float = 60) -> None:
+def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, note: str | None,
+                      timeout_s: float = 60) -> None:
     import urllib.error
     import urllib.request
 
@@ -621,7 +623,7 @@ def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token:
         os.kill(os.getpid(), signal.SIGTERM)
         return
     try:
-        announced = _announce(scenario, url, args, admin_token=admin_token)
+        announced = _announce(scenario, url, args, admin_token=admin_token, note=note)
     except OSError:         # stdout closed: the server serves on, unannounced
         return
     if not announced:

@@ -105,7 +105,10 @@ def test_a_killed_server_restarts_with_every_purchase_answered_more_than_an_inte
 def test_a_stopped_server_restarts_with_everything_and_a_corrupt_file_is_refused_and_kept(scenario_file, tmp_path):
     state_file = tmp_path / "state.json"
     options = ("--scenario", str(scenario_file), "--state", str(state_file), "--quiet")
-    server = RunningServer(*options)
+    server = RunningServer(*options, "--print-ready")
+    ready, note = server.banner.splitlines()[:2]      # the ready line stays first on stdout
+    assert json.loads(ready)["url"] == server.url
+    assert note == f"mockserver: keeping the state in {state_file} (starting from the scenario: no file yet)"
     burst = Burst(server.url)
     burst.wait_for(30)
     burst.stop()
