@@ -98,6 +98,11 @@ def test_a_tenants_snapshot_needs_the_scenario_it_was_taken_on(busy, start_serve
      "snapshot.timeline.events[0].args[0]: no such request in the snapshot"),
     (lambda s: s["journal"]["entries"][0].update(status="200"),
      "snapshot.journal.entries[0].status: expected a whole number"),
+    # The report's observations too: a request made later would trip over a wrong one.
+    (lambda s: s["report"][0]["keys"][0].update(failed_purchase=[1]),
+     "snapshot.report[0].keys[0].failed_purchase: not an observation of the shape this version keeps"),
+    (lambda s: s["report"][0]["keys"][0].update(loop_first=["request", 1]),
+     "snapshot.report[0].keys[0].loop_first: not an item of evidence"),
     (lambda s: s["streams"]["codes"][1].pop(),
      "snapshot.streams.codes: not the state of a random stream"),
 ])

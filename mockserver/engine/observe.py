@@ -17,7 +17,7 @@ from dataclasses import asdict
 
 from ..settings import DEFAULT_LIMITS, Limits
 from .ratelimit import Rule
-from .records import Record, TenantOf, check_int, frozen
+from .records import Record, SnapshotError, TenantOf, check_int
 from .tenants import TenantKey
 
 # Rule ids, as the report names them.
@@ -179,24 +179,30 @@ class Observer:
                     raise r.fail("retry_until", "expected [rule, until_ms]")
                 state.retry_until = (_rule(retry[0], f"{r.path}.retry_until[0]"),
                                      check_int(retry[1], f"{r.path}.retry_until[1]"))
-            state.loop, state.loop_first = frozen(r.raw("loop", None)), frozen(r.raw("loop_first", None))
+            state.loop = _shaped(r, "loop", _SIGNATURE)
+            state.loop_first = _evidence(r.raw("loop_first", None), lambda: f"{r.path}.loop_first", optional=True)
             state.loop_run = r.int("loop_run", minimum=0)
-            state.failed_purchase = frozen(r.raw("failed_purchase", None))
+            failed = _shaped(r, "failed_purchase", _FAILED_PURCHASE)
+            if failed is not None:
+                failed = (*failed[:4], _evidence(list(failed[4]), lambda: f"{r.path}.failed_purchase[4]"))
+            state.failed_purchase = failed
         for r in record.records("polls"):
             poll = seen.polls[r.str("id")] = _Poll(r.int("last_ms"))
             poll.done, poll.after_done = r.bool("done"), r.int("after_done", minimum=0)
         for kind, latest in record.mapping("probes").items():
-            if not (isinstance(latest, list) and len(latest) == 2):
+            if not (isinstance(latest, list) and len(latest) == 2 and (latest[0] is None or isinstance(latest[0], str))):
                 raise record.fail("probes", "expected [variant or null, evidence] per probe kind")
-            seen.probes[kind] = frozen(latest)
+            seen.probes[kind] = (latest[0], _evidence(latest[1], lambda: f"{record.path}.probes.{kind}[1]"))
         for r in record.records("findings"):
             variant = r.raw("variant")
-            variant = _rule(variant["rule"], f"{r.path}.variant.rule") if isinstance(variant, dict) else variant
+            if isinstance(variant, dict):
+                variant = _rule(Record(variant, r, "variant").raw("rule"), f"{r.path}.variant.rule")
             if not isinstance(variant, (str, Rule)):
                 raise r.fail("variant", "expected text or a rate-limit rule")
             found = seen.findings[(r.str("rule"), r.str("key", optional=True), variant)] = Finding(self._evidence)
             found.count = r.int("count", minimum=0)
-            found.evidence.extend(frozen(item) for item in r.list("evidence"))
+            found.evidence.extend(_evidence(item, lambda i=i: f"{r.path}.evidence[{i}]")
+                                  for i, item in enumerate(r.list("evidence")))
             found.names = dict.fromkeys(r.strs("names"))
         return seen
 
@@ -405,6 +411,37 @@ def _export_seen(owner: TenantKey, seen: Seen) -> dict:
                       "variant": {"rule": asdict(variant)} if isinstance(variant, Rule) else variant,
                       "count": found.count, "evidence": list(found.evidence), "names": list(found.names)}
                      for (rule, key, variant), found in seen.findings.items()]}
+
+
+# What the observations' tuples hold, item by item (a type, or a tuple of types), as restored.
+_SIGNATURE = (str, str, str, int, int)                      # a refused request: method, path, query, body hash, status
+_FAILED_PURCHASE = (str, int, bool, (str, type(None)), list)  # path, body hash, retry header?, its value, evidence
+_EVIDENCE = {"request": (str, int, str, str, (int, type(None))), "webhook": (str, int, str), "number": (str, int, str)}
+
+
+def _fits(value, shape) -> bool:
+    return (isinstance(value, list) and len(value) == len(shape)
+            and all(isinstance(item, kind) and not (kind is int and isinstance(item, bool))
+                    for item, kind in zip(value, shape)))
+
+
+def _shaped(record: Record, name: str, shape) -> tuple | None:
+    value = record.raw(name, None)
+    if value is None:
+        return None
+    if not _fits(value, shape):
+        raise record.fail(name, "not an observation of the shape this version keeps")
+    return tuple(value)
+
+
+def _evidence(value, where, *, optional: bool = False) -> tuple | None:
+    """An item of evidence: ["request", at_ms, method, path, status or null], ["webhook", at_ms,
+    message id] or ["number", at_ms, number id]. ``where``: its place, worked out for a message."""
+    if value is None and optional:
+        return None
+    if not (isinstance(value, list) and value and value[0] in _EVIDENCE and _fits(value, _EVIDENCE[value[0]])):
+        raise SnapshotError(f"{where()}: not an item of evidence")
+    return tuple(value)
 
 
 def _rule(value, where: str) -> Rule:

@@ -155,13 +155,3 @@ def check_pair(value, where: str) -> tuple[str, str]:
     if not (isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value)):
         raise SnapshotError(f"{where}: expected two texts")
     return value[0], value[1]
-
-
-def frozen(value):
-    """A JSON value with its lists turned back into tuples, at every depth: what was a tuple
-    before it was written (evidence, signatures) compares equal to tuples again."""
-    if isinstance(value, list):
-        return tuple(frozen(item) for item in value)
-    if isinstance(value, dict):
-        return {key: frozen(item) for key, item in value.items()}
-    return value
