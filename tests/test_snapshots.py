@@ -89,6 +89,12 @@ def test_a_tenants_snapshot_needs_the_scenario_it_was_taken_on(busy, start_serve
      'not a mockserver snapshot (a JSON object with "format": "mockserver-snapshot")'),
     (lambda s: s["providers"]["pvadeals"]["accounts"][0].update(credits="lots"),
      'snapshot.providers.pvadeals.accounts[0].credits: expected an amount as text, e.g. "12.50"'),
+    (lambda s: s["providers"]["pvadeals"]["accounts"][0].update(credits="1e400"),
+     "snapshot.providers.pvadeals.accounts[0].credits: not an amount the sandbox could have made"),
+    (lambda s: s["providers"]["pvadeals"]["accounts"][0]["requests"][0].update(end_ms=10 ** 16),
+     "snapshot.providers.pvadeals.accounts[0].requests[0].end_ms: outside the years the clock can show"),
+    (lambda s: s["providers"]["pvadeals"]["accounts"][0]["requests"][0].update(duration_days=-3),
+     "snapshot.providers.pvadeals.accounts[0].requests[0].duration_days: not a rental's days"),
     (lambda s: s["providers"]["pvadeals"]["accounts"][0]["requests"][0].update(service="nope"),
      "snapshot.providers.pvadeals.accounts[0].requests[0].service: no such service in the scenario"),
     # Parts read after the providers' fail too: what was applied before them is undone.

@@ -30,6 +30,14 @@ ANSWER_HORIZON_MS = 366 * DAY_MS
 LATEST_MS = END_OF_TIME_MS - ANSWER_HORIZON_MS    # 9998-12-30T23:59:59.999Z
 
 
+def instant(record: Record, name: str, *, optional: bool = False) -> int | None:
+    """A snapshot's virtual instant: one the clock can show (answers write it as ISO text)."""
+    value = record.int(name, optional=optional)
+    if value is not None and not EARLIEST_MS <= value <= END_OF_TIME_MS:
+        raise record.fail(name, "outside the years the clock can show")
+    return value
+
+
 class Clock:
     """Real or frozen virtual time, with per-tenant offsets.
 
@@ -100,8 +108,8 @@ class Clock:
         """Back to a state export_state gave: now resumes at its instant, frozen or running from
         there (the time a stopped server was down did not pass). Given a tenant, its clock is put
         at its instant by an offset from the shared clock (an earlier one included)."""
-        now_ms = record.int("now_ms")
-        if not EARLIEST_MS <= now_ms <= LATEST_MS:
+        now_ms = instant(record, "now_ms")
+        if now_ms > LATEST_MS:
             raise record.fail("now_ms", "outside the years the clock can show")
         if tenant is not None:
             offset = now_ms - self.now()
@@ -112,7 +120,12 @@ class Clock:
                     self._tenant_offsets.pop(tenant, None)
             return
         frozen = record.bool("frozen")
-        offsets = {tenant_of(r, "tenant"): r.int("offset_ms") for r in record.records("tenants")}
+        offsets = {}
+        for r in record.records("tenants"):
+            offset = r.int("offset_ms")
+            if not EARLIEST_MS <= now_ms + offset <= LATEST_MS:
+                raise r.fail("offset_ms", "puts the tenant's clock outside the years it can show")
+            offsets[tenant_of(r, "tenant")] = offset
         with self._guard:
             self._frozen, self._frozen_at, self._offset = frozen, now_ms, now_ms - _wall_ms()
             self._tenant_offsets = offsets

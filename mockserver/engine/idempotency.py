@@ -112,6 +112,8 @@ class IdempotencyStore:
         restored = OrderedDict()
         for r in records:
             status = r.int("status", optional=True)
+            if status is not None and not 100 <= status <= 599:
+                raise r.fail("status", "not an HTTP status")
             restored[(r.str("scope"), r.str("key"))] = Stored(
                 r.str("fingerprint"), r.int("expires_ms"), status, r.raw("body", None),
                 owner_of(r, "owner"), r.bool("replayable"))

@@ -6,6 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from .clock import instant
 from .records import Record, TenantOf
 from .tenants import TenantKey
 
@@ -80,7 +81,7 @@ class Journal:
                       tenant: TenantKey | None = None) -> None:
         """Entries as export_state gave them; given a tenant, its own replace those it has, in
         the order of their numbers among the others'."""
-        restored = [Entry(r.int("seq", minimum=1), r.int("at_ms"),
+        restored = [Entry(r.int("seq", minimum=1), instant(r, "at_ms"),
                           None if r.raw("tenant") is None else tenant_of(r, "tenant"),
                           r.str("provider", optional=True), r.str("method"), r.str("path"), r.str("query"),
                           r.str("key", optional=True), r.int("status"), r.float("duration_ms"), r.str("body"),

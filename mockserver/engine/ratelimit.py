@@ -9,6 +9,8 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from .clock import instant
+
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class RateLimiter:
             else:
                 counter = _RollingWindow()
                 counter.hits.extend(record.ints("hits"))
-            counter.peak, counter.peak_ms = record.int("peak", minimum=0), record.int("peak_ms")
+            counter.peak, counter.peak_ms = record.int("peak", minimum=0), instant(record, "peak_ms")
             counter.peak_path, counter.refused = record.str("peak_path"), record.int("refused", minimum=0)
             restored[(index, record.str("subject"))] = counter
         if subjects is None:

@@ -17,6 +17,13 @@ class SnapshotError(ValueError):
 TenantOf = Callable[["Record", str], Hashable]
 
 
+# Amounts a snapshot may hold. A scenario's are bounded (Limits.max_money and max_money_places);
+# purchases, refunds and renewals move balances only by such amounts, so these leave room for any
+# history, and still keep every amount a finite JSON number with exact arithmetic.
+_LARGEST_AMOUNT = 10 ** 15
+_AMOUNT_PLACES = 12
+
+
 class Record:
     """A JSON object of a snapshot and where it lies in the document. The place is written out
     only for a message: a snapshot of 1,000 numbers has some 50,000 fields, read on every restore."""
@@ -88,8 +95,8 @@ class Record:
             value = Decimal(text)
         except InvalidOperation:
             raise SnapshotError(f"{self._at(name)}: expected an amount as text, e.g. \"12.50\"") from None
-        if not value.is_finite():
-            raise SnapshotError(f"{self._at(name)}: expected a finite amount")
+        if not value.is_finite() or abs(value) > _LARGEST_AMOUNT or value.as_tuple().exponent < -_AMOUNT_PLACES:
+            raise SnapshotError(f"{self._at(name)}: not an amount the sandbox could have made")
         return value
 
     def record(self, name: str, *, optional: bool = False) -> "Record | None":

@@ -40,7 +40,7 @@ from functools import partial
 from ..settings import DEFAULT_LIMITS, Limits
 from . import chaos as chaos_
 from .chaos import Chaos
-from .clock import wall_seconds
+from .clock import instant, wall_seconds
 from .delivery import Receiver, Resolver, Watchdog
 from .ids import TokenIds
 from .probe import signed_headers, verdict
@@ -518,11 +518,11 @@ class Outbox:
                 raise r.fail("message", "no such message in the snapshot's messages (or another tenant's)")
             return found
 
-        log = [Attempt(message_of(r), r.int("number", minimum=1), r.int("at_ms"),
+        log = [Attempt(message_of(r), r.int("number", minimum=1), instant(r, "at_ms"),
                        dict(r.mapping("headers", texts=True)), r.int("status", optional=True),
                        r.str("error", optional=True), r.float("duration_ms"), r.bool("duplicate"))
                for r in record.records("log")]
-        queued = [_Queued(message_of(r), r.int("number", minimum=1), r.int("at_ms"), r.int("round", optional=True),
+        queued = [_Queued(message_of(r), r.int("number", minimum=1), instant(r, "at_ms"), r.int("round", optional=True),
                           r.bool("duplicate")) for r in record.records("queued")]
         published = {}
         for stream, count in record.mapping("published").items():
@@ -535,7 +535,7 @@ class Outbox:
         if tenant is None:
             self._void(None)
             self._log.clear()
-            self._ids, self._published, self._origin_ms = streams, published, record.int("origin_ms")
+            self._ids, self._published, self._origin_ms = streams, published, instant(record, "origin_ms")
         else:
             self.forget(tenant)
             self._published.update({stream: n for stream, n in published.items() if stream == str(tenant)})
@@ -612,7 +612,7 @@ def message_from(r: Record, tenant_of: TenantOf) -> Message:
         raise r.fail("policy", "expected [retries, delay_ms, timeout_ms]")
     return Message(id=r.str("id"), tenant=tenant_of(r, "tenant"), provider=r.str("provider"),
                    event=r.str("event"), url=r.str("url"), body=r.str("body").encode("utf-8", "surrogateescape"),
-                   created_ms=r.int("created_ms"), policy=RetryPolicy(*policy), secrets=tuple(r.strs("secrets")),
+                   created_ms=instant(r, "created_ms"), policy=RetryPolicy(*policy), secrets=tuple(r.strs("secrets")),
                    attempts=r.int("attempts", minimum=0), held_ms=r.int("held_ms", minimum=0),
                    probe=r.str("probe", optional=True), expect=r.str("expect", optional=True),
                    forge=r.str("forge", optional=True))

@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 
 from .. import __version__
+from ..engine.clock import instant
 from ..engine.records import Record, SnapshotError
 from ..engine.webhooks import Message, message_record
 from ..providers.registry import PROVIDERS, by_name
@@ -192,7 +193,7 @@ def _scenario(running, given: Record, scenario_dirs: tuple[Path, ...], limits):
     """The scenario a snapshot runs: the running one when its definition is the same (with the
     snapshot's clock settings), else loaded from the definition the snapshot holds."""
     wanted = given.mapping("definition")
-    clock = {"clock_start_ms": given.int("clock_start_ms", optional=True), "clock_frozen": given.bool("clock_frozen")}
+    clock = {"clock_start_ms": instant(given, "clock_start_ms", optional=True), "clock_frozen": given.bool("clock_frozen")}
     if wanted == definition(running) and given.str("source") == running.source:
         return replace(running, **clock)
     try:
@@ -219,7 +220,7 @@ def _apply_whole(sandbox, scenario, record: Record) -> None:
     sandbox.reset()
     engine = sandbox.engine
     sandbox.clock.restore_state(record.record("clock"), _tenant_of)
-    sandbox.started_ms = record.int("started_ms")
+    sandbox.started_ms = instant(record, "started_ms")
     sandbox.faults.restore_state(record.ints("faults"), "snapshot.faults")
     streams = record.record("streams")
     sandbox.phones.restore_state(streams.record("phones"))
@@ -272,7 +273,7 @@ def _restore_events(sandbox, record: Record, parts: dict[str, _Part], tenant: Te
         owner = _tenant_of(r, "tenant")
         if tenant is not None and owner != tenant:
             raise r.fail("tenant", "a snapshot of one tenant holds its own events only")
-        events.append((r.int("seq", minimum=0), r.int("at_ms"), owner, _action(sandbox, r, parts, messages),
+        events.append((r.int("seq", minimum=0), instant(r, "at_ms"), owner, _action(sandbox, r, parts, messages),
                        r.str("label")))
     restored = sandbox.engine.timeline.restore_state(events, None if tenant is not None else
                                                      timeline.int("next_seq", minimum=0), tenant)

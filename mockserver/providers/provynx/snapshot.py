@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ...engine.clock import instant
 from ...engine.records import Record, SnapshotError
 from ...engine.timeline import Event
 from .. import restoring
@@ -123,6 +124,6 @@ def _number_from(backend: Provynx, account: Account, r: Record) -> Number:
     return Number(id=r.str("id"), account=account, sandbox=r.bool("sandbox"), region=region, country=country.code,
                   number=phone, service=service, operator=operator, server=server_id, price=r.decimal("price"),
                   behavior=backend.scenario.behavior_for(server, country, operator, service, phone),
-                  created_ms=r.int("created_ms"), expires_ms=r.int("expires_ms"), status=status,
+                  created_ms=instant(r, "created_ms"), expires_ms=instant(r, "expires_ms"), status=status,
                   code=r.str("code", optional=True), sms=r.str("sms", optional=True), polls=r.int("polls", minimum=0),
-                  sms_at_ms=r.int("sms_at_ms", optional=True))
+                  sms_at_ms=instant(r, "sms_at_ms", optional=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ...engine.clock import instant
 from ...engine.records import Record, SnapshotError
 from ...engine.timeline import Event
 from .. import restoring
@@ -98,6 +99,10 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
         raise r.fail("status", f"expected one of {', '.join(_STATUSES)}")
     if kind not in (STR, LTR):
         raise r.fail("kind", f"expected {STR} or {LTR}")
+    days = r.int("duration_days", optional=True)
+    rentals = backend.scenario.rentals
+    if (days is not None or kind == LTR) and days not in (*defaults.LTR_DURATIONS, rentals.all_services_days):
+        raise r.fail("duration_days", "not a rental's days")
     messages = []
     for index, item in enumerate(r.list("messages")):
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
@@ -110,13 +115,13 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
         if not (isinstance(item, list) and len(item) == 3):
             raise SnapshotError(f"{at}: expected [at_ms, amount, end_ms]")
         entry = Record({"at_ms": item[0], "amount": item[1], "end_ms": item[2]}, at)
-        renewals.append(Renewal(entry.int("at_ms"), entry.decimal("amount"), entry.int("end_ms")))
+        renewals.append(Renewal(instant(entry, "at_ms"), entry.decimal("amount"), instant(entry, "end_ms")))
     return ServiceRequest(
         id=r.str("id"), account=account, service=service, behavior=backend.scenario.behavior_for(service, number),
-        number=number, amount=r.decimal("amount"), end_ms=r.int("end_ms"), created_ms=r.int("created_ms"),
-        updated_ms=r.int("updated_ms"), status=status, allow_flag=r.bool("allow_flag"),
+        number=number, amount=r.decimal("amount"), end_ms=instant(r, "end_ms"), created_ms=instant(r, "created_ms"),
+        updated_ms=instant(r, "updated_ms"), status=status, allow_flag=r.bool("allow_flag"),
         allow_reuse=r.bool("allow_reuse"), reuse_counter=r.int("reuse_counter", minimum=0),
         message_counter=r.int("message_counter", minimum=0), generation=r.int("generation", minimum=0),
-        reuse_until_ms=r.int("reuse_until_ms", optional=True), polls=r.int("polls", minimum=0), messages=messages,
-        kind=kind, duration_days=r.int("duration_days", optional=True), auto_renew=r.bool("auto_renew"),
-        renewals=renewals, renewal_refused_ms=r.int("renewal_refused_ms", optional=True))
+        reuse_until_ms=instant(r, "reuse_until_ms", optional=True), polls=r.int("polls", minimum=0), messages=messages,
+        kind=kind, duration_days=days, auto_renew=r.bool("auto_renew"),
+        renewals=renewals, renewal_refused_ms=instant(r, "renewal_refused_ms", optional=True))
