@@ -156,3 +156,15 @@ def test_a_snapshot_may_be_larger_than_a_scenario_and_only_a_snapshot(engine):
         assert (too_large.status_code, too_large.json()) == (413, {"error": "Request Entity Too Large", "status": 413})
     finally:
         server.stop()
+
+
+def test_a_snapshot_of_the_default_scenario_restores_on_a_server_running_another(start_server, busy):
+    """The definition travels as JSON, whose keys are text: servers "1", "2", "3" are servers 1-3."""
+    bundled = start_server("default", real_time=False)
+    bundled.pnx_buy(key="nsk_live_mock")
+    snapshot = bundled.control("GET", "/snapshot").json()
+    assert set(snapshot["scenario"]["definition"]["provynx"]["servers"]) == {"1", "2", "3"}
+    restored = busy.control("PUT", "/snapshot", json=snapshot)
+    assert restored.status_code == 200, restored.text
+    assert busy.control("GET", "/scenario").json()["name"] == "default"
+    assert state(busy) == state(bundled)

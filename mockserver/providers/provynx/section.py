@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
@@ -15,6 +16,14 @@ from . import defaults
 from .defaults import MAX_ACTIVE_KEYS
 from .model import (PnxAccount, PnxBehavior, PnxCountry, PnxOperator, PnxServer, PnxService, ProvynxScenario,
                     SandboxRules)
+# A server number written as text (JSON keys are text), as the JSON Schema's pattern has it.
+_SERVER_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def _server_number(key):
+    """A servers key as a number: JSON has only text keys, so "1" is server 1 there (and in a
+    scenario's definition as GET /_mock/scenario and snapshots write it)."""
+    return int(key) if isinstance(key, str) and _SERVER_NUMBER.fullmatch(key) else key
 _KEY = validate.Regexp(r"^nsk_(live|test)_[A-Za-z0-9_]+$", error="a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx")
 
 
@@ -153,9 +162,10 @@ class Servers(fields.Field):
             raise ValidationError("a mapping of server number to its catalog")
         loaded, errors = {}, {}
         catalog = Fixture(PnxServerSchema)
-        for number, entry in value.items():
+        for key, entry in value.items():
+            number = _server_number(key)
             if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-                errors[number] = ["a server is a whole number from 1"]
+                errors[key] = ["a server is a whole number from 1"]
                 continue
             try:
                 loaded[number] = catalog.deserialize(entry)
@@ -235,6 +245,7 @@ class ProvynxSchema(Strict):
         if isinstance(data, dict):
             given = data.get("servers", {})
             if isinstance(given, dict):
+                given = {_server_number(key): entry for key, entry in given.items()}
                 data = {**data, "servers": {**self.default_servers, **given}}
         return data
 

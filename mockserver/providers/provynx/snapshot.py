@@ -67,7 +67,8 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
         stock = {}
         for index, item in enumerate(record.list("stock")):
             at = f"{record.path}.stock[{index}]"
-            if not (isinstance(item, list) and len(item) == 4 and isinstance(item[3], int) and item[3] >= 0):
+            if not (isinstance(item, list) and len(item) == 4 and type(item[0]) is int and type(item[1]) is str
+                    and type(item[2]) is str and type(item[3]) is int and item[3] >= 0):
                 raise SnapshotError(f"{at}: expected [server, country, service, count left]")
             key = (item[0], item[1], item[2])
             if key not in backend._stock:
