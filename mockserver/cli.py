@@ -343,7 +343,7 @@ def _run(args: argparse.Namespace) -> int:
     from .control.access import Access
     from .serving import waitress_options
     from .settings import Limits, SettingError
-    from .state.devserver import Attached, DevOptions
+    from .state.devserver import DevOptions
 
     try:
         limits = Limits.from_environ()
@@ -384,8 +384,12 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     host, port = server.effective_host, server.effective_port
     # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
+    attached = _attach(sandbox, options)
+    if attached is None:
+        server.close()
+        sandbox.close()
+        return 2
     stops = _StopSignals(server.pull_trigger)
-    attached = Attached(sandbox, options)
     try:
         if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token), note=note):
             server.close()
@@ -398,6 +402,17 @@ def _run(args: argparse.Namespace) -> int:
         if args.ready_file is not None:
             readiness.remove_ready_file(args.ready_file)
     return 0
+
+
+def _attach(sandbox, options):
+    """The state file and the watcher started around the sandbox; None, with a message, when the
+    state file cannot be written."""
+    from .state.devserver import Attached
+    try:
+        return Attached(sandbox, options)
+    except OSError as exc:
+        print(f"mockserver: cannot write the state file {options.state}: {exc.strerror or exc}", file=sys.stderr)
+        return None
 
 
 def _resume(sandbox, options, access) -> tuple[bool, str | None]:
@@ -554,7 +569,6 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
 
     from . import requestlog
     from .serving import BufferedBodies
-    from .state.devserver import Attached
 
     sandbox = app.extensions["mockserver"]
     scenario = sandbox.scenario
@@ -588,7 +602,10 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
         except asyncio.TimeoutError:    # the stop gave up waiting (WORKER_STOP_GRACE_S)
             pass
 
-    attached = Attached(sandbox, options)
+    attached = _attach(sandbox, options)
+    if attached is None:
+        sandbox.close()
+        return 2
     try:
         asyncio.run(serve())
     finally:

@@ -109,6 +109,18 @@ def test_a_tenants_snapshot_needs_the_scenario_it_was_taken_on(busy, start_serve
      "snapshot.report[0].keys[0].failed_purchase: not an observation of the shape this version keeps"),
     (lambda s: s["report"][0]["keys"][0].update(loop_first=["request", 1]),
      "snapshot.report[0].keys[0].loop_first: not an item of evidence"),
+    (lambda s: s["report"][0]["keys"][0].update(loop_first=[[{}]]),
+     "snapshot.report[0].keys[0].loop_first: not an item of evidence"),
+    (lambda s: s["providers"]["provynx"]["stock"][0].__setitem__(0, []),
+     "snapshot.providers.provynx.stock[0]: expected [server, country, service, count left]"),
+    (lambda s: s["timeline"]["events"][0].update(args=[{"request": []}, 0, None]),
+     "snapshot.timeline.events[0].args[0]: no such request in the snapshot"),
+    (lambda s: s["providers"]["provynx"]["accounts"][0].update(keys=[]),
+     "snapshot.providers.provynx.accounts[0].keys: an account has from 1 to 10 active keys"),
+    (lambda s: s["providers"]["provynx"]["accounts"][0]["numbers"][0].update(sms_at_ms=None),
+     "snapshot.providers.provynx.accounts[0].numbers[0].sms_at_ms: a number's SMS and when it came go together"),
+    (lambda s: s["providers"]["pvadeals"]["accounts"][0]["requests"][0]["messages"][0].__setitem__(2, 10 ** 20),
+     "snapshot.providers.pvadeals.accounts[0].requests[0].messages[0]: expected [text, code or null, at_ms]"),
     (lambda s: s["streams"]["codes"][1].pop(),
      "snapshot.streams.codes: not the state of a random stream"),
 ])
@@ -122,6 +134,17 @@ def test_a_snapshot_that_cannot_be_restored_is_refused_whole_and_changes_nothing
     assert (refused.status_code, refused.json()) == (400, {
         "error": f"snapshot not restored; the state is unchanged: {message}", "status": 400})
     assert state(busy) == before
+
+
+def test_a_tenants_snapshot_whose_key_is_another_tenants_is_refused_and_changes_nothing(busy):
+    snapshot = busy.control("GET", "/snapshot", params={"key": KEY}).json()
+    busy.buy(AIRBNB, key=OTHER_KEY)
+    before = state(busy)
+    for key in (OTHER_KEY, "API-nobody", LIVE):
+        refused = busy.control("PUT", "/snapshot", json={**snapshot, "key": key})
+        assert (refused.status_code, refused.json()["error"]) == (
+            400, "snapshot not restored; the state is unchanged: snapshot.key: not a key of the snapshot's tenant")
+        assert state(busy) == before
 
 
 def test_snapshot_save_and_load_from_the_command_line(busy, start_server, tmp_path):

@@ -135,6 +135,12 @@ def test_a_stopped_server_restarts_with_everything_and_a_corrupt_file_is_refused
     assert "the file is left as it is; --state-reset starts from the scenario instead" in output
     assert state_file.read_bytes() == b'{"format": "mockserver-snapshot", "version": 1, "provid'
 
+    unwritable = RunningServer("--scenario", str(scenario_file), "--state", str(tmp_path / "no" / "state.json"),
+                               expect_banner=False)
+    assert unwritable.process.wait(timeout=20) == 2
+    assert f"mockserver: cannot write the state file {tmp_path / 'no' / 'state.json'}: No such file or directory" \
+        in unwritable.read_all()
+
     fresh = RunningServer(*options, "--state-reset")
     try:
         assert "starting from the scenario: --state-reset" in fresh.banner

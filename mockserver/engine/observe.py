@@ -440,7 +440,8 @@ def _evidence(value, where, *, optional: bool = False) -> tuple | None:
     message id] or ["number", at_ms, number id]. ``where``: its place, worked out for a message."""
     if value is None and optional:
         return None
-    if not (isinstance(value, list) and value and value[0] in _EVIDENCE and _fits(value, _EVIDENCE[value[0]])
+    if not (isinstance(value, list) and value and isinstance(value[0], str) and value[0] in _EVIDENCE
+            and _fits(value, _EVIDENCE[value[0]])
             and EARLIEST_MS <= value[1] <= END_OF_TIME_MS):
         raise SnapshotError(f"{where()}: not an item of evidence")
     return tuple(value)

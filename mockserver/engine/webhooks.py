@@ -610,8 +610,13 @@ def message_from(r: Record, tenant_of: TenantOf) -> Message:
     policy = r.list("policy")
     if len(policy) != 3 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in policy):
         raise r.fail("policy", "expected [retries, delay_ms, timeout_ms]")
+    body = r.str("body").encode("utf-8", "surrogateescape")
+    try:
+        json.loads(body)            # what the log shows of it, and what receivers get, is JSON
+    except ValueError:
+        raise r.fail("body", "not JSON") from None
     return Message(id=r.str("id"), tenant=tenant_of(r, "tenant"), provider=r.str("provider"),
-                   event=r.str("event"), url=r.str("url"), body=r.str("body").encode("utf-8", "surrogateescape"),
+                   event=r.str("event"), url=r.str("url"), body=body,
                    created_ms=instant(r, "created_ms"), policy=RetryPolicy(*policy), secrets=tuple(r.strs("secrets")),
                    attempts=r.int("attempts", minimum=0), held_ms=r.int("held_ms", minimum=0),
                    probe=r.str("probe", optional=True), expect=r.str("expect", optional=True),

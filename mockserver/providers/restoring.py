@@ -31,7 +31,7 @@ class Restored(Generic[Held]):
         """An event's argument: one of the objects by {noun: id} (LookupError if there is none),
         or a plain value."""
         if isinstance(value, dict):
-            found = self.objects.get(value.get(self.noun))
+            found = self.objects.get(value.get(self.noun)) if isinstance(value.get(self.noun), str) else None
             if found is None:
                 raise LookupError(self.noun)
             return found

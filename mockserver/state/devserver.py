@@ -34,7 +34,8 @@ def resume(sandbox, options: DevOptions, scenario_dirs=()) -> str | None:
 
 
 class Attached:
-    """The state file and the watcher running around a sandbox, until close()."""
+    """The state file and the watcher running around a sandbox, until close(). OSError when the
+    state file cannot be written (nothing is started then)."""
 
     def __init__(self, sandbox, options: DevOptions):
         self.state_file = StateFile(sandbox, options.state, options.interval_s) if options.state else None
@@ -42,7 +43,9 @@ class Attached:
         self.watcher = ScenarioWatcher(sandbox, prepare=prepare,
                                        say=lambda line: print(line, flush=True)) if options.watch else None
         if self.state_file is not None:
-            self.state_file.start()
+            # Restored from the file: it holds this state already. Else it is written now, so a
+            # file that cannot be written stops the start rather than the first change.
+            self.state_file.start(write_now=options.fresh or not options.state.exists())
         if self.watcher is not None:
             self.watcher.start()
 

@@ -136,32 +136,34 @@ def restore(sandbox, document, *, scenario_dirs: tuple[Path, ...] = ()) -> dict:
     Returns what was restored, in a few numbers."""
     record = check(document)
     key = record.str("key", optional=True)
+    tenant = None
     if key is None:
         scenario = _scenario(sandbox.scenario, record.record("scenario"), scenario_dirs, sandbox.limits)
-        with sandbox.lock, _without_collections():
-            backup, running = take(sandbox), sandbox.scenario
-            try:
-                _apply_whole(sandbox, scenario, record)
-            except SnapshotError:
-                _apply_whole(sandbox, running, Record(backup))
-                raise
-        return summary(sandbox, None)
-    tenant = _tenant_of(record, "tenant")
-    given = record.record("scenario")
-    if given.mapping("definition") != definition(sandbox.scenario):
-        raise given.fail("definition", f"a snapshot of one key restores into a server running its scenario "
-                                       f"({given.str('name')!r} as it was then); load that first, or restore a "
-                                       "snapshot of the whole server")
-    with sandbox.lock:
-        existed = sandbox.tenant_for_key(key, provision=False) == tenant
-        backup = take(sandbox, key) if existed else None
+    else:
+        tenant, scenario = _tenant_of(record, "tenant"), sandbox.scenario
+        given = record.record("scenario")
+        if given.mapping("definition") != definition(scenario):
+            raise given.fail("definition", f"a snapshot of one key restores into a server running its scenario "
+                                           f"({given.str('name')!r} as it was then); load that first, or restore a "
+                                           "snapshot of the whole server")
+    with sandbox.lock, _without_collections():
+        # The whole state is kept aside, for one tenant's restore too: what it replaces is not
+        # always one key's (its key may have named another tenant here, or none).
+        backup, running = take(sandbox), sandbox.scenario
         try:
-            _apply_tenant(sandbox, tenant, record)
+            try:
+                if tenant is None:
+                    _apply_whole(sandbox, scenario, record)
+                else:
+                    _apply_tenant(sandbox, tenant, key, record)
+            except (TypeError, ValueError, LookupError, AttributeError) as exc:
+                if isinstance(exc, SnapshotError):
+                    raise
+                # A value of a kind no check foresaw: refused like the others, if less precisely.
+                raise SnapshotError(f"a value of a kind this version does not restore ({type(exc).__name__}: "
+                                    f"{exc})"[:300]) from None
         except SnapshotError:
-            if backup is not None:
-                _apply_tenant(sandbox, tenant, Record(backup))
-            elif sandbox.tenant_for_key(key, provision=False) == tenant:
-                sandbox.reset(key)           # a tenant the server did not have goes again
+            _apply_whole(sandbox, running, Record(backup))
             raise
     return summary(sandbox, tenant)
 
@@ -232,10 +234,10 @@ def _apply_whole(sandbox, scenario, record: Record) -> None:
     engine.timeline.wakeup.set()
 
 
-def _apply_tenant(sandbox, tenant: Tenant, record: Record) -> None:
+def _apply_tenant(sandbox, tenant: Tenant, key: str, record: Record) -> None:
     """One tenant's part, over its reset (under the sandbox's lock)."""
-    if sandbox.tenant_for_key(record.str("key"), provision=False) == tenant:
-        sandbox.reset(record.str("key"))
+    if sandbox.tenant_for_key(key, provision=False) == tenant:
+        sandbox.reset(key)
     sandbox.clock.restore_state(record.record("clock"), _tenant_of, tenant)
     restored = _restore_providers(sandbox, record, tenant)
     for part in restored.values():
@@ -243,6 +245,8 @@ def _apply_tenant(sandbox, tenant: Tenant, record: Record) -> None:
     _restore_events(sandbox, record, restored, tenant)
     sandbox.journal.restore_state(record.record("journal"), _tenant_of, tenant)
     sandbox.observer.restore_state(record.records("report"), _tenant_of, tenant)
+    if sandbox.tenant_for_key(key, provision=False) != tenant:
+        raise record.fail("key", "not a key of the snapshot's tenant")
 
 
 class _Part:
@@ -307,7 +311,7 @@ def _action(sandbox, r: Record, parts: dict[str, _Part], messages: dict[str, Mes
 def _message(messages: dict[str, Message], value):
     """A webhook event's argument: a message by {"message": id}, or a plain value."""
     if isinstance(value, dict):
-        found = messages.get(value.get("message"))
+        found = messages.get(value.get("message")) if isinstance(value.get("message"), str) else None
         if found is None:
             raise LookupError("message")
         return found

@@ -83,8 +83,13 @@ class StateFile:
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()  # the thread's write and the final one never overlap
 
-    def start(self) -> None:
-        self.save()                        # the file exists, and holds this state, from the start
+    def start(self, *, write_now: bool) -> None:
+        """``write_now``: the file is written at once (there was none, or --state-reset); else it
+        holds this state already, having been restored from."""
+        if write_now:
+            self.save()
+        else:
+            self._written = self.sandbox.version()
         self._thread = threading.Thread(target=self._run, name="state-file", daemon=True)
         self._thread.start()
 

@@ -12,6 +12,7 @@ from ...engine.timeline import Event
 from .. import restoring
 from ..restoring import Restored
 from ..tenancy import Tenant
+from .defaults import MAX_ACTIVE_KEYS
 from .backend import CANCELED, EXPIRED, PENDING, RECEIVED, US, GLOBAL, Account, Number, Provynx
 from .errors import UnknownCountry, UnknownServer
 
@@ -79,7 +80,15 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
         name = a.str("name")
         if not whole and name != tenant.account:
             raise a.fail("name", "a snapshot of one tenant holds its account only")
-        account = Account(name, a.decimal("balance"), frozenset(a.strs("keys")), a.str("webhook_url", optional=True),
+        keys = frozenset(a.strs("keys"))
+        if not 1 <= len(keys) <= MAX_ACTIVE_KEYS:
+            raise a.fail("keys", f"an account has from 1 to {MAX_ACTIVE_KEYS} active keys")
+        others = {key for other in accounts for key in other.keys}
+        if not whole:
+            others |= {key for key, holder in backend._by_key.items() if holder.name != name}
+        if keys & others:
+            raise a.fail("keys", "a key of another account")
+        account = Account(name, a.decimal("balance"), keys, a.str("webhook_url", optional=True),
                           a.str("webhook_secret"), Tenant(backend.name, name))
         for r in a.records("numbers"):
             number = _number_from(backend, account, r)
@@ -121,10 +130,12 @@ def _number_from(backend: Provynx, account: Account, r: Record) -> Number:
     status = r.str("status")
     if status not in _STATUSES:
         raise r.fail("status", f"expected one of {', '.join(_STATUSES)}")
+    sms, sms_at_ms = r.str("sms", optional=True), instant(r, "sms_at_ms", optional=True)
+    if (sms is None) != (sms_at_ms is None):
+        raise r.fail("sms_at_ms", "a number's SMS and when it came go together")
     phone, operator = r.str("number"), r.str("operator")
     return Number(id=r.str("id"), account=account, sandbox=r.bool("sandbox"), region=region, country=country.code,
                   number=phone, service=service, operator=operator, server=server_id, price=r.decimal("price"),
                   behavior=backend.scenario.behavior_for(server, country, operator, service, phone),
                   created_ms=instant(r, "created_ms"), expires_ms=instant(r, "expires_ms"), status=status,
-                  code=r.str("code", optional=True), sms=r.str("sms", optional=True), polls=r.int("polls", minimum=0),
-                  sms_at_ms=instant(r, "sms_at_ms", optional=True))
+                  code=r.str("code", optional=True), sms=sms, polls=r.int("polls", minimum=0), sms_at_ms=sms_at_ms)

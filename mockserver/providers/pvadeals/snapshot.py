@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from ...engine.clock import instant
+from ...engine.clock import EARLIEST_MS, END_OF_TIME_MS, instant
 from ...engine.records import Record, SnapshotError
 from ...engine.timeline import Event
 from .. import restoring
@@ -106,7 +106,8 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
     messages = []
     for index, item in enumerate(r.list("messages")):
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                and (item[1] is None or isinstance(item[1], str)) and isinstance(item[2], int)):
+                and (item[1] is None or isinstance(item[1], str)) and type(item[2]) is int
+                and EARLIEST_MS <= item[2] <= END_OF_TIME_MS):
             raise SnapshotError(f"{r.path}.messages[{index}]: expected [text, code or null, at_ms]")
         messages.append(ReceivedSms(*item))
     renewals = []
