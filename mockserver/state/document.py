@@ -41,14 +41,9 @@ _WEBHOOKS = "webhooks"             # the owner name of the outbox's events
 _OUTBOX_ACTIONS = frozenset({"_retry", "_release"})
 
 
-def take(sandbox, key: str | None = None) -> dict:
-    """The sandbox's state (or one key's tenant's) as a JSON document, once what is due has run
-    (as every control call does first)."""
-    return json.loads(take_bytes(sandbox, key))
-
-
 def take_bytes(sandbox, key: str | None = None) -> bytes:
-    """take(), as the JSON text it is sent or written as."""
+    """The sandbox's state (or one key's tenant's) as the JSON text of a snapshot, once what is
+    due has run (as every control call does first)."""
     with sandbox.lock:
         tenant = None
         if key is not None:
@@ -149,22 +144,20 @@ def restore(sandbox, document, *, scenario_dirs: tuple[Path, ...] = ()) -> dict:
     with sandbox.lock, _without_collections():
         # The whole state is kept aside, for one tenant's restore too: what it replaces is not
         # always one key's (its key may have named another tenant here, or none).
-        backup, running = take(sandbox), sandbox.scenario
+        # Kept as JSON text, read back only if the restore fails.
+        backup, running = take_bytes(sandbox), sandbox.scenario
         try:
-            try:
-                if tenant is None:
-                    _apply_whole(sandbox, scenario, record)
-                else:
-                    _apply_tenant(sandbox, tenant, key, record)
-            except (TypeError, ValueError, LookupError, AttributeError) as exc:
-                if isinstance(exc, SnapshotError):
-                    raise
-                # A value of a kind no check foresaw: refused like the others, if less precisely.
-                raise SnapshotError(f"a value of a kind this version does not restore ({type(exc).__name__}: "
-                                    f"{exc})"[:300]) from None
-        except SnapshotError:
-            _apply_whole(sandbox, running, Record(backup))
-            raise
+            if tenant is None:
+                _apply_whole(sandbox, scenario, record)
+            else:
+                _apply_tenant(sandbox, tenant, key, record)
+        except (TypeError, ValueError, LookupError, AttributeError) as exc:     # SnapshotError among them
+            _apply_whole(sandbox, running, Record(json.loads(backup)))
+            if isinstance(exc, SnapshotError):
+                raise
+            # A value of a kind no check foresaw: refused like the others, if less precisely.
+            raise SnapshotError(f"a value of a kind this version does not restore ({type(exc).__name__}: "
+                                f"{exc})"[:300]) from None
     return summary(sandbox, tenant)
 
 
