@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..engine.signing import secret_key
 from ..providers.registry import PROVIDERS, names
-from ..scenario.fields import Duration, Instant
+from ..scenario.fields import Duration, Instant, signing_secret
 from ..shapes import IsoTime, dump
 
 _PROVIDER = validate.OneOf(names())
@@ -69,21 +68,11 @@ def _postable_url(url: str | None) -> None:
         raise ValidationError("the port must be 1 to 65535")
 
 
-def _signing_secret(secret: str) -> None:
-    """whsec_ and base64 of at least one byte, as the scenario's secrets are."""
-    try:
-        if secret.startswith("whsec_") and secret_key(secret):
-            return
-    except ValueError:
-        pass
-    raise ValidationError("a signing secret is whsec_ followed by base64 (of at least one byte)")
-
-
 class WebhookTargetSchema(Schema):
     key = fields.String(required=True, validate=validate.Length(min=1))
     url = fields.Url(required=True, allow_none=True, require_tld=False, schemes={"http", "https"},
                      validate=_postable_url)
-    secret = fields.String(validate=_signing_secret)
+    secret = fields.String(validate=signing_secret)
 
 
 class ProbeBodySchema(Schema):

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from ..engine.clock import ANSWER_HORIZON_MS, DAY_MS, EARLIEST_MS, LATEST_MS, format_iso, parse_iso
 from ..engine.durations import format_duration, parse_duration
+from ..engine.signing import SecretError, secret_key
 from ..settings import DEFAULT_LIMITS, Limits
 from . import fixture_cache
 from .files import check_file_name, read_text_file
@@ -274,3 +275,16 @@ def flatten_messages(messages, path: tuple = ()):
             yield from flatten_messages(item, path)
     else:
         yield path, str(messages)
+
+
+def signing_secret(secret: str) -> None:
+    """A Standard Webhooks signing secret: whsec_ and the base64 of at least one byte (what
+    engine/signing.py can sign with). One check for the scenario's secrets and the control API's."""
+    if not secret.startswith("whsec_"):
+        raise ValidationError("a signing secret starts with whsec_")
+    try:
+        if secret_key(secret):
+            return
+    except SecretError:
+        pass
+    raise ValidationError("a signing secret is whsec_ followed by base64 (of at least one byte)")

@@ -7,10 +7,9 @@ from functools import cache
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..engine.chaos import Chaos, Rotation
-from ..engine.signing import SecretError, secret_key
 from ..engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
 from .common import FaultSchema, Strict, described
-from .fields import Duration, Instant, Seed
+from .fields import Duration, Instant, Seed, signing_secret
 from .model import ReportThresholds, Scenario
 
 _REPORT = ReportThresholds()
@@ -25,17 +24,8 @@ class ClockSchema(Strict):
 _LONGEST_HOLD_MS = 3_600_000
 
 
-def _signing_secret(secret: str) -> None:
-    try:
-        if secret.startswith("whsec_") and secret_key(secret):
-            return
-    except SecretError:
-        pass
-    raise ValidationError("a signing secret is whsec_ followed by base64 (of at least one byte)")
-
-
 class RotationSchema(Strict):
-    old_secret = fields.String(required=True, validate=_signing_secret, metadata=described(
+    old_secret = fields.String(required=True, validate=signing_secret, metadata=described(
         "The secret being rotated out (whsec_...): messages made during the rotation are signed with it and with "
         "the account's own secret, two v1, signatures"))
     start = Duration(load_default=0, data_key="from", metadata=described(
