@@ -162,7 +162,7 @@ class Timeline:
             event = restored[seq] = Event(at_ms, number, owner, _Logged(action, label), label)
             heapq.heappush(self._queues.setdefault(owner, []), event)
         if next_seq is not None:
-            self._next_seq = max(next_seq, *(e.seq + 1 for e in restored.values())) if restored else next_seq
+            self._next_seq = max([next_seq, *(event.seq + 1 for event in restored.values())])
         self.wakeup.set()
         return restored
 

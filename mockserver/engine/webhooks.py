@@ -214,8 +214,12 @@ class Outbox:
             return "msg_" + "".join(secrets.choice(TokenIds.ALPHABET) for _ in range(_ID_LENGTH))
         ids = self._ids.get(provider)
         if ids is None:
-            ids = self._ids[provider] = TokenIds(f"{self._seed}:{provider}", "msg_", _ID_LENGTH)
+            ids = self._ids[provider] = self._id_stream(provider)
         return ids.new()
+
+    def _id_stream(self, provider: str) -> TokenIds:
+        """A provider's reproducible message ids, from the start (a snapshot sets where it stands)."""
+        return TokenIds(f"{self._seed}:{provider}", "msg_", _ID_LENGTH)
 
     def signing_secrets(self, secret: str, at_ms: int) -> tuple[str, ...]:
         """What a message made at ``at_ms`` for an account with this secret is signed with: the
@@ -530,7 +534,7 @@ class Outbox:
         streams = {}
         if tenant is None and record.has("id_streams"):
             for provider, state in record.mapping("id_streams").items():
-                streams[provider] = TokenIds(f"{self._seed}:{provider}", "msg_", _ID_LENGTH)
+                streams[provider] = self._id_stream(provider)
                 streams[provider].restore_state(state, f"{record.path}.id_streams.{provider}")
         if tenant is None:
             self._void(None)

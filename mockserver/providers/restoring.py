@@ -49,3 +49,9 @@ class Restored(Generic[Held]):
 def refer(noun: str, kind: type, obj) -> dict | None:
     """How an event's argument is written when it is a provider's object of ``kind``."""
     return {noun: obj.id} if isinstance(obj, kind) else None
+
+
+def count(held: str, backend, tenant) -> tuple[int, int]:
+    """A backend's accounts (of a tenant, or everyone's), and the objects they hold in ``held``."""
+    accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
+    return len(accounts), sum(len(getattr(a, held)) for a in accounts)

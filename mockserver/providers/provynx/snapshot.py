@@ -51,12 +51,7 @@ def _link_events(number: Number, record: Record, events: dict[int, Event]) -> No
     number.expiry = events.get(record.int("expiry", optional=True))
 
 
-def count(backend, tenant: Tenant | None) -> tuple[int, int]:
-    """Accounts, and the numbers they hold (of a tenant, or everyone's)."""
-    accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
-    return len(accounts), sum(len(a.numbers) for a in accounts)
-
-
+count = partial(restoring.count, "numbers")
 refer = partial(restoring.refer, "number", Number)
 
 

@@ -53,12 +53,7 @@ def _link_events(request: ServiceRequest, record: Record, events: dict[int, Even
     request.reuse_close = events.get(record.int("reuse_close", optional=True))
 
 
-def count(backend, tenant: Tenant | None) -> tuple[int, int]:
-    """Accounts, and the numbers they hold (of a tenant, or everyone's)."""
-    accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
-    return len(accounts), sum(len(a.requests) for a in accounts)
-
-
+count = partial(restoring.count, "requests")
 refer = partial(restoring.refer, "request", ServiceRequest)
 
 
