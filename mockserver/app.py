@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Callable
 
 from flask import Blueprint, Flask
 
@@ -71,6 +72,18 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
                         {SNAPSHOT_PATH: limits.max_snapshot_bytes})
     app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
     return app
+
+
+def answered_at_once(app: Flask) -> Callable[[dict], bool]:
+    """Which requests the app answers without waiting on anything but the state lock (which no
+    one holds over I/O): a provider route's, unless a fault of the scenario delays answers. The
+    control API may wait (a webhook probe on receivers, a load on files), and is never hurried."""
+    sandbox = app.extensions["mockserver"]
+    prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
+
+    def at_once(environ: dict) -> bool:
+        return environ["PATH_INFO"].startswith(prefixes) and not sandbox.faults.may_delay
+    return at_once
 
 
 def _blueprint(provider: Provider) -> Blueprint:

@@ -568,6 +568,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     from granian.server.embed import Server
 
     from . import requestlog
+    from .app import answered_at_once
     from .serving import BufferedBodies
 
     sandbox = app.extensions["mockserver"]
@@ -582,7 +583,9 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
     # taken (serving.BufferedBodies); granian embeds only its async interfaces anyway. HTTP/1 only:
     # neither provider speaks HTTP/2 in cleartext, and h2c bodies come without a length.
-    server = Server(BufferedBodies(requestlog.wrap(app, _log_level(args)), limits, threads=args.threads),
+    served = BufferedBodies(requestlog.wrap(app, _log_level(args)), limits, threads=args.threads,
+                            on_loop=answered_at_once(app))
+    server = Server(served,
                     address=args.host, port=port, interface=Interfaces.RSGI, http=HTTPModes.http1,
                     websockets=False, log_enabled=False)
     # The embedded server takes no such argument; without it a stop would wait for ever on a

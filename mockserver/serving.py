@@ -7,7 +7,9 @@ import asyncio
 import io
 import logging
 import queue
+import sys
 import threading
+from typing import Callable
 
 from .settings import SNAPSHOT_PATH, Limits
 from .wire import DroppedConnection
@@ -70,10 +72,20 @@ class BufferedBodies:
     any thread), so the client has it without waiting for the event loop to come round; the
     request's coroutine only learns afterwards that it is done (it must not end before: granian
     answers 500 for a coroutine that ended unanswered). A request without a body (neither
-    Content-Length nor Transfer-Encoding: HTTP/1 has no other way to send one) reads nothing."""
+    Content-Length nor Transfer-Encoding: HTTP/1 has no other way to send one) reads nothing.
 
-    def __init__(self, app, limits: Limits, threads: int):
+    ``on_loop(environ)``, if given, names the requests the app answers without ever waiting (no
+    sleep, no network, no file): those run on the event loop itself once their body is in. The
+    crossing to a worker thread and back (a queue, a wake-up through the loop's self-pipe, a
+    future) cost about a quarter of a provider request's time; a request that may wait still
+    takes a thread, so that it holds up no other."""
+
+    def __init__(self, app, limits: Limits, threads: int, on_loop: Callable[[dict], bool] | None = None):
+        from granian.rsgi import ProtocolClosed, ProtocolError     # granian only when it serves: waitress reads this module too
+
         self._app = app
+        self._on_loop = on_loop
+        self._short_body = (ProtocolClosed, ProtocolError)
         self._deadline_s = limits.body_read_timeout_s
         # What is read of a body before the app refuses it: a snapshot's may be far larger than any
         # other (granian reads bodies into memory, on its loop, before the app's limits apply).
@@ -102,23 +114,33 @@ class BufferedBodies:
             declared = environ.get("CONTENT_LENGTH", "")
             cap = self._snapshot_cap if environ["PATH_INFO"] == SNAPSHOT_PATH else self._cap
             if not (declared.isdigit() and int(declared) > cap):    # too large: the app says 413 unread
+                # A declared length is at most the cap here, and HTTP/1 sends no more than it
+                # declares: the body is read whole, in one call. A chunked one, in parts, to the cap.
+                reading = self._read_whole(protocol) if declared else self._read(protocol, cap)
                 try:
-                    body = await asyncio.wait_for(self._read(protocol, cap), self._deadline_s)
+                    body = await _within(reading, self._deadline_s)
                 except asyncio.TimeoutError:
                     environ[BODY_LATE] = True
         environ["wsgi.input"] = io.BytesIO(body)
+        if self._on_loop is not None and self._on_loop(environ):
+            status, headers, chunks, broken = self._call(environ)
+            if not broken:
+                protocol.response_bytes(status, headers, b"".join(chunks))
+                return
+            await _break_off(protocol, status, headers, chunks)
         answered = self._loop.create_future()
         self._jobs.put((environ, protocol, answered))
         broken = await answered
-        if broken is None:
-            return
-        # An answer that broke on purpose (a drop fault) or by a crash: what there is of it, then
-        # the connection closed short of its Content-Length, as the client would see it elsewhere.
-        status, headers, chunks = broken
-        transport = protocol.response_stream(status, headers)
-        for chunk in chunks:
-            await transport.send_bytes(chunk)
-        raise ConnectionAbortedError("answer broken off")
+        if broken is not None:
+            await _break_off(protocol, *broken)
+
+    async def _read_whole(self, protocol) -> bytes:
+        """A body of a declared length; empty if the client stopped short of it, which the app
+        (bounds.BodyLimit) answers with a 400, as it does a body shorter than declared."""
+        try:
+            return await protocol()
+        except self._short_body:
+            return b""
 
     async def _read(self, protocol, cap: int) -> bytes:
         """The body, or its first cap + 1 bytes (the app refuses it then, without the rest)."""
@@ -175,6 +197,26 @@ class BufferedBodies:
             if close is not None:
                 close()
         return seen["status"], seen["headers"], chunks, broken
+
+
+async def _break_off(protocol, status: int, headers, chunks) -> None:
+    """An answer that broke on purpose (a drop fault) or by a crash: what there is of it, then the
+    connection closed short of its Content-Length, as the client would see it elsewhere."""
+    transport = protocol.response_stream(status, headers)
+    for chunk in chunks:
+        await transport.send_bytes(chunk)
+    raise ConnectionAbortedError("answer broken off")
+
+
+if sys.version_info >= (3, 11):
+    async def _within(reading, seconds: float):
+        """What ``reading`` gives, or TimeoutError after ``seconds``; asyncio.timeout runs it in
+        this task, where wait_for (all 3.10 has) makes a task of it for every body."""
+        async with asyncio.timeout(seconds):
+            return await reading
+else:
+    def _within(reading, seconds: float):
+        return asyncio.wait_for(reading, seconds)
 
 
 def _settle(future, value) -> None:

@@ -7,7 +7,7 @@ import os
 from dataclasses import replace
 
 from . import requestlog
-from .app import create_app
+from .app import answered_at_once, create_app
 from .control.access import Access
 from .scenario import load_scenario
 from .serving import BufferedBodies
@@ -17,7 +17,8 @@ _limits = Limits.from_environ()
 _scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"), limits=_limits)
 if os.environ.get("MOCKSERVER_FROZEN") == "1":
     _scenario = replace(_scenario, clock_frozen=True)
-app = create_app(_scenario, limits=_limits, access=Access.from_environ())
-app = requestlog.wrap(app, os.environ.get("MOCKSERVER_LOG_REQUESTS", requestlog.LOG_NOTHING))
+_flask_app = create_app(_scenario, limits=_limits, access=Access.from_environ())
+app = requestlog.wrap(_flask_app, os.environ.get("MOCKSERVER_LOG_REQUESTS", requestlog.LOG_NOTHING))
 # Worker threads running the app (mockserver run --threads).
-rsgi_app = BufferedBodies(app, _limits, threads=int(os.environ.get("MOCKSERVER_THREADS") or 8))
+rsgi_app = BufferedBodies(app, _limits, threads=int(os.environ.get("MOCKSERVER_THREADS") or 8),
+                          on_loop=answered_at_once(_flask_app))

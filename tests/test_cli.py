@@ -302,6 +302,19 @@ def test_granian_a_request_that_never_ends_does_not_hold_the_stop_so_run_always_
         server.stop()
 
 
+def test_granian_a_delayed_answer_holds_up_no_other_request(tmp_path):
+    """Provider requests are answered on granian's event loop when nothing can make them wait;
+    with a delay fault in the scenario they take a thread, so a purchase held 100 s by it leaves
+    the server answering everything else (the state poll below included)."""
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")))
+    try:
+        PurchaseUnderWay(server.url)
+        balance = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert balance.status_code == 200 and balance.json()["data"]["credits"] == 100
+    finally:
+        server.stop()
+
+
 # -- waitress: stopping, and many connections ----------------------------------------------------
 
 PURCHASE = {"service": "whatsapp", "operator": "any", "server": 1}
