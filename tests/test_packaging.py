@@ -57,6 +57,32 @@ def test_the_wheel_holds_every_package_and_the_bundled_files(installed):
     assert packages >= {str(init.parent.relative_to(ROOT)) for init in (ROOT / "mockserver").rglob("__init__.py")}
 
 
+def test_installing_mockserver_brings_no_pytest_plugin_but_its_own(installed):
+    """pytest loads every plugin an installed distribution declares, in every session of a user's
+    project: what mockserver needs to run (not its test extras) must declare none but mockserver's."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    wheel, _, _ = installed
+    with zipfile.ZipFile(wheel) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        wanted = [Requirement(line.split(":", 1)[1]) for line in archive.read(name).decode().splitlines()
+                  if line.startswith("Requires-Dist:")]
+    seen, plugins = set(), {}
+    queue = [r for r in wanted if r.marker is None or r.marker.evaluate({"extra": ""})]
+    while queue:
+        requirement = queue.pop()
+        if requirement.name.lower() in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(requirement.name.lower())
+        distribution = metadata.distribution(requirement.name)
+        plugins.update({entry.name: distribution.metadata["Name"] for entry in distribution.entry_points
+                        if entry.group == "pytest11"})
+        queue += [Requirement(text) for text in distribution.requires or []]
+    assert {"flask", "marshmallow", "granian", "requests"} <= seen
+    assert plugins == {}
+
+
 def test_bundled_scenarios_and_fixtures_load_after_a_plain_wheel_install(installed, tmp_path):
     _, python, site = installed
     script = ("import mockserver, json; from mockserver.scenario import bundled_names, load_scenario; "

@@ -48,38 +48,45 @@ class ObjectIds:
 
 
 class PhoneNumbers:
-    """Unique, valid-looking US numbers in E.164 from a seeded Faker."""
+    """Unique, valid-looking US numbers in E.164 from a seeded stream.
+
+    The numbers are those a Faker seeded with the same seed gave (releases before 2026-12 drew
+    them through Faker): one random.Random, seeded alike, drawn from in Faker's order (its
+    ``random_element`` is one ``choice``, its ``numerify`` one ``randint`` per placeholder, ``#``
+    placeholders first). Faker's own calls cost a tenth of a purchase and its import a tenth of a
+    second; tests/test_ids.py checks the numbers against Faker's."""
 
     def __init__(self, seed: int | str):
         self._seed = seed
-        self._faker_instance = None
+        self._rng: random.Random | None = None       # made on first use, so a snapshot can say "not drawn"
         self._issued: set[str] = set()
 
     @property
-    def _faker(self):
-        # Built on first use: importing and building Faker is a large share of start-up and of
-        # every scenario load, and many runs never buy a number.
-        if self._faker_instance is None:
-            from faker import Faker
-            self._faker_instance = Faker("en_US")
-            self._faker_instance.seed_instance(f"{self._seed}:phone-numbers")
-        return self._faker_instance
+    def _stream(self) -> random.Random:
+        if self._rng is None:
+            self._rng = random.Random(f"{self._seed}:phone-numbers")
+        return self._rng
 
     def us(self, area_code: str | None = None) -> str:
         """A US number, in ``area_code`` if given. The area is drawn even then, so that asking for
         one does not shift the numbers that later purchases get."""
+        rng = self._stream
+        randint = rng.randint
         while True:
-            area = self._faker.random_element(US_AREA_CODES)
-            area = area_code or area
-            # NANP: the exchange starts 2-9 and is never 555 (reserved for fiction).
-            local = self._faker.numerify("$######")
+            drawn = rng.choice(US_AREA_CODES)
+            area = area_code or drawn
+            # NANP: the exchange starts 2-9 and is never 555 (reserved for fiction). numerify's
+            # order: the six "#" digits, then the leading "$" one.
+            line = "".join([str(randint(0, 9)) for _ in range(6)])
+            local = f"{randint(2, 9)}{line}"
             if not local.startswith("555") and self._claim(f"+1{area}{local}"):
                 return f"+1{area}{local}"
 
     def like(self, pattern: str) -> str:
-        """A number from an E.164 pattern: ``#`` any digit, ``$`` a digit from 2 to 9."""
+        """A number from an E.164 pattern: ``#`` any digit, ``$`` a digit from 2 to 9 (and Faker's
+        other placeholders: ``%`` 1 to 9, ``!`` a digit or nothing, ``@`` 1 to 9 or nothing)."""
         while True:
-            number = self._faker.numerify(pattern)
+            number = numerify(self._stream, pattern)
             if self._claim(number):
                 return number
 
@@ -91,15 +98,15 @@ class PhoneNumbers:
 
     def export_state(self) -> dict:
         """The numbers handed out, and where the stream stands (None: not drawn from yet)."""
-        stream = None if self._faker_instance is None else rng_state(self._faker_instance.random)
+        stream = None if self._rng is None else rng_state(self._rng)
         return {"stream": stream, "issued": sorted(self._issued)}
 
     def restore_state(self, record: Record) -> None:
         issued = set(record.strs("issued"))
         if record.has("stream"):
-            set_rng_state(self._faker.random, record.raw("stream"), f"{record.path}.stream")
+            set_rng_state(self._stream, record.raw("stream"), f"{record.path}.stream")
         else:
-            self._faker_instance = None
+            self._rng = None
         self._issued = issued
 
     def claim(self, numbers) -> None:
@@ -142,6 +149,27 @@ class Codes:
 
     def restore_state(self, value, where: str) -> None:
         set_rng_state(self._rng, value, where)
+
+
+def numerify(rng: random.Random, pattern: str) -> str:
+    """``pattern`` with its placeholders drawn as Faker's numerify draws them, from ``rng``: every
+    ``#`` (0-9) left to right, then every ``%`` (1-9), ``$`` (2-9), ``!`` (a digit 0-9 or nothing,
+    even odds) and ``@`` (1-9 or nothing)."""
+    chars = list(pattern)
+    for placeholder, draw in _PLACEHOLDERS:
+        for index, char in enumerate(chars):
+            if char == placeholder:
+                chars[index] = draw(rng)
+    return "".join(chars)
+
+
+_PLACEHOLDERS = (
+    ("#", lambda rng: str(rng.randint(0, 9))),
+    ("%", lambda rng: str(rng.randint(1, 9))),
+    ("$", lambda rng: str(rng.randint(2, 9))),
+    ("!", lambda rng: str(rng.randint(0, 9)) if rng.randint(0, 1) else ""),
+    ("@", lambda rng: str(rng.randint(1, 9)) if rng.randint(0, 1) else ""),
+)
 
 
 # random.Random's state: a version, 624 words of the Mersenne Twister and its position, and a
