@@ -9,9 +9,7 @@ from __future__ import annotations
 import io
 
 from .serving import BODY_LATE
-from .wire import ErrorShapes, json_response
-
-BODY = "mockserver.body"      # the request body as read here, for the journal
+from .wire import BODY, ErrorShapes, json_response
 
 
 class BodyLimit:

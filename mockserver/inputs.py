@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError
 from .scenario.fields import flatten_messages
 from .scenario.yamlpos import format_path
 from .settings import DEFAULT_LIMITS, Limits
+from .quickload import UNPLANNED, loader
 from .shapes import schema_instance
 
 
@@ -82,6 +83,9 @@ _UNKNOWN_FIELD = Schema._default_error_messages["unknown"]
 
 def validate(schema: type[Schema], data) -> dict:
     """Load with a marshmallow schema; a failure becomes one readable BodyError."""
+    loaded = loader(schema)(data)
+    if loaded is not UNPLANNED:
+        return loaded
     try:
         return schema_instance(schema).load(data)
     except ValidationError as exc:
@@ -92,6 +96,9 @@ def validate_leniently(schema: type[Schema], data) -> tuple[dict, tuple[str, ...
     """Load as an Express-style API does: fields it does not know are ignored, not refused.
     Returns what loaded and the paths of the fields ignored (the journal notes them); any other
     problem is a BodyError, as with validate."""
+    loaded = loader(schema)(data)
+    if loaded is not UNPLANNED:
+        return loaded, ()
     try:
         return schema_instance(schema).load(data), ()
     except ValidationError as exc:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import functools
 import time
 
-from .bounds import BODY
 from .engine.journal import summarize
 from .pipeline import DROPPED_ON_PURPOSE, IGNORED, IGNORED_QUERY, PATH_ARGS, POLL_DONE, REJECTION, ROUTE, TENANT
 from .providers.registry import by_path
 from .sandbox import Sandbox
-from .wire import UNMATCHED
+from .wire import BODY, UNMATCHED
 
 
 @functools.cache

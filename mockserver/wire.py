@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 from .inputs import parse_json
 from .settings import DEFAULT_LIMITS, Limits
 
+BODY = "mockserver.body"      # the request body as bounds.BodyLimit read it, for the journal and the views
+
 UNMATCHED = "mockserver.unmatched"    # set in the environ when no route answered the path (the journal lists these)
 
 # The body for a status no route chose (unknown route, wrong method, crash), per API.
@@ -61,7 +63,10 @@ def bearer_token(source) -> str | None:
 
 def read_json(req: Request, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS):
     """The parsed body, or BodyError. An empty body reads as an empty object."""
-    return parse_json(req.get_data(cache=True), invalid_json=invalid_json, limits=limits)
+    # As bounds.BodyLimit read it, when it did (every request of the app): taken from the environ,
+    # rather than through werkzeug's stream wrappers again.
+    raw = req.environ.get(BODY)
+    return parse_json(req.get_data(cache=True) if raw is None else raw, invalid_json=invalid_json, limits=limits)
 
 
 class ErrorShapes:

@@ -27,8 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import Request
 
-from ..bounds import BODY
-from ..wire import bearer_token
+from ..wire import BODY, bearer_token
 
 TOKEN_HEADER = "X-Admin-Token"
 TOKEN_VARIABLE = "MOCKSERVER_ADMIN_TOKEN"         # where the server, and clients of the control API, read it
