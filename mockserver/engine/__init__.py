@@ -65,11 +65,14 @@ class Engine:
             with self.lock:
                 self.timeline.run_due()
                 wait_ms = self.timeline.ms_until_next()
-            sleep_s = _RUNNER_MAX_SLEEP_S if wait_ms is None else min(max(wait_ms, 0) / 1000, _RUNNER_MAX_SLEEP_S)
+                sleep_s = _RUNNER_MAX_SLEEP_S if wait_ms is None else min(max(wait_ms, 0) / 1000, _RUNNER_MAX_SLEEP_S)
+                # Under the lock, so an event scheduled from here on compares with this plan.
+                self.timeline.runner_wakes_at = time.monotonic() + sleep_s
             self.timeline.wakeup.wait(sleep_s)
 
     def close(self) -> None:
         self._stop.set()
+        self.timeline.runner_wakes_at = 0.0
         self.timeline.wakeup.set()
         if self._runner is not None:
             self._runner.join(timeout=2)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -53,14 +54,19 @@ class Timeline:
         self._cancelled: dict[str, int] = {}      # tenant -> cancelled events still in its heap
         self._next_seq = 0                        # orders events due at the same instant; a snapshot keeps it
         self.ran = 0                              # events taken to run so far (a state file sees a change)
-        # Set whenever an event is added, so the runner thread re-plans its sleep.
+        # Set when an event is added that falls due before the runner thread means to wake
+        # (runner_wakes_at, on time.monotonic()), so that it re-plans its sleep. Setting it for
+        # every event woke the runner once per purchase: a thread switch per request.
         self.wakeup = threading.Event()
+        self.runner_wakes_at = 0.0              # 0: no runner asleep
 
     def schedule(self, at_ms: int, tenant: TenantKey, action: Action, label: str = "") -> Event:
         event = Event(at_ms, self._next_seq, tenant, _Logged(action, label), label)
         self._next_seq += 1
         heapq.heappush(self._queues.setdefault(tenant, []), event)
-        self.wakeup.set()
+        if self.runner_wakes_at and not self._clock.frozen and \
+                time.monotonic() + (at_ms - self._clock.now(tenant)) / 1000 < self.runner_wakes_at:
+            self.wakeup.set()
         return event
 
     def _head(self, tenant: TenantKey, queue: list[Event]) -> Event | None:
