@@ -341,7 +341,7 @@ def _run(args: argparse.Namespace) -> int:
     from . import readiness, requestlog
     from .app import create_app
     from .control.access import Access
-    from .serving import waitress_options
+    from .serving import settle_collector, waitress_options
     from .settings import Limits, SettingError
     from .state.devserver import DevOptions
 
@@ -377,6 +377,7 @@ def _run(args: argparse.Namespace) -> int:
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = requestlog.wrap(app, _log_level(args))
+    settle_collector()
     try:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
@@ -569,7 +570,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
 
     from . import requestlog
     from .app import answered_at_once
-    from .serving import BufferedBodies
+    from .serving import BufferedBodies, settle_collector
 
     sandbox = app.extensions["mockserver"]
     scenario = sandbox.scenario
@@ -609,6 +610,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     if attached is None:
         sandbox.close()
         return 2
+    settle_collector()
     try:
         asyncio.run(serve())
     finally:

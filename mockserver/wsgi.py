@@ -10,7 +10,7 @@ from . import requestlog
 from .app import answered_at_once, create_app
 from .control.access import Access
 from .scenario import load_scenario
-from .serving import BufferedBodies
+from .serving import BufferedBodies, settle_collector
 from .settings import Limits
 
 _limits = Limits.from_environ()
@@ -22,3 +22,5 @@ app = requestlog.wrap(_flask_app, os.environ.get("MOCKSERVER_LOG_REQUESTS", requ
 # Worker threads running the app (mockserver run --threads).
 rsgi_app = BufferedBodies(app, _limits, threads=int(os.environ.get("MOCKSERVER_THREADS") or 8),
                           on_loop=answered_at_once(_flask_app))
+# This module is imported by the server process that serves it.
+settle_collector()
