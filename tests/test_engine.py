@@ -20,6 +20,12 @@ def test_iso_round_trip_keeps_milliseconds():
     assert parse_iso("2026-01-28T22:42:26.452") == START
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00.000Z", "0999-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z",
+                                  "1970-01-01T00:00:00.000Z", "2024-02-29T12:00:00.001Z", "9999-12-31T23:59:59.999Z"])
+def test_iso_times_keep_four_digit_years_and_milliseconds_at_the_edges(text):
+    assert format_iso(parse_iso(text)) == text
+
+
 @pytest.mark.parametrize("text, ms", [("500ms", 500), ("3s", 3000), ("20m", 1_200_000), ("1h", 3_600_000),
                                       ("1h30m", 5_400_000), ("1.5s", 1500), (2, 2000), (0.25, 250)])
 def test_durations(text, ms):

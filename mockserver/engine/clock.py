@@ -158,12 +158,14 @@ def wall_seconds() -> int:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
 def format_iso(ms: int) -> str:
-    """UTC ISO 8601 with milliseconds and Z, as both providers write times; always a four-digit
-    year (strftime writes year 1 as "1")."""
-    seconds, millis = divmod(ms, 1000)
-    m = _EPOCH + timedelta(seconds=seconds)
-    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{millis:03d}Z"
+    """UTC ISO 8601 with milliseconds and Z, as both providers write times. isoformat (in C)
+    always writes a four-digit year, which strftime does not (year 1 as "1"), and costs a third
+    less than formatting each part: answers write several times each."""
+    return (_NAIVE_EPOCH + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(text: str) -> int:
