@@ -127,7 +127,7 @@ def _seconds(text: str) -> float:
 
 def _add_verify_command(commands) -> None:
     from .providers.registry import PROVIDERS
-    from .verify.run import KEY_VARIABLE
+    from .verify import KEY_VARIABLE       # not from .verify.run, which only running the command needs
     check = commands.add_parser(
         "verify", help="compare the sandbox with the real provider, call by call; exit 0 all match, 1 some "
                        "differ, 2 it could not run",

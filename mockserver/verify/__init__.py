@@ -7,3 +7,5 @@ reaches the real API, the sandbox, or a recording), session.py (one side's run o
 compare.py (what counts as a difference), report.py (the table, the scores, the JSON), run.py
 (the command's steps). Provider packages import session.py only, so run.py, which iterates the
 registered providers, is imported by the CLI alone."""
+
+KEY_VARIABLE = "MOCKSERVER_VERIFY_KEY"      # the key, kept out of shell history and CI logs
