@@ -359,13 +359,10 @@ def _list_scenarios() -> int:
 def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from waitress import create_server
-
     from . import readiness, requestlog
     from .app import create_app
     from .control.access import Access
     from .scenario import ScenarioError, load_scenario
-    from .serving import waitress_options
     from .settings import Limits, SettingError
     from .state.devserver import DevOptions
 
@@ -398,6 +395,11 @@ def _run(args: argparse.Namespace) -> int:
     scenario = sandbox.scenario
     if args.server == "granian":
         return _run_granian(args, app, access, limits, options, note)
+    # Imported here rather than above: granian, the default server, needs none of waitress.
+    from waitress import create_server
+
+    from .serving import waitress_options
+
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = requestlog.wrap(app, _log_level(args))
