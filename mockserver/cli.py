@@ -374,7 +374,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario, limits=limits)
+        scenario = load_scenario(args.scenario, limits=limits, remember=True)
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
