@@ -18,9 +18,9 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     collecting = gc.isenabled()
-    gc.disable()        # on again once a server is built (_collecting_after_start), else at return
+    gc.disable()        # on again once a server is built (_collecting_after_start), or once parsed (_main)
     try:
-        status = _main(argv)
+        status = _main(argv, collecting)
         sys.stdout.flush()          # here, where a closed pipe can still be caught, not at exit
     except BrokenPipeError:
         # Whoever read the output stopped (`mockserver schema | head -1`): end quietly, as other
@@ -46,7 +46,7 @@ def _collecting_after_start() -> None:
     gc.enable()
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, collecting: bool = True) -> int:
     from . import __version__
     from .providers.registry import PROVIDERS
     from .settings import DEFAULT_LIMITS
@@ -104,6 +104,8 @@ def _main(argv: list[str] | None) -> int:
     _add_verify_command(commands)
     _add_remote_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "run" and collecting:
+        gc.enable()         # only a server's start is worth the pause; `verify` may run for minutes
     if hasattr(args, "remote"):
         return _remote(args)
     if args.command == "scenarios":
