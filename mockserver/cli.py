@@ -343,7 +343,9 @@ def _validate(paths: list[str]) -> int:
     failed = 0
     for path in paths:
         try:
-            scenario = load_scenario(path)
+            # Remembered as `mockserver run` remembers its scenario: the image's build validates the
+            # default scenario, so that a container's first start parses no YAML either.
+            scenario = load_scenario(path, remember=True)
         except ScenarioError as exc:
             failed += 1
             print("\n".join(exc.problems))

@@ -104,8 +104,9 @@ def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | 
                   limits: Limits = DEFAULT_LIMITS, remember: bool = False) -> Scenario:
     """A bundled scenario or a scenario file. ``allowed_dirs``: the folders a caller over HTTP
     may read (None: any file, for the command line, whose user names the file). ``remember``: keep
-    its parsed text in the fixture cache (`mockserver run`'s scenario, which its next start reads
-    again; not every file a test loads, which would push the catalogs out of the cache)."""
+    its parsed text in the fixture cache (the scenario of `mockserver run` or `validate`, which the
+    next start reads again; not every file a test loads, which would push the catalogs out of the
+    cache)."""
     path = resolve(name_or_path, allowed_dirs)
     bundled = Path(os.path.realpath(path)).is_relative_to(SCENARIOS_DIR)     # part of mockserver: no bound
     raw, problem = read_text_file(path, None if bundled else limits.max_scenario_bytes)
