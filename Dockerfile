@@ -27,7 +27,8 @@ RUN pip install --no-cache-dir . \
     && install -d -m 700 -o 10001 /var/cache/mockserver /var/lib/mockserver
 
 USER 10001
-# Validate the bundled catalogs once, here: every start then reads them back from the cache.
+# Validate the bundled catalogs and the default scenario once, here: every start then reads them
+# back from the cache (the scenario's parsed YAML too).
 RUN mockserver validate default
 EXPOSE 8080
 

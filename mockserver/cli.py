@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -11,14 +12,15 @@ import threading
 import time
 from pathlib import Path
 
-from .providers.registry import PROVIDERS, names
-from .scenario import ScenarioError, bundled_descriptions, load_scenario
-from .settings import DEFAULT_LIMITS
+# The rest of mockserver is imported by the functions that need it, after main() has paused the
+# garbage collector (see _collecting_after_start).
 
 
 def main(argv: list[str] | None = None) -> int:
+    collecting = gc.isenabled()
+    gc.disable()        # on again once a server is built (_collecting_after_start), or once parsed (_main)
     try:
-        status = _main(argv)
+        status = _main(argv, collecting)
         sys.stdout.flush()          # here, where a closed pipe can still be caught, not at exit
     except BrokenPipeError:
         # Whoever read the output stopped (`mockserver schema | head -1`): end quietly, as other
@@ -26,11 +28,31 @@ def main(argv: list[str] | None = None) -> int:
         # exit would fail again and print "Exception ignored".
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    finally:
+        (gc.enable if collecting else gc.disable)()
     return status
 
 
-def _main(argv: list[str] | None) -> int:
+def _collecting_after_start() -> None:
+    """The cyclic garbage collector back on, once a server is built and before it serves.
+
+    Starting makes a few hundred thousand objects that live as long as the process (modules,
+    classes, the app, the sandbox); with the collector on, it went through them again and again
+    while they were made: about 50 ms of a 400 ms start. main() turns it off at once; here what
+    start-up made is frozen, so that no later collection goes through it either, and the
+    collector looks after what serving makes. The few reference cycles start-up leaves behind
+    (about 1,400 objects) are kept for good: a full collection here would cost 30-45 ms.
+    serving.settle_collector freezes, and sets how often the collector runs while serving."""
+    from .serving import settle_collector
+
+    settle_collector()
+    gc.enable()
+
+
+def _main(argv: list[str] | None, collecting: bool = True) -> int:
     from . import __version__
+    from .providers.registry import PROVIDERS
+    from .settings import DEFAULT_LIMITS
 
     titles = " and ".join(f"{p.title} (v{p.openapi_info['version']})" for p in PROVIDERS)
     parser = argparse.ArgumentParser(prog="mockserver", description=(
@@ -85,6 +107,8 @@ def _main(argv: list[str] | None) -> int:
     _add_verify_command(commands)
     _add_remote_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "run" and collecting:
+        gc.enable()         # only a server's start is worth the pause; `verify` may run for minutes
     if hasattr(args, "remote"):
         return _remote(args)
     if args.command == "scenarios":
@@ -108,7 +132,8 @@ def _seconds(text: str) -> float:
 
 
 def _add_verify_command(commands) -> None:
-    from .verify.run import KEY_VARIABLE
+    from .providers.registry import PROVIDERS
+    from .verify import KEY_VARIABLE       # not from .verify.run, which only running the command needs
     check = commands.add_parser(
         "verify", help="compare the sandbox with the real provider, call by call; exit 0 all match, 1 some "
                        "differ, 2 it could not run",
@@ -150,6 +175,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _add_remote_commands(commands) -> None:
     """Commands that drive a running server through its control API."""
+    from .providers.registry import names
+
     def remote(name: str, help_text: str):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--url", default=os.environ.get("MOCKSERVER_URL", "http://127.0.0.1:8080"),
@@ -315,10 +342,13 @@ def _token_sent(status: int) -> str:
 
 
 def _validate(paths: list[str]) -> int:
+    from .scenario import ScenarioError, load_scenario
     failed = 0
     for path in paths:
         try:
-            scenario = load_scenario(path)
+            # Remembered as `mockserver run` remembers its scenario: the image's build validates the
+            # default scenario, so that a container's first start parses no YAML either.
+            scenario = load_scenario(path, remember=True)
         except ScenarioError as exc:
             failed += 1
             print("\n".join(exc.problems))
@@ -328,6 +358,7 @@ def _validate(paths: list[str]) -> int:
 
 
 def _list_scenarios() -> int:
+    from .scenario import bundled_descriptions
     for name, description in bundled_descriptions().items():
         print(f"{name:<20} {description}")
     return 0
@@ -336,12 +367,10 @@ def _list_scenarios() -> int:
 def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from waitress import create_server
-
     from . import readiness, requestlog
     from .app import create_app
     from .control.access import Access
-    from .serving import settle_collector, waitress_options
+    from .scenario import ScenarioError, load_scenario
     from .settings import Limits, SettingError
     from .state.devserver import DevOptions
 
@@ -353,7 +382,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario, limits=limits)
+        scenario = load_scenario(args.scenario, limits=limits, remember=True)
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
@@ -374,10 +403,14 @@ def _run(args: argparse.Namespace) -> int:
     scenario = sandbox.scenario
     if args.server == "granian":
         return _run_granian(args, app, access, limits, options, note)
+    # Imported here rather than above: granian, the default server, needs none of waitress.
+    from waitress import create_server
+
+    from .serving import waitress_options
+
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = requestlog.wrap(app, _log_level(args))
-    settle_collector()
     try:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
@@ -395,6 +428,7 @@ def _run(args: argparse.Namespace) -> int:
         if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token), note=note):
             server.close()
             return 2
+        _collecting_after_start()
         _serve_waitress(server, stops, limits.stop_grace_s)
     finally:
         stops.restore()
@@ -570,7 +604,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
 
     from . import requestlog
     from .app import answered_at_once
-    from .serving import BufferedBodies, settle_collector
+    from .serving import BufferedBodies
 
     sandbox = app.extensions["mockserver"]
     scenario = sandbox.scenario
@@ -610,7 +644,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     if attached is None:
         sandbox.close()
         return 2
-    settle_collector()
+    _collecting_after_start()
     try:
         asyncio.run(serve())
     finally:
@@ -628,18 +662,25 @@ WORKER_STOP_GRACE_S = 3
 
 def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, note: str | None,
                       timeout_s: float = 60) -> None:
-    import urllib.error
-    import urllib.request
+    # http.client, not urllib.request: Flask has imported it already, and this thread runs while
+    # the server starts, so the import of urllib.request (about 5 ms) would hold back the first answer.
+    import http.client
+    from urllib.parse import urlsplit
 
     from .requestlog import STARTUP_PROBE
+    where = urlsplit(url)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        probe = http.client.HTTPConnection(where.hostname, where.port, timeout=2)
         try:
-            probe = urllib.request.Request(f"{url}/_mock/health", headers={"User-Agent": STARTUP_PROBE})
-            with urllib.request.urlopen(probe, timeout=2):
+            probe.request("GET", "/_mock/health", headers={"User-Agent": STARTUP_PROBE})
+            if 200 <= probe.getresponse().status < 300:
                 break
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.02)
+        except (http.client.HTTPException, OSError):
+            pass
+        finally:
+            probe.close()
+        time.sleep(0.02)
     else:
         print(f"mockserver: the server did not answer on {url} within {timeout_s} s; stopping", file=sys.stderr)
         os.kill(os.getpid(), signal.SIGTERM)

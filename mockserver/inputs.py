@@ -10,7 +10,7 @@ import math
 from marshmallow import Schema, ValidationError
 
 from .scenario.fields import flatten_messages
-from .scenario.yamlpos import format_path
+from .scenario.paths import format_path
 from .settings import DEFAULT_LIMITS, Limits
 from .quickload import UNPLANNED, loader
 from .shapes import schema_instance

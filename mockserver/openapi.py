@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from .providers.contract import Provider
@@ -43,6 +41,11 @@ def build(info: dict, server: str, operations: list[Operation], *, bearer: str |
     by name. ``answers_carry_every_field``: every property of every schema an answer uses
     is required (the providers' answers never leave a field out). ``components``: schemas that
     answers refer to by name rather than through a field (a provider's part of a larger answer)."""
+    # Imported here: the control API's routes import Operation as the server starts, and apispec is
+    # needed only when a document is asked for.
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     schemes = {"bearerAuth": {"type": "http", "scheme": "bearer", "description": bearer}} if bearer else {}
     schemes.update(security_schemes or {})
     spec = APISpec(title=info["title"], version=info["version"], openapi_version="3.1.0",

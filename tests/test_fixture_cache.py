@@ -120,3 +120,37 @@ def test_without_a_home_nothing_is_kept_in_the_working_folder(files, monkeypatch
     monkeypatch.chdir(folder)
     assert later_run(folder / "s.yaml") == ["Alpha", "Beta"]
     assert sorted(p.name for p in folder.iterdir()) == ["catalog.yaml", "s.yaml"]
+
+
+# `mockserver run`'s load of its scenario: the parsed text is kept too, so an unchanged scenario
+# starts without importing PyYAML.
+REMEMBERING_RUN = ("import json, sys; from mockserver.scenario import load_scenario; "
+                   "s = load_scenario(sys.argv[1], remember=True); "
+                   "print(json.dumps([s.name, [x.name for x in s.pvadeals.services], 'yaml' in sys.modules]))")
+
+
+def remembering_run(scenario) -> list:
+    result = subprocess.run([sys.executable, "-c", REMEMBERING_RUN, str(scenario)], capture_output=True,
+                            text=True, timeout=60, env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_run_scenario_is_parsed_once_and_an_edited_or_broken_one_again(files):
+    folder, cache = files
+    assert remembering_run(folder / "s.yaml") == ["s", ["Alpha", "Beta"], True]
+    assert remembering_run(folder / "s.yaml") == ["s", ["Alpha", "Beta"], False]
+    (folder / "s.yaml").write_text("name: t\npvadeals:\n  services: catalog.yaml\n")
+    assert remembering_run(folder / "s.yaml") == ["t", ["Alpha", "Beta"], True]
+    assert remembering_run(folder / "s.yaml") == ["t", ["Alpha", "Beta"], False]
+    # Without remember (a test's files, the control API's loads) nothing more is kept.
+    entries = sorted(cache.glob("*.pickle"))
+    (folder / "s.yaml").write_text("name: u\npvadeals:\n  services: catalog.yaml\n")
+    assert later_run(folder / "s.yaml") == ["Alpha", "Beta"]
+    assert sorted(cache.glob("*.pickle")) == entries
+    # A text that is not valid YAML is reported with its line each time, and never kept.
+    (folder / "s.yaml").write_text("name: v\npvadeals: [\n")
+    for _ in range(2):
+        with pytest.raises(ScenarioError, match=r"s\.yaml:3: not valid YAML"):
+            load_scenario(folder / "s.yaml", remember=True)
+    assert sorted(cache.glob("*.pickle")) == entries

@@ -135,7 +135,7 @@ class Strict(Schema):
 
 
 def no_repeats(values: list, where: str, field: str) -> None:
-    """Refuse a value given twice, naming both places (never the value: see yamlpos.format_path)."""
+    """Refuse a value given twice, naming both places (never the value: see paths.format_path)."""
     seen: dict = {}
     for index, value in enumerate(values):
         if value in seen:

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 from marshmallow import Schema, ValidationError, fields
 
 from ..engine.clock import ANSWER_HORIZON_MS, DAY_MS, EARLIEST_MS, LATEST_MS, format_iso, parse_iso
@@ -18,7 +17,7 @@ from ..engine.signing import SecretError, secret_key
 from ..settings import DEFAULT_LIMITS, Limits
 from . import fixture_cache
 from .files import check_file_name, read_text_file
-from .yamlpos import YamlTooLarge, format_path, line_of, load_with_lines
+from .paths import format_path, line_of
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ class Fixture(fields.Field):
 
     def _parse(self, path: Path, limits: Limits, trusted: bool):
         # Messages about a fixture name its path, line and field, never a value it holds: the file
-        # is not the caller's own text (see yamlpos.format_path).
+        # is not the caller's own text (see paths.format_path).
         raw, problem = read_text_file(path, None if trusted else limits.max_scenario_bytes)
         if problem:
             raise ValidationError(f"{path}: {problem}")
@@ -215,6 +214,9 @@ class Fixture(fields.Field):
         cached = fixture_cache.load(raw, loader)
         if cached is not None:
             return cached
+        import yaml         # here: a start whose fixtures all come from the cache imports no PyYAML
+
+        from .yamlpos import YamlTooLarge, load_with_lines
         try:
             data, lines = load_with_lines(raw.decode("utf-8"), DEFAULT_LIMITS if trusted else limits)
         except YamlTooLarge as exc:

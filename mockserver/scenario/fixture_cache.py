@@ -1,7 +1,8 @@
 """Validated fixture files kept between runs, the way Python keeps bytecode: a catalog file that has
 not changed since it was last validated is read back instead of parsed and validated again. The
 bundled catalogs (about 700 lines of YAML, 550 nested schema loads) cost about 40 ms of every start
-otherwise.
+otherwise. `mockserver run` and `mockserver validate` keep their scenario file's parsed YAML here too
+(loader._parse), so that an unchanged scenario starts without importing PyYAML.
 
 An entry is keyed by the file's bytes, the schema that loads it, and the code that validates and
 defines what it holds, so an edited file or an upgraded (or edited) mockserver never reads a stale

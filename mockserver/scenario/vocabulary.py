@@ -1,6 +1,6 @@
 """The scenario format's own field names. A message about a scenario file names an unknown field
 only if it is one of these or close to one (a typo): a file named over HTTP may be no scenario at
-all, and its keys may be secrets (see yamlpos.format_path)."""
+all, and its keys may be secrets (see paths.format_path)."""
 from __future__ import annotations
 
 import difflib

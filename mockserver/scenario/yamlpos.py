@@ -10,13 +10,12 @@ problem with its line, like any other.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from ..settings import DEFAULT_LIMITS, Limits
-
-Path = tuple  # of str keys and int indices
+from .paths import Path
 
 
 # libyaml's parser when PyYAML was built with it: the bundled catalogs load several times faster.
@@ -165,26 +164,3 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, path + (index,), lines)
-
-
-def line_of(lines: dict[Path, int], path: Path) -> int | None:
-    """The line of a path, or of its nearest ancestor present in the file (a missing field)."""
-    while True:
-        if path in lines:
-            return lines[path]
-        if not path:
-            return None
-        path = path[:-1]
-
-
-def format_path(path: Path, shown: Callable[[str], bool] | None = None) -> str:
-    """``a.b[2].c``. A key ``shown`` refuses is written ``<field>``: a message about a file that
-    is not the caller's own must not echo what it holds, and a key may be a value (a secret)."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-            continue
-        name = part if shown is None or (isinstance(part, str) and shown(part)) else "<field>"
-        text += f".{name}" if text else name
-    return text or "(top level)"

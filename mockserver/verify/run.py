@@ -16,12 +16,12 @@ from ..app import create_app
 from ..providers.registry import PROVIDERS, by_name
 from ..sandbox import Sandbox
 from ..scenario import ScenarioError, load_scenario
+from . import KEY_VARIABLE
 from .compare import compare
 from .report import Report
 from .session import Session, StopVerifying
 from .transport import CouldNotReach, Http, InProcess, Recorder, Replay
 
-KEY_VARIABLE = "MOCKSERVER_VERIFY_KEY"      # the key, kept out of shell history and CI logs
 UNKNOWN_ROUTE_STEP = "unknown route"        # every script's probe of a route no API has
 MAX_ANSWER_BYTES = 8 * 1024 * 1024          # a real answer larger than this stops the run
 OK, DIFFERENCES, COULD_NOT_RUN = 0, 1, 2

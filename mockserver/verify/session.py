@@ -93,25 +93,7 @@ class Session:
         self._last_call = self._clock()
 
 
-def pace_for(rule) -> float:
-    """The least time between two calls that keeps within a rate rule (limit per window), with a
-    margin: calls exactly window/limit apart still put limit + 1 of them in one closed window."""
-    return rule.window_ms / 1000 / rule.limit * 1.05
-
-
 def _fill(route_path: str, args: dict[str, str]) -> str:
     for name, value in args.items():
         route_path = route_path.replace(f"<{name}>", value)
     return route_path
-
-
-def dig(value, *keys):
-    """value[k1][k2]..., or None where a step is missing or of another kind."""
-    for key in keys:
-        if isinstance(value, dict) and isinstance(key, str):
-            value = value.get(key)
-        elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
-            value = value[key]
-        else:
-            return None
-    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from ...verify.session import dig, pace_for
+from ...verify import dig, pace_for
 from ..contract import Verification
 from . import defaults
 from .backend import is_sandbox_key

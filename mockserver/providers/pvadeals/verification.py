@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from ...verify.session import dig, pace_for
+from ...verify import dig, pace_for
 from ..contract import Verification
 from . import defaults
 
