@@ -18,9 +18,10 @@ from typing import Callable
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 from marshmallow.utils import missing
 
-from .shapes import schema_instance
+from .shapes import has_hooks, schema_instance
 
 UNPLANNED = object()       # "load this through marshmallow"
+_LOAD_HOOKS = ("pre_load", "post_load", "validates", "validates_schema")
 
 
 class _Unplanned(Exception):
@@ -45,7 +46,7 @@ def loader(schema: type[Schema]) -> Callable[[object], object]:
 def _plan(schema: Schema, planning: frozenset) -> Callable[[object], dict] | None:
     """A function loading one object as ``schema.load`` does, raising _Unplanned when it is not
     the plain case; None when the schema is not one to plan."""
-    if _has_load_hooks(schema) or schema.unknown not in (RAISE, EXCLUDE) or schema.many:
+    if has_hooks(schema, _LOAD_HOOKS) or schema.unknown not in (RAISE, EXCLUDE) or schema.many:
         return None
     planning = planning | {type(schema)}
     steps = []
@@ -73,13 +74,6 @@ def _plan(schema: Schema, planning: frozenset) -> Callable[[object], dict] | Non
             out[attribute] = load_value(value, data)
         return out
     return load
-
-
-def _has_load_hooks(schema: Schema) -> bool:
-    # marshmallow 3 keys its hooks by (tag, pass_many), marshmallow 4 by the tag alone.
-    return any(hooks and (key[0] if isinstance(key, tuple) else key) in ("pre_load", "post_load", "validates",
-                                                                           "validates_schema")
-               for key, hooks in schema._hooks.items())
 
 
 def _field_loader(key: str, field: fields.Field, planning: frozenset) -> Callable[[object, dict], object]:

@@ -74,7 +74,7 @@ def compile_dumper(schema: Schema, _planning: frozenset = frozenset()) -> Callab
     Pluck...), one with a dump default, or one that nests a schema being planned is serialized
     by marshmallow itself, and a schema with dump hooks is dumped by marshmallow whole.
     tests/test_dumps.py holds the two equal on live answers and on the odd cases."""
-    if _has_dump_hooks(schema):
+    if has_hooks(schema, ("pre_dump", "post_dump")):
         return schema.dump
     planning = _planning | {type(schema)}
     steps = [(field.data_key if field.data_key is not None else name, _field_dumper(name, field, planning))
@@ -90,10 +90,10 @@ def compile_dumper(schema: Schema, _planning: frozenset = frozenset()) -> Callab
     return dumped
 
 
-def _has_dump_hooks(schema: Schema) -> bool:
+def has_hooks(schema: Schema, tags: tuple[str, ...]) -> bool:
+    """Whether the schema has hooks of any of these kinds ("pre_dump", "validates", ...)."""
     # marshmallow 3 keys its hooks by (tag, pass_many), marshmallow 4 by the tag alone.
-    return any(hooks and (key[0] if isinstance(key, tuple) else key) in ("pre_dump", "post_dump")
-               for key, hooks in schema._hooks.items())
+    return any(hooks and (key[0] if isinstance(key, tuple) else key) in tags for key, hooks in schema._hooks.items())
 
 
 def _plain(field: fields.Field) -> bool:
