@@ -615,8 +615,8 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
         sandbox.close()
         return 2
     url = _url(args.host, port)
-    # RSGI, not WSGI: the body is read on granian's event loop before one of the app's threads is
-    # taken (serving.BufferedBodies); granian embeds only its async interfaces anyway. HTTP/1 only:
+    # RSGI, not WSGI: the body is read on granian's event loop before the app runs (there, or on one
+    # of its threads: serving.BufferedBodies); granian embeds only its async interfaces anyway. HTTP/1 only:
     # neither provider speaks HTTP/2 in cleartext, and h2c bodies come without a length.
     served = BufferedBodies(requestlog.wrap(app, _log_level(args)), limits, threads=args.threads,
                             on_loop=answered_at_once(app))

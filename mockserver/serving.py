@@ -81,9 +81,10 @@ class BufferedBodies:
     the wire, and reading it there blocks that thread for as long as the client likes: eight
     clients that declare a body and stall froze the whole server, health checks included. Here
     the body is read on granian's event loop, where a stalled one costs no thread, within
-    ``body_read_timeout_s`` and at most ``body_buffer_bytes`` (as waitress does); only then does a
-    worker thread run the app, on the whole body. Answers are collected on that thread too, so
-    no client can hold a thread by reading slowly either.
+    ``body_read_timeout_s`` and at most ``body_buffer_bytes`` (as waitress does); only then does
+    the app run, on the whole body (on the loop itself or on a worker thread: see ``on_loop``).
+    Answers are collected whole before they are sent, so no client can hold a thread by reading
+    slowly either.
 
     The worker thread also hands the whole answer to granian itself (response_bytes is safe from
     any thread), so the client has it without waiting for the event loop to come round; the

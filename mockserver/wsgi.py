@@ -1,7 +1,6 @@
 """Module-level apps for servers that import one. `mockserver run` (granian) serves ``rsgi_app``:
-``granian --interface rsgi --http 1 mockserver.wsgi:rsgi_app``, which reads each body before a
-worker thread runs the WSGI ``app`` (serving.BufferedBodies says why granian's own WSGI interface
-is not used). Settings come from the environment, which is how `mockserver run` hands them to the
+``granian --interface rsgi --http 1 mockserver.wsgi:rsgi_app``, which reads each body before the
+WSGI ``app`` runs (serving.BufferedBodies says why granian's own WSGI interface is not used). Settings come from the environment, which is how `mockserver run` hands them to the
 server's worker process."""
 import os
 from dataclasses import replace
