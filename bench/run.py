@@ -14,8 +14,8 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -224,7 +224,7 @@ def _snapshot_restore() -> dict:
 
 def thousand_numbers() -> dict:
     """1,000 numbers bought, then 20 virtual minutes in one advance: SMS, expiries, every webhook."""
-    from mockserver.app import create_app
+    from mockserver.http.app import create_app
     from mockserver.scenario import load_text
     from mockserver.testing import WebhookReceiver
 
@@ -264,7 +264,7 @@ pvadeals:
 
 def page_fetch() -> dict:
     """A page of 20 requests out of 100, then out of 100,000 (cursor in the middle)."""
-    from mockserver.app import create_app
+    from mockserver.http.app import create_app
     from mockserver.scenario import load_text
 
     timings = {}
@@ -295,7 +295,7 @@ def page_fetch() -> dict:
 
 def rss_growth(small: int, large: int) -> dict:
     """Resident memory after ``small`` then ``large`` balance requests through the WSGI app."""
-    from mockserver.app import create_app
+    from mockserver.http.app import create_app
     from mockserver.scenario import load_scenario
 
     app = create_app(load_scenario(SCENARIO), real_time=False)

@@ -1,6 +1,5 @@
 """Tests of the example Provynx client, written the way a user writes them with the plugin."""
 import pytest
-
 from provynx_client import ProvynxClient, ProvynxError, verify_otp_webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"    # the default scenario's signing secret

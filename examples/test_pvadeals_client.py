@@ -1,6 +1,5 @@
 """Tests of the example PVADeals client, written the way a user writes them with the plugin."""
 import pytest
-
 from pvadeals_client import PVADealsClient, PVADealsError
 
 

@@ -4,7 +4,6 @@ import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
-
 from webhook_receiver import Receiver
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"    # the default scenario's signing secret

@@ -20,19 +20,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from . import pytest_report
+from mockserver.report import terminal as pytest_report
 
 # The sandbox, the app, requests and the rest are imported by the fixtures that use them, not
 # here: pytest loads this plugin (through its entry point) in every session of every project
 # that has mockserver installed, most of which never ask for a fixture of it.
 if TYPE_CHECKING:
-    from .testing import SmsMock
+    from mockserver.testing import SmsMock
 
 
 @cache
 def _in_process_mock_class():
-    from . import inprocess
-    from .testing import SmsMock
+    from mockserver.testing import SmsMock, inprocess
 
     class InProcessSmsMock(SmsMock):
         """SmsMock on an app reached without a socket, with httpx transports to it."""
@@ -83,14 +82,14 @@ def _access(config, *hosts: str):
     scenario files load from, so a marker may name a file next to its test."""
     from dataclasses import replace
 
-    from .control.access import Access
+    from mockserver.control.access import Access
     base = Access.from_environ(scenario_dirs=(Path(config.rootpath),))
     return replace(base, allowed_hosts=base.allowed_hosts | set(hosts))
 
 
 @pytest.fixture(scope="session")
 def _sms_mock_served(pytestconfig):
-    from .testing import ServedSandbox
+    from mockserver.testing import ServedSandbox
     served = ServedSandbox("default", access=_access(pytestconfig))
     yield served
     served.close()
@@ -99,11 +98,11 @@ def _sms_mock_served(pytestconfig):
 @pytest.fixture
 def sms_mock(request, _sms_mock_served) -> SmsMock:
     """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
-    from .testing import SmsMock
+    from mockserver.testing import SmsMock
     yield from _for_one_test(request, SmsMock(_sms_mock_served.url), _sms_mock_served.sandbox)
 
 
-def _for_one_test(request, handle: "SmsMock", sandbox):
+def _for_one_test(request, handle: SmsMock, sandbox):
     """The handle on the test's scenario, from a clean state; afterwards, the test's report taken
     (the next test's start clears it) and the handle's connections closed.
 
@@ -143,8 +142,8 @@ def _source_of(chosen: str):
 
 @pytest.fixture(scope="session")
 def _sms_mock_app(pytestconfig):
-    from .app import create_app
-    from .inprocess import HOST
+    from mockserver.http.app import create_app
+    from mockserver.testing.inprocess import HOST
     app = create_app("default", access=_access(pytestconfig, HOST))
     yield app
     app.extensions["mockserver"].close()
@@ -155,7 +154,7 @@ def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
     """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
     import requests
 
-    from .inprocess import HOST, intercepted
+    from mockserver.testing.inprocess import HOST, intercepted
     with intercepted(_sms_mock_app):
         yield from _for_one_test(request, _in_process_mock_class()(_sms_mock_app, f"http://{HOST}",
                                                                    session=requests.Session()),
@@ -165,7 +164,7 @@ def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
 @pytest.fixture
 def webhook_receiver():
     """A real local HTTP server that records webhook deliveries; ``fail_next(n)`` makes it fail."""
-    from .testing import WebhookReceiver
+    from mockserver.testing import WebhookReceiver
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()

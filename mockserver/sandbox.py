@@ -5,17 +5,17 @@ plugin and the HTTP control API all drive it the same way. No Flask in this modu
 """
 from __future__ import annotations
 
-from .engine import Engine
-from .engine.clock import ClockError
-from .engine.faults import Faults
-from .engine.ids import Codes, PhoneNumbers
-from .engine.journal import Journal
-from .engine.observe import Observer
-from .providers.contract import BuildContext
-from .providers.registry import PROVIDERS
-from .providers.tenancy import Tenant
-from .scenario.model import Scenario
-from .settings import DEFAULT_LIMITS, Limits
+from mockserver.engine import Engine
+from mockserver.engine.clock import ClockError
+from mockserver.engine.faults import Faults
+from mockserver.engine.ids import Codes, PhoneNumbers
+from mockserver.engine.journal import Journal
+from mockserver.providers.contract import BuildContext
+from mockserver.providers.registry import PROVIDERS
+from mockserver.providers.tenancy import Tenant
+from mockserver.report.observe import Observer
+from mockserver.scenario.model import Scenario
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
 class UnknownKey(LookupError):

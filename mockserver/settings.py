@@ -112,7 +112,7 @@ class Limits:
                 raise SettingError(f"{field.name}: {problem}")
 
     @classmethod
-    def from_environ(cls, environ=None) -> "Limits":
+    def from_environ(cls, environ=None) -> Limits:
         """The defaults, with each ``MOCKSERVER_<NAME>`` set in the environment applied."""
         environ = os.environ if environ is None else environ
         changes = {}

@@ -5,12 +5,12 @@ server's worker process."""
 import os
 from dataclasses import replace
 
-from . import requestlog
-from .app import answered_at_once, create_app
-from .control.access import Access
-from .scenario import load_scenario
-from .serving import BufferedBodies, settle_collector
-from .settings import Limits
+from mockserver.control.access import Access
+from mockserver.http import requestlog
+from mockserver.http.app import answered_at_once, create_app
+from mockserver.http.serving import BufferedBodies, settle_collector
+from mockserver.scenario import load_scenario
+from mockserver.settings import Limits
 
 _limits = Limits.from_environ()
 _scenario = load_scenario(os.environ.get("MOCKSERVER_SCENARIO", "default"), limits=_limits)

@@ -4,7 +4,6 @@ import pytest
 import yaml
 
 from harness import BASE_SCENARIO, MockServer
-
 from mockserver.testing import WebhookReceiver
 
 pytest_plugins = ["pytester"]

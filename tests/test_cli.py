@@ -480,7 +480,7 @@ def test_waitress_closes_a_connection_idle_for_idle_connection_timeout_s():
 
 
 def test_waitress_leaves_bodies_a_little_over_the_app_limits_to_the_app_and_refuses_larger_ones_itself():
-    from mockserver.serving import waitress_options
+    from mockserver.http.serving import waitress_options
     from mockserver.settings import Limits
     limits = {"MOCKSERVER_MAX_BODY_BYTES": "1000", "MOCKSERVER_MAX_SCENARIO_BYTES": "2000",
               "MOCKSERVER_MAX_SNAPSHOT_BYTES": "3000"}

@@ -4,11 +4,10 @@ Time moves only by the control API's virtual clock."""
 from __future__ import annotations
 
 import pytest
-
-from harness import AIRBNB, KEY, LIVE, OTHER_KEY, START, THREE_FUN, TEST, scenario_with
-from provynx_client import ProvynxClient            # examples/ (setup.cfg puts it on the path)
+from provynx_client import ProvynxClient  # examples/ (setup.cfg puts it on the path)
 from pvadeals_client import PVADealsClient
 
+from harness import AIRBNB, KEY, LIVE, OTHER_KEY, START, TEST, THREE_FUN, scenario_with
 from mockserver import cli
 from mockserver.settings import Limits
 from mockserver.testing import SmsMock

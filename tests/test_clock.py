@@ -83,9 +83,10 @@ def test_real_time_mode_delivers_an_sms_with_no_request_needed(start_server, rec
 
 def test_the_clock_follows_freezegun_in_process():
     """A test that freezes and ticks time in its own process moves the sandbox with it."""
-    from mockserver.app import create_app
-    from mockserver.scenario import load_text
     import yaml
+
+    from mockserver.http.app import create_app
+    from mockserver.scenario import load_text
 
     scenario = {**BASE_SCENARIO, "clock": {"start": "now", "frozen": False}}
     with freeze_time("2030-05-01T12:00:00Z") as frozen:

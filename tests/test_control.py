@@ -14,6 +14,7 @@ def test_scenario_shows_the_loaded_definition(start_server):
 
 def test_a_scenario_with_an_unquoted_timestamp_is_shown_as_iso_text(start_server, tmp_path):
     import yaml
+
     from harness import BASE_SCENARIO
     text = yaml.safe_dump({**BASE_SCENARIO, "clock": {"frozen": True}}) + "\n"
     text = text.replace("clock:\n  frozen: true", "clock:\n  frozen: true\n  start: 2026-02-01T10:00:00Z")

@@ -18,7 +18,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, TEST, THREE_FUN
-
 from mockserver.control.access import Access
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

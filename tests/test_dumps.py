@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from harness import AIRBNB, KEY, LIVE, THREE_FUN, scenario_with
-
 from mockserver.control import schemas as control
+from mockserver.http.shapes import compile_dumper, schema_instance
 from mockserver.providers.provynx import schemas as pnx
 from mockserver.providers.pvadeals import schemas as pva
-from mockserver.shapes import compile_dumper, schema_instance
 
 
 @pytest.fixture(scope="module")

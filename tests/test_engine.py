@@ -80,7 +80,7 @@ def test_cancelled_events_never_run_nor_count_whatever_their_number(seed):
     cancelled = {n for n in rng.sample(range(300), 200)}      # some ran already: ignored
     timeline.cancel([events[n] for n in cancelled] + [None])
     timeline.cancel([events[n] for n in cancelled])             # twice: no change
-    left = sorted((events[n] for n in set(range(300)) - cancelled - ran))
+    left = sorted(events[n] for n in set(range(300)) - cancelled - ran)
     assert timeline.pending() == left and timeline.count() == len(left)
     assert [e.label for e in timeline.pending("a")] == [e.label for e in left if e.tenant == "a"]
     assert timeline.ms_until_next() == left[0].at_ms - clock.now()

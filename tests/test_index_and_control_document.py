@@ -3,7 +3,6 @@ how the control API's OpenAPI document describes its admin token."""
 from __future__ import annotations
 
 from harness import BASE_SCENARIO
-
 from mockserver import __version__
 from mockserver.control.access import Access
 from mockserver.providers.registry import PROVIDERS

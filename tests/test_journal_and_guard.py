@@ -4,7 +4,6 @@ from __future__ import annotations
 import requests
 
 from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE, START, scenario_with
-
 from mockserver.control.access import Access
 
 
@@ -52,6 +51,7 @@ def test_filters_and_the_count_form(mock):
 def test_the_journal_stays_bounded_after_10000_requests(tmp_path):
     """A real `mockserver run --journal-size 250` process, 10,000 requests on one keep-alive connection."""
     import http.client
+
     import yaml
     from test_cli import RunningServer
     scenario = tmp_path / "busy.yaml"
@@ -93,7 +93,8 @@ def test_the_admin_token_is_enforced_when_set(start_server):
 def test_without_a_token_only_loopback_clients_may_use_the_control_api():
     """Checked in-process (no traffic leaves this machine): a request from another address."""
     import yaml
-    from mockserver.app import create_app
+
+    from mockserver.http.app import create_app
     from mockserver.scenario import load_text
     app = create_app(load_text(yaml.safe_dump(BASE_SCENARIO)), real_time=False)
     client = app.test_client()

@@ -2,7 +2,7 @@
 event moot (a cancel, a flag, an SMS, a reuse, an end) takes it off the timeline."""
 from __future__ import annotations
 
-from harness import AIRBNB, THREE_FUN, TEST
+from harness import AIRBNB, TEST, THREE_FUN
 
 
 def pending(mock) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from harness import LIVE, OTHER_LIVE, scenario_with
-
 from mockserver.settings import Limits
 
 BODY = {"service": "whatsapp", "operator": "any", "server": 1}

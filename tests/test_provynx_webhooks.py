@@ -11,7 +11,6 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from harness import LIVE, SECRET, TEST, scenario_with
-
 from mockserver.engine.signing import standard_webhooks_headers
 
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields
 
+from mockserver.http.quickload import UNPLANNED, loader
+from mockserver.http.shapes import schema_instance
 from mockserver.providers.registry import PROVIDERS
-from mockserver.quickload import UNPLANNED, loader
-from mockserver.shapes import schema_instance
 
 SCHEMAS = sorted({schema for provider in PROVIDERS for route in provider.routes
                   for schema in (route.body, route.query) if schema is not None}, key=lambda s: s.__name__)

@@ -9,7 +9,6 @@ import threading
 import pytest
 
 from harness import THREE_FUN, scenario_with
-
 from mockserver.engine.delivery import Receiver, Watchdog
 from mockserver.testing import WebhookReceiver
 

@@ -12,7 +12,6 @@ import sys
 import pytest
 import requests
 import yaml
-
 from test_cli import RunningServer
 
 from mockserver.scenario import load_scenario

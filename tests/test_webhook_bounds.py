@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from harness import THREE_FUN, scenario_with
-
 from mockserver.engine.delivery import target_allowed
 from mockserver.settings import Limits
 from mockserver.testing import WebhookReceiver

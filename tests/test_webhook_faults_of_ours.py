@@ -11,8 +11,7 @@ import pytest
 import requests
 import yaml
 
-from harness import AIRBNB, KEY, LIVE, MockServer, THREE_FUN, scenario_with
-
+from harness import AIRBNB, KEY, LIVE, THREE_FUN, MockServer, scenario_with
 from mockserver.engine import Engine
 from mockserver.scenario import load_text
 from mockserver.testing import ServedSandbox, WebhookReceiver

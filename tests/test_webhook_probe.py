@@ -10,10 +10,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from standardwebhooks.webhooks import Webhook
-
-from harness import AIRBNB, KEY, LIVE, SECRET, START, THREE_FUN, scenario_with
 from webhook_receiver import Receiver
 
+from harness import AIRBNB, KEY, LIVE, SECRET, START, THREE_FUN, scenario_with
 from mockserver.cli import main
 from mockserver.engine.chaos import Chaos, duplicated, hold_ms
 from mockserver.engine.clock import format_iso, parse_iso
@@ -276,8 +275,9 @@ def test_a_rotation_signs_with_both_secrets_while_it_lasts(start_server, receive
 
 
 def test_chaos_settings_are_checked(start_server):
-    from mockserver.scenario import ScenarioError, load_text
     import yaml
+
+    from mockserver.scenario import ScenarioError, load_text
     for hooks, problem in [({"duplicates": 1.5}, "duplicates"), ({"reorder_window": "2h"}, "reorder_window"),
                            ({"rotation": {"old_secret": "nope"}}, "old_secret"),
                            ({"rotation": {"old_secret": OLD_SECRET, "from": "2m", "until": "1m"}}, "until")]:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import Request
 
-from ..wire import BODY, bearer_token
+from mockserver.http.wire import BODY, bearer_token
 
 TOKEN_HEADER = "X-Admin-Token"
 TOKEN_VARIABLE = "MOCKSERVER_ADMIN_TOKEN"         # where the server, and clients of the control API, read it
@@ -48,7 +48,7 @@ class Access:
 
     @classmethod
     def from_environ(cls, environ=None, *, bound_host: str | None = None,
-                     scenario_dirs: tuple[Path, ...] | None = None) -> "Access":
+                     scenario_dirs: tuple[Path, ...] | None = None) -> Access:
         environ = os.environ if environ is None else environ
         hosts = frozenset(name.strip().lower().rstrip(".") for name in environ.get("MOCKSERVER_ALLOWED_HOSTS", "").split(",")
                           if name.strip())

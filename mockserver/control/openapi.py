@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from ..openapi import build
-from ..providers.registry import PROVIDERS
-from .access import TOKEN_HEADER, TOKEN_VARIABLE
-from .views import OPERATIONS, PREFIX
+from mockserver.control.access import TOKEN_HEADER, TOKEN_VARIABLE
+from mockserver.control.views import OPERATIONS, PREFIX
+from mockserver.http.openapi import build
+from mockserver.providers.registry import PROVIDERS
 
 _WHEN = (f"Needed when the server runs with {TOKEN_VARIABLE} set, from every client, loopback ones "
          f"too; without it, the control API answers loopback clients only and takes no token.")

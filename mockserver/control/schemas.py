@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..providers.registry import PROVIDERS, names
-from ..scenario.fields import Duration, Instant, signing_secret
-from ..shapes import IsoTime, dump
+from mockserver.http.shapes import IsoTime, dump
+from mockserver.providers.registry import PROVIDERS, names
+from mockserver.scenario.fields import Duration, Instant, signing_secret
 
 _PROVIDER = validate.OneOf(names())
 

@@ -7,22 +7,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from .. import pictures
-from ..engine.clock import ClockError
-from ..engine.records import SnapshotError
-from ..inputs import BodyError, read_json_text, validate
-from ..openapi import Operation
-from ..providers.contract import NotReceiving, NoWebhookUrl
-from ..providers.registry import PROVIDERS, by_name
-from ..providers.tenancy import TenantLimitReached
-from ..scenario import ScenarioError, bundled_names, load_scenario, load_text
-from ..sandbox import UnknownKey
-from ..settings import SNAPSHOT_PATH
-from ..shapes import dump
-from ..state import document
-from ..wire import json_response, read_json
-from . import schemas as s
-from .access import JSON_TYPES, YAML_TYPES, Access, refusal
+from mockserver.control import schemas as s
+from mockserver.control.access import JSON_TYPES, YAML_TYPES, Access, refusal
+from mockserver.engine import pictures
+from mockserver.engine.clock import ClockError
+from mockserver.engine.records import SnapshotError
+from mockserver.http.inputs import BodyError, read_json_text, validate
+from mockserver.http.openapi import Operation
+from mockserver.http.shapes import dump
+from mockserver.http.wire import json_response, read_json
+from mockserver.providers.contract import NotReceiving, NoWebhookUrl
+from mockserver.providers.registry import PROVIDERS, by_name
+from mockserver.providers.tenancy import TenantLimitReached
+from mockserver.sandbox import UnknownKey
+from mockserver.scenario import ScenarioError, bundled_names, load_scenario, load_text
+from mockserver.settings import SNAPSHOT_PATH
+from mockserver.state import document
 
 PREFIX = "/_mock"
 bp = Blueprint("control", __name__, url_prefix=PREFIX)
@@ -146,8 +146,10 @@ def document_path(name: str) -> str:
 def openapi(name: str):
     """OpenAPI documents: this API's, and every provider's (PVADeals publishes none, so this is the
     only place its document is served: never under /v3/api, where a client could tell it apart)."""
-    from ..openapi import provider_document        # apispec is imported only by who asks for a document
-    from .openapi import document
+    from mockserver.control.openapi import document
+    from mockserver.http.openapi import (
+        provider_document,  # apispec is imported only by who asks for a document
+    )
     if name == "control":
         return json_response(document())
     if name in {p.name for p in PROVIDERS}:
@@ -297,7 +299,7 @@ def webhooks():
 def probe_webhooks():
     """Send one delivery of each probe kind of the account's provider to its webhook URL, and
     judge each answer: forged kinds should be refused (4xx), genuine ones accepted (2xx)."""
-    from ..probing import run
+    from mockserver.control.probing import run
     body = _body(s.ProbeBodySchema)
     tenant = _tenant(body["key"])
     try:
@@ -355,7 +357,7 @@ def state():
 def report():
     """The client report (mockserver/report.py): findings per rule, with evidence and advice,
     of every tenant or of one key's. A read: it provisions no account."""
-    from ..report import build
+    from mockserver.report.summary import build
     sandbox = _sandbox()
     tenant = _tenant(_query(s.KeyQuerySchema).get("key"), provision=False)
     return _answer(s.ReportAnswer, build(sandbox, tenant))

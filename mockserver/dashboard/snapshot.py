@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..control import schemas as control_schemas
-from ..engine.clock import format_iso
-from ..providers.registry import PROVIDERS
-from ..report import build as build_report
-from ..scenario import bundled_descriptions
-from ..shapes import dump
+from mockserver.control import schemas as control_schemas
+from mockserver.engine.clock import format_iso
+from mockserver.http.shapes import dump
+from mockserver.providers.registry import PROVIDERS
+from mockserver.report.summary import build as build_report
+from mockserver.scenario import bundled_descriptions
 
 # How much the page lists, newest first, so a busy sandbox still renders quickly once a second
 # (the control API has everything).
@@ -30,7 +30,7 @@ class JournalFilter:
     path: str | None = None      # a glob, as the control API takes
 
     @classmethod
-    def from_args(cls, args) -> "JournalFilter":
+    def from_args(cls, args) -> JournalFilter:
         status = args.get("status", "").strip()
         return cls(provider=args.get("provider") or None, method=(args.get("method") or "").upper() or None,
                    status=int(status) if status.isdigit() else None, path=args.get("path") or None)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from ..control.access import refusal
-from ..providers.registry import PROVIDERS
-from ..control.schemas import error_body
-from ..wire import json_response
-from . import snapshot
+from mockserver.control.access import refusal
+from mockserver.control.schemas import error_body
+from mockserver.dashboard import snapshot
+from mockserver.http.wire import json_response
+from mockserver.providers.registry import PROVIDERS
 
 PREFIX = "/_mock"
 PAGE_PATH = PREFIX + "/"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import threading
 import time
 
-from ..settings import DEFAULT_LIMITS, Limits
-from .clock import Clock
-from .timeline import Timeline
-from .webhooks import Outbox
-from .tenants import TenantKey
+from mockserver.engine.clock import Clock
+from mockserver.engine.tenants import TenantKey
+from mockserver.engine.timeline import Timeline
+from mockserver.engine.webhooks import Outbox
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # The runner re-reads the clock at least this often, so it follows clock changes it is not
 # told about (freezegun in-process, a tenant offset) without a busy loop.

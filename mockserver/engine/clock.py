@@ -10,8 +10,8 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from .records import Record, TenantOf
-from .tenants import TenantKey
+from mockserver.engine.records import Record, TenantOf
+from mockserver.engine.tenants import TenantKey
 
 
 class ClockError(ValueError):

@@ -31,10 +31,10 @@ import socket
 import ssl
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from ..settings import DEFAULT_LIMITS, ENV_PREFIX
+from mockserver.settings import DEFAULT_LIMITS, ENV_PREFIX
 
 # The networks each webhook_targets setting allows; "any" is not checked.
 _LOOPBACK = ("127.0.0.0/8", "::1/128")

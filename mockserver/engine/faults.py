@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .records import SnapshotError
+from mockserver.engine.records import SnapshotError
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,12 @@ forgotten key runs as a new request.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Hashable
 
-from .records import TenantOf
-
-from ..settings import DEFAULT_LIMITS
+from mockserver.engine.records import TenantOf
+from mockserver.settings import DEFAULT_LIMITS
 
 
 class Outcome(Enum):

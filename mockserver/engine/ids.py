@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import string
 
-from .records import Record, SnapshotError
+from mockserver.engine.records import Record, SnapshotError
 
 # Real geographic US area codes; 313 (Detroit) is the one the PVADeals docs show.
 US_AREA_CODES = (

@@ -6,9 +6,9 @@ from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .clock import instant
-from .records import Record, TenantOf
-from .tenants import TenantKey
+from mockserver.engine.clock import instant
+from mockserver.engine.records import Record, TenantOf
+from mockserver.engine.tenants import TenantKey
 
 BODY_SUMMARY_CHARS = 200
 

@@ -17,7 +17,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from .signing import SecretError, secret_key, standard_webhooks_headers
+from mockserver.engine.signing import SecretError, secret_key, standard_webhooks_headers
 
 DEFENDED, ACCEPTED, INCONCLUSIVE = "defended", "accepted", "inconclusive"
 VERDICTS = (DEFENDED, ACCEPTED, INCONCLUSIVE)

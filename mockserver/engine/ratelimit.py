@@ -9,8 +9,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from .clock import instant
-
+from mockserver.engine.clock import instant
 
 
 @dataclass(frozen=True)

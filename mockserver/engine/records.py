@@ -4,8 +4,8 @@ credits``), so that a corrupt or hand-edited snapshot is refused with a message,
 and never a 500. Messages name fields, not values: a snapshot may hold keys and secrets."""
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Hashable, Iterator
 
 
 class SnapshotError(ValueError):
@@ -29,7 +29,7 @@ class Record:
     only for a message: a snapshot of 1,000 numbers has some 50,000 fields, read on every restore."""
     __slots__ = ("_value", "_parent", "_key")
 
-    def __init__(self, value, path: "str | Record" = "snapshot", key: str | int | None = None):
+    def __init__(self, value, path: str | Record = "snapshot", key: str | int | None = None):
         self._value, self._parent, self._key = value, path, key
         if not isinstance(value, dict):
             raise SnapshotError(f"{self.path}: expected an object")
@@ -99,7 +99,7 @@ class Record:
             raise SnapshotError(f"{self._at(name)}: not an amount the sandbox could have made")
         return value
 
-    def record(self, name: str, *, optional: bool = False) -> "Record | None":
+    def record(self, name: str, *, optional: bool = False) -> Record | None:
         value = self.raw(name, None if optional else ...)
         if value is None and optional:
             return None
@@ -118,7 +118,7 @@ class Record:
             raise SnapshotError(f"{self._at(name)}: expected a list")
         return value
 
-    def records(self, name: str) -> Iterator["Record"]:
+    def records(self, name: str) -> Iterator[Record]:
         items = self.list(name)
         if items:
             where = Record({}, self, name)       # the list's place, for its items' messages

@@ -18,11 +18,11 @@ import heapq
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
-from .clock import Clock
-from .tenants import TenantKey
+from mockserver.engine.clock import Clock
+from mockserver.engine.tenants import TenantKey
 
 Action = Callable[[int], None]
 

@@ -37,16 +37,16 @@ from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from functools import partial
 
-from ..settings import DEFAULT_LIMITS, Limits
-from . import chaos as chaos_
-from .chaos import Chaos
-from .clock import instant, wall_seconds
-from .delivery import Receiver, Resolver, Watchdog
-from .ids import TokenIds
-from .probe import signed_headers, verdict
-from .records import Record, TenantOf, check_int
-from .timeline import Timeline
-from .tenants import TenantKey
+from mockserver.engine import chaos as chaos_
+from mockserver.engine.chaos import Chaos
+from mockserver.engine.clock import instant, wall_seconds
+from mockserver.engine.delivery import Receiver, Resolver, Watchdog
+from mockserver.engine.ids import TokenIds
+from mockserver.engine.probe import signed_headers, verdict
+from mockserver.engine.records import Record, TenantOf, check_int
+from mockserver.engine.tenants import TenantKey
+from mockserver.engine.timeline import Timeline
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # How message ids (a Standard Webhooks receiver de-duplicates on them) are drawn, the scenario's
 # webhooks.message_ids. "unique": from the system's randomness, so that no reset or restart sends

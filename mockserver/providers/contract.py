@@ -17,14 +17,15 @@ A provider has:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, ClassVar, Mapping, Protocol
+from typing import ClassVar, Protocol
 
 from marshmallow import Schema
 
-from ..engine.ratelimit import Rejection, Usage
-from .tenancy import Tenant
+from mockserver.engine.ratelimit import Rejection, Usage
+from mockserver.providers.tenancy import Tenant
 
 
 class ProviderError(Exception):
@@ -69,7 +70,7 @@ class Route:
     summary: str = ""
     errors: Mapping[int, str] = field(default_factory=dict)   # statuses it may answer besides 401 and 429
     public: bool = False                       # no key, no rate limit, no fault: a document
-    guards: tuple["Guard", ...] = ()           # steps around the call, e.g. an Idempotency-Key
+    guards: tuple[Guard, ...] = ()           # steps around the call, e.g. an Idempotency-Key
     needs_base_url: bool = False               # the call gets base_url, this server's as the client called it ("http://host:port")
     endpoint: str | None = None                # its name in the app; default: the call's (two routes of one call need their own)
     # What the client report (mockserver/report.py) makes of a request to it: "poll" (asks after
@@ -98,11 +99,11 @@ class Guard(Protocol):
 
     parameters: tuple[dict, ...]
 
-    def before(self, call: "Call") -> tuple[int, dict, dict] | None: ...
+    def before(self, call: Call) -> tuple[int, dict, dict] | None: ...
 
-    def after(self, call: "Call", status: int, body: object, refused_input: bool) -> None: ...
+    def after(self, call: Call, status: int, body: object, refused_input: bool) -> None: ...
 
-    def abandon(self, call: "Call") -> None: ...
+    def abandon(self, call: Call) -> None: ...
 
 
 @dataclass
@@ -110,8 +111,8 @@ class Call:
     """One request as the pipeline's steps see it."""
     sandbox: object
     section: object                            # the provider's scenario section
-    backend: "Backend"
-    caller: "Caller"
+    backend: Backend
+    caller: Caller
     request: object                            # the Flask request
     now_ms: int
     held: dict = field(default_factory=dict)   # what guards keep between their steps

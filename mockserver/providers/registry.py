@@ -1,9 +1,9 @@
 """The one place that lists the providers mockserver emulates. Everything else iterates these."""
 from __future__ import annotations
 
-from .contract import Provider
-from .provynx import PROVIDER as PROVYNX
-from .pvadeals import PROVIDER as PVADEALS
+from mockserver.providers.contract import Provider
+from mockserver.providers.provynx import PROVIDER as PROVYNX
+from mockserver.providers.pvadeals import PROVIDER as PVADEALS
 
 PROVIDERS: tuple[Provider, ...] = (PVADEALS, PROVYNX)
 _BY_NAME = {provider.name: provider for provider in PROVIDERS}

@@ -3,10 +3,11 @@ the objects restored by id, for the timeline events that name them as arguments,
 object to its events once those exist."""
 from __future__ import annotations
 
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
-from ..engine.records import Record
-from ..engine.timeline import Event
+from mockserver.engine.records import Record
+from mockserver.engine.timeline import Event
 
 Held = TypeVar("Held")
 

@@ -10,14 +10,28 @@ import string
 from dataclasses import dataclass
 
 import marshmallow
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from ..engine.faults import FaultRule
-from ..engine.ratelimit import Rule
-from ..engine.webhooks import RetryPolicy
-from ..settings import Limits
-from .fields import LONGEST_WAIT_MS, Duration, load_limits
-from .model import DEFAULT_SMS, DEFAULT_SMS_AFTER_MS, Behavior, Match, SmsPlan
+from mockserver.engine.faults import FaultRule
+from mockserver.engine.ratelimit import Rule
+from mockserver.engine.webhooks import RetryPolicy
+from mockserver.scenario.fields import LONGEST_WAIT_MS, Duration, load_limits
+from mockserver.scenario.model import (
+    DEFAULT_SMS,
+    DEFAULT_SMS_AFTER_MS,
+    Behavior,
+    Match,
+    SmsPlan,
+)
+from mockserver.settings import Limits
 
 TEMPLATE_FIELDS = ("service", "code", "number")
 TEMPLATE_HELP = "placeholders: {service}, {code}, {number}"
@@ -257,7 +271,9 @@ class WebhookPolicySchema(Strict):
 
 
 def _registered_provider(name: str) -> None:
-    from ..providers.registry import names      # the registry imports the sections, which import this
+    from mockserver.providers.registry import (
+        names,  # the registry imports the sections, which import this
+    )
     if name not in names():
         raise ValidationError(f"Must be one of: {', '.join(names())}.")
 

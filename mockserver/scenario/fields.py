@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import contextvars
-import os
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -11,13 +11,20 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields
 
-from ..engine.clock import ANSWER_HORIZON_MS, DAY_MS, EARLIEST_MS, LATEST_MS, format_iso, parse_iso
-from ..engine.durations import format_duration, parse_duration
-from ..engine.signing import SecretError, secret_key
-from ..settings import DEFAULT_LIMITS, Limits
-from . import fixture_cache
-from .files import check_file_name, read_text_file
-from .paths import format_path, line_of
+from mockserver.engine.clock import (
+    ANSWER_HORIZON_MS,
+    DAY_MS,
+    EARLIEST_MS,
+    LATEST_MS,
+    format_iso,
+    parse_iso,
+)
+from mockserver.engine.durations import format_duration, parse_duration
+from mockserver.engine.signing import SecretError, secret_key
+from mockserver.scenario import fixture_cache
+from mockserver.scenario.files import check_file_name, read_text_file
+from mockserver.scenario.paths import format_path, line_of
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True)
@@ -214,9 +221,9 @@ class Fixture(fields.Field):
         cached = fixture_cache.load(raw, loader)
         if cached is not None:
             return cached
-        import yaml         # here: a start whose fixtures all come from the cache imports no PyYAML
+        import yaml  # here: a start whose fixtures all come from the cache imports no PyYAML
 
-        from .yamlpos import YamlTooLarge, load_with_lines
+        from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
         try:
             data, lines = load_with_lines(raw.decode("utf-8"), DEFAULT_LIMITS if trusted else limits)
         except YamlTooLarge as exc:
@@ -229,7 +236,9 @@ class Fixture(fields.Field):
         try:
             loaded = self._schema(many=self._many).load(data)
         except ValidationError as exc:
-            from .vocabulary import is_known       # it imports the schemas, which import this module
+            from mockserver.scenario.vocabulary import (
+                is_known,  # it imports the schemas, which import this module
+            )
             problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: {text}"
                         for where, text in flatten_messages(exc.messages)]
             raise ValidationError("; ".join(problems)) from exc

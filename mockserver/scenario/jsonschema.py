@@ -9,10 +9,10 @@ from pathlib import Path
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from ..providers.registry import names
-from .fields import schema_name
-from .loader import SCENARIOS_DIR
-from .vocabulary import all_schemas, fixture_schemas
+from mockserver.providers.registry import names
+from mockserver.scenario.fields import schema_name
+from mockserver.scenario.loader import SCENARIOS_DIR
+from mockserver.scenario.vocabulary import all_schemas, fixture_schemas
 
 SHIPPED = SCENARIOS_DIR / "scenario.schema.json"
 SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from ..settings import DEFAULT_LIMITS, Limits
-from . import fixture_cache
-from .fields import FixtureSearch, fixture_search, flatten_messages
-from .files import check_file_name, read_text_file
-from .model import Scenario
-from .paths import format_path, line_of
-from .schema import scenario_schema
-from .vocabulary import is_known
+from mockserver.scenario import fixture_cache
+from mockserver.scenario.fields import FixtureSearch, fixture_search, flatten_messages
+from mockserver.scenario.files import check_file_name, read_text_file
+from mockserver.scenario.model import Scenario
+from mockserver.scenario.paths import format_path, line_of
+from mockserver.scenario.schema import scenario_schema
+from mockserver.scenario.vocabulary import is_known
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # The bundled scenarios and catalogs: the top-level scenarios/ and fixtures/ folders, installed
 # as packages of their own (setup.py), found wherever the installation put them.
@@ -51,7 +51,7 @@ def bundled_descriptions() -> dict[str, str]:
     every bundled file)."""
     import yaml
 
-    from .yamlpos import Loader as _Loader
+    from mockserver.scenario.yamlpos import Loader as _Loader
     return {name: (yaml.load((SCENARIOS_DIR / f"{name}.yaml").read_text(encoding="utf-8"), Loader=_Loader)
                    or {}).get("description", "") for name in bundled_names()}
 
@@ -158,7 +158,7 @@ def _parse(text: str, source: str, limits: Limits, remember: bool) -> tuple[obje
         return parsed
     import yaml
 
-    from .yamlpos import YamlTooLarge, load_with_lines
+    from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
     try:
         parsed = load_with_lines(text, limits)
     except YamlTooLarge as exc:

@@ -2,14 +2,14 @@
 provider's section shares lives here; each provider's own section is in its package (model.py)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Mapping
 
-from ..engine.chaos import Chaos
-from ..engine.faults import FaultRule
-from ..engine.webhooks import DEFAULT_MESSAGE_IDS
+from mockserver.engine.chaos import Chaos
+from mockserver.engine.faults import FaultRule
+from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS
 
 # A number gets one message this long after it is bought, unless a behavior says otherwise.
 DEFAULT_SMS_AFTER_MS = 3000

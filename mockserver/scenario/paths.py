@@ -3,7 +3,7 @@ starts on. Apart from yamlpos.py, so that what reports a path (request bodies, s
 does not import PyYAML: a start whose scenario comes from the fixture cache parses no YAML."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 Path = tuple  # of str keys and int indices
 

@@ -6,11 +6,11 @@ from functools import cache
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from ..engine.chaos import Chaos, Rotation
-from ..engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
-from .common import FaultSchema, Strict, described
-from .fields import Duration, Instant, Seed, signing_secret
-from .model import ReportThresholds, Scenario
+from mockserver.engine.chaos import Chaos, Rotation
+from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
+from mockserver.scenario.common import FaultSchema, Strict, described
+from mockserver.scenario.fields import Duration, Instant, Seed, signing_secret
+from mockserver.scenario.model import ReportThresholds, Scenario
 
 _REPORT = ReportThresholds()
 
@@ -99,7 +99,7 @@ class _ScenarioBase(Strict):
 
     @post_load
     def make(self, data, **kwargs):
-        from ..providers.registry import names
+        from mockserver.providers.registry import names
         hooks = data["webhooks"]
         return Scenario(
             name=data["name"], description=data["description"], seed=data["seed"],
@@ -113,7 +113,7 @@ class _ScenarioBase(Strict):
 def scenario_schema() -> type[Strict]:
     """The top level with a section per registered provider, in the registry's order. Built on
     first use: the providers' sections import this package, so it cannot import them first."""
-    from ..providers.registry import PROVIDERS
+    from mockserver.providers.registry import PROVIDERS
     attributes = {provider.name: fields.Nested(provider.section_schema, metadata=described(provider.section_help))
                   for provider in PROVIDERS}
     attributes["faults"] = fields.List(fields.Nested(FaultSchema), load_default=list, metadata=described(

@@ -27,9 +27,9 @@ def all_schemas(*roots: type[Schema]) -> list[type[Schema]]:
 
 def fixture_schemas() -> tuple[type[Schema], ...]:
     """The schemas a scenario's fields lead to, those behind fixture files and SMS lists included."""
-    from ..providers.registry import PROVIDERS
-    from .common import SmsPlanSchema
-    from .schema import scenario_schema
+    from mockserver.providers.registry import PROVIDERS
+    from mockserver.scenario.common import SmsPlanSchema
+    from mockserver.scenario.schema import scenario_schema
     return (scenario_schema(), SmsPlanSchema, *(schema for provider in PROVIDERS for schema in provider.extra_schemas))
 
 

@@ -14,9 +14,8 @@ from typing import Any
 
 import yaml
 
-from ..settings import DEFAULT_LIMITS, Limits
-from .paths import Path
-
+from mockserver.scenario.paths import Path
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # libyaml's parser when PyYAML was built with it: the bundled catalogs load several times faster.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

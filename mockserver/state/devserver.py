@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import document
-from .statefile import DEFAULT_INTERVAL_S, StateFile, read
-from .watch import ScenarioWatcher
+from mockserver.state import document
+from mockserver.state.statefile import DEFAULT_INTERVAL_S, StateFile, read
+from mockserver.state.watch import ScenarioWatcher
 
 
 @dataclass(frozen=True)

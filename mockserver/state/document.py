@@ -25,15 +25,15 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from .. import __version__
-from ..engine.clock import instant
-from ..engine.records import Record, SnapshotError
-from ..engine.webhooks import Message, message_record
-from ..providers.registry import PROVIDERS, by_name
-from ..providers.tenancy import Tenant
-from ..sandbox import UnknownKey
-from ..scenario import ScenarioError, load_text
-from ..wire import json_bytes
+from mockserver import __version__
+from mockserver.engine.clock import instant
+from mockserver.engine.records import Record, SnapshotError
+from mockserver.engine.webhooks import Message, message_record
+from mockserver.http.wire import json_bytes
+from mockserver.providers.registry import PROVIDERS, by_name
+from mockserver.providers.tenancy import Tenant
+from mockserver.sandbox import UnknownKey
+from mockserver.scenario import ScenarioError, load_text
 
 FORMAT = "mockserver-snapshot"
 VERSION = 1

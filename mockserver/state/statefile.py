@@ -20,8 +20,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..engine.records import SnapshotError
-from . import document
+from mockserver.engine.records import SnapshotError
+from mockserver.state import document
 
 DEFAULT_INTERVAL_S = 1.0
 

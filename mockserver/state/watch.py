@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
-from ..scenario import ScenarioError, load_scenario
+from mockserver.scenario import ScenarioError, load_scenario
 
 POLL_S = 0.3
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .session import Exchange
+from mockserver.verify.session import Exchange
 
 PASS, DIFFERS, MISSING_ROUTE, EXTRA_FIELD, ONE_SIDED = "pass", "differs", "missing route", "extra field", "one side only"
 

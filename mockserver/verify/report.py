@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .compare import PASS, Verdict
+from mockserver.verify.compare import PASS, Verdict
 
 
 @dataclass

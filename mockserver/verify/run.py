@@ -6,21 +6,22 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 import yaml
 
-from ..app import create_app
-from ..providers.registry import PROVIDERS, by_name
-from ..sandbox import Sandbox
-from ..scenario import ScenarioError, load_scenario
-from . import KEY_VARIABLE
-from .compare import compare
-from .report import Report
-from .session import Session, StopVerifying
-from .transport import CouldNotReach, Http, InProcess, Recorder, Replay
+from mockserver.http.app import create_app
+from mockserver.providers.registry import PROVIDERS, by_name
+from mockserver.sandbox import Sandbox
+from mockserver.scenario import ScenarioError, load_scenario
+from mockserver.verify import KEY_VARIABLE
+from mockserver.verify.compare import compare
+from mockserver.verify.report import Report
+from mockserver.verify.session import Session, StopVerifying
+from mockserver.verify.transport import CouldNotReach, Http, InProcess, Recorder, Replay
 
 UNKNOWN_ROUTE_STEP = "unknown route"        # every script's probe of a route no API has
 MAX_ANSWER_BYTES = 8 * 1024 * 1024          # a real answer larger than this stops the run

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from .transport import Answer, Transport, target
+from mockserver.verify.transport import Answer, Transport, target
 
 _OWN_KEY = object()       # a call made with the side's own key
 

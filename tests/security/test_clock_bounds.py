@@ -7,7 +7,6 @@ import pytest
 from freezegun import freeze_time
 
 from harness import AIRBNB, BASE_SCENARIO, scenario_with
-
 from mockserver.engine.clock import END_OF_TIME_MS, LATEST_MS, Clock, format_iso
 from mockserver.scenario import ScenarioError, load_text
 

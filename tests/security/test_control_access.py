@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from harness import BASE_SCENARIO, LIVE, SECRET, START
-
 from mockserver.control.access import Access
 
 REBOUND = "rebind.attacker.example"

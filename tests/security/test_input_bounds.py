@@ -10,9 +10,7 @@ import re
 import pytest
 
 from harness import KEY, LIVE, MockServer, scenario_with
-
-from mockserver.settings import Limits
-from mockserver.settings import SNAPSHOT_PATH
+from mockserver.settings import SNAPSHOT_PATH, Limits
 
 LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192, max_snapshot_bytes=16384)
 PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none", "name": "control",

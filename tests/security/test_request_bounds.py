@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from harness import AIRBNB, BASE_SCENARIO, KEY, LIVE
-
 from mockserver.settings import Limits
 
 

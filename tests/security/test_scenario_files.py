@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from harness import BASE_SCENARIO
-
 from mockserver.control.access import Access
 
 SECRET_VALUE = "TOPSECRET-4711"

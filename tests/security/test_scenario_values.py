@@ -12,7 +12,6 @@ import time
 import pytest
 
 from harness import BASE_SCENARIO, LIVE, MockServer, scenario_with
-
 from mockserver.scenario import ScenarioError, load_text
 
 WHERE = "PUT /_mock/scenario"

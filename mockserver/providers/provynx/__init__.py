@@ -8,15 +8,15 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from ...engine.ids import TokenIds
-from ...engine.webhooks import Message, encode_body
-from ...shapes import dump
-from ..contract import BuildContext, DashboardView, Provider
-from . import console, cors, probes, schemas, snapshot
-from .backend import Account, Number, Provynx
-from .routes import ROUTES
-from .section import PnxServerSchema, ProvynxSchema
-from .verification import VERIFICATION
+from mockserver.engine.ids import TokenIds
+from mockserver.engine.webhooks import Message, encode_body
+from mockserver.http.shapes import dump
+from mockserver.providers.contract import BuildContext, DashboardView, Provider
+from mockserver.providers.provynx import console, cors, probes, schemas, snapshot
+from mockserver.providers.provynx.backend import Account, Number, Provynx
+from mockserver.providers.provynx.routes import ROUTES
+from mockserver.providers.provynx.section import PnxServerSchema, ProvynxSchema
+from mockserver.providers.provynx.verification import VERIFICATION
 
 
 class ProvynxProvider(Provider):

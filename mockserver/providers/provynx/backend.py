@@ -7,24 +7,40 @@ get the documented sandbox: no debits, a fixed balance, and a code that appears 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Callable
 
-from ...engine.clock import format_iso
-from ...engine.idempotency import IdempotencyStore
-from ...engine.ids import Codes, PhoneNumbers, TokenIds
-from ...engine.ratelimit import RateLimiter, Rejection, Usage
-from ...engine.timeline import Event, Timeline
-from ...settings import DEFAULT_LIMITS
-from ..contract import Delivered
-from ..sms import code_shape, sms_text
-from ..tenancy import Tenant, TenantLimitReached
-from .errors import (CancelNotAllowed, GlobalCancelRefused, InsufficientFunds, NumberNotFound,
-                     NumberNotReceiving, OutOfStock, PricingNotFound, ProductUnavailable, UnknownCountry,
-                     UnknownOperator, UnknownServer)
-from .model import PnxBehavior, PnxCountry, PnxServer, PnxService, ProvynxScenario
+from mockserver.engine.clock import format_iso
+from mockserver.engine.idempotency import IdempotencyStore
+from mockserver.engine.ids import Codes, PhoneNumbers, TokenIds
+from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
+from mockserver.engine.timeline import Event, Timeline
+from mockserver.providers.contract import Delivered
+from mockserver.providers.provynx.errors import (
+    CancelNotAllowed,
+    GlobalCancelRefused,
+    InsufficientFunds,
+    NumberNotFound,
+    NumberNotReceiving,
+    OutOfStock,
+    PricingNotFound,
+    ProductUnavailable,
+    UnknownCountry,
+    UnknownOperator,
+    UnknownServer,
+)
+from mockserver.providers.provynx.model import (
+    PnxBehavior,
+    PnxCountry,
+    PnxServer,
+    PnxService,
+    ProvynxScenario,
+)
+from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.tenancy import Tenant, TenantLimitReached
+from mockserver.settings import DEFAULT_LIMITS
 
 PENDING, RECEIVED, CANCELED, EXPIRED = "pending", "received", "canceled", "expired"
 US, GLOBAL = "us", "global"
@@ -39,7 +55,7 @@ class Account:
     webhook_url: str | None
     webhook_secret: str
     tenant: Tenant
-    numbers: dict[str, "Number"] = field(default_factory=dict)
+    numbers: dict[str, Number] = field(default_factory=dict)
 
 
 def is_sandbox_key(key: str) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import partial
 
-from ...engine.clock import format_iso
-from ...engine.ids import Codes
-from ...shapes import dump
-from ..contract import DashboardView, Ended
-from ..sms import code_shape, sms_text
-from ..tenancy import Tenant
-from . import schemas
-from .backend import EXPIRED, US, is_sandbox_key
+from mockserver.engine.clock import format_iso
+from mockserver.engine.ids import Codes
+from mockserver.http.shapes import dump
+from mockserver.providers.contract import DashboardView, Ended
+from mockserver.providers.provynx import schemas
+from mockserver.providers.provynx.backend import EXPIRED, US, is_sandbox_key
+from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.tenancy import Tenant
 
 
 def state(backend, tenant: Tenant | None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...engine.ratelimit import Rule
+from mockserver.engine.ratelimit import Rule
 
 LIFETIME_MS = 20 * 60_000                 # [assumed] pending -> expired with no code
 RATE_LIMITS = (Rule(limit=60, window_ms=60_000),)      # [assumed] 60 requests per 60 s per key

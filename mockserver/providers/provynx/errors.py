@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..contract import NotReceiving, ProviderError
+from mockserver.providers.contract import NotReceiving, ProviderError
 
 
 class ProvynxError(ProviderError):

@@ -19,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ...engine.idempotency import Outcome
-from ...settings import Limits
-from ...inputs import BodyError, parse_json
-from ..contract import Call
-from .errors import IdempotencyInFlight, IdempotencyKeyTooLong, IdempotencyMismatch
+from mockserver.engine.idempotency import Outcome
+from mockserver.http.inputs import BodyError, parse_json
+from mockserver.providers.contract import Call
+from mockserver.providers.provynx.errors import (
+    IdempotencyInFlight,
+    IdempotencyKeyTooLong,
+    IdempotencyMismatch,
+)
+from mockserver.settings import Limits
 
 HEADER = "Idempotency-Key"
 

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
-from ...engine.ratelimit import Rule
-from ...engine.webhooks import RetryPolicy
-from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Behavior, Tenants, first_match
-from . import defaults
+from mockserver.engine.ratelimit import Rule
+from mockserver.engine.webhooks import RetryPolicy
+from mockserver.providers.provynx import defaults
+from mockserver.scenario.model import (
+    DEFAULT_CODE_LENGTH,
+    DEFAULT_SMS_TEMPLATE,
+    Behavior,
+    Tenants,
+    first_match,
+)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,15 @@
 code 000000, and ``sandbox: true``."""
 from __future__ import annotations
 
-from ...engine.clock import format_iso
-from ...engine.probe import PROBE_CODE, PROBE_NUMBER, ProbeSpec, standard_webhooks_probes
-from ...engine.webhooks import encode_body
-from ..contract import NoWebhookUrl
+from mockserver.engine.clock import format_iso
+from mockserver.engine.probe import (
+    PROBE_CODE,
+    PROBE_NUMBER,
+    ProbeSpec,
+    standard_webhooks_probes,
+)
+from mockserver.engine.webhooks import encode_body
+from mockserver.providers.contract import NoWebhookUrl
 
 PROBE_NUMBER_ID = "num_" + "0" * 20
 

@@ -3,15 +3,17 @@ pipeline (mockserver/pipeline.py) authenticates, rate-limits, applies faults and
 a call runs under the state lock with the caller and its virtual now."""
 from __future__ import annotations
 
-from ..contract import Route
-from . import schemas as s
-from .backend import GLOBAL, PENDING, US
-from .idempotency import HEADER, IDEMPOTENCY_KEY
+from mockserver.providers.contract import Route
+from mockserver.providers.provynx import schemas as s
+from mockserver.providers.provynx.backend import GLOBAL, PENDING, US
+from mockserver.providers.provynx.idempotency import HEADER, IDEMPOTENCY_KEY
 
 
 def openapi(section):
-    from ...openapi import provider_document     # apispec is imported only by who asks for the document
-    from . import PROVIDER
+    from mockserver.http.openapi import (
+        provider_document,  # apispec is imported only by who asks for the document
+    )
+    from mockserver.providers.provynx import PROVIDER
     return provider_document(PROVIDER, section)
 
 

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ...shapes import IsoTime, constant, dump
-from ..contract import ErrorWire
-from . import defaults
-from .backend import CANCELED, EXPIRED, GLOBAL, PENDING, RECEIVED, US
+from mockserver.http.shapes import IsoTime, constant, dump
+from mockserver.providers.contract import ErrorWire
+from mockserver.providers.provynx import defaults
+from mockserver.providers.provynx.backend import (
+    CANCELED,
+    EXPIRED,
+    GLOBAL,
+    PENDING,
+    RECEIVED,
+    US,
+)
 
 
 def _required(field: fields.Field) -> fields.Field:

@@ -3,17 +3,54 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import (
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, MatchSchema, Strict, WebhookPolicySchema,
-                                check_template, described, no_repeats, rate_limits_field, sms_length_problems)
-from ...scenario.common import CODE_CHARS
-from ...scenario.fields import Duration, Fixture, Money, WebhookUrl, signing_secret
-from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Match, Tenants
-from . import defaults
-from .defaults import MAX_ACTIVE_KEYS
-from .model import (PnxAccount, PnxBehavior, PnxCountry, PnxOperator, PnxServer, PnxService, ProvynxScenario,
-                    SandboxRules)
+from mockserver.providers.provynx import defaults
+from mockserver.providers.provynx.defaults import MAX_ACTIVE_KEYS
+from mockserver.providers.provynx.model import (
+    PnxAccount,
+    PnxBehavior,
+    PnxCountry,
+    PnxOperator,
+    PnxServer,
+    PnxService,
+    ProvynxScenario,
+    SandboxRules,
+)
+from mockserver.scenario.common import (
+    CODE_CHARS,
+    TEMPLATE_HELP,
+    BehaviorSchema,
+    MatchSchema,
+    Strict,
+    WebhookPolicySchema,
+    check_template,
+    described,
+    no_repeats,
+    rate_limits_field,
+    sms_length_problems,
+)
+from mockserver.scenario.fields import (
+    Duration,
+    Fixture,
+    Money,
+    WebhookUrl,
+    signing_secret,
+)
+from mockserver.scenario.model import (
+    DEFAULT_CODE_LENGTH,
+    DEFAULT_SMS_TEMPLATE,
+    Match,
+    Tenants,
+)
+
 # A server number written as text (JSON keys are text), as the JSON Schema's pattern has it.
 _SERVER_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 

@@ -6,15 +6,25 @@ from __future__ import annotations
 
 from functools import partial
 
-from ...engine.clock import instant
-from ...engine.records import Record, SnapshotError
-from ...engine.timeline import Event
-from .. import restoring
-from ..restoring import Restored
-from ..tenancy import Tenant
-from .defaults import MAX_ACTIVE_KEYS
-from .backend import CANCELED, EXPIRED, PENDING, RECEIVED, US, GLOBAL, Account, Number, Provynx
-from .errors import UnknownCountry, UnknownServer
+from mockserver.engine.clock import instant
+from mockserver.engine.records import Record, SnapshotError
+from mockserver.engine.timeline import Event
+from mockserver.providers import restoring
+from mockserver.providers.provynx.backend import (
+    CANCELED,
+    EXPIRED,
+    GLOBAL,
+    PENDING,
+    RECEIVED,
+    US,
+    Account,
+    Number,
+    Provynx,
+)
+from mockserver.providers.provynx.defaults import MAX_ACTIVE_KEYS
+from mockserver.providers.provynx.errors import UnknownCountry, UnknownServer
+from mockserver.providers.restoring import Restored
+from mockserver.providers.tenancy import Tenant
 
 # What a number's timeline events may do when a snapshot brings them back: nothing else is called.
 ACTIONS = frozenset({"_sms_due", "_expire"})

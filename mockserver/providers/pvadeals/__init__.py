@@ -4,15 +4,15 @@ section.py (its scenario section), backend.py (state and rules), schemas.py (wir
 routes.py (the routes), console.py (what mockserver's own tools show of it)."""
 from __future__ import annotations
 
-from ...engine.ids import ObjectIds
-from ...engine.webhooks import Message, encode_body
-from ...shapes import dump
-from ..contract import BuildContext, DashboardView, Provider
-from . import console, probes, schemas, snapshot
-from .backend import Account, PvaDeals, ServiceRequest
-from .routes import ROUTES
-from .section import PvaDealsSchema, PvaServiceSchema
-from .verification import VERIFICATION
+from mockserver.engine.ids import ObjectIds
+from mockserver.engine.webhooks import Message, encode_body
+from mockserver.http.shapes import dump
+from mockserver.providers.contract import BuildContext, DashboardView, Provider
+from mockserver.providers.pvadeals import console, probes, schemas, snapshot
+from mockserver.providers.pvadeals.backend import Account, PvaDeals, ServiceRequest
+from mockserver.providers.pvadeals.routes import ROUTES
+from mockserver.providers.pvadeals.section import PvaDealsSchema, PvaServiceSchema
+from mockserver.providers.pvadeals.verification import VERIFICATION
 
 
 class PvaDealsProvider(Provider):

@@ -14,25 +14,41 @@ ends (TIMEOUT) [assumed]. Reusing a rental arms it for another SMS within its da
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Callable
 
-from ...engine.clock import DAY_MS, format_iso
-from ...engine.ids import Codes, ObjectIds, PhoneNumbers
-from ...engine.pages import CursorNotFound, Page, SortedIndex
-from ...engine.ratelimit import RateLimiter, Rejection, Usage
-from ...engine.timeline import Event, Timeline
-from ...settings import DEFAULT_LIMITS
-from ..contract import Delivered
-from ..sms import code_shape, sms_text
-from ..tenancy import Tenant, TenantLimitReached
-from . import defaults
-from .errors import (AreaCodeNotAvailable, FirstAndLast, FlagNotAllowed, InvalidDuration, NotARental, RentalEnded,
-                     RentalNotOffered, InsufficientBalance, InvalidCursor, RequestNotFound,
-                     RequestNotReceiving, ReuseNotAllowed, ServiceNotFound)
-from .model import PvaBehavior, PvaDealsScenario, PvaService
+from mockserver.engine.clock import DAY_MS, format_iso
+from mockserver.engine.ids import Codes, ObjectIds, PhoneNumbers
+from mockserver.engine.pages import CursorNotFound, Page, SortedIndex
+from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
+from mockserver.engine.timeline import Event, Timeline
+from mockserver.providers.contract import Delivered
+from mockserver.providers.pvadeals import defaults
+from mockserver.providers.pvadeals.errors import (
+    AreaCodeNotAvailable,
+    FirstAndLast,
+    FlagNotAllowed,
+    InsufficientBalance,
+    InvalidCursor,
+    InvalidDuration,
+    NotARental,
+    RentalEnded,
+    RentalNotOffered,
+    RequestNotFound,
+    RequestNotReceiving,
+    ReuseNotAllowed,
+    ServiceNotFound,
+)
+from mockserver.providers.pvadeals.model import (
+    PvaBehavior,
+    PvaDealsScenario,
+    PvaService,
+)
+from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.tenancy import Tenant, TenantLimitReached
+from mockserver.settings import DEFAULT_LIMITS
 
 RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
 STR, LTR = "STR", "LTR"
@@ -57,7 +73,7 @@ class Renewal:
 @dataclass
 class ServiceRequest:
     id: str
-    account: "Account" = field(repr=False)
+    account: Account = field(repr=False)
     service: PvaService
     behavior: PvaBehavior
     number: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...engine.ratelimit import Rule
+from mockserver.engine.ratelimit import Rule
 
 LIFETIME_MS = 20 * 60_000                 # a purchase waits 20 minutes for its SMS
 CREDITS = Decimal("100.00")               # an account's starting balance, as the documented example

@@ -2,7 +2,7 @@
 SPEC marks the text so). The backend raises them; the request pipeline answers them."""
 from __future__ import annotations
 
-from ..contract import NotReceiving, ProviderError
+from mockserver.providers.contract import NotReceiving, ProviderError
 
 
 class PvaDealsError(ProviderError):

@@ -4,10 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ...engine.ratelimit import Rule
-from ...engine.webhooks import RetryPolicy
-from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Behavior, Tenants, first_match
-from . import defaults
+from mockserver.engine.ratelimit import Rule
+from mockserver.engine.webhooks import RetryPolicy
+from mockserver.providers.pvadeals import defaults
+from mockserver.scenario.model import (
+    DEFAULT_CODE_LENGTH,
+    DEFAULT_SMS_TEMPLATE,
+    Behavior,
+    Tenants,
+    first_match,
+)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ...engine.clock import format_iso
-from ...engine.probe import ACCEPTED, DEFENDED, PROBE_CODE, PROBE_NUMBER, ProbeSpec
-from ...engine.webhooks import encode_body
-from ..contract import NoWebhookUrl
+from mockserver.engine.clock import format_iso
+from mockserver.engine.probe import (
+    ACCEPTED,
+    DEFENDED,
+    PROBE_CODE,
+    PROBE_NUMBER,
+    ProbeSpec,
+)
+from mockserver.engine.webhooks import encode_body
+from mockserver.providers.contract import NoWebhookUrl
 
 PROBE_REQUEST_ID = "0" * 24
 WRONG = "mockserver-probe-wrong"

@@ -3,12 +3,12 @@ pipeline (mockserver/pipeline.py) authenticates, rate-limits, applies faults and
 a call runs under the state lock with the caller's account and virtual now."""
 from __future__ import annotations
 
-from ... import pictures
-from ..contract import Route
-from . import defaults
-from . import schemas as s
-from .backend import RESERVED
-from .errors import AfterAndBefore
+from mockserver.engine import pictures
+from mockserver.providers.contract import Route
+from mockserver.providers.pvadeals import defaults
+from mockserver.providers.pvadeals import schemas as s
+from mockserver.providers.pvadeals.backend import RESERVED
+from mockserver.providers.pvadeals.errors import AfterAndBefore
 
 
 def balance(backend, account, now):

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from ...engine.ratelimit import Rejection
-from ...shapes import IsoTime, Itself, constant, dump, ref
-from ..contract import ErrorWire
-from . import defaults
-from .backend import LTR, ORDER_FIELDS, STR
-from .errors import InvalidCursor
+from mockserver.engine.ratelimit import Rejection
+from mockserver.http.shapes import IsoTime, Itself, constant, dump, ref
+from mockserver.providers.contract import ErrorWire
+from mockserver.providers.pvadeals import defaults
+from mockserver.providers.pvadeals.backend import LTR, ORDER_FIELDS, STR
+from mockserver.providers.pvadeals.errors import InvalidCursor
 
 # -- values -----------------------------------------------------------------------------------
 

@@ -3,12 +3,27 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from ...scenario.common import (TEMPLATE_HELP, BehaviorSchema, Strict, WebhookPolicySchema, check_template,
-                                described, no_repeats, rate_limits_field, sms_length_problems)
-from ...scenario.fields import Duration, Fixture, Money, WebhookUrl
-from ...scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Tenants
-from . import defaults
-from .model import PvaAccount, PvaBehavior, PvaDealsScenario, PvaService, Rentals
+from mockserver.providers.pvadeals import defaults
+from mockserver.providers.pvadeals.model import (
+    PvaAccount,
+    PvaBehavior,
+    PvaDealsScenario,
+    PvaService,
+    Rentals,
+)
+from mockserver.scenario.common import (
+    TEMPLATE_HELP,
+    BehaviorSchema,
+    Strict,
+    WebhookPolicySchema,
+    check_template,
+    described,
+    no_repeats,
+    rate_limits_field,
+    sms_length_problems,
+)
+from mockserver.scenario.fields import Duration, Fixture, Money, WebhookUrl
+from mockserver.scenario.model import DEFAULT_CODE_LENGTH, DEFAULT_SMS_TEMPLATE, Tenants
 
 _OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="must be a 24-digit lowercase hex ObjectId")
 

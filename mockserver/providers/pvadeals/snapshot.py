@@ -6,15 +6,26 @@ from __future__ import annotations
 
 from functools import partial
 
-from ...engine.clock import EARLIEST_MS, END_OF_TIME_MS, instant
-from ...engine.records import Record, SnapshotError
-from ...engine.timeline import Event
-from .. import restoring
-from ..restoring import Restored
-from ..tenancy import Tenant
-from . import defaults
-from .backend import (COMPLETED, FLAGGED, LTR, RESERVED, STR, TIMEOUT, Account, PvaDeals, ReceivedSms, Renewal,
-                      ServiceRequest)
+from mockserver.engine.clock import EARLIEST_MS, END_OF_TIME_MS, instant
+from mockserver.engine.records import Record, SnapshotError
+from mockserver.engine.timeline import Event
+from mockserver.providers import restoring
+from mockserver.providers.pvadeals import defaults
+from mockserver.providers.pvadeals.backend import (
+    COMPLETED,
+    FLAGGED,
+    LTR,
+    RESERVED,
+    STR,
+    TIMEOUT,
+    Account,
+    PvaDeals,
+    ReceivedSms,
+    Renewal,
+    ServiceRequest,
+)
+from mockserver.providers.restoring import Restored
+from mockserver.providers.tenancy import Tenant
 
 # What a request's timeline events may do when a snapshot brings them back: nothing else is called.
 ACTIONS = frozenset({"_sms_due", "_expire", "_close_reuse"})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from ...verify import dig, pace_for
-from ..contract import Verification
-from . import defaults
+from mockserver.providers.contract import Verification
+from mockserver.providers.pvadeals import defaults
+from mockserver.verify import dig, pace_for
 
 PAGE = 5                                   # requests per listed page: small, so paging is tried
 NO_SUCH_REQUEST = "0" * 24                 # a well-formed id no account has

@@ -2,10 +2,10 @@
 API and the dashboard, who may drive them, the clock, how to stop, and a first command to try."""
 from __future__ import annotations
 
-from .control.access import TOKEN_HEADER
-from .control.views import PREFIX as CONTROL_PREFIX
-from .dashboard import PAGE_PATH as DASHBOARD_PATH
-from .providers.registry import PROVIDERS
+from mockserver.control.access import TOKEN_HEADER
+from mockserver.control.views import PREFIX as CONTROL_PREFIX
+from mockserver.dashboard import PAGE_PATH as DASHBOARD_PATH
+from mockserver.providers.registry import PROVIDERS
 
 
 def banner(scenario, url: str, *, admin_token: bool) -> str:

@@ -30,11 +30,11 @@ from flask import request as current_request
 from flask.globals import request_ctx
 from werkzeug.exceptions import MethodNotAllowed
 
-from .inputs import BodyError, validate, validate_leniently
-from .providers.contract import Call, Provider, ProviderError, Route
-from .providers.tenancy import TenantLimitReached
-from .shapes import dump, status_text
-from .wire import bearer_token, dropped_connection, json_response, read_json
+from mockserver.http.inputs import BodyError, validate, validate_leniently
+from mockserver.http.shapes import dump, status_text
+from mockserver.http.wire import bearer_token, dropped_connection, json_response, read_json
+from mockserver.providers.contract import Call, Provider, ProviderError, Route
+from mockserver.providers.tenancy import TenantLimitReached
 
 TENANT = "mockserver.tenant"          # set once the caller is known; the journal reads it
 IGNORED = "mockserver.ignored"        # fields of the body that were ignored, for the journal

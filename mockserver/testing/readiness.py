@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from . import __version__
+from mockserver import __version__
 
 
 def ready_document(url: str) -> dict:

@@ -12,12 +12,12 @@ from pathlib import Path
 import requests
 from waitress import create_server
 
-from .app import create_app
-from .control.access import Access
-from .providers.registry import PROVIDERS
-from .scenario import Scenario
-from .serving import waitress_options
-from .settings import DEFAULT_LIMITS, Limits
+from mockserver.control.access import Access
+from mockserver.http.app import create_app
+from mockserver.http.serving import waitress_options
+from mockserver.providers.registry import PROVIDERS
+from mockserver.scenario import Scenario
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 START_TIMEOUT_S = 5.0
 _ANSWER_CHUNK = memoryview(bytes(64 * 1024))     # what answer_size() sends, over and over

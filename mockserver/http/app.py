@@ -2,27 +2,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from flask import Blueprint, Flask
 
-from .bounds import BodyLimit
-from .control import schemas as control_schemas
-from .control.access import Access
-from .control.views import PREFIX as CONTROL_PREFIX
-from .control.views import bp as control_bp
-from .dashboard import bp as dashboard_bp
-from .index import bp as index_bp
-from .journaling import JournalMiddleware
-from .pipeline import view_for
-from .providers.contract import Provider
-from .providers.registry import PROVIDERS
-from .sandbox import Sandbox
-from .scenario import Scenario, load_scenario
-from .settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
-from .shapes import status_text
-from .wire import ErrorShapes, HideDroppedConnections, install_error_shapes
+from mockserver.control import schemas as control_schemas
+from mockserver.control.access import Access
+from mockserver.control.views import PREFIX as CONTROL_PREFIX
+from mockserver.control.views import bp as control_bp
+from mockserver.dashboard import bp as dashboard_bp
+from mockserver.http.bounds import BodyLimit
+from mockserver.http.index import bp as index_bp
+from mockserver.http.journaling import JournalMiddleware
+from mockserver.http.pipeline import view_for
+from mockserver.http.shapes import status_text
+from mockserver.http.wire import ErrorShapes, HideDroppedConnections, install_error_shapes
+from mockserver.providers.contract import Provider
+from mockserver.providers.registry import PROVIDERS
+from mockserver.sandbox import Sandbox
+from mockserver.scenario import Scenario, load_scenario
+from mockserver.settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
 
 
 class _SyncFlask(Flask):

@@ -12,13 +12,13 @@ Dict) is loaded by its own ``deserialize``. tests/test_quickload.py holds the tw
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
-from typing import Callable
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 from marshmallow.utils import missing
 
-from .shapes import has_hooks, schema_instance
+from mockserver.http.shapes import has_hooks, schema_instance
 
 UNPLANNED = object()       # "load this through marshmallow"
 _LOAD_HOOKS = ("pre_load", "post_load", "validates", "validates_schema")

@@ -43,16 +43,16 @@ def _collecting_after_start() -> None:
     collector looks after what serving makes. The few reference cycles start-up leaves behind
     (about 1,400 objects) are kept for good: a full collection here would cost 30-45 ms.
     serving.settle_collector freezes, and sets how often the collector runs while serving."""
-    from .serving import settle_collector
+    from mockserver.http.serving import settle_collector
 
     settle_collector()
     gc.enable()
 
 
 def _main(argv: list[str] | None, collecting: bool = True) -> int:
-    from . import __version__
-    from .providers.registry import PROVIDERS
-    from .settings import DEFAULT_LIMITS
+    from mockserver import __version__
+    from mockserver.providers.registry import PROVIDERS
+    from mockserver.settings import DEFAULT_LIMITS
 
     titles = " and ".join(f"{p.title} (v{p.openapi_info['version']})" for p in PROVIDERS)
     parser = argparse.ArgumentParser(prog="mockserver", description=(
@@ -118,7 +118,7 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     if args.command == "verify":
         return _verify(args)
     if args.command == "schema":
-        from .scenario.jsonschema import scenario_json_schema
+        from mockserver.scenario.jsonschema import scenario_json_schema
         print(json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
@@ -132,8 +132,10 @@ def _seconds(text: str) -> float:
 
 
 def _add_verify_command(commands) -> None:
-    from .providers.registry import PROVIDERS
-    from .verify import KEY_VARIABLE       # not from .verify.run, which only running the command needs
+    from mockserver.providers.registry import PROVIDERS
+    from mockserver.verify import (
+        KEY_VARIABLE,  # not from .verify.run, which only running the command needs
+    )
     check = commands.add_parser(
         "verify", help="compare the sandbox with the real provider, call by call; exit 0 all match, 1 some "
                        "differ, 2 it could not run",
@@ -159,7 +161,7 @@ def _add_verify_command(commands) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify.run import VerifyOptions, verify
+    from mockserver.verify.run import VerifyOptions, verify
     options = VerifyOptions(provider=args.provider, base_url=args.base_url, key=args.key, spend=args.spend,
                             yes=args.yes, as_json=args.as_json, save_catalog=args.save_catalog,
                             scenario=args.scenario, profile=args.profile, pace_s=args.pace_s,
@@ -175,7 +177,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _add_remote_commands(commands) -> None:
     """Commands that drive a running server through its control API."""
-    from .providers.registry import names
+    from mockserver.providers.registry import names
 
     def remote(name: str, help_text: str):
         command = commands.add_parser(name, help=help_text)
@@ -216,7 +218,7 @@ def _add_remote_commands(commands) -> None:
 
 
 def _remote(args: argparse.Namespace) -> int:
-    from .testing import MockServerError, SmsMock
+    from mockserver.testing import MockServerError, SmsMock
 
     mock = SmsMock(args.url)
     try:
@@ -237,7 +239,7 @@ def _remote(args: argparse.Namespace) -> int:
             answer = mock.report(key=args.key)
             if not args.as_json:
                 print(format_report(answer), end="")
-            from .report import SEVERITIES
+            from mockserver.report.summary import SEVERITIES
             worse = args.fail_on is not None and SEVERITIES.index(answer["worst"]) >= SEVERITIES.index(args.fail_on)
             if args.as_json:
                 print(json.dumps(answer, indent=2))
@@ -264,8 +266,8 @@ def _remote(args: argparse.Namespace) -> int:
 
 def _snapshot(mock, args: argparse.Namespace) -> int:
     """`mockserver snapshot save FILE` / `load FILE`: the file written whole or not at all."""
-    from .state.statefile import write_atomically
-    from .wire import json_bytes
+    from mockserver.http.wire import json_bytes
+    from mockserver.state.statefile import write_atomically
     if args.action == "save":
         snapshot = mock.snapshot(key=args.key)
         try:
@@ -330,7 +332,7 @@ def format_probe(probe: dict) -> str:
 def _token_sent(status: int) -> str:
     """Whether the refused call carried the admin token, and where it came from (the CLI reads
     it from the environment without a word, so a refusal is the place to say so)."""
-    from .control.access import TOKEN_HEADER, TOKEN_VARIABLE
+    from mockserver.control.access import TOKEN_HEADER, TOKEN_VARIABLE
     token = os.environ.get(TOKEN_VARIABLE)
     if token:
         sent = f"the admin token was sent ({TOKEN_HEADER}, from ${TOKEN_VARIABLE} in this environment)"
@@ -342,7 +344,7 @@ def _token_sent(status: int) -> str:
 
 
 def _validate(paths: list[str]) -> int:
-    from .scenario import ScenarioError, load_scenario
+    from mockserver.scenario import ScenarioError, load_scenario
     failed = 0
     for path in paths:
         try:
@@ -358,7 +360,7 @@ def _validate(paths: list[str]) -> int:
 
 
 def _list_scenarios() -> int:
-    from .scenario import bundled_descriptions
+    from mockserver.scenario import bundled_descriptions
     for name, description in bundled_descriptions().items():
         print(f"{name:<20} {description}")
     return 0
@@ -367,12 +369,13 @@ def _list_scenarios() -> int:
 def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from . import readiness, requestlog
-    from .app import create_app
-    from .control.access import Access
-    from .scenario import ScenarioError, load_scenario
-    from .settings import Limits, SettingError
-    from .state.devserver import DevOptions
+    from mockserver.control.access import Access
+    from mockserver.http import requestlog
+    from mockserver.http.app import create_app
+    from mockserver.scenario import ScenarioError, load_scenario
+    from mockserver.settings import Limits, SettingError
+    from mockserver.state.devserver import DevOptions
+    from mockserver.testing import readiness
 
     try:
         limits = Limits.from_environ()
@@ -406,7 +409,7 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here rather than above: granian, the default server, needs none of waitress.
     from waitress import create_server
 
-    from .serving import waitress_options
+    from mockserver.http.serving import waitress_options
 
     # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -442,7 +445,7 @@ def _run(args: argparse.Namespace) -> int:
 def _attach(sandbox, options):
     """The state file and the watcher started around the sandbox; None, with a message, when the
     state file cannot be written."""
-    from .state.devserver import Attached
+    from mockserver.state.devserver import Attached
     try:
         return Attached(sandbox, options)
     except OSError as exc:
@@ -453,8 +456,8 @@ def _attach(sandbox, options):
 def _resume(sandbox, options, access) -> tuple[bool, str | None]:
     """The state file restored into the sandbox (--state), and the line saying so, which the
     banner shows; False, with a message, when the file cannot be used (it is left as it is)."""
-    from .engine.records import SnapshotError
-    from .state.devserver import resume
+    from mockserver.engine.records import SnapshotError
+    from mockserver.state.devserver import resume
     try:
         line = resume(sandbox, options, access.scenario_dirs)
     except SnapshotError as exc:
@@ -480,8 +483,8 @@ def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool
     reading stdout finds it without parsing the banner, its ready file (--ready-file), then
     ``note`` (what became of the state file) and the banner. False when the ready file could not
     be written: the server should stop rather than leave a runner waiting for it."""
-    from . import readiness
-    from .banner import banner
+    from mockserver.cli.banner import banner
+    from mockserver.testing import readiness
     if args.print_ready:
         print(readiness.ready_line(url), flush=True)
     if args.ready_file is not None:
@@ -497,7 +500,7 @@ def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool
 
 
 def _log_level(args: argparse.Namespace) -> str:
-    from . import requestlog
+    from mockserver.http import requestlog
     if args.quiet:
         return requestlog.LOG_NOTHING
     return requestlog.LOG_EVERY_REQUEST if args.verbose else requestlog.LOG_CLIENT_REQUESTS
@@ -602,9 +605,9 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     from granian.constants import HTTPModes, Interfaces
     from granian.server.embed import Server
 
-    from . import requestlog
-    from .app import answered_at_once
-    from .serving import BufferedBodies
+    from mockserver.http import requestlog
+    from mockserver.http.app import answered_at_once
+    from mockserver.http.serving import BufferedBodies
 
     sandbox = app.extensions["mockserver"]
     scenario = sandbox.scenario
@@ -651,7 +654,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
         attached.close()
         sandbox.close()
         if args.ready_file is not None:
-            from .readiness import remove_ready_file
+            from mockserver.testing.readiness import remove_ready_file
             remove_ready_file(args.ready_file)
     return 0
 
@@ -667,7 +670,7 @@ def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token:
     import http.client
     from urllib.parse import urlsplit
 
-    from .requestlog import STARTUP_PROBE
+    from mockserver.http.requestlog import STARTUP_PROBE
     where = urlsplit(url)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -49,7 +49,7 @@ def take(request, sandbox) -> None:
     plugin's sandbox runs in this process, so this costs microseconds, not a request."""
     if mode(request.config) == "off":
         return
-    from .report import build
+    from mockserver.report.summary import build
     for finding in build(sandbox)["findings"]:
         findings(request.config).append({"test": request.node.nodeid, **finding})
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 
-from .serving import BODY_LATE
-from .wire import BODY, ErrorShapes, json_response
+from mockserver.http.serving import BODY_LATE
+from mockserver.http.wire import BODY, ErrorShapes, json_response
 
 
 class BodyLimit:

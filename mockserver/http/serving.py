@@ -10,10 +10,10 @@ import logging
 import queue
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
-from .settings import SNAPSHOT_PATH, Limits
-from .wire import DroppedConnection
+from mockserver.http.wire import DroppedConnection
+from mockserver.settings import SNAPSHOT_PATH, Limits
 
 # How far past the app's own body limits waitress still reads a body and hands it to the app, so
 # that a body somewhat too large gets the app's answer (JSON, in the provider's shape) rather than
@@ -99,7 +99,10 @@ class BufferedBodies:
     takes a thread, so that it holds up no other."""
 
     def __init__(self, app, limits: Limits, threads: int, on_loop: Callable[[dict], bool] | None = None):
-        from granian.rsgi import ProtocolClosed, ProtocolError     # granian only when it serves: waitress reads this module too
+        from granian.rsgi import (  # granian only when it serves: waitress reads this module too
+            ProtocolClosed,
+            ProtocolError,
+        )
 
         self._app = app
         self._on_loop = on_loop

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
-from . import __version__
-from .control.views import PREFIX as CONTROL_PREFIX
-from .control.views import document_path
-from .dashboard import PAGE_PATH as DASHBOARD_PATH
-from .providers.registry import PROVIDERS
-from .wire import json_response
+from mockserver import __version__
+from mockserver.control.views import PREFIX as CONTROL_PREFIX
+from mockserver.control.views import document_path
+from mockserver.dashboard import PAGE_PATH as DASHBOARD_PATH
+from mockserver.http.wire import json_response
+from mockserver.providers.registry import PROVIDERS
 
 bp = Blueprint("index", __name__)
 

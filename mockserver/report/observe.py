@@ -15,11 +15,11 @@ import zlib
 from collections import deque
 from dataclasses import asdict
 
-from ..settings import DEFAULT_LIMITS, Limits
-from .clock import EARLIEST_MS, END_OF_TIME_MS
-from .ratelimit import Rule
-from .records import Record, SnapshotError, TenantOf, check_int
-from .tenants import TenantKey
+from mockserver.engine.clock import EARLIEST_MS, END_OF_TIME_MS
+from mockserver.engine.ratelimit import Rule
+from mockserver.engine.records import Record, SnapshotError, TenantOf, check_int
+from mockserver.engine.tenants import TenantKey
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # Rule ids, as the report names them.
 RATE_HEADROOM = "rate-headroom"
@@ -52,7 +52,7 @@ class Finding:
         self.evidence: deque[tuple] = deque(maxlen=size)
         self.names: dict[str, None] = {}     # for ignored fields: their names, in order, bounded
 
-    def copy(self) -> "Finding":
+    def copy(self) -> Finding:
         twin = Finding(self.evidence.maxlen)
         twin.count, twin.names = self.count, dict(self.names)
         twin.evidence.extend(self.evidence)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .dashboard import fetched_by_the_page
+from mockserver.dashboard import fetched_by_the_page
 
 # The User-Agent of `mockserver run`'s readiness check, which the log always leaves out.
 STARTUP_PROBE = "mockserver-startup-probe"

@@ -5,9 +5,9 @@ CLI (mockserver probe-webhooks) and the pytest plugin's handle (SmsMock.probe_we
 No Flask here."""
 from __future__ import annotations
 
-from .engine.probe import ACCEPTED, DEFENDED, INCONCLUSIVE
-from .engine.webhooks import Message
-from .providers.registry import by_name
+from mockserver.engine.probe import ACCEPTED, DEFENDED, INCONCLUSIVE
+from mockserver.engine.webhooks import Message
+from mockserver.providers.registry import by_name
 
 
 def run(sandbox, tenant, key: str) -> dict:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 
-from .providers.contract import Provider
-from .shapes import component_name
+from mockserver.http.shapes import component_name
+from mockserver.providers.contract import Provider
 
 _PATH_ARGUMENT = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 

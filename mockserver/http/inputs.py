@@ -9,11 +9,11 @@ import math
 
 from marshmallow import Schema, ValidationError
 
-from .scenario.fields import flatten_messages
-from .scenario.paths import format_path
-from .settings import DEFAULT_LIMITS, Limits
-from .quickload import UNPLANNED, loader
-from .shapes import schema_instance
+from mockserver.http.quickload import UNPLANNED, loader
+from mockserver.http.shapes import schema_instance
+from mockserver.scenario.fields import flatten_messages
+from mockserver.scenario.paths import format_path
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
 class BodyError(ValueError):

@@ -3,14 +3,14 @@ an envelope's data, and the dumping of answers through their schemas. No Flask h
 provider's schemas can be imported (by the scenario tools, say) without the web layer."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
-from typing import Callable
 
 from marshmallow import Schema, fields
 from marshmallow.utils import missing
 
-from .engine.clock import format_iso
+from mockserver.engine.clock import format_iso
 
 
 class IsoTime(fields.Field):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .engine import observe as o
-from .engine.durations import format_duration
-from .providers.registry import PROVIDERS
+from mockserver.engine.durations import format_duration
+from mockserver.providers.registry import PROVIDERS
+from mockserver.report import observe as o
 
 SEVERITIES = ("none", "info", "warning", "error")
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}

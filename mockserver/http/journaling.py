@@ -7,11 +7,20 @@ from __future__ import annotations
 import functools
 import time
 
-from .engine.journal import summarize
-from .pipeline import DROPPED_ON_PURPOSE, IGNORED, IGNORED_QUERY, PATH_ARGS, POLL_DONE, REJECTION, ROUTE, TENANT
-from .providers.registry import by_path
-from .sandbox import Sandbox
-from .wire import BODY, UNMATCHED
+from mockserver.engine.journal import summarize
+from mockserver.http.pipeline import (
+    DROPPED_ON_PURPOSE,
+    IGNORED,
+    IGNORED_QUERY,
+    PATH_ARGS,
+    POLL_DONE,
+    REJECTION,
+    ROUTE,
+    TENANT,
+)
+from mockserver.http.wire import BODY, UNMATCHED
+from mockserver.providers.registry import by_path
+from mockserver.sandbox import Sandbox
 
 
 @functools.cache

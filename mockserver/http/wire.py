@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from flask import Flask, Request, Response, request
 from werkzeug.exceptions import HTTPException
 
-from .inputs import parse_json
-from .settings import DEFAULT_LIMITS, Limits
+from mockserver.http.inputs import parse_json
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 BODY = "mockserver.body"      # the request body as bounds.BodyLimit read it, for the journal and the views
 

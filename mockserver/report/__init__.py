@@ -1,0 +1,1 @@
+"""The client report: what the sandbox saw a client do, and the advice it gives."""
