@@ -1,8 +1,6 @@
 """create_app: one Flask app serving every registered provider and the control API around a Sandbox."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from functools import partial
 
 from flask import Blueprint, Flask
@@ -17,7 +15,7 @@ from mockserver.http.index import bp as index_bp
 from mockserver.http.journaling import JournalMiddleware
 from mockserver.http.pipeline import view_for
 from mockserver.http.shapes import status_text
-from mockserver.http.wire import ErrorShapes, HideDroppedConnections, install_error_shapes
+from mockserver.http.wire import ErrorShapes, install_error_shapes
 from mockserver.providers.contract import Provider
 from mockserver.providers.registry import PROVIDERS
 from mockserver.sandbox import Sandbox
@@ -45,9 +43,6 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, limits=limits)
         sandbox = Sandbox(loaded, real_time=real_time, limits=limits)
-    waitress_log = logging.getLogger("waitress")
-    if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
-        waitress_log.addFilter(HideDroppedConnections())
     app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
     # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
@@ -72,18 +67,6 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
                         {SNAPSHOT_PATH: limits.max_snapshot_bytes})
     app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
     return app
-
-
-def answered_at_once(app: Flask) -> Callable[[dict], bool]:
-    """Which requests the app answers without waiting on anything but the state lock (which no
-    one holds over I/O): a provider route's, unless a fault of the scenario delays answers. The
-    control API may wait (a webhook probe on receivers, a load on files), and is never hurried."""
-    sandbox = app.extensions["mockserver"]
-    prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
-
-    def at_once(environ: dict) -> bool:
-        return environ["PATH_INFO"].startswith(prefixes) and not sandbox.faults.may_delay
-    return at_once
 
 
 def _blueprint(provider: Provider) -> Blueprint:
