@@ -14,12 +14,12 @@ from functools import partial
 from pathlib import Path
 
 # The rest of mockserver is imported by the functions that need it, after main() has paused the
-# garbage collector (see _collecting_after_start).
+# garbage collector (see _serve).
 
 
 def main(argv: list[str] | None = None) -> int:
     collecting = gc.isenabled()
-    gc.disable()        # on again once a server is built (_collecting_after_start), or once parsed (_main)
+    gc.disable()        # on again once a server is built (_serve), or once parsed (_main)
     try:
         status = _main(argv, collecting)
         sys.stdout.flush()          # here, where a closed pipe can still be caught, not at exit
@@ -32,22 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         (gc.enable if collecting else gc.disable)()
     return status
-
-
-def _collecting_after_start() -> None:
-    """The cyclic garbage collector back on, once a server is built and before it serves.
-
-    Starting makes a few hundred thousand objects that live as long as the process (modules,
-    classes, the app, the sandbox); with the collector on, it went through them again and again
-    while they were made: about 50 ms of a 400 ms start. main() turns it off at once; here what
-    start-up made is frozen, so that no later collection goes through it either, and the
-    collector looks after what serving makes. The few reference cycles start-up leaves behind
-    (about 1,400 objects) are kept for good: a full collection here would cost 30-45 ms.
-    serving.settle_collector freezes, and sets how often the collector runs while serving."""
-    from mockserver.http.serving import settle_collector
-
-    settle_collector()
-    gc.enable()
 
 
 def _main(argv: list[str] | None, collecting: bool = True) -> int:
@@ -298,9 +282,9 @@ def format_report(report: dict) -> str:
         heads = ("SEVERITY", "RULE", "PROVIDER", "KEY", "COUNT")
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
         lines.append("")
-        lines.append("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip())
-        for finding, row in zip(findings, rows):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip())
+        for finding, row in zip(findings, rows, strict=True):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
             lines.append(f"    {finding['summary']}")
             lines.append(f"    advice: {finding['advice']}")
             for item in finding["evidence"][:3]:
@@ -323,7 +307,7 @@ def format_probe(probe: dict) -> str:
     heads = ("", "KIND", "VERDICT", "EXPECTED", "ANSWER", "DELIVERY")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
     for row in (heads, *rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -505,7 +489,7 @@ def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[s
     import asyncio
 
     from mockserver.http import requestlog
-    from mockserver.http.serving import granian_server
+    from mockserver.http.serving import granian_server, settle_collector
 
     url = _url(args.host, port)
     server = granian_server(requestlog.wrap(app, _log_level(args)), limits, host=args.host, port=port,
@@ -522,7 +506,11 @@ def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[s
         except asyncio.TimeoutError:    # the stop gave up waiting (stop_grace_s)
             pass
 
-    _collecting_after_start()
+    # What start-up made (a few hundred thousand objects: modules, the app, the sandbox) lives as
+    # long as the process; main() paused the collector while it was made, and settle_collector
+    # freezes it so that no later collection walks it. The collector then looks after serving's.
+    settle_collector()
+    gc.enable()
     asyncio.run(serve())
     return 0
 

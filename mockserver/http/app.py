@@ -23,14 +23,6 @@ from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
 
 
-class _SyncFlask(Flask):
-    """Flask, minus its per-call check for ``async def`` views and hooks: none here is async, and
-    the check (through inspect) runs for every hook and view of every request."""
-
-    def ensure_sync(self, func):
-        return func
-
-
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
                sandbox: Sandbox | None = None, limits: Limits = DEFAULT_LIMITS,
                access: Access | None = None) -> Flask:
@@ -43,7 +35,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, limits=limits)
         sandbox = Sandbox(loaded, real_time=real_time, limits=limits)
-    app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    app = Flask(__name__, static_folder=None)      # no /static: nothing is served from this folder
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
     # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
     # page; "//" in a path is no route (a client's bug), not a redirect to a page.

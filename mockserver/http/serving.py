@@ -9,6 +9,7 @@ import io
 import logging
 import queue
 import socket
+import sys
 import threading
 from collections.abc import Callable
 
@@ -239,7 +240,7 @@ def wsgi_environ(scope) -> dict:
         "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]"),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.scheme,
-        "wsgi.errors": _ERRORS,
+        "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
@@ -253,15 +254,3 @@ def wsgi_environ(scope) -> dict:
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
-
-
-class _LogErrors(io.TextIOBase):
-    """wsgi.errors: what the app writes there goes to the log."""
-
-    def write(self, text: str) -> int:
-        if text.strip():
-            logging.getLogger("mockserver").error(text.rstrip())
-        return len(text)
-
-
-_ERRORS = _LogErrors()
