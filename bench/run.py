@@ -93,10 +93,25 @@ class Launched(Served):
             env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_until_up(self.url, started, f"mockserver run ({source or 'this checkout'})")
         self.cold_start_s = time.perf_counter() - started
+        # The CPU time the start took, which other load on the machine changes far less.
+        self.cold_start_cpu_s = _cpu_s(self.process.pid)
 
 
-def wrk(url: str, connections: int, seconds: int, method: str = "GET", body: str = "", headers: dict = PVA) -> dict:
+def _cpu_s(pid: int) -> float:
+    """CPU time (user and system) of a process and its children so far."""
+    total = 0.0
+    for child in open(f"/proc/{pid}/task/{pid}/children").read().split():
+        total += _cpu_s(int(child))
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return total + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, connections: int, seconds: int, method: str = "GET", body: str = "", headers: dict = PVA,
+        pid: int | None = None) -> dict:
+    """wrk's figures; with ``pid``, also the server's CPU time per request, which other load on
+    the machine changes far less than its rate."""
     script = None
+    cpu_before = _cpu_s(pid) if pid else 0.0
     args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
@@ -107,12 +122,15 @@ def wrk(url: str, connections: int, seconds: int, method: str = "GET", body: str
         script.close()
         args += ["-s", script.name]
     output = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    cpu_s = _cpu_s(pid) - cpu_before if pid else 0.0
     if script:
         os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", output).group(1)) for p in ("50", "99")}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, "p50_ms": latency["50"], "p99_ms": latency["99"], "non_2xx": int(errors.group(1)) if errors else 0}
+    count = int(re.search(r"(\d+) requests in", output).group(1))
+    return {"rps": rps, "p50_ms": latency["50"], "p99_ms": latency["99"], "non_2xx": int(errors.group(1)) if errors else 0,
+            "cpu_us": cpu_s / max(count, 1) * 1e6}
 
 
 def _ms(text: str) -> float:
@@ -132,17 +150,21 @@ def throughput(seconds: int) -> list[dict]:
             runs: dict[str, list[dict]] = {name: [] for name in servers}
             for _ in range(ROUNDS):
                 for name, server in servers.items():
-                    runs[name].append(wrk(server.url + path, 16, seconds, method, body))
+                    runs[name].append(wrk(server.url + path, 16, seconds, method, body, pid=server.process.pid))
             measured = {name: sorted(results, key=lambda r: r["rps"])[len(results) // 2] for name, results in runs.items()}
             ratios = [m["rps"] / b["rps"] for m, b in zip(runs["mockserver"], runs["bare"], strict=True)]
+            cpu = {name: statistics.median(r["cpu_us"] for r in results) for name, results in runs.items()}
             rows.append({"case": label, "c": 16, **{f"{name}_{k}": v for name, result in measured.items()
                                                      for k, v in result.items()},
+                         "cpu_us": cpu, "cpu_ratio": cpu["bare"] / cpu["mockserver"],
                          "ratio": measured["mockserver"]["rps"] / measured["bare"]["rps"],
                          "ratio_range": [min(ratios), max(ratios)], "floor": FLOORS[label]})
             print(f"{label:24} c=16 mockserver {measured['mockserver']['rps']:7.0f} rps "
                   f"(p50 {measured['mockserver']['p50_ms']:.2f} ms, p99 {measured['mockserver']['p99_ms']:.2f} ms)"
                   f"  bare {measured['bare']['rps']:7.0f} rps  ratio {rows[-1]['ratio']:.2f} "
-                  f"({min(ratios):.2f}-{max(ratios):.2f}; floor >= {FLOORS[label]})", flush=True)
+                  f"({min(ratios):.2f}-{max(ratios):.2f}; floor >= {FLOORS[label]}); server CPU a request "
+                  f"{cpu['mockserver']:.0f} us, bare {cpu['bare']:.0f} us (bare / mockserver {rows[-1]['cpu_ratio']:.2f})",
+                  flush=True)
     finally:
         for server in servers.values():
             server.close()
@@ -175,19 +197,22 @@ def cold_start(starts: int) -> dict:
         for source in sources.values():
             Launched(source, cache).close()
         times: dict[str, list[float]] = {name: [] for name in sources}
+        cpu: dict[str, list[float]] = {name: [] for name in sources}
         for _ in range(starts):
             for name, source in sources.items():
                 server = Launched(source, cache)
                 times[name].append(server.cold_start_s)
+                cpu[name].append(server.cold_start_cpu_s)
                 server.close()
     ratios = [n / r for n, r in zip(times["now"], times["reference"], strict=True)]
     result = {**{f"{k}_s": statistics.median(v) for k, v in times.items()},
               **{f"{k}_range_s": [min(v), max(v)] for k, v in times.items()},
               "ratio": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)], "starts": starts,
-              "floor": FLOORS["start"]}
+              "floor": FLOORS["start"], "cpu_s": {k: statistics.median(v) for k, v in cpu.items()}}
     print(f"mockserver run, spawn to first 200: {result['now_s']*1000:.0f} ms, at {START_REFERENCE} "
           f"{result['reference_s']*1000:.0f} ms, ratio {result['ratio']:.2f} ({min(ratios):.2f}-{max(ratios):.2f} "
-          f"over {starts} starts each; floor <= {FLOORS['start']})", flush=True)
+          f"over {starts} starts each; floor <= {FLOORS['start']}); CPU time to it {result['cpu_s']['now']*1000:.0f} ms, "
+          f"at {START_REFERENCE} {result['cpu_s']['reference']*1000:.0f} ms", flush=True)
     return result
 
 
@@ -338,11 +363,13 @@ def write_results(results: dict) -> None:
              f"{f['sms_mock_s']:.2f} s | {f['httpserver_s']:.2f} s | {f['ratio']:.2f} | {f['ratio_range'][0]:.2f}-"
              f"{f['ratio_range'][1]:.2f} | <= {f['floor']} | {_held(f['ratio'] <= f['floor'])} |",
              f"| `mockserver run` spawn to first 200 / at {START_REFERENCE} ({c['starts']} starts each) | "
-             f"{c['now_s']*1000:.0f} ms | {c['reference_s']*1000:.0f} ms | {c['ratio']:.2f} | {c['ratio_range'][0]:.2f}-"
+             f"{c['now_s']*1000:.0f} ms (CPU {c['cpu_s']['now']*1000:.0f} ms) | {c['reference_s']*1000:.0f} ms (CPU "
+             f"{c['cpu_s']['reference']*1000:.0f} ms) | {c['ratio']:.2f} | {c['ratio_range'][0]:.2f}-"
              f"{c['ratio_range'][1]:.2f} | <= {c['floor']} | {_held(c['ratio'] <= c['floor'])} |"]
     for r in results["throughput"]:
         lines.append(f"| {r['case']}, c={r['c']}: `mockserver run` / bare Flask app on granian | {r['mockserver_rps']:.0f} rps "
-                     f"(p50 {r['mockserver_p50_ms']:.2f} ms, p99 {r['mockserver_p99_ms']:.2f} ms) | {r['bare_rps']:.0f} rps | "
+                     f"(p50 {r['mockserver_p50_ms']:.2f} ms, p99 {r['mockserver_p99_ms']:.2f} ms; server CPU "
+                     f"{r['cpu_us']['mockserver']:.0f} µs a request) | {r['bare_rps']:.0f} rps ({r['cpu_us']['bare']:.0f} µs) | "
                      f"{r['ratio']:.2f} | {r['ratio_range'][0]:.2f}-{r['ratio_range'][1]:.2f} | >= {r['floor']} | "
                      f"{_held(r['ratio'] >= r['floor'])} |")
     lines.append(f"| RSS growth from {m['requests'][0]:,} to {m['requests'][1]:,} requests | {m['rss_mb'][0]:.1f} -> "
