@@ -381,6 +381,7 @@ def _run(args: argparse.Namespace) -> int:
         limits = Limits.from_environ()
         if args.journal_size is not None:
             limits = replace(limits, journal_size=args.journal_size)
+        access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     except SettingError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -392,7 +393,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
         print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
         return 2
-    access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
     options = DevOptions(state=args.state, fresh=args.state_reset, interval_s=args.state_interval, watch=args.watch,
