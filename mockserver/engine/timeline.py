@@ -15,18 +15,18 @@ leave events to fire only when someone asks).
 from __future__ import annotations
 
 import heapq
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from mockserver.engine.clock import Clock
+from mockserver.engine.redaction import redacting_logger
 from mockserver.engine.tenants import TenantKey
 
 Action = Callable[[int], None]
 
-_log = logging.getLogger(__name__)
+_log = redacting_logger(__name__)
 
 
 @dataclass(order=True)

@@ -14,18 +14,18 @@ timeline events run, webhook attempts finished, control calls that change state.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
 import threading
 from pathlib import Path
 
 from mockserver.engine.records import SnapshotError
+from mockserver.engine.redaction import redacting_logger
 from mockserver.state import document
 
 DEFAULT_INTERVAL_S = 1.0
 
-_log = logging.getLogger(__name__)
+_log = redacting_logger(__name__)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
