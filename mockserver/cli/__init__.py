@@ -278,14 +278,22 @@ def _snapshot(mock, args: argparse.Namespace) -> int:
         print(f"mockserver snapshot: saved {'the tenant of ' + args.key if args.key else 'the state'} to {args.file}")
         return 0
     try:
-        snapshot = json.loads(args.file.read_bytes())
-    except (OSError, ValueError) as exc:
+        snapshot = json.loads(_snapshot_bytes(args.file))
+    except ValueError as exc:            # SnapshotError, SettingError and JSON's errors among them
         print(f"mockserver snapshot: cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
     answer = mock.restore(snapshot)
     print(f"mockserver snapshot: restored {args.file}: scenario {answer['scenario']!r}, {answer['accounts']} accounts, "
           f"{answer['numbers']} numbers, {answer['pending']} events pending, now {answer['now']}")
     return 0
+
+
+def _snapshot_bytes(path: Path) -> bytes:
+    """A snapshot file's bytes, within the server's bound (MOCKSERVER_MAX_SNAPSHOT_BYTES, read from
+    this environment as the server reads it): no more is read, and a pipe or a device is refused."""
+    from mockserver.settings import Limits
+    from mockserver.state.statefile import read_bounded
+    return read_bounded(path, Limits.from_environ().max_snapshot_bytes)
 
 
 def format_report(report: dict) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -30,8 +31,10 @@ _log = redacting_logger(__name__)
 
 def write_atomically(path: Path, data: bytes) -> None:
     """The file holds ``data`` afterwards, or what it held before if this fails or the machine
-    stops half way."""
-    folder = path.parent if str(path.parent) else Path(".")
+    stops half way. A symbolic link is written through: the file it points to is replaced (from a
+    temporary file beside it, so the rename stays on its file system) and the link stays."""
+    path = Path(os.path.realpath(path))
+    folder = path.parent
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -55,16 +58,31 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """A snapshot file's bytes; SnapshotError when it is larger than ``max_bytes`` (read no
+    further than one byte past) or is not a regular file: a pipe would hang the reader until some
+    writer came, and a device (/dev/zero) never ends."""
+    try:
+        # Non-blocking, so that opening a pipe with no writer returns (to be refused) at once.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise SnapshotError("not a regular file (a pipe, a device or a folder); give the path of a snapshot file")
+        try:
+            data = file.read(max_bytes + 1)
+        except OSError as exc:
+            raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise SnapshotError(f"larger than MOCKSERVER_MAX_SNAPSHOT_BYTES ({max_bytes} bytes)")
+    return data
+
+
 def read(path: Path, max_bytes: int) -> dict:
     """A state file's snapshot, its envelope checked; SnapshotError (the file left as it is) when
     it is not one this mockserver can restore."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read(max_bytes + 1)
-    except OSError as exc:
-        raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise SnapshotError(f"larger than MOCKSERVER_MAX_SNAPSHOT_BYTES ({max_bytes} bytes)")
+    data = read_bounded(path, max_bytes)
     try:
         snapshot = json.loads(data)
     except (ValueError, RecursionError):
