@@ -12,10 +12,10 @@ from mockserver.control.access import JSON_TYPES, YAML_TYPES, Access, refusal
 from mockserver.engine import pictures
 from mockserver.engine.clock import ClockError
 from mockserver.engine.records import SnapshotError
-from mockserver.http.inputs import BodyError, read_json_text, validate
+from mockserver.http.inputs import BodyError, read_json_text, refuse_unencodable_text, validate
 from mockserver.http.openapi import Operation
 from mockserver.http.shapes import dump
-from mockserver.http.wire import json_response, read_json
+from mockserver.http.wire import BODY, json_response, read_json
 from mockserver.providers.contract import NotReceiving, NoWebhookUrl
 from mockserver.providers.registry import PROVIDERS, by_name
 from mockserver.providers.tenancy import TenantLimitReached
@@ -99,12 +99,21 @@ def _matches_a_tenant_pattern(key: str) -> bool:
                if (tenants := getattr(scenario.section(p.name), "tenants", None)) is not None)
 
 
+def _json_body():
+    """The body as JSON, every text in it valid Unicode (BodyError, before anything changes)."""
+    body = read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits)
+    refuse_unencodable_text(body, request.environ.get(BODY))
+    return body
+
+
 def _body(schema):
-    return validate(schema, read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits))
+    return validate(schema, _json_body())
 
 
 def _query(schema):
-    return validate(schema, request.args.to_dict())
+    query = request.args.to_dict()
+    refuse_unencodable_text(query, what="the query")
+    return validate(schema, query)
 
 
 @bp.before_request
@@ -378,7 +387,7 @@ def get_snapshot():
 def put_snapshot():
     """All or nothing: a snapshot that cannot be restored leaves the state as it was (400)."""
     sandbox = _sandbox()
-    snapshot = read_json(request, invalid_json="the body is not valid JSON", limits=sandbox.limits)
+    snapshot = _json_body()
     try:
         restored = document.restore(sandbox, snapshot, scenario_dirs=_access().scenario_dirs)
     except SnapshotError as exc:
