@@ -35,6 +35,9 @@ class Sandbox:
         self.backends: dict[str, object] = {}
         self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
         self.changes = 0        # control calls that changed state (the control API counts them)
+        # What the server has to tell its operator about itself, by topic (a state file that can
+        # no longer be written): /_mock/health lists it.
+        self.notices: dict[str, str] = {}
         self.reset()
         if real_time:
             self.engine.start_runner()

@@ -115,8 +115,11 @@ class ScenarioProblems(ErrorAnswer):
 
 
 class HealthAnswer(Schema):
+    """Dumped from {"scenario": name, "notices": [...] when there are any}."""
     status = fields.Constant("ok", required=True, metadata={"type": "string"})
-    scenario = fields.String(required=True, attribute="scenario.name")
+    scenario = fields.String(required=True)
+    notices = fields.List(fields.String(), metadata={
+        "description": "What the server has to say about itself (a state file it can no longer keep current)"})
 
 
 class ClockAnswer(Schema):

@@ -175,7 +175,9 @@ def picture(name: str):
 
 @route("GET", "/health", "Liveness, and the scenario's name", s.HealthAnswer)
 def health():
-    return _answer(s.HealthAnswer, _sandbox())
+    sandbox = _sandbox()
+    notices = sorted(sandbox.notices.values())
+    return _answer(s.HealthAnswer, {"scenario": sandbox.scenario.name, **({"notices": notices} if notices else {})})
 
 
 @route("POST", "/reset", "Back to the scenario's start (one tenant with a key)", s.ResetAnswer,
@@ -374,10 +376,21 @@ def report():
 
 @route("GET", SNAPSHOT_PATH.removeprefix(PREFIX),
        "The whole state (or one key's tenant's) as one versioned JSON document", s.SnapshotDocument,
-       query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
+       query=s.KeyQuerySchema,
+       errors={**_BAD, **_KEY, 409: "Larger than MOCKSERVER_MAX_SNAPSHOT_BYTES: no server could restore it"})
 def get_snapshot():
-    """A read: due work runs first, as for /state, and no account is made."""
-    snapshot = document.take_bytes(_sandbox(), _query(s.KeyQuerySchema).get("key"))
+    """A read: due work runs first, as for /state, and no account is made. A snapshot larger than
+    PUT takes is not handed out (409): it could never be restored."""
+    sandbox = _sandbox()
+    key = _query(s.KeyQuerySchema).get("key")
+    snapshot = document.take_bytes(sandbox, key)
+    limit = sandbox.limits.max_snapshot_bytes
+    if len(snapshot) > limit:
+        return _error(409, f"the snapshot is {len(snapshot)} bytes, more than MOCKSERVER_MAX_SNAPSHOT_BYTES ({limit}), "
+                           "which PUT /_mock/snapshot and --state refuse; "
+                           + ("reset the key's tenant, or raise the setting (on the server that restores it too)"
+                              if key else "take one key's (?key=), reset, or raise the setting (on the server "
+                                          "that restores it too)"))
     return Response(snapshot, mimetype="application/json")
 
 

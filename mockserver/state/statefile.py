@@ -25,6 +25,7 @@ from mockserver.engine.redaction import redacting_logger
 from mockserver.state import document
 
 DEFAULT_INTERVAL_S = 1.0
+NOTICE = "state_file"            # the key of the state file's notice in Sandbox.notices
 
 _log = redacting_logger(__name__)
 
@@ -124,8 +125,28 @@ class StateFile:
             with self.sandbox.lock:
                 version = self.sandbox.version()
                 snapshot = document.take_bytes(self.sandbox)
+            if not self._readable(len(snapshot)):
+                self._written = version        # said once; tried again at the next change
+                return
             write_atomically(self.path, snapshot)
             self._written = version
+            if self.sandbox.notices.pop(NOTICE, None) is not None:
+                _log.warning("mockserver: the state fits MOCKSERVER_MAX_SNAPSHOT_BYTES again; %s is current", self.path)
+
+    def _readable(self, size: int) -> bool:
+        """Whether a state of ``size`` bytes is one a start could read back (read() refuses a file
+        past the snapshot limit). One that is not is never written: the file keeps the last state
+        that fits, and the log and /_mock/health say so now, not at the next start."""
+        limit = self.sandbox.limits.max_snapshot_bytes
+        if size <= limit:
+            return True
+        notice = (f"the state file {self.path} is not kept current: the state is {size} bytes, more than "
+                  f"MOCKSERVER_MAX_SNAPSHOT_BYTES ({limit}), which a start reads; the file holds the last state "
+                  "that fit. Reset (POST /_mock/reset), or raise the setting and restart with the same setting")
+        if self.sandbox.notices.get(NOTICE) is None:
+            _log.warning("mockserver: %s", notice)
+        self.sandbox.notices[NOTICE] = notice
+        return False
 
     def close(self) -> None:
         """The last changes written, and the thread ended."""
