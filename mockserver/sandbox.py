@@ -5,6 +5,8 @@ plugin and the HTTP control API all drive it the same way. No Flask in this modu
 """
 from __future__ import annotations
 
+import threading
+
 from mockserver.engine import Engine
 from mockserver.engine.clock import ClockError
 from mockserver.engine.faults import Faults
@@ -38,6 +40,8 @@ class Sandbox:
         # What the server has to tell its operator about itself, by topic (a state file that can
         # no longer be written): /_mock/health lists it.
         self.notices: dict[str, str] = {}
+        # Webhook probes under way at once (control/probing.py): each holds a server thread.
+        self.probes = threading.BoundedSemaphore(limits.webhook_probes)
         self.reset()
         if real_time:
             self.engine.start_runner()

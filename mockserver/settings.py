@@ -83,6 +83,11 @@ class Limits:
     # (an attempt's deadline covers its lookup), so a DNS server that never answers holds at most
     # this many threads. Past it, a lookup waits for a free one until its attempt's deadline.
     webhook_dns_lookups: int = 64
+    # The webhook probe (POST /_mock/webhooks/probe): probes under way at once (past it, 429 at
+    # once), so probes of receivers that hang take at most this many of the server's threads; and
+    # how long one waits for its answers in all, those still unanswered then judged inconclusive.
+    webhook_probes: int = 2
+    webhook_probe_timeout_s: int = 30
 
     # -- idempotency keys (Provynx purchases) --------------------------------------------------
     # Characters in an Idempotency-Key header (longer: 400). Stripe's limit.

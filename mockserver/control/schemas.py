@@ -245,6 +245,9 @@ class ProbeAnswer(Schema):
     key = fields.String(required=True)
     provider = fields.String(required=True)
     as_expected = fields.Boolean(required=True, metadata={"description": "Every verdict is the expected one"})
+    timeout_s = fields.Integer(required=True, metadata={
+        "description": "How long the probe waited for answers at most (MOCKSERVER_WEBHOOK_PROBE_TIMEOUT_S); "
+                       "a probe unanswered by then is inconclusive"})
     defended = fields.Integer(required=True)
     accepted = fields.Integer(required=True)
     inconclusive = fields.Integer(required=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
+from mockserver.control import probing
 from mockserver.control import schemas as s
 from mockserver.control.access import JSON_TYPES, YAML_TYPES, Access, refusal
 from mockserver.engine import pictures
@@ -306,17 +307,20 @@ def webhooks():
 
 
 @route("POST", "/webhooks/probe", "Test the account's webhook receiver with forged and genuine deliveries",
-       s.ProbeAnswer, body=s.ProbeBodySchema, errors={**_BAD, **_KEY, 409: "The account has no webhook URL"})
+       s.ProbeAnswer, body=s.ProbeBodySchema,
+       errors={**_BAD, **_KEY, 409: "The account has no webhook URL",
+               429: "MOCKSERVER_WEBHOOK_PROBES probes are under way already"})
 def probe_webhooks():
     """Send one delivery of each probe kind of the account's provider to its webhook URL, and
     judge each answer: forged kinds should be refused (4xx), genuine ones accepted (2xx)."""
-    from mockserver.control.probing import run
     body = _body(s.ProbeBodySchema)
     tenant = _tenant(body["key"])
     try:
-        return _answer(s.ProbeAnswer, run(_sandbox(), tenant, body["key"]))
+        return _answer(s.ProbeAnswer, probing.run(_sandbox(), tenant, body["key"]))
     except NoWebhookUrl as exc:
         return _error(409, str(exc))
+    except probing.ProbesBusy as exc:
+        return _error(429, str(exc))
 
 
 @route("POST", "/webhooks/<message_id>/redeliver", "Send a logged webhook message once more, now", s.AttemptAnswer,

@@ -80,14 +80,21 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
 
 def answered_at_once(app: Flask) -> Callable[[dict], bool]:
     """Which requests the app answers without waiting on anything but the state lock (which no
-    one holds over I/O): a provider route's, unless a fault of the scenario delays answers. The
-    control API may wait (a webhook probe on receivers, a load on files), and is never hurried."""
+    one holds over I/O): a provider route's, unless a fault of the scenario delays answers, and
+    the health check and the index. The rest of the control API may wait (a webhook probe on
+    receivers, a load on files), and is never hurried."""
     sandbox = app.extensions["mockserver"]
     prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
 
     def at_once(environ: dict) -> bool:
-        return environ["PATH_INFO"].startswith(prefixes) and not sandbox.faults.may_delay
+        path = environ["PATH_INFO"]
+        return path in _NEVER_WAITING or (path.startswith(prefixes) and not sandbox.faults.may_delay)
     return at_once
+
+
+# Control paths that wait on nothing, not even the state lock, answered on the event loop so that
+# health checks and the index answer at once however many threads slow control calls hold.
+_NEVER_WAITING = frozenset({"/", CONTROL_PREFIX + "/health"})
 
 
 def _blueprint(provider: Provider) -> Blueprint:
