@@ -41,6 +41,11 @@ class Limits:
     # Path and query as the request journal keeps them (characters; the rest is cut).
     max_journal_text: int = 2048
 
+    # Timeline events one move of the clock (POST /_mock/clock) runs while it holds the state lock;
+    # past it the move stops at the instant it reached, and says so. An auto-renewing rental moved
+    # a thousand years is over a hundred thousand renewals; every request waits while they run.
+    max_events_per_move: int = 10_000
+
     # -- the client report (GET /_mock/report) -------------------------------------------------
     # Evidence (requests, webhook attempts) kept per finding of a rule; the count goes on past it.
     report_evidence_per_rule: int = 20
@@ -67,6 +72,9 @@ class Limits:
     max_sms_chars: int = 1600
 
     # -- tenants -----------------------------------------------------------------------------
+    # Renewals a PVADeals long-term rental lists, the newest (older ones are only counted), so an
+    # auto-renewing rental taken over years of virtual time holds no more.
+    rental_renewals_kept: int = 100
     # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.
     max_tenants: int = 1000
 

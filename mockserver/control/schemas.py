@@ -126,6 +126,8 @@ class ClockAnswer(Schema):
     """Dumped from {"now": instant, "frozen": bool}."""
     now = IsoTime(required=True)
     frozen = fields.Boolean(required=True)
+    cut = fields.String(metadata={"description": "A move that ran MOCKSERVER_MAX_EVENTS_PER_MOVE events stops "
+                                                "where it got to, and says so here"})
 
 
 class ResetAnswer(Schema):

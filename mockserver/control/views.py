@@ -251,9 +251,9 @@ def move_clock():
         raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
     if "set" in body and body["set"] is None:
         raise BodyError("set: give an ISO 8601 instant")
-    sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
-                       tenant=tenant)
-    return json_response(s.clock_body(sandbox, tenant))
+    cut = sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
+                             tenant=tenant)
+    return json_response({**s.clock_body(sandbox, tenant), **({"cut": cut} if cut else {})})
 
 
 @route("POST", "/sms", "Deliver an SMS now", s.SmsAnswer, body=s.SmsBodySchema,

@@ -113,6 +113,12 @@ class Timeline:
             count += 1
         return count
 
+    def due_heads(self, tenant: TenantKey | None = None) -> list[Event]:
+        """Each queue's earliest event, of those already due (of one tenant, or of each)."""
+        queues = list(self._queues.items()) if tenant is None else [(tenant, self._queues.get(tenant, []))]
+        return [head for owner, queue in queues
+                if (head := self._head(owner, queue)) is not None and head.at_ms <= self._clock.now(owner)]
+
     def ms_until_next(self) -> int | None:
         waits = [head.at_ms - self._clock.now(tenant) for tenant, queue in list(self._queues.items())
                  if (head := self._head(tenant, queue)) is not None]
