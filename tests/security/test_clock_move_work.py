@@ -49,3 +49,4 @@ def test_a_move_within_the_bound_is_whole_and_says_nothing_more(start_server):
     assert answer == {"now": "2026-02-27T22:42:26.452Z", "frozen": True}
     state = mock.control("GET", "/state").json()["pvadeals"]["accounts"][0]["requests"]
     assert len(state[0]["renewals"]) == KEPT
+    assert "auto-renew on · renewed 10×" in mock.control("GET", "/").text       # the count goes on past the list
