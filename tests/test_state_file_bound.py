@@ -7,7 +7,7 @@ from __future__ import annotations
 import requests
 import yaml
 
-from harness import AIRBNB, BASE_SCENARIO, KEY, RunningServer
+from harness import AIRBNB, BASE_SCENARIO, KEY, RunningServer, scenario_with
 
 BOUND = 30_000          # the harness scenario's state is about 22 kB, and each purchase adds about 3 kB
 ENV = {"MOCKSERVER_MAX_SNAPSHOT_BYTES": str(BOUND)}
@@ -58,3 +58,15 @@ def test_a_state_past_the_bound_is_said_at_once_and_the_file_still_starts_a_serv
         assert requests.get(f"{again.url}/_mock/snapshot", timeout=10).status_code == 200
     finally:
         again.stop()
+
+
+def test_a_snapshot_of_a_scenario_with_a_long_seed_is_read_back(start_server):
+    # A seed of 40 digits is within the scenario's bound (MOCKSERVER_MAX_YAML_NUMBER_CHARS), and
+    # past the one on numbers in other control bodies (MOCKSERVER_MAX_JSON_NUMBER_CHARS).
+    mock = start_server(scenario_with(seed=int("9" * 40)), real_time=False)
+    mock.buy(AIRBNB)
+    taken = mock.control("GET", "/snapshot")
+    assert taken.status_code == 200
+    restored = mock.control("PUT", "/snapshot", data=taken.content, headers={"Content-Type": "application/json"})
+    assert restored.status_code == 200, restored.text
+    assert mock.control("GET", "/snapshot").json() == taken.json()

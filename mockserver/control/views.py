@@ -5,6 +5,8 @@ OpenAPI document (what it takes, what it answers, its errors), so the document c
 the routes. Answers are dumped through control/schemas.py."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, current_app, request
 
 from mockserver.control import probing
@@ -22,7 +24,7 @@ from mockserver.providers.registry import PROVIDERS, by_name
 from mockserver.providers.tenancy import TenantLimitReached
 from mockserver.sandbox import UnknownKey
 from mockserver.scenario import ScenarioError, bundled_names, load_scenario, load_text
-from mockserver.settings import SNAPSHOT_PATH
+from mockserver.settings import SNAPSHOT_PATH, Limits
 from mockserver.state import document
 
 PREFIX = "/_mock"
@@ -100,9 +102,9 @@ def _matches_a_tenant_pattern(key: str) -> bool:
                if (tenants := getattr(scenario.section(p.name), "tenants", None)) is not None)
 
 
-def _json_body():
+def _json_body(limits=None):
     """The body as JSON, every text in it valid Unicode (BodyError, before anything changes)."""
-    body = read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits)
+    body = read_json(request, invalid_json="the body is not valid JSON", limits=limits or _sandbox().limits)
     refuse_unencodable_text(body, request.environ.get(BODY))
     return body
 
@@ -398,13 +400,19 @@ def get_snapshot():
     return Response(snapshot, mimetype="application/json")
 
 
+def _snapshot_limits(limits: Limits) -> Limits:
+    """What a snapshot body is read within: a snapshot holds its scenario's definition, whose
+    numbers (a seed) the scenario's own bound let through, so GET's documents are read back."""
+    return replace(limits, max_json_number_chars=max(limits.max_json_number_chars, limits.max_yaml_number_chars))
+
+
 @route("PUT", SNAPSHOT_PATH.removeprefix(PREFIX), "Restore a snapshot: the same later requests get the same answers",
        s.RestoreAnswer, body=s.SnapshotDocument,
        errors={400: ("Not restored; the state is unchanged (the message names the field)", s.ErrorAnswer)})
 def put_snapshot():
     """All or nothing: a snapshot that cannot be restored leaves the state as it was (400)."""
     sandbox = _sandbox()
-    snapshot = _json_body()
+    snapshot = _json_body(_snapshot_limits(sandbox.limits))
     try:
         restored = document.restore(sandbox, snapshot, scenario_dirs=_access().scenario_dirs)
     except SnapshotError as exc:
