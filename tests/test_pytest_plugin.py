@@ -231,3 +231,12 @@ def test_4_is_back_on_its_own(sms_mock):
     assert sms_mock.scenario()["name"] == "mine" and credits(sms_mock) == 9
 ''')
     pytester.runpytest_subprocess(*NAMED, "-p", "no:randomly").assert_outcomes(passed=4)
+
+
+def test_wait_for_says_what_came_when_fewer_arrive(webhook_receiver):
+    """Fewer deliveries than asked by the timeout: an error that says how long it waited and what
+    came, instead of a shorter list the test might not check; allow_fewer returns them."""
+    from mockserver.testing import DeliveriesMissing
+    with pytest.raises(DeliveriesMissing, match=r"waited 0.2 s for 2 webhook deliveries; 0 arrived"):
+        webhook_receiver.wait_for(2, timeout_s=0.2)
+    assert webhook_receiver.wait_for(2, timeout_s=0.01, allow_fewer=True) == []
