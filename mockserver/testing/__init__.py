@@ -113,6 +113,11 @@ class SmsMock:
             return self._call("PUT", "/scenario", json={"path": str(path.resolve())})
         return self._call("PUT", "/scenario", json={"name": str(scenario)})
 
+    def load_text(self, text: str | bytes) -> dict:
+        """Switch to the scenario in ``text`` (YAML), from a clean state."""
+        return self._call("PUT", "/scenario", data=text if isinstance(text, bytes) else text.encode(),
+                          headers={"Content-Type": "application/yaml"})
+
     def scenario(self) -> dict:
         return self._call("GET", "/scenario")
 
