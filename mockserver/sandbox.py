@@ -5,6 +5,8 @@ plugin and the HTTP control API all drive it the same way. No Flask in this modu
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mockserver.engine import Engine
 from mockserver.engine.clock import ClockError
 from mockserver.engine.faults import Faults
@@ -35,6 +37,7 @@ class Sandbox:
         self.backends: dict[str, object] = {}
         self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
         self.changes = 0        # control calls that changed state (the control API counts them)
+        self.hold_frozen = False  # mockserver run --frozen: scenarios loaded later start frozen too
         self.reset()
         if real_time:
             self.engine.start_runner()
@@ -98,6 +101,10 @@ class Sandbox:
         return self.backends[tenant.provider]
 
     def load(self, scenario: Scenario) -> None:
+        """Switch to ``scenario`` from its initial state; a server started frozen (``hold_frozen``,
+        `mockserver run --frozen`) starts every scenario it loads frozen too."""
+        if self.hold_frozen:
+            scenario = replace(scenario, clock_frozen=True)
         with self.lock:
             self.scenario = scenario
             self.reset()

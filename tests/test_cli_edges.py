@@ -106,3 +106,12 @@ def test_webhooks_lists_attempts_one_line_each(server):
     finally:
         receiver.close()
     assert mockserver("webhooks", "--url", server.url, "--provider", "provynx").stdout == "no webhook attempts\n"
+
+
+def test_frozen_holds_across_loads_and_resets(server):
+    """`mockserver run --frozen`: a scenario loaded later starts frozen too, as a reset does."""
+    for step in (lambda: requests.put(f"{server.url}/_mock/scenario", json={"name": "timeouts"}, timeout=10),
+                 lambda: mockserver("load", "default", "--url", server.url),
+                 lambda: requests.post(f"{server.url}/_mock/reset", json={}, timeout=10)):
+        step()
+        assert requests.get(f"{server.url}/_mock/clock", timeout=10).json()["frozen"] is True

@@ -489,6 +489,7 @@ def _run(args: argparse.Namespace) -> int:
                          frozen=args.frozen)
     app = create_app(scenario, limits=limits, access=access)
     sandbox = app.extensions["mockserver"]
+    sandbox.hold_frozen = args.frozen
     resumed, note = _resume(sandbox, options, access)
     if not resumed:
         sandbox.close()
