@@ -251,6 +251,17 @@ def test_the_github_actions_start_step_fails_fast_with_the_servers_output(tmp_pa
     assert not (tmp_path / "github_env").exists()
 
 
+def test_the_unittest_example_runs_under_unittest(tmp_path):
+    """docs/testing.md's context manager for code outside pytest, run by unittest itself."""
+    [body] = re.findall(r"```python\n# test_unittest_style\.py\n(.*?)```", (ROOT / "docs" / "testing.md").read_text(),
+                        re.S)
+    (tmp_path / "test_unittest_style.py").write_text(body)
+    run = subprocess.run([sys.executable, "-m", "unittest", "-v", "test_unittest_style"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "test_the_code_arrives (test_unittest_style.SignUpTest" in run.stderr and run.stderr.rstrip().endswith("OK")
+
+
 def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
     for path in [README, *DOCS]:
         for block in re.findall(r"```\w*\n(?:#|//) excerpt: (\S+\.\w+)\n(.*?)```", path.read_text(), re.S):

@@ -6,6 +6,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -348,3 +350,19 @@ class WebhookReceiver:
         self.release()
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def running(scenario: Scenario | str = "default", *, limits: Limits = DEFAULT_LIMITS,
+            access: Access | None = None) -> Iterator[SmsMock]:
+    """A sandbox served on a free 127.0.0.1 port for the ``with`` block, for code outside pytest
+    (unittest, scripts, notebooks): the handle the ``sms_mock`` fixture gives (``url``,
+    ``pvadeals_url``, ``advance()``, ...), the server stopped on the way out. ``scenario``: a
+    bundled name, a file's path, or a loaded Scenario."""
+    served = ServedSandbox(scenario, limits=limits, access=access)
+    handle = SmsMock(served.url)
+    try:
+        yield handle
+    finally:
+        handle.http.close()
+        served.close()
