@@ -6,6 +6,7 @@ plugin and the HTTP control API all drive it the same way. No Flask in this modu
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from mockserver.engine import Engine
 from mockserver.engine.clock import ClockError, format_iso
@@ -42,6 +43,7 @@ class Sandbox:
         self.notices: dict[str, str] = {}
         # Webhook probes under way at once (control/probing.py): each holds a server thread.
         self.probes = threading.BoundedSemaphore(limits.webhook_probes)
+        self.hold_frozen = False  # mockserver run --frozen: scenarios loaded later start frozen too
         self.reset()
         if real_time:
             self.engine.start_runner()
@@ -106,6 +108,10 @@ class Sandbox:
         return self.backends[tenant.provider]
 
     def load(self, scenario: Scenario) -> None:
+        """Switch to ``scenario`` from its initial state; a server started frozen (``hold_frozen``,
+        `mockserver run --frozen`) starts every scenario it loads frozen too."""
+        if self.hold_frozen:
+            scenario = replace(scenario, clock_frozen=True)
         with self.lock:
             self.scenario = scenario
             self.reset()

@@ -46,7 +46,7 @@ from mockserver.providers.pvadeals.model import (
     PvaDealsScenario,
     PvaService,
 )
-from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.tenancy import Tenant, TenantLimitReached
 from mockserver.settings import DEFAULT_LIMITS
 
@@ -389,10 +389,11 @@ class PvaDeals:
         if not self.takes_sms(request, now_ms):
             raise RequestNotReceiving(f"request {request.id} does not take SMS now (status {request.status}, "
                                       f"end time {format_iso(request.end_ms)})")
-        code = None
         if text is None:
             code = self._codes.new(*code_shape(request))
             text = sms_text(request, code, template)
+        else:
+            code = code_in(text)
         sms = ReceivedSms(text, code, now_ms)
         request.messages.append(sms)
         request.message_counter += 1
