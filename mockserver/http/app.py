@@ -10,6 +10,7 @@ from mockserver.control.access import Access
 from mockserver.control.views import PREFIX as CONTROL_PREFIX
 from mockserver.control.views import bp as control_bp
 from mockserver.dashboard import bp as dashboard_bp
+from mockserver.engine.redaction import redacting_logger
 from mockserver.http.bounds import BodyLimit
 from mockserver.http.index import bp as index_bp
 from mockserver.http.journaling import JournalMiddleware
@@ -36,6 +37,9 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, limits=limits)
         sandbox = Sandbox(loaded, real_time=real_time, limits=limits)
     app = Flask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    # What a WSGI server, Flask and the sandbox log by these names holds no secret.
+    for name in ("mockserver", "waitress", app.name):
+        redacting_logger(name)
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
     # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
     # page; "//" in a path is no route (a client's bug), not a redirect to a page.

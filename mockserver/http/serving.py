@@ -29,6 +29,11 @@ BODY_SLACK_BYTES = 64 * 1024
 # (bounds.BodyLimit) answers 408 in the API's own error shape.
 BODY_LATE = "mockserver.body_late"
 
+# Paths whose answers wait on nothing, not even the state lock: the front answers them on its
+# event loop, so that health checks and the index answer however many threads slow control calls
+# (webhook probes, scenario loads) hold.
+NEVER_WAITING = frozenset({"/", "/_mock/health"})
+
 # How many allocations the youngest generation of the cyclic garbage collector takes before it is
 # collected (Python's default: 700). A request allocates hundreds of objects, so at 700 each
 # collection found some of them alive, promoted them, and the full collections this brings
@@ -111,7 +116,7 @@ class BufferedBodies:
     clients that declare a body and stall froze the whole server, health checks included. Here
     the body is read on granian's event loop, where a stalled one costs no thread, within
     ``body_read_timeout_s`` and at most ``body_buffer_bytes``; only then does the app run, on a
-    worker thread, with the whole body. Answers are collected whole before they are sent, so no
+    worker thread (on the loop itself for NEVER_WAITING paths), with the whole body. Answers are collected whole before they are sent, so no
     client can hold a thread by reading slowly either. A request without a body (neither
     Content-Length nor Transfer-Encoding: HTTP/1 has no other way to send one) reads nothing."""
 
@@ -147,9 +152,12 @@ class BufferedBodies:
                 except asyncio.TimeoutError:
                     environ[BODY_LATE] = True
         environ["wsgi.input"] = io.BytesIO(body)
-        answered = asyncio.get_running_loop().create_future()
-        self._jobs.put((environ, answered))
-        status, headers, chunks, broken = await answered
+        if environ["PATH_INFO"] in NEVER_WAITING:
+            status, headers, chunks, broken = self._call(environ)
+        else:
+            answered = asyncio.get_running_loop().create_future()
+            self._jobs.put((environ, answered))
+            status, headers, chunks, broken = await answered
         if not broken:
             protocol.response_bytes(status, headers, b"".join(chunks))
             return
