@@ -628,7 +628,7 @@ def _announce_when_up(url: str, args: argparse.Namespace, banner: Callable[[str,
     where = urlsplit(url)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        probe = http.client.HTTPConnection(where.hostname, where.port, timeout=2)
+        probe = http.client.HTTPConnection(where.hostname or "", where.port, timeout=2)
         try:
             probe.request("GET", "/_mock/health", headers={"User-Agent": STARTUP_PROBE})
             if 200 <= probe.getresponse().status < 300:

@@ -185,15 +185,23 @@ class BufferedBodies:
         return b"".join(parts)
 
     def _work(self) -> None:
-        """A worker thread: runs the app for each request queued and hands its coroutine the answer."""
-        while (job := self._jobs.get()) is not None:
-            environ, answered = job
-            try:
-                outcome = self._call(environ)
-            except BaseException as exc:       # the coroutine raises it, as granian expects
-                _wake(answered, answered.set_exception, exc)
-            else:
-                _wake(answered, answered.set_result, outcome)
+        """A worker thread: answers requests until told to stop."""
+        while self._answer(self._jobs.get()):
+            pass
+
+    def _answer(self, job: tuple[dict, asyncio.Future] | None) -> bool:
+        """Runs the app for a request and hands its coroutine the answer; False for the stop. The
+        request is held only in this call, so that a waiting thread keeps no body alive."""
+        if job is None:
+            return False
+        environ, answered = job
+        try:
+            outcome = self._call(environ)
+        except BaseException as exc:       # the coroutine raises it, as granian expects
+            _wake(answered, answered.set_exception, exc)
+        else:
+            _wake(answered, answered.set_result, outcome)
+        return True
 
     def _call(self, environ: dict) -> tuple[int, list, list[bytes], bool]:
         """The app's answer, on a worker thread: (status, headers, body chunks, broken off)."""
