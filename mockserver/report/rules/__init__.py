@@ -1,0 +1,37 @@
+"""The client report's rules, one module each, in the order they look at a request (and their
+thresholds and snapshot fields come in). A new rule: its module, and one line here."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.report.rule import Rule, Thresholds
+from mockserver.report.rules import (
+    numbers_left_to_expire,
+    polling_too_fast,
+    rate_headroom,
+    refusal_loop,
+    retry_after_ignored,
+    unsafe_retry,
+    webhook_receiver,
+    webhook_trouble,
+)
+
+RULES: tuple[Rule, ...] = (
+    polling_too_fast.RULE,
+    rate_headroom.RULE,
+    refusal_loop.RULE,
+    unsafe_retry.RULE,
+    retry_after_ignored.RULE,
+    numbers_left_to_expire.RULE,
+    webhook_trouble.RULE,
+    webhook_receiver.RULE,
+)
+
+THRESHOLDS = tuple(threshold for rule in RULES for threshold in rule.thresholds)
+OWNERS = {name: rule for rule in RULES for name in (rule.id, *rule.keeps)}   # finding id -> the rule that keeps it
+
+
+def thresholds(given: Mapping[str, Any] | None = None) -> Thresholds:
+    """Every rule's thresholds: the ones given (a scenario's report: section) over the defaults."""
+    return {threshold.name: threshold.default for threshold in THRESHOLDS} | dict(given or {})
