@@ -7,6 +7,7 @@ from typing import Any
 
 from mockserver.report.rule import Rule, Thresholds
 from mockserver.report.rules import (
+    lenient_request,
     numbers_left_to_expire,
     polling_too_fast,
     rate_headroom,
@@ -26,6 +27,7 @@ RULES: tuple[Rule, ...] = (
     numbers_left_to_expire.RULE,
     webhook_trouble.RULE,
     webhook_receiver.RULE,
+    lenient_request.RULE,
 )
 
 THRESHOLDS = tuple(threshold for rule in RULES for threshold in rule.thresholds)
