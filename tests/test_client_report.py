@@ -458,3 +458,16 @@ def test_sms_mock_report(mock):
     handle = SmsMock(mock.url)
     assert [f["rule"] for f in handle.report()["findings"]] == ["lenient-request"]
     assert handle.report(key=OTHER_KEY)["findings"] == []
+
+
+def test_every_rule_module_is_in_the_list_once_and_in_the_docs():
+    """A rule is its module plus its line in RULES: a module left out of the list would never run."""
+    import pkgutil
+    from pathlib import Path
+
+    from mockserver.report import rules
+    modules = {module.name for module in pkgutil.iter_modules(rules.__path__)}
+    listed = [type(rule).__module__.rsplit(".", 1)[1] for rule in rules.RULES]
+    assert sorted(listed) == sorted(modules) and len(set(listed)) == len(listed)
+    table = (Path(__file__).parent.parent / "docs" / "report.md").read_text()
+    assert all(f"| `{rule.id}` |" in table for rule in rules.RULES)
