@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.records import Record, TenantOf
 from mockserver.engine.tenants import TenantKey
-from mockserver.report.rule import COUNTS, Finding, Rule, Seen, load_evidence
-from mockserver.report.rules import OWNERS, RULES, thresholds
+from mockserver.report.rule import COUNTS, Finding, Seen, export_variant, load_evidence, load_variant
+from mockserver.report.rules import RULES, thresholds
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
-_UNKNOWN = Rule()       # keeps a finding of no rule of this version as it is
 
-
-class Snapshot:
+class Snapshot(NamedTuple):
     """What the report reads of one tenant: its counts and findings, copied."""
-    __slots__ = ("counts", "findings")
-
-    def __init__(self, counts: dict, findings: dict):
-        self.counts, self.findings = counts, findings
+    counts: dict[str, int]
+    findings: dict[tuple, Finding]
 
 
 class Observer:
@@ -147,17 +144,12 @@ class Observer:
                 rule.restore_key(mine, r)
         seen.own = {rule.id: rule.restore(record) for rule in RULES}
         for r in record.records("findings"):
-            rule_id = r.str("rule")
-            owner = OWNERS.get(rule_id, _UNKNOWN)
-            found = seen.finding(rule_id, r.str("key", optional=True), owner.restore_variant(r))
+            found = seen.finding(r.str("rule"), r.str("key", optional=True), load_variant(r))
             found.count = r.int("count", minimum=0)
-            found.evidence.extend(_item(item, r, i) for i, item in enumerate(r.list("evidence")))
+            found.evidence.extend(load_evidence(item, lambda r=r, i=i: f"{r.path}.evidence[{i}]")
+                                  for i, item in enumerate(r.list("evidence")))
             found.names = dict.fromkeys(r.strs("names"))
         return seen
-
-
-def _item(item: object, record: Record, index: int) -> tuple:
-    return load_evidence(item, lambda: f"{record.path}.evidence[{index}]")
 
 
 def _export(owner: TenantKey, seen: Seen) -> dict:
@@ -166,7 +158,7 @@ def _export(owner: TenantKey, seen: Seen) -> dict:
                        for key, mine in seen.keys.items()]}
     for rule in RULES:
         record.update(rule.export(seen.own[rule.id]))
-    record["findings"] = [{"rule": rule, "key": key, "variant": OWNERS.get(rule, _UNKNOWN).export_variant(variant),
+    record["findings"] = [{"rule": rule, "key": key, "variant": export_variant(variant),
                            "count": found.count, "evidence": list(found.evidence), "names": list(found.names)}
                           for (rule, key, variant), found in seen.findings.items()]
     return record

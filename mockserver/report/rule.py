@@ -8,7 +8,7 @@ from __future__ import annotations
 import zlib
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from mockserver.engine.clock import EARLIEST_MS, END_OF_TIME_MS
@@ -131,15 +131,6 @@ class Rule:
     def restore(self, record: Record) -> Any:
         return self.fresh()
 
-    def export_variant(self, variant: Any) -> Any:
-        return variant
-
-    def restore_variant(self, record: Record) -> Any:
-        variant = record.raw("variant")
-        if not isinstance(variant, str):
-            raise record.fail("variant", "expected text")
-        return variant
-
 
 def seen_as(exchange: Exchange) -> Evidence:
     """The request as evidence."""
@@ -201,6 +192,20 @@ def load_evidence(value: Any, where: Callable[[], str], *, optional: bool = Fals
             and EARLIEST_MS <= value[1] <= END_OF_TIME_MS):
         raise SnapshotError(f"{where()}: not an item of evidence")
     return tuple(value)
+
+
+def export_variant(variant: str | Limit) -> Any:
+    """A finding's variant: text, or a rate-limit rule (the 429s of each)."""
+    return {"rule": asdict(variant)} if isinstance(variant, Limit) else variant
+
+
+def load_variant(record: Record) -> str | Limit:
+    variant = record.raw("variant")
+    if isinstance(variant, dict):
+        return load_limit(Record(variant, record, "variant").raw("rule"), f"{record.path}.variant.rule")
+    if not isinstance(variant, str):
+        raise record.fail("variant", "expected text or a rate-limit rule")
+    return variant
 
 
 def load_limit(value: Any, where: str) -> Limit:

@@ -1,6 +1,5 @@
-"""lenient-request: body fields or query parameters the API ignored (a warning, listed by name),
-and a path with a trailing slash the API answered as without it (info): what the sandbox, like
-the real API, let through."""
+"""lenient-request: body fields or query parameters the API ignored (a warning, by name), and a
+trailing slash the API answered as without it (info): what the sandbox, like the API, let through."""
 from __future__ import annotations
 
 from typing import Any

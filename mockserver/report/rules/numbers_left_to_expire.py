@@ -1,6 +1,5 @@
-"""numbers-left-to-expire: numbers that ran out with no code and were never flagged or cancelled,
-and the money kept on them, as each provider says (Provider.expired): read from the providers'
-state when the report is made, not observed."""
+"""numbers-left-to-expire: numbers that ran out with no code, never flagged or cancelled, and
+the money kept on them, as each provider says (Provider.expired) when the report is made."""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,6 +1,5 @@
 """polling-too-fast: a number polled sooner than ``poll_interval`` after its previous poll, or
-more than ``extra_polls`` times after its answer showed its code or its end. Which requests are
-polls of which number comes from the route (Route.kind "poll" and the id in its path)."""
+more than ``extra_polls`` times after its answer showed its code or its end."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,16 +1,12 @@
-"""rate-headroom: a key (or an IP address) whose busiest window of a rate-limit rule came within
-``rate_warning`` of the limit (a warning) or reached it (an error). The peaks are the rate
-limiters' own; what is observed here is each 429, kept as evidence for the finding."""
+"""rate-headroom: a key's (or an IP address') busiest window of a rate-limit rule, read from the
+limiters when the report is made; each 429 observed is kept as the finding's evidence."""
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from mockserver.engine.durations import format_duration
 from mockserver.engine.exchange import Exchange
-from mockserver.engine.ratelimit import Rule as Limit
-from mockserver.engine.records import Record
-from mockserver.report.rule import Rule, Seen, Threshold, Thresholds, finding, load_limit, seen_as
+from mockserver.report.rule import Rule, Seen, Threshold, Thresholds, finding, seen_as
 
 RATE_LIMITED = "rate-limited"      # 429s per rate-limit rule: the findings' evidence, shown with them
 
@@ -61,15 +57,6 @@ class RateHeadroom(Rule):
             item["evidence"][0].pop("method")        # the limiter keeps the peak's instant and path only
             results.append(item)
         return results
-
-    def export_variant(self, variant: Any) -> Any:
-        return {"rule": asdict(variant)} if isinstance(variant, Limit) else variant
-
-    def restore_variant(self, record: Record) -> Any:
-        variant = record.raw("variant")
-        if isinstance(variant, dict):
-            return load_limit(Record(variant, record, "variant").raw("rule"), f"{record.path}.variant.rule")
-        return super().restore_variant(record)
 
 
 RULE = RateHeadroom()

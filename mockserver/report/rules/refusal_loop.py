@@ -1,5 +1,5 @@
-"""refusal-loop: the same request (method, path, query and body) answered with the same 4xx
-(429 aside) ``refusal_loop`` times in a row by one key. A loop counts once, however long."""
+"""refusal-loop: the same request answered with the same 4xx (429 aside) ``refusal_loop`` times
+in a row by one key. A loop counts once, however long."""
 from __future__ import annotations
 
 from typing import Any

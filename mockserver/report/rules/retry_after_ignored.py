@@ -1,6 +1,5 @@
-"""retry-after-ignored: a request sent by a key before the Retry-After of a 429 it got had passed
-(virtual time). Only requests that the refusing rate-limit rule counts are too early: others the
-sandbox admits, as the provider does."""
+"""retry-after-ignored: a request before the Retry-After of the key's last 429 had passed
+(virtual time), if the refusing rate-limit rule counts it: others the provider admits too."""
 from __future__ import annotations
 
 from dataclasses import asdict

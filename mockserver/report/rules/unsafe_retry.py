@@ -1,6 +1,5 @@
 """unsafe-retry: a purchase that failed (a 5xx or a dropped connection) sent again, same path and
-body, without the route's idempotency header, with a new value of it, or, where the API has
-none, as the very next request (without looking the purchase up first)."""
+body, without its idempotency header, with a new one, or, where the API has none, at once."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,7 +1,5 @@
-"""webhook-receiver: the latest verdict of each kind of webhook probe (POST /_mock/webhooks/probe)
-that was not the one expected: a forged delivery accepted, a genuine one refused, or a forged one
-answered with neither a 4xx nor a 2xx. Each kind's latest verdict counts, so probing a receiver
-again after fixing it clears what the fix fixed."""
+"""webhook-receiver: each kind of webhook probe whose latest verdict was not the one expected, so
+probing a fixed receiver again clears what the fix fixed."""
 from __future__ import annotations
 
 from typing import Any

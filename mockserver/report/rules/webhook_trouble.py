@@ -1,5 +1,5 @@
-"""webhook-trouble: the receiver failed a message's first automatic attempt (a warning) or every
-one of them (an error). A redelivery asked for by hand counts, but makes no finding."""
+"""webhook-trouble: the receiver failed a message's first automatic attempt (a warning) or all
+of them (an error). A redelivery asked for by hand counts, but makes no finding."""
 from __future__ import annotations
 
 from typing import Any
