@@ -19,15 +19,15 @@ from mockserver.report.rules import (
 )
 
 RULES: tuple[Rule, ...] = (
-    polling_too_fast.RULE,
-    rate_headroom.RULE,
-    refusal_loop.RULE,
-    unsafe_retry.RULE,
-    retry_after_ignored.RULE,
-    numbers_left_to_expire.RULE,
-    webhook_trouble.RULE,
-    webhook_receiver.RULE,
-    lenient_request.RULE,
+    polling_too_fast.PollingTooFast(),
+    rate_headroom.RateHeadroom(),
+    refusal_loop.RefusalLoop(),
+    unsafe_retry.UnsafeRetry(),
+    retry_after_ignored.RetryAfterIgnored(),
+    numbers_left_to_expire.NumbersLeftToExpire(),
+    webhook_trouble.WebhookTrouble(),
+    webhook_receiver.WebhookReceiver(),
+    lenient_request.LenientRequest(),
 )
 
 THRESHOLDS = tuple(threshold for rule in RULES for threshold in rule.thresholds)

@@ -30,6 +30,3 @@ class LenientRequest(Rule):
                                f"ignored: {', '.join(found.names)}")
         return "info", (f"{plural(found.count, 'request')} to a path with a trailing slash, which this API "
                         "answers as without it")
-
-
-RULE = LenientRequest()

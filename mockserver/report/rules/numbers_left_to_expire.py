@@ -28,6 +28,3 @@ class NumbersLeftToExpire(Rule):
             results.append(finding(self, "warning", provider.name, key, summary, len(ended),
                                    [("number", e.ended_ms, e.id) for e in ended[:most]], thresholds))
         return results
-
-
-RULE = NumbersLeftToExpire()

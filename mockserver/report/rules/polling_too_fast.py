@@ -82,6 +82,3 @@ class PollingTooFast(Rule):
             poll = polls[r.str("id")] = _Poll(r.int("last_ms"))
             poll.done, poll.after_done = r.bool("done"), r.int("after_done", minimum=0)
         return polls
-
-
-RULE = PollingTooFast()

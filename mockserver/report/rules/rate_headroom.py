@@ -57,6 +57,3 @@ class RateHeadroom(Rule):
             item["evidence"][0].pop("method")        # the limiter keeps the peak's instant and path only
             results.append(item)
         return results
-
-
-RULE = RateHeadroom()

@@ -58,6 +58,3 @@ class RefusalLoop(Rule):
         mine["loop_first"] = load_evidence(record.raw("loop_first", None), lambda: f"{record.path}.loop_first",
                                            optional=True)
         mine["loop_run"] = record.int("loop_run", minimum=0)
-
-
-RULE = RefusalLoop()

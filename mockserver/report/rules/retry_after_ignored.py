@@ -46,6 +46,3 @@ class RetryAfterIgnored(Rule):
             retry = (load_limit(retry[0], f"{record.path}.retry_until[0]"),
                      check_int(retry[1], f"{record.path}.retry_until[1]"))
         mine["retry_until"] = retry
-
-
-RULE = RetryAfterIgnored()

@@ -56,6 +56,3 @@ class UnsafeRetry(Rule):
         if failed is not None:
             failed = (*failed[:4], load_evidence(list(failed[4]), lambda: f"{record.path}.failed_purchase[4]"))
         mine["failed_purchase"] = failed
-
-
-RULE = UnsafeRetry()

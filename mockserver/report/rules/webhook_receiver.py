@@ -54,6 +54,3 @@ class WebhookReceiver(Rule):
                 raise record.fail("probes", "expected [variant or null, evidence] per probe kind")
             probes[kind] = (latest[0], load_evidence(latest[1], lambda kind=kind: f"{record.path}.probes.{kind}[1]"))
         return probes
-
-
-RULE = WebhookReceiver()

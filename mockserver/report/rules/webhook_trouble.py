@@ -25,6 +25,3 @@ class WebhookTrouble(Rule):
         if variant == NEVER_ACCEPTED:
             return "error", f"{messages} never accepted by the receiver, its retries used up"
         return "warning", f"{messages} needed retries: the receiver failed the first attempt"
-
-
-RULE = WebhookTrouble()
