@@ -14,7 +14,7 @@ from typing import NamedTuple
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.records import Record, TenantOf
 from mockserver.engine.tenants import TenantKey
-from mockserver.report.rule import COUNTS, Finding, Seen, export_variant, load_evidence, load_variant
+from mockserver.report.rule import COUNTS, Finding, Rule, Seen, export_variant, load_evidence, load_variant
 from mockserver.report.rules import RULES, thresholds
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
@@ -31,6 +31,8 @@ class Observer:
         self._tenants: dict[TenantKey, Seen] = {}
         self._limits = limits
         self._per_key = {name: start for rule in RULES for name, start in rule.per_key.items()}
+        # the rules that look at requests, as bound methods: this runs for every request
+        self._on_request = [rule.request for rule in RULES if type(rule).request is not Rule.request]
         self.thresholds = thresholds()
 
     def configure(self, given: Mapping) -> None:
@@ -88,8 +90,8 @@ class Observer:
             mine = seen.keys.get(exchange.key)
             if mine is None:
                 mine = seen.keys[exchange.key] = dict(self._per_key)
-            for rule in RULES:
-                rule.request(seen, mine, exchange, chosen)
+            for on_request in self._on_request:
+                on_request(seen, mine, exchange, chosen)
 
     # -- fed by the outbox, once per attempt ------------------------------------------------
 
