@@ -46,7 +46,7 @@ class SaMatchSchema(MatchSchema):
         return Match(**data)
 
 
-class CancelSchema(Strict):
+class SaCancelSchema(Strict):
     refund = fields.Boolean(load_default=defaults.CANCEL_REFUND, metadata=described(
         "Refund a cancel (setStatus 8) before any SMS"))
 
@@ -58,7 +58,7 @@ class AnotherSmsSchema(Strict):
 
 class SaBehaviorSchema(BehaviorSchema):
     match = fields.Nested(SaMatchSchema, metadata=described("Which activations this is for; {} matches all"))
-    cancel = fields.Nested(CancelSchema, metadata=described("setStatus 8"))
+    cancel = fields.Nested(SaCancelSchema, metadata=described("setStatus 8"))
     another_sms = fields.Nested(AnotherSmsSchema, metadata=described("setStatus 3"))
 
     @post_load
