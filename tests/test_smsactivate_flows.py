@@ -376,3 +376,36 @@ def test_code_by_webhook(sa, receiver, dialect):
     assert code in body["text"]
     [attempt] = sa.webhooks(provider="smsactivate")
     assert attempt["event"] == "sms_received" and attempt["status"] == 204
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("smsactivate-vanilla", (200, "NO_ACTIVATION")),
+    ("smsactivate-herosms", (404, '{"title":"NOT_FOUND","details":"Activation Not Found"}')),
+    ("smsactivate-smshub", (200, "NO_ACTIVATION")),
+    ("smsactivate-grizzlysms", (200, "NO_ACTIVATION")),
+    ("smsactivate-privatesms", (404, "NO_ACTIVATION")),
+])
+def test_bundled_scenario_per_dialect(start_server, name, answer):
+    """Each bundled dialect scenario makes /stubs/handler_api.php speak its dialect."""
+    mock = start_server(name)
+    url = f"{mock.url}/stubs/handler_api.php"
+    response = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getStatus", "id": 1})
+    assert (response.status_code, response.text) == answer
+    bought = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getNumber", "service": "ot"}).text
+    activation = bought.split(":")[1]
+    mock.advance("20m")
+    status = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getStatus", "id": activation})
+    assert status.text == "STATUS_CANCEL"
+    balance = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getBalance"})
+    assert balance.text == "ACCESS_BALANCE:100.00"
+
+
+def test_default_scenario_serves_the_protocol(start_server):
+    mock = start_server("default")
+    url = f"{mock.url}/stubs/handler_api.php"
+    bought = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getNumber", "service": "tg",
+                                        "country": 187}).text
+    activation = bought.split(":")[1]
+    mock.advance("3s")
+    status = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getStatus", "id": activation}).text
+    assert status.startswith("STATUS_OK:") and status[10:].isdigit()
