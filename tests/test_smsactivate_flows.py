@@ -409,3 +409,33 @@ def test_default_scenario_serves_the_protocol(start_server):
     mock.advance("3s")
     status = mock.http.get(url, params={"api_key": "SA-mock-default", "action": "getStatus", "id": activation}).text
     assert status.startswith("STATUS_OK:") and status[10:].isdigit()
+
+
+# -- the client report ------------------------------------------------------------------------------------
+
+def report(server, rule: str) -> list[dict]:
+    return [f for f in server.control("GET", "/report").json()["findings"] if f["rule"] == rule]
+
+
+def test_report_counts_get_status_as_polling(sa):
+    api = client(sa, DIALECTS[0])
+    activation, _ = api.number("tg", 187)
+    api.status(activation)
+    api.status(activation)                     # at once: too fast
+    sa.advance("3s")
+    api.status(activation)                     # the code
+    api.status_v2(activation)                  # after the code: one poll too many
+    [finding] = [f for f in report(sa, "polling-too-fast") if "less than" in f["summary"]]
+    assert finding["key"] == KEY and finding["count"] == 1
+    assert any("already shown" in f["summary"] for f in report(sa, "polling-too-fast"))
+    assert sa.control("GET", "/report").json()["counts"]["polls"] == 4
+
+
+def test_report_sees_an_early_cancel_denied_loop(sa, dialect):
+    api = client(sa, dialect)
+    activation, _ = api.number("ot")
+    for _ in range(3):
+        with pytest.raises(ProtocolError):
+            api.cancel(activation) if dialect.hero else api.set_status(activation, dialect.cancel)
+    [finding] = report(sa, "refusal-loop")
+    assert finding["key"] == KEY and finding["count"] == 1

@@ -12,10 +12,13 @@ from mockserver.http.pipeline import (
     DROPPED_ON_PURPOSE,
     IGNORED,
     IGNORED_QUERY,
+    KEY,
     PATH_ARGS,
     POLL_DONE,
+    REFUSED,
     REJECTION,
     ROUTE,
+    SUBJECT,
     TENANT,
 )
 from mockserver.http.wire import BODY, UNMATCHED
@@ -54,7 +57,10 @@ class JournalMiddleware:
         longest = self._longest
         at_ms, method, query = sandbox.clock.now(tenant), environ.get("REQUEST_METHOD", "")[:16], \
             environ.get("QUERY_STRING", "")[:longest]
-        key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
+        if environ.get(KEY):                # the key as the provider read it (a bearer token, api_key=...)
+            key = environ[KEY][:longest]
+        else:
+            key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
         status, body = int(seen.get("status", "500")[:3]), environ.get(BODY)
         sandbox.journal.record(
             at_ms=at_ms, tenant=tenant, provider=self._provider(path), method=method, path=path[:longest],
@@ -71,12 +77,12 @@ class JournalMiddleware:
         if route is None:
             target = value = None
         else:
-            target = environ[PATH_ARGS].get("id")
+            target = environ.get(SUBJECT) or environ[PATH_ARGS].get("id")
             value = environ.get(_header_key(route.retry_header)) if route.retry_header else None
         self._sandbox.observer.request(
             tenant, key, at_ms, method, path, query, status, route, target, body or b"", value,
             environ.get(REJECTION), DROPPED_ON_PURPOSE in environ, POLL_DONE in environ,
-            environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()))
+            environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()), refused=REFUSED in environ)
 
     @staticmethod
     def _provider(path: str) -> str | None:

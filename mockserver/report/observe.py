@@ -211,12 +211,13 @@ class Observer:
 
     def request(self, tenant: TenantKey, key: str, at_ms: int, method: str, path: str, query: str, status: int,
                 route, target: str | None, body: bytes, retry_value: str | None, rejection, dropped: bool,
-                done: bool, ignored: tuple) -> None:
+                done: bool, ignored: tuple, refused: bool = False) -> None:
         """One request of a known tenant, once answered. ``route``: the provider route that took it
         (its ``kind``, ``retry_header``), or None; ``target``: the id in its path; ``retry_value``:
         the value of the route's retry header as sent; ``rejection``: the rate limit's, for a 429;
         ``dropped``: the connection was broken on purpose (a fault); ``done``: a poll's answer showed
-        the number finished; ``ignored``: body fields the API ignored. Positional, and the usual
+        the number finished; ``ignored``: body fields the API ignored; ``refused``: the provider
+        refused it, whatever the status (sms-activate answers refusals 200). Positional, and the usual
         request (a 2xx of no kind, nothing pending) takes the short way: this runs for every one."""
         with self._guard:
             seen = self._tenants.get(tenant)
@@ -241,6 +242,9 @@ class Observer:
                 evidence = evidence or ("request", at_ms, method, path, None if dropped else status)
                 self._answered_badly(seen, state, key, at_ms, method, path, query, status, body, rejection,
                                      dropped, evidence)
+            elif refused:                  # a refusal answered 200 with a token: a loop of them is a loop
+                evidence = evidence or ("request", at_ms, method, path, status)
+                self._refused(seen, state, key, (method, path, query, _body_hash(body), status), evidence)
             elif state.loop is not None:
                 state.loop, state.loop_run, state.loop_first = None, 0, None
             kind = route.kind if route is not None else None
@@ -256,7 +260,7 @@ class Observer:
                     poll.done, poll.after_done = False, 0      # re-armed (a reuse): polling it is due again
             elif failed is not None and not failed[2]:
                 state.failed_purchase = None       # the client did something else first (looked it up)
-            if kind == "poll" and target is not None and status < 400:
+            if kind == "poll" and target is not None and status < 400 and not refused:
                 counts["polls"] += 1
                 self._poll(seen, key, target, at_ms, done, evidence)
             elif kind == "release":
