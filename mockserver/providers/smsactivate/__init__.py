@@ -18,6 +18,7 @@ from mockserver.providers.smsactivate import console, defaults, probes, schemas,
 from mockserver.providers.smsactivate.backend import Account, Activation, Sms, SmsActivate
 from mockserver.providers.smsactivate.routes import ROUTES
 from mockserver.providers.smsactivate.section import SaCountrySchema, SaPriceSchema, SaServiceSchema, SmsActivateSchema
+from mockserver.providers.smsactivate.verification import VERIFICATION
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -36,6 +37,7 @@ class SmsActivateProvider(Provider):
     section_help = "The sms-activate protocol, at /stubs/handler_api.php and /<dialect>/stubs/handler_api.php"
     extra_schemas = (SaServiceSchema, SaCountrySchema, SaPriceSchema)
     snapshot = snapshot
+    verification = VERIFICATION
     openapi_info = {"title": "sms-activate protocol (mockserver emulation)", "version": "2",
                     "security": "the api_key parameter"}
 
