@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import requests
+
 from harness import START
 
 THREADS, OPERATIONS = 16, 120

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from harness import MockServer
 from test_readme_examples import _bash, _sh_block
+
+from harness import MockServer
 
 DOC = Path(__file__).parent.parent / "docs" / "sms-activate.md"
 

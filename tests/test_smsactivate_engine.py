@@ -4,6 +4,7 @@ the scenario says (none by default), the webhook probe, the dashboard and the co
 from __future__ import annotations
 
 import pytest
+
 from harness import START
 
 KEY = "SA-test-key"

@@ -8,17 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from harness import START, MockServer
 from smsactivate_clients import (
+    ActivationNotFound,
     Authentication,
     BadRequest,
     Client,
     Conflict,
     InsufficientFunds,
     NoNumbersAvailable,
-    ActivationNotFound,
     ProtocolError,
 )
+
+from harness import START, MockServer
 
 KEY, POOR, OTHER = "SA-test-key", "SA-test-poor", "SA-test-other"
 SCENARIO = {
@@ -100,6 +101,12 @@ def refused(dialect: Dialect, call, token: str) -> None:
         call()
     assert raised.value.token == dialect.token(token)
     assert raised.value.status == expected_status
+    if dialect.hero and expected_status >= 400:          # the herosms package's exception for the status
+        assert type(raised.value) is HERO_EXCEPTIONS[expected_status]
+
+
+HERO_EXCEPTIONS = {400: BadRequest, 422: BadRequest, 401: Authentication, 402: InsufficientFunds,
+                   404: ActivationNotFound, 409: Conflict}
 
 
 def token(text: str):

@@ -109,9 +109,9 @@ class Activation:
             return "STATUS_WAIT_CODE"
         if self.status == WAIT_RETRY:
             return f"STATUS_WAIT_RETRY:{self.retry_code}"
-        if self.status == CODE or (self.status == FINISHED and self.last is not None
-                                    and defaults.FINISHED_SHOWS_CODE):
-            return f"STATUS_OK:{self.last.shown}"
+        last = self.last
+        if last is not None and (self.status == CODE or (self.status == FINISHED and defaults.FINISHED_SHOWS_CODE)):
+            return f"STATUS_OK:{last.shown}"
         return "STATUS_CANCEL"
 
 
@@ -402,9 +402,10 @@ class SmsActivate:
             raise ActivationNotReceiving(
                 f"activation {activation.id} does not take SMS now (status {activation.status}, "
                 f"end time {format_iso(activation.end_ms)})")
+        code: str | None
         if text is None:
-            code: str | None = self._codes.new(*code_shape(activation))
-            text = sms_text(activation, code, template)
+            code = fresh = self._codes.new(*code_shape(activation))
+            text = sms_text(activation, fresh, template)
         else:
             found = _CODE_IN_TEXT.search(text)
             code = found.group(0) if found else None

@@ -117,5 +117,7 @@ class SmsActivateScenario:
         return self.early_cancel_ms if dialect.early_cancel_ms is None else dialect.early_cancel_ms
 
     def behavior_for(self, service: SaService, country: SaCountry, operator: str, number: str) -> SaBehavior:
-        return first_match(self.behaviors, DEFAULT_BEHAVIOR, service=(service.code, service.name),
-                           country=str(country.id), operator=operator, number=number)
+        found = first_match(self.behaviors, DEFAULT_BEHAVIOR, service=(service.code, service.name),
+                            country=str(country.id), operator=operator, number=number)
+        assert isinstance(found, SaBehavior)
+        return found

@@ -12,34 +12,38 @@ from mockserver.providers.contract import ErrorWire
 
 # Every parameter the actions read; others are ignored, as the real servers ignore them. Each
 # is bounded (the whole query is bounded by the server's request line).
-_TEXT = {"load_default": None, "validate": validate.Length(max=512)}
+MAX_PARAM_CHARS = 512
+
+
+def _text() -> fields.String:
+    return fields.String(load_default=None, validate=validate.Length(max=MAX_PARAM_CHARS))
 
 
 class Params(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    api_key = fields.String(**_TEXT)
-    action = fields.String(**_TEXT)
-    service = fields.String(**_TEXT)
-    country = fields.String(**_TEXT)
-    operator = fields.String(**_TEXT)
-    id = fields.String(**_TEXT)
-    activationId = fields.String(**_TEXT)
-    status = fields.String(**_TEXT)
-    maxPrice = fields.String(**_TEXT)
-    max_price = fields.String(**_TEXT)
-    phoneException = fields.String(**_TEXT)
-    freePrice = fields.String(**_TEXT)
-    forward = fields.String(**_TEXT)
-    start = fields.String(**_TEXT)
-    end = fields.String(**_TEXT)
-    offset = fields.String(**_TEXT)
-    limit = fields.String(**_TEXT)
-    size = fields.String(**_TEXT)
-    page = fields.String(**_TEXT)
-    lang = fields.String(**_TEXT)
-    currency = fields.String(**_TEXT)
+    api_key = _text()
+    action = _text()
+    service = _text()
+    country = _text()
+    operator = _text()
+    id = _text()
+    activationId = _text()
+    status = _text()
+    maxPrice = _text()
+    max_price = _text()
+    phoneException = _text()
+    freePrice = _text()
+    forward = _text()
+    start = _text()
+    end = _text()
+    offset = _text()
+    limit = _text()
+    size = _text()
+    page = _text()
+    lang = _text()
+    currency = _text()
 
 
 def wire_time(ms: int | None) -> str | None:
