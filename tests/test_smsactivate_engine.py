@@ -92,3 +92,14 @@ def test_state_and_dashboard_show_activations(start_server):
     assert (str(activation["id"]), activation["number"], activation["status"]) == (bought[1], bought[2], "WAIT_CODE")
     page = server.http.get(server.url + "/_mock/", timeout=30)
     assert page.status_code == 200 and "sms-activate" in page.text
+
+
+def test_faults_apply_to_the_protocol(start_server):
+    server = start_server({**scenario(), "faults": [
+        {"match": {"provider": "smsactivate", "path": "/handler_api.php"}, "times": 1, "respond": {"status": 503}}]})
+    failed = ask(server, action="getBalance")
+    assert (failed.status_code, failed.text, failed.headers["Content-Type"]) == (
+        503, "SERVER_ERROR", "text/plain; charset=utf-8")
+    assert ask(server, action="getBalance").text == "ACCESS_BALANCE:10.00"
+    journal = server.control("GET", "/requests", params={"provider": "smsactivate"}).json()["requests"]
+    assert [(e["status"], e["key"]) for e in journal][-2:] in ([(503, KEY), (200, KEY)], [(200, KEY), (503, KEY)])
