@@ -246,7 +246,7 @@ def test_remote_commands_drive_a_running_server():
         assert json.loads(cli("load", "timeouts").stdout)["name"] == "timeouts"
         assert json.loads(cli("reset").stdout)["status"] == "reset"
         refused = cli("sms", "697a90d25ef1873ef44f48bc")
-        assert refused.returncode == 1 and "no request or number with id 697a90d25ef1873ef44f48bc" in refused.stderr
+        assert refused.returncode == 1 and "no request or number or activation with id 697a90d25ef1873ef44f48bc" in refused.stderr
     finally:
         server.stop()
     gone = subprocess.run([sys.executable, "-m", "mockserver", "state", "--url", server.url],
