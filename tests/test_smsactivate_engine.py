@@ -4,6 +4,7 @@ the scenario says (none by default), the webhook probe, the dashboard and the co
 from __future__ import annotations
 
 import pytest
+from openapi_spec_validator import validate
 
 from harness import START
 
@@ -103,3 +104,16 @@ def test_faults_apply_to_the_protocol(start_server):
     assert ask(server, action="getBalance").text == "ACCESS_BALANCE:10.00"
     journal = server.control("GET", "/requests", params={"provider": "smsactivate"}).json()["requests"]
     assert [(e["status"], e["key"]) for e in journal][-2:] in ([(503, KEY), (200, KEY)], [(200, KEY), (503, KEY)])
+
+
+def test_the_openapi_document_lists_each_action_and_the_json_ones_answers(start_server):
+    server = start_server(scenario())
+    document = server.control("GET", "/openapi/smsactivate.json").json()
+    validate(document)
+    assert document["components"]["securitySchemes"] == {"apiKey": {
+        "type": "apiKey", "in": "query", "name": "api_key", "description": "the account's key, on every action"}}
+    number = document["paths"]["/handler_api.php?action=getNumberV2"]
+    assert set(number) == {"get", "post"}
+    assert number["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NumberV2"}
+    assert set(document["components"]["schemas"]["NumberV2"]["required"]) >= {"phoneNumber", "countryCode"}

@@ -81,8 +81,13 @@ def answered_at_once(app: Flask) -> Callable[[dict], bool]:
     one holds over I/O): a provider route's, unless a fault of the scenario delays answers. The
     control API may wait (a webhook probe on receivers, a load on files), and is never hurried."""
     sandbox = app.extensions["mockserver"]
+    prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
+    mounted = any(provider.mounts for provider in PROVIDERS)
+
     def at_once(environ: dict) -> bool:
-        return not sandbox.faults.may_delay and by_path(environ["PATH_INFO"]) is not None
+        path = environ["PATH_INFO"]
+        return not sandbox.faults.may_delay and (
+            path.startswith(prefixes) or (mounted and by_path(path) is not None))
     return at_once
 
 

@@ -147,5 +147,6 @@ def _provider_document(provider: Provider, section) -> dict:
             errors={**{status: (why, errors.schema) for status, why in route.errors.items()}, **common},
             query=route.query, body=route.body, parameters=guarded, error_headers=retry_after))
     info = provider.openapi_info
-    return build(info, provider.prefix, operations, bearer=info.get("security"), answers_carry_every_field=True,
+    return build(info, provider.prefix, operations, bearer=info.get("security"),
+                 security_schemes=info.get("security_schemes"), answers_carry_every_field=True,
                  components=provider.referred_schemas)

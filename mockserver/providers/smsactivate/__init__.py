@@ -38,8 +38,10 @@ class SmsActivateProvider(Provider):
     extra_schemas = (SaServiceSchema, SaCountrySchema, SaPriceSchema)
     snapshot = snapshot
     verification = VERIFICATION
+    # The JSON actions carry their schemas; the text ones (ACCESS_NUMBER:...) are listed without.
     openapi_info = {"title": "sms-activate protocol (mockserver emulation)", "version": "2",
-                    "security": "the api_key parameter"}
+                    "security_schemes": {"apiKey": {"type": "apiKey", "in": "query", "name": "api_key",
+                                                    "description": "the account's key, on every action"}}}
 
     def build(self, section, context: BuildContext) -> SmsActivate:
         outbox = context.outbox
