@@ -346,8 +346,9 @@ def test_hero_header_key(sa):
 
 
 def test_unknown_dialect_and_wrong_method(sa):
-    response = sa.http.get(f"{sa.url}/nosuch/stubs/handler_api.php", params={"api_key": KEY, "action": "getBalance"})
-    assert (response.status_code, response.text) == (404, "BAD_ACTION")
+    for key in (KEY, "SA-nobody"):
+        response = sa.http.get(f"{sa.url}/nosuch/stubs/handler_api.php", params={"api_key": key, "action": "getBalance"})
+        assert (response.status_code, response.text) == (404, "BAD_ACTION")
     response = sa.http.delete(f"{sa.url}/stubs/handler_api.php")
     assert (response.status_code, response.text, response.headers["Allow"]) == (405, "BAD_ACTION", "GET, HEAD, POST")
     response = sa.http.get(f"{sa.url}/stubs/handler_api.php", params={"api_key": KEY})

@@ -16,6 +16,7 @@ from mockserver.http.shapes import dump
 from mockserver.providers.contract import BuildContext, DashboardView, Provider
 from mockserver.providers.smsactivate import console, defaults, probes, schemas, snapshot
 from mockserver.providers.smsactivate.backend import Account, Activation, Sms, SmsActivate
+from mockserver.providers.smsactivate.errors import UnknownDialect
 from mockserver.providers.smsactivate.routes import ROUTES
 from mockserver.providers.smsactivate.section import SaCountrySchema, SaPriceSchema, SaServiceSchema, SmsActivateSchema
 from mockserver.providers.smsactivate.verification import VERIFICATION
@@ -76,11 +77,11 @@ class SmsActivateProvider(Provider):
 
     def refusal(self, section, request, status: int, message: str) -> tuple[int, object]:
         """As the dialect the path names speaks (none named: the scenario's); a path naming no
-        dialect: 404 with the token."""
+        dialect is no URL of the protocol: 404 BAD_ACTION, whatever else is wrong."""
         named = (request.view_args or {}).get("dialect")
         dialect = section.dialects.get(section.dialect if named is None else named)
         if dialect is None:
-            return 404, message
+            return 404, UnknownDialect.message
         return dialect.refusal(message)
 
     def state(self, backend: SmsActivate, tenant) -> dict:
