@@ -2,6 +2,7 @@
 its dashboard rows and its lines in the start-up banner. Not the provider's wire."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from urllib.parse import urlencode
@@ -26,7 +27,8 @@ def dashboard(backend, clock, name: str, title: str, prefix: str) -> DashboardVi
     accounts = [{"provider": name, "provider_title": title, "name": a.key, "keys": [a.key],
                  "balance": f"{a.balance:.2f}", "webhook": a.webhook, "numbers": len(a.activations)}
                 for a in backend.accounts.values()]
-    numbers, messages = [], []
+    numbers: list[tuple[tuple, Callable[[], dict]]] = []
+    messages: list[tuple[tuple, Callable[[], dict]]] = []
     for account in backend.accounts.values():
         for activation in account.activations.values():
             numbers.append(((activation.created_ms, str(activation.id)),
