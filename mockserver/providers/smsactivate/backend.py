@@ -23,7 +23,7 @@ from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
 from mockserver.engine.timeline import Event, Timeline
 from mockserver.providers.contract import Delivered
-from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.smsactivate import defaults
 from mockserver.providers.smsactivate.errors import (
     ActivationNotReceiving,
@@ -55,7 +55,6 @@ WAIT_CODE, CODE, WAIT_RETRY, FINISHED, CANCELLED, EXPIRED = (
 STATUSES = (WAIT_CODE, CODE, WAIT_RETRY, FINISHED, CANCELLED, EXPIRED)
 ENDED = (FINISHED, CANCELLED, EXPIRED)
 READY, RETRY, FINISH, CANCEL = 1, 3, 6, 8
-_CODE_IN_TEXT = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
 _PREFIX = re.compile(r"^[0-9]{1,15}$")
 
 
@@ -407,8 +406,7 @@ class SmsActivate:
             code = fresh = self._codes.new(*code_shape(activation))
             text = sms_text(activation, fresh, template)
         else:
-            found = _CODE_IN_TEXT.search(text)
-            code = found.group(0) if found else None
+            code = code_in(text)
         sms = Sms(text, code, now_ms)
         activation.messages.append(sms)
         activation.status = CODE
