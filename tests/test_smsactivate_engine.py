@@ -117,3 +117,20 @@ def test_the_openapi_document_lists_each_action_and_the_json_ones_answers(start_
     assert number["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/NumberV2"}
     assert set(document["components"]["schemas"]["NumberV2"]["required"]) >= {"phoneNumber", "countryCode"}
+
+
+def test_sms_on_the_nth_poll_and_custom_texts(start_server):
+    server = start_server(scenario(behaviors=[
+        {"match": {"service": "tg"}, "sms": [{"on_poll": 2, "text": "Код {code} для входа в {service}"}]},
+        {"match": {"country": "187"}, "sms": [{"after": "10s"}], "code": {"length": 8}}]))
+    polled = ask(server, action="getNumber", service="tg", country=0).text.split(":")[1]
+    assert ask(server, action="getStatus", id=polled).text == "STATUS_WAIT_CODE"
+    status = ask(server, action="getStatus", id=polled).text
+    code = status.split(":")[1]
+    assert status == f"STATUS_OK:{code}" and len(code) == 5
+    assert ask(server, action="getFullSms", id=polled).text == f"FULL_SMS:Код {code} для входа в Telegram"
+    american = ask(server, action="getNumber", service="vi", country=187).text.split(":")[1]
+    server.advance("9s")
+    assert ask(server, action="getStatus", id=american).text == "STATUS_WAIT_CODE"
+    server.advance("1s")
+    assert len(ask(server, action="getStatus", id=american).text.split(":")[1]) == 8
