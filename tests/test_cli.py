@@ -224,7 +224,7 @@ def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
 def test_scenarios_lists_the_bundled_ones():
     result = subprocess.run([sys.executable, "-m", "mockserver", "scenarios"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
-    assert re.search(r"^default\s+Both providers. PVADeals: one funded account", result.stdout, re.M)
+    assert re.search(r"^default\s+Every provider. PVADeals: one funded account", result.stdout, re.M)
 
 
 def test_remote_commands_drive_a_running_server():
