@@ -453,13 +453,13 @@ def _list_scenarios() -> int:
 def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from mockserver.cli import readiness
     from mockserver.control.access import Access
     from mockserver.http.app import create_app
     from mockserver.http.serving import free_port
     from mockserver.scenario import ScenarioError, load_scenario
     from mockserver.settings import Limits, SettingError
     from mockserver.state.devserver import DevOptions
-    from mockserver.testing import readiness
 
     try:
         limits = Limits.from_environ()
@@ -553,8 +553,8 @@ def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool
     reading stdout finds it without parsing the banner, its ready file (--ready-file), then
     ``note`` (what became of the state file) and the banner. False when the ready file could not
     be written: the server should stop rather than leave a runner waiting for it."""
+    from mockserver.cli import readiness
     from mockserver.cli.banner import banner
-    from mockserver.testing import readiness
     if args.print_ready:
         print(readiness.ready_line(url), flush=True)
     if args.ready_file is not None:
