@@ -348,9 +348,7 @@ def _validate(paths: list[str]) -> int:
     failed = 0
     for path in paths:
         try:
-            # Remembered as `mockserver run` remembers its scenario: the image's build validates the
-            # default scenario, so that a container's first start parses no YAML either.
-            scenario = load_scenario(path, remember=True)
+            scenario = load_scenario(path)
         except ScenarioError as exc:
             failed += 1
             print("\n".join(exc.problems))
@@ -385,7 +383,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario, limits=limits, remember=True)
+        scenario = load_scenario(args.scenario, limits=limits)
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
