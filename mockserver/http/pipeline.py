@@ -27,7 +27,6 @@ import time
 
 from flask import Response, current_app
 from flask import request as current_request
-from flask.globals import request_ctx
 from werkzeug.exceptions import MethodNotAllowed
 
 from mockserver.http.inputs import BodyError, validate, validate_leniently
@@ -64,8 +63,7 @@ def view_for(provider: Provider, route: Route):
     plan = _Plan(provider, route)
 
     def view(**path_args):
-        # The request itself, once: each access through Flask's request proxy costs a lookup.
-        return run(current_app.extensions["mockserver"], plan, current_request._get_current_object(), path_args)
+        return run(current_app.extensions["mockserver"], plan, current_request, path_args)
     view.__name__ = route.name
     return view
 
@@ -79,7 +77,9 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
             return _answer(plan, section, request, 204, None)
         # The Allow header lists the methods of every route on this path (GET and DELETE on a
         # number are two routes).
-        raise MethodNotAllowed(valid_methods=sorted(set(request_ctx.url_adapter.allowed_methods()) - {"OPTIONS"}))
+        adapter = current_app.create_url_adapter(request)
+        assert adapter is not None          # Flask makes one for every request
+        raise MethodNotAllowed(valid_methods=sorted(set(adapter.allowed_methods()) - {"OPTIONS"}))
     if route.public:
         return _answer(plan, section, request, route.status, route.call(section))
     key = bearer_token(environ)
