@@ -14,6 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MOCKSERVER_HOST=0.0.0.0 \
     MOCKSERVER_PORT=8080 \
     MOCKSERVER_SCENARIO=default \
+    MOCKSERVER_CACHE_DIR=/var/cache/mockserver \
     MOCKSERVER_READY_FILE=/tmp/mockserver-ready.json
 
 WORKDIR /opt/mockserver
@@ -23,9 +24,12 @@ COPY fixtures ./fixtures
 COPY scenarios ./scenarios
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --no-create-home mockserver \
-    && install -d -m 700 -o 10001 /var/lib/mockserver
+    && install -d -m 700 -o 10001 /var/cache/mockserver /var/lib/mockserver
 
 USER 10001
+# Validate the bundled catalogs and the default scenario once, here: every start then reads them
+# back from the cache (the scenario's parsed YAML too).
+RUN mockserver validate default
 EXPOSE 8080
 
 # The health check asks the address the server wrote to its ready file once it answered, so it

@@ -178,18 +178,26 @@ def cold_start(repeats: int) -> dict:
     import mockserver
     for folder in (Path(mockserver.__file__).parent, HERE):
         compileall.compile_dir(str(folder), quiet=1)
-    times = {name: [] for name in APPS}
-    for _ in range(repeats):
-        for name in APPS:
-            server = Launched() if name == "mockserver" else Served(name, "granian")
-            times[name].append(server.cold_start_s)
-            server.close()
+    # Likewise the fixture cache: the first start of an installation validates the bundled catalogs
+    # into it (measured apart, below), every later one reads them back.
+    with tempfile.TemporaryDirectory(prefix="mockserver-bench-cache-") as cache:
+        private_cache = {"MOCKSERVER_CACHE_DIR": cache}
+        first = Launched(private_cache)
+        first.close()
+        times = {name: [] for name in APPS}
+        for _ in range(repeats):
+            for name in APPS:
+                server = Launched(private_cache) if name == "mockserver" else Served(name, "granian")
+                times[name].append(server.cold_start_s)
+                server.close()
     ratios = [m / b for m, b in zip(times["mockserver"], times["bare"])]
     median = {name: statistics.median(values) for name, values in times.items()}
     result = {**{f"{k}_s": v for k, v in median.items()}, **{f"{k}_range_s": [min(v), max(v)] for k, v in times.items()},
-              "ratio": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)]}
+              "ratio": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)],
+              "first_s": first.cold_start_s}
     print(f"cold start to first 200 (granian): mockserver run {median['mockserver']*1000:.0f} ms, bare "
-          f"{median['bare']*1000:.0f} ms, ratio {result['ratio']:.2f} ({min(ratios):.2f}-{max(ratios):.2f})", flush=True)
+          f"{median['bare']*1000:.0f} ms, ratio {result['ratio']:.2f} ({min(ratios):.2f}-{max(ratios):.2f}); the "
+          f"first start, with an empty fixture cache, {first.cold_start_s*1000:.0f} ms", flush=True)
     return result
 
 
@@ -341,7 +349,8 @@ def write_results(results: dict) -> None:
     snap = results["snapshot"]
     lines += ["", f"- Cold start to first 200, `mockserver run` (granian): {c['mockserver_s']*1000:.0f} ms, bare app on "
               f"granian {c['bare_s']*1000:.0f} ms, ratio {c['ratio']:.2f} (range {c['ratio_range'][0]:.2f}-"
-              f"{c['ratio_range'][1]:.2f}; target ≤ 1.5).",
+              f"{c['ratio_range'][1]:.2f}; target ≤ 1.5); the first start of an installation, with an empty "
+              f"fixture cache, {c['first_s']*1000:.0f} ms.",
               f"- sms_mock fixture: {f['ms']:.2f} ms a test beside the same {f['tests']} tests without it (range "
               f"{f['range_ms'][0]:.2f}-{f['range_ms'][1]:.2f}; target ≤ 1), the session's server start spread "
               f"over them; with the start left out (the tests without it start the server too), "

@@ -51,7 +51,7 @@ def test_the_image_is_slim_non_root_and_health_checked():
     assert "/_mock/health" in steps["HEALTHCHECK"]
     assert "MOCKSERVER_HOST=0.0.0.0" in steps["ENV"] and "MOCKSERVER_SCENARIO=default" in steps["ENV"]
     # The folder a named volume for the state file mounts on, the server's own (docker-ci.md)
-    assert any("install -d -m 700 -o 10001 /var/lib/mockserver" in args
+    assert any("install -d -m 700 -o 10001 /var/cache/mockserver /var/lib/mockserver" in args
                for name, args in instructions() if name == "RUN")
 
 
@@ -60,7 +60,7 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     env_line = next(args for name, args in steps if name == "ENV")
     image_env = dict(pair.split("=", 1) for pair in shlex.split(env_line))
     runs = [args for name, args in steps if name == "RUN"]
-    install = runs[0].split("&&")[0].strip()
+    install, warm = runs[0].split("&&")[0].strip(), runs[1]
     start = json.loads(next(args for name, args in steps if name == "CMD"))
     health = json.loads(next(args for name, args in steps if name == "HEALTHCHECK").split("CMD", 1)[1])
 
@@ -84,6 +84,14 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
             else:
                 shutil.copy(ROOT / name, build / name)
     subprocess.run(shlex.split(install), cwd=build, env=env, check=True, timeout=300)
+    # The image's cache folder, here a temporary one: the build validates the bundled catalogs into it.
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    env["MOCKSERVER_CACHE_DIR"] = str(cache)
+    subprocess.run(shlex.split(warm), cwd=tmp_path, env=env, check=True, timeout=120)
+    # The PVADeals catalog, Provynx servers 1-3 and the default scenario's parsed YAML.
+    assert len(list(cache.glob("*.pickle"))) == 5
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -93,7 +101,7 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     # The port is given as `docker run IMAGE mockserver run --port N` would, with the image's
     # MOCKSERVER_PORT left at 8080: the health check must follow the server, not the variable.
     run_env = {**env, **image_env, "MOCKSERVER_HOST": "127.0.0.1", "MOCKSERVER_SCENARIO": str(mounted),
-               "MOCKSERVER_READY_FILE": str(tmp_path / "ready.json"),
+               "MOCKSERVER_CACHE_DIR": str(cache), "MOCKSERVER_READY_FILE": str(tmp_path / "ready.json"),
                # as the recipe for a state volume sets it (docker-ci.md)
                "MOCKSERVER_STATE": str(tmp_path / "state.json")}
     assert run_env["MOCKSERVER_PORT"] == "8080" and start == ["mockserver", "run"]

@@ -348,7 +348,9 @@ def _validate(paths: list[str]) -> int:
     failed = 0
     for path in paths:
         try:
-            scenario = load_scenario(path)
+            # Remembered as `mockserver run` remembers its scenario: the image's build validates the
+            # default scenario, so that a container's first start parses no YAML either.
+            scenario = load_scenario(path, remember=True)
         except ScenarioError as exc:
             failed += 1
             print("\n".join(exc.problems))
@@ -383,7 +385,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario, limits=limits)
+        scenario = load_scenario(args.scenario, limits=limits, remember=True)
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 from marshmallow import Schema, ValidationError, fields
 
 from mockserver.engine.clock import (
@@ -22,9 +21,9 @@ from mockserver.engine.clock import (
 )
 from mockserver.engine.durations import format_duration, parse_duration
 from mockserver.engine.signing import SecretError, secret_key
+from mockserver.scenario import fixture_cache
 from mockserver.scenario.files import check_file_name, read_text_file
 from mockserver.scenario.paths import format_path, line_of
-from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
@@ -218,6 +217,13 @@ class Fixture(fields.Field):
         raw, problem = read_text_file(path, None if trusted else limits.max_scenario_bytes)
         if problem:
             raise ValidationError(f"{path}: {problem}")
+        loader = f"{self._schema.__module__}.{self._schema.__qualname__}{'[]' if self._many else ''}"
+        cached = fixture_cache.load(raw, loader)
+        if cached is not None:
+            return cached
+        import yaml  # here: a start whose fixtures all come from the cache imports no PyYAML
+
+        from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
         try:
             data, lines = load_with_lines(raw.decode("utf-8"), DEFAULT_LIMITS if trusted else limits)
         except YamlTooLarge as exc:
@@ -228,7 +234,7 @@ class Fixture(fields.Field):
         if not isinstance(data, list if self._many else dict):
             raise ValidationError(f"{path}: expected {'a list' if self._many else 'a mapping'} at the top level")
         try:
-            return self._schema(many=self._many).load(data)
+            loaded = self._schema(many=self._many).load(data)
         except ValidationError as exc:
             from mockserver.scenario.vocabulary import (
                 is_known,  # it imports the schemas, which import this module
@@ -236,6 +242,8 @@ class Fixture(fields.Field):
             problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: {text}"
                         for where, text in flatten_messages(exc.messages)]
             raise ValidationError("; ".join(problems)) from exc
+        fixture_cache.store(raw, loader, loaded)
+        return loaded
 
 
 FIXTURE_SUFFIXES = (".yaml", ".yml")

@@ -16,16 +16,15 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from marshmallow import ValidationError
 
+from mockserver.scenario import fixture_cache
 from mockserver.scenario.fields import FixtureSearch, fixture_search, flatten_messages
 from mockserver.scenario.files import check_file_name, read_text_file
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.paths import format_path, line_of
 from mockserver.scenario.schema import scenario_schema
 from mockserver.scenario.vocabulary import is_known
-from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # The bundled scenarios and catalogs: the top-level scenarios/ and fixtures/ folders, installed
@@ -102,9 +101,12 @@ def _resolve(text: str, allowed_dirs: tuple[Path, ...] | None) -> Path:
 
 
 def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> Scenario:
+                  limits: Limits = DEFAULT_LIMITS, remember: bool = False) -> Scenario:
     """A bundled scenario or a scenario file. ``allowed_dirs``: the folders a caller over HTTP
-    may read (None: any file, for the command line, whose user names the file)."""
+    may read (None: any file, for the command line, whose user names the file). ``remember``: keep
+    its parsed text in the fixture cache (the scenario of `mockserver run` or `validate`, which the
+    next start reads again; not every file a test loads, which would push the catalogs out of the
+    cache)."""
     path = resolve(name_or_path, allowed_dirs)
     bundled = Path(os.path.realpath(path)).is_relative_to(SCENARIOS_DIR)     # part of mockserver: no bound
     raw, problem = read_text_file(path, None if bundled else limits.max_scenario_bytes)
@@ -114,18 +116,20 @@ def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | 
     roots = (folder, *(allowed_dirs if allowed_dirs is not None else (Path(os.path.realpath(Path.cwd())),)))
     scenario = load_text(raw.decode("utf-8"), source=str(path), limits=limits,
                          fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR),
-                                                limits=limits, bundled=FIXTURES_DIR))
+                                                limits=limits, bundled=FIXTURES_DIR), remember=remember)
     return replace(scenario, files=(str(path), *scenario.files))
 
 
 def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path, ...] = (),
-              limits: Limits = DEFAULT_LIMITS, fixtures: FixtureSearch | None = None) -> Scenario:
+              limits: Limits = DEFAULT_LIMITS, fixtures: FixtureSearch | None = None,
+              remember: bool = False) -> Scenario:
     """A scenario from its text. The fixture files it names are looked up in ``allowed_dirs``,
-    then among the bundled fixtures (``fixtures`` overrides both, for a scenario read from a file)."""
+    then among the bundled fixtures (``fixtures`` overrides both, for a scenario read from a file).
+    ``remember``: keep the parsed text in the fixture cache (see load_scenario)."""
     if fixtures is None:
         fixtures = FixtureSearch(folders=(*allowed_dirs, FIXTURES_DIR), roots=(*allowed_dirs, FIXTURES_DIR),
                                  limits=limits, bundled=FIXTURES_DIR)
-    data, lines = _parse(text, source, limits)
+    data, lines = _parse(text, source, limits, remember)
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
     token = fixture_search.set(fixtures)
@@ -144,16 +148,28 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
     return replace(scenario, source=source, raw=data, files=tuple(dict.fromkeys(str(p) for p in fixtures.read)))
 
 
-def _parse(text: str, source: str, limits: Limits) -> tuple[object, dict]:
-    """The document and the line of each of its values (yamlpos.load_with_lines)."""
+def _parse(text: str, source: str, limits: Limits, remember: bool) -> tuple[object, dict]:
+    """The document and the line of each of its values (yamlpos.load_with_lines). With
+    ``remember``, a text parsed before within the same bounds is read back from the fixture cache,
+    so that a start whose scenario and fixtures are unchanged imports no PyYAML (about 15 ms of
+    the start); it is validated again all the same. Only documents that parsed are kept."""
+    key = f"scenario-yaml:{limits.max_yaml_nodes}:{limits.max_yaml_depth}:{limits.max_yaml_number_chars}"
+    if remember and (parsed := fixture_cache.load(text.encode("utf-8"), key)) is not None:
+        return parsed
+    import yaml
+
+    from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
     try:
-        return load_with_lines(text, limits)
+        parsed = load_with_lines(text, limits)
     except YamlTooLarge as exc:
         raise ScenarioError([f"{source}:{exc.line}: {exc}"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ScenarioError([f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from exc
+    if remember:
+        fixture_cache.store(text.encode("utf-8"), key, parsed)
+    return parsed
 
 
 _SHOWN_KEYS = (str, int, float, bool, type(None))

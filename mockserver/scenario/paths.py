@@ -1,6 +1,6 @@
 """Field paths in a loaded document, as messages name them: ``a.b[2].c``, and the line a path
 starts on. Apart from yamlpos.py, so that what reports a path (request bodies, scenario fields)
-does not need PyYAML."""
+does not import PyYAML: a start whose scenario comes from the fixture cache parses no YAML."""
 from __future__ import annotations
 
 from collections.abc import Callable
