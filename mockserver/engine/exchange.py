@@ -28,6 +28,7 @@ class Exchange:
     route: str | None = None             # the route's name; None when no route matched
     kind: str | None = None              # the route's kind for the report: "purchase", "poll", "release"
     target: str | None = None            # the id in the route's path, if it has one
+    retry_header: str | None = None      # the name of the route's header that makes a repeat safe (an idempotency key)
     retry_value: str | None = None       # the value of the route's retry header (an idempotency key) as sent
     input: object = None                 # the validated body or query
     ignored: tuple[str, ...] = ()        # body fields and query names the API ignored

@@ -74,7 +74,7 @@ class Route:
     guards: tuple[Guard, ...] = ()           # steps around the call, e.g. an Idempotency-Key
     needs_base_url: bool = False               # the call gets base_url, this server's as the client called it ("http://host:port")
     endpoint: str | None = None                # its name in the app; default: the call's (two routes of one call need their own)
-    # What the client report (mockserver/report.py) makes of a request to it: "poll" (asks after
+    # What the client report (mockserver/report/rules/) makes of a request to it: "poll" (asks after
     # one number, the path's id), "purchase" (spends money; with an id, re-arms that number) or
     # "release" (gives a number back: a flag, a cancel); None: none of these.
     kind: str | None = None
@@ -284,7 +284,7 @@ class Provider(ABC):
     def banner(self, section, url: str) -> list[str]:
         """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
 
-    # What the client report (mockserver/report.py) reads of it.
+    # What the client report (mockserver/report/rules/) reads of it.
     def expired(self, backend: Backend, tenant: Tenant | None) -> list[Ended]:
         """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
         still have given them back."""
