@@ -37,6 +37,7 @@ CHECKED = {
     ("docs/scenarios.md", "Delivery chaos"),     # test_webhook_probe.py loads it
     ("docs/snapshots.md", "Over HTTP and from the command line"),     # test_snapshots_doc.py runs these two
     ("docs/snapshots.md", "In pytest"),
+    ("docs/sms-activate.md", "A session with curl"),   # test_smsactivate_docs.py runs it
 }
 
 

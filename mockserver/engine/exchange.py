@@ -37,6 +37,7 @@ class Exchange:
     answer: object = None                # what the backend call returned, before its dump
     rejection: Rejection | None = None   # the rate limit's, for a 429
     fault: str | None = None             # the scenario fault that shaped the answer ("<kind> #<rule index>")
+    refused: bool = False                # the provider refused it, whatever the status (sms-activate answers 200)
     dropped: bool = False                # the connection was broken on purpose (a fault)
     done: bool = False                   # a poll whose answer showed the number finished
     duration_ms: float = 0.0

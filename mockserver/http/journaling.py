@@ -13,10 +13,13 @@ from mockserver.http.pipeline import (
     DROPPED_ON_PURPOSE,
     IGNORED,
     IGNORED_QUERY,
+    KEY,
     PATH_ARGS,
     POLL_DONE,
+    REFUSED,
     REJECTION,
     ROUTE,
+    SUBJECT,
     TENANT,
 )
 from mockserver.http.wire import BODY, UNMATCHED
@@ -55,7 +58,10 @@ class JournalMiddleware:
         longest = self._longest
         at_ms, method, query = sandbox.clock.now(tenant), environ.get("REQUEST_METHOD", "")[:16], \
             environ.get("QUERY_STRING", "")[:longest]
-        key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
+        if environ.get(KEY):                # the key as the provider read it (a bearer token, api_key=...)
+            key = environ[KEY][:longest]
+        else:
+            key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
         status, body = int(seen.get("status", "500")[:3]), environ.get(BODY)
         sandbox.journal.record(
             at_ms=at_ms, tenant=tenant, provider=self._provider(path), method=method, path=path[:longest],
@@ -72,12 +78,12 @@ class JournalMiddleware:
         self._sandbox.observer.observe(Exchange(
             method, path, query, key=key, body=body or b"", at_ms=at_ms, tenant=tenant, status=status,
             route=None if route is None else route.name, kind=None if route is None else route.kind,
-            target=None if route is None else environ[PATH_ARGS].get("id"),
+            target=None if route is None else environ.get(SUBJECT) or environ[PATH_ARGS].get("id"),
             retry_header=None if route is None else route.retry_header,
             retry_value=environ.get(_header_key(route.retry_header)) if route is not None and route.retry_header
             else None,
             rejection=environ.get(REJECTION), dropped=DROPPED_ON_PURPOSE in environ, done=POLL_DONE in environ,
-            ignored=environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ())))
+            ignored=environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()), refused=REFUSED in environ))
 
     @staticmethod
     def _provider(path: str) -> str | None:

@@ -83,7 +83,7 @@ class Observer:
                 counts["dropped"] += 1
             if kind == "purchase":
                 counts["purchases"] += 1
-            elif kind == "poll" and exchange.target is not None and status < 400:
+            elif kind == "poll" and exchange.target is not None and status < 400 and not exchange.refused:
                 counts["polls"] += 1
             elif kind == "release":
                 counts["releases"] += 1

@@ -42,7 +42,7 @@ class PollingTooFast(Rule):
             if poll is not None:
                 poll.done, poll.after_done = False, 0      # re-armed (a reuse): polling it is due again
             return
-        if exchange.kind != "poll" or exchange.status >= 400:
+        if exchange.kind != "poll" or exchange.status >= 400 or exchange.refused:
             return
         at_ms = exchange.at_ms
         if poll is None:

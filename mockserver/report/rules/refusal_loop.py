@@ -1,5 +1,6 @@
-"""refusal-loop: the same request answered with the same 4xx (429 aside) ``refusal_loop`` times
-in a row by one key. A loop counts once, however long."""
+"""refusal-loop: the same request answered with the same 4xx (429 aside), or the same refusal
+a protocol answers with 200 (sms-activate's tokens), ``refusal_loop`` times in a row by one key.
+A loop counts once, however long."""
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,7 @@ class RefusalLoop(Rule):
 
     def request(self, seen: Seen, mine: dict[str, Any], exchange: Exchange, thresholds: Thresholds) -> None:
         status = exchange.status
-        if not (400 <= status < 500 and status != 429):
+        if not (exchange.refused or (400 <= status < 500 and status != 429)):
             if mine["loop"] is not None:
                 mine["loop"], mine["loop_run"], mine["loop_first"] = None, 0, None
             return
