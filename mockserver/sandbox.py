@@ -5,12 +5,15 @@ plugin and the HTTP control API all drive it the same way. No Flask in this modu
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from mockserver.engine import Engine
 from mockserver.engine.clock import ClockError
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import Faults
 from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.journal import Journal
-from mockserver.providers.contract import BuildContext
+from mockserver.providers.contract import Backend, BuildContext
 from mockserver.providers.registry import PROVIDERS
 from mockserver.providers.tenancy import Tenant
 from mockserver.report.observe import Observer
@@ -28,11 +31,11 @@ class Sandbox:
         self.engine = Engine(limits)
         self.lock = self.engine.lock
         self.clock = self.engine.clock
-        self.journal = Journal(limits.journal_size)
+        self.journal = Journal(limits.journal_size, limits.max_journal_text)
         self.observer = Observer(limits)          # what the client report is made of (report.py)
         self.engine.outbox.observer = self.observer
         self.scenario = scenario
-        self.backends: dict[str, object] = {}
+        self.backends: dict[str, Backend] = {}
         self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
         self.changes = 0        # control calls that changed state (the control API counts them)
         self.reset()
@@ -78,6 +81,13 @@ class Sandbox:
             self.observer.forget(tenant)
             self.backends[tenant.provider].reset_tenant(tenant)
             self.resets += 1
+
+    def record(self, exchange: Exchange) -> None:
+        """A request outside the control API, once answered (the pipeline calls this in a
+        ``finally``): its journal entry, and what the client report makes of a known tenant's."""
+        self.journal.record(exchange)
+        if exchange.tenant is not None:
+            _observe(self.observer, exchange, self.limits.max_journal_text)
 
     def version(self) -> tuple:
         """Changes whenever the state may have: requests answered, events run, webhook attempts
@@ -135,6 +145,23 @@ class Sandbox:
 
     def close(self) -> None:
         self.engine.close()
+
+
+class _RouteFacts(NamedTuple):
+    """What Observer.request reads of the route that took a request."""
+    kind: str | None
+    retry_header: str | None
+
+
+def _observe(observer: Observer, exchange: Exchange, longest: int) -> None:
+    """The exchange, told to the observer in the arguments its ``request`` takes, text bounded
+    as the journal bounds it."""
+    key = (exchange.key or "")[:longest]       # a known tenant's: the key authenticated
+    route = None if exchange.route is None else _RouteFacts(exchange.kind, exchange.retry_header)
+    observer.request(exchange.tenant, key, exchange.at_ms, exchange.method[:16], exchange.path[:longest],
+                     exchange.query[:longest], exchange.status, route, exchange.target, exchange.body,
+                     exchange.retry_value, exchange.rejection, exchange.dropped, exchange.done,
+                     exchange.ignored + exchange.ignored_query)
 
 
 __all__ = ["Sandbox", "ClockError", "UnknownKey"]

@@ -4,30 +4,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
+from flask.globals import request_ctx
 
 from mockserver.control import schemas as control_schemas
 from mockserver.control.access import Access
 from mockserver.control.views import PREFIX as CONTROL_PREFIX
 from mockserver.control.views import bp as control_bp
 from mockserver.dashboard import bp as dashboard_bp
-from mockserver.http.bounds import BodyLimit
 from mockserver.http.index import bp as index_bp
-from mockserver.http.journaling import JournalMiddleware
-from mockserver.http.pipeline import view_for
+from mockserver.http.pipeline import Front, view_for
 from mockserver.http.shapes import status_text
-from mockserver.http.wire import ErrorShapes, HideDroppedConnections, install_error_shapes
+from mockserver.http.wire import ErrorShapes, HideDroppedConnections, Request, install_error_shapes
 from mockserver.providers.contract import Provider
 from mockserver.providers.registry import PROVIDERS
 from mockserver.sandbox import Sandbox
 from mockserver.scenario import Scenario, load_scenario
-from mockserver.settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
-class _SyncFlask(Flask):
-    """Flask, minus its per-call check for ``async def`` views and hooks: none here is async, and
-    the check (through inspect) runs for every hook and view of every request."""
+class _App(Flask):
+    """Flask, with the app's own request (wire.Request: its body and Exchange) and every request
+    passing the pipeline's front first; minus Flask's per-call check for ``async def`` views and
+    hooks: none here is async, and the check (through inspect) runs for every hook and view."""
+    request_class = Request
+    front: Front
+
+    def full_dispatch_request(self) -> Response:
+        return self.front.serve(cast(Request, request_ctx.request), super().full_dispatch_request)
 
     def ensure_sync(self, func):
         return func
@@ -48,7 +54,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
-    app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    app = _App(__name__, static_folder=None)      # no /static: nothing is served from this folder
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
     # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
     # page; "//" in a path is no route (a client's bug), not a redirect to a page.
@@ -57,7 +63,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app.extensions["mockserver"] = sandbox
     app.extensions["mockserver.access"] = access if access is not None else Access.from_environ()
     for provider in PROVIDERS:
-        app.register_blueprint(_blueprint(provider))
+        app.register_blueprint(_blueprint(sandbox, provider))
     app.register_blueprint(control_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(index_bp)
@@ -68,9 +74,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
         headers={p.prefix: partial(_answer_headers, p, sandbox) for p in PROVIDERS},
     )
     install_error_shapes(app, shapes)
-    bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes},
-                        {SNAPSHOT_PATH: limits.max_snapshot_bytes})
-    app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
+    app.front = Front(sandbox, shapes, CONTROL_PREFIX)
     return app
 
 
@@ -86,12 +90,12 @@ def answered_at_once(app: Flask) -> Callable[[dict], bool]:
     return at_once
 
 
-def _blueprint(provider: Provider) -> Blueprint:
+def _blueprint(sandbox: Sandbox, provider: Provider) -> Blueprint:
     """A provider's routes, each a view running the request pipeline. Every route takes OPTIONS
     too, so the pipeline answers it (a preflight, or 405 in the provider's shape)."""
     blueprint = Blueprint(provider.name, __name__, url_prefix=provider.prefix)
     for route in provider.routes:
-        blueprint.add_url_rule(route.path, endpoint=route.name, view_func=view_for(provider, route),
+        blueprint.add_url_rule(route.path, endpoint=route.name, view_func=view_for(sandbox, provider, route),
                                methods=[route.method, "OPTIONS"], provide_automatic_options=False,
                                strict_slashes=provider.strict_slashes)
     return blueprint

@@ -24,6 +24,7 @@ from typing import ClassVar, Protocol
 
 from marshmallow import Schema
 
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.providers.tenancy import Tenant
 
@@ -50,6 +51,21 @@ class NoWebhookUrl(LookupError):
 
 class NotReceiving(Exception):
     """An SMS pushed through the control API to a number that takes none now; the message says why."""
+
+
+class Texts(Protocol):
+    """Names to text values, as a request's headers or query give them (a Mapping, or werkzeug's
+    Headers and MultiDict)."""
+
+    def get(self, key: str, default: str) -> str: ...
+
+
+def bearer_token(headers: Texts) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    scheme, _, token = headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,7 @@ class Call:
     caller: Caller
     request: object                            # the Flask request
     now_ms: int
+    exchange: Exchange                         # what the pipeline has read and learnt of it
     held: dict = field(default_factory=dict)   # what guards keep between their steps
 
 
@@ -261,6 +278,11 @@ class Provider(ABC):
     def variant(self, section) -> str | None:
         """What of the section changes the shape of its answers (and so its OpenAPI document)."""
         return None
+
+    def credentials(self, request_headers: Texts, query: Texts) -> str | None:
+        """The API key a request presents, or None; read once per request, by the pipeline (the
+        journal and the report take it from there). Default: an ``Authorization: Bearer`` token."""
+        return bearer_token(request_headers)
 
     # Steps of the pipeline a provider may add to every answer of its routes (Provynx's CORS).
     def preflight(self, section) -> bool:
