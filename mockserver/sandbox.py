@@ -31,7 +31,7 @@ class Sandbox:
         self.engine = Engine(limits)
         self.lock = self.engine.lock
         self.clock = self.engine.clock
-        self.journal = Journal(limits.journal_size, limits.max_journal_text)
+        self.journal = Journal(limits.journal_size)
         self.observer = Observer(limits)          # what the client report is made of (report.py)
         self.engine.outbox.observer = self.observer
         self.scenario = scenario
@@ -84,10 +84,14 @@ class Sandbox:
 
     def record(self, exchange: Exchange) -> None:
         """A request outside the control API, once answered (the pipeline calls this in a
-        ``finally``): its journal entry, and what the client report makes of a known tenant's."""
+        ``finally``): its text bounded, its journal entry, and what the client report makes of it."""
+        longest = self.limits.max_journal_text
+        exchange.method = exchange.method[:16]
+        exchange.path, exchange.query = exchange.path[:longest], exchange.query[:longest]
+        exchange.key = exchange.key[:longest] if exchange.key else None
         self.journal.record(exchange)
         if exchange.tenant is not None:
-            _observe(self.observer, exchange, self.limits.max_journal_text)
+            _observe(self.observer, exchange)
 
     def version(self) -> tuple:
         """Changes whenever the state may have: requests answered, events run, webhook attempts
@@ -153,15 +157,12 @@ class _RouteFacts(NamedTuple):
     retry_header: str | None
 
 
-def _observe(observer: Observer, exchange: Exchange, longest: int) -> None:
-    """The exchange, told to the observer in the arguments its ``request`` takes, text bounded
-    as the journal bounds it."""
-    key = (exchange.key or "")[:longest]       # a known tenant's: the key authenticated
+def _observe(observer: Observer, exchange: Exchange) -> None:
+    """The exchange, told to the observer in the arguments its ``request`` takes."""
     route = None if exchange.route is None else _RouteFacts(exchange.kind, exchange.retry_header)
-    observer.request(exchange.tenant, key, exchange.at_ms, exchange.method[:16], exchange.path[:longest],
-                     exchange.query[:longest], exchange.status, route, exchange.target, exchange.body,
-                     exchange.retry_value, exchange.rejection, exchange.dropped, exchange.done,
-                     exchange.ignored + exchange.ignored_query)
+    observer.request(exchange.tenant, exchange.key or "", exchange.at_ms, exchange.method, exchange.path,
+                     exchange.query, exchange.status, route, exchange.target, exchange.body, exchange.retry_value,
+                     exchange.rejection, exchange.dropped, exchange.done, exchange.ignored + exchange.ignored_query)
 
 
 __all__ = ["Sandbox", "ClockError", "UnknownKey"]

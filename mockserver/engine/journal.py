@@ -32,9 +32,8 @@ class Entry:
 
 
 class Journal:
-    def __init__(self, size: int = 1000, longest_text: int = 2048):
+    def __init__(self, size: int = 1000):
         self._entries: deque[Entry] = deque(maxlen=size)
-        self._longest = longest_text      # the most of a path, query or key kept (Limits.max_journal_text)
         self._next_seq = 1
         self._guard = threading.Lock()
 
@@ -48,12 +47,9 @@ class Journal:
         return self._entries.maxlen
 
     def record(self, exchange: Exchange) -> None:
-        """One answered request, its text bounded."""
-        longest = self._longest
-        key = exchange.key
-        entry = Entry(0, exchange.at_ms, exchange.tenant, exchange.provider, exchange.method[:16],
-                      exchange.path[:longest], exchange.query[:longest], key[:longest] if key else None,
-                      exchange.status, round(exchange.duration_ms, 2),
+        """One answered request (its text bounded by the recorder, Sandbox.record)."""
+        entry = Entry(0, exchange.at_ms, exchange.tenant, exchange.provider, exchange.method, exchange.path,
+                      exchange.query, exchange.key, exchange.status, round(exchange.duration_ms, 2),
                       summarize(exchange.body) if exchange.body else "", exchange.matched, exchange.ignored)
         with self._guard:
             entry.seq, self._next_seq = self._next_seq, self._next_seq + 1

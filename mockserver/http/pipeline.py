@@ -1,38 +1,19 @@
-"""The one request pipeline: every request the app takes passes its front, and every provider
-route its steps, read top to bottom (like stripe-mock's HandleRequest). A provider states its
-routes, error shapes and extra steps (providers/contract.py); this module runs them, the same way
-for every provider, and fills the request's one record, its Exchange (engine/exchange.py).
+"""The one way through (docs/architecture.md draws it): every request meets the front
+(``Front.serve``), and a provider route then runs ``run``, top to bottom, the same for every
+provider (like stripe-mock's HandleRequest), filling the request's one record, its Exchange.
 
-The front (``Front.serve``), for every request, before any view or hook:
-- the body is read once, within the limit of the API it is for (the app's one size check, so it
-  holds under any WSGI server): 413 in that API's shape past it (unread when its length says so),
-  400 for a body shorter than its Content-Length, 408 for one that did not arrive in time;
-- outside the control API, the Exchange is begun (the key read once, through the provider's
-  ``credentials``) and, in a ``finally``, handed to the one recorder (``Sandbox.record``: the
-  journal and the client report), whatever answered: a route, an unknown path, a wrong method, a
-  refused body or a crash.
+The front reads the body once, within its API's limit: the app's one size check, so it holds
+under any WSGI server. Outside the control API it begins the Exchange and, in a ``finally``,
+hands it to the one recorder (Sandbox.record), whatever answered.
 
-A provider route (``run``):
-1. preflight: an OPTIONS request is the provider's (a CORS preflight, 204) or a method no route takes (405);
-then, before the lock, the route's body is parsed once and its body or query validated, the
-result kept for step 8; then, in one hold of the state lock:
-2. catch up: whatever fell due on the timeline runs first, so no answer shows stale state;
-3. authenticate: the key's caller, or 401 in the provider's shape (a key past the tenant limit: 401 saying so);
-4. tenant: the caller's, and the tenant's clock;
-5. rate limit: 429 in the provider's shape with Retry-After; refused requests are not counted;
-6. guards: the route's own steps (Provynx's Idempotency-Key), which may answer instead (a replay);
-7. fault: the scenario's, if one applies: an error status, or a dropped connection;
-8. input: what was read before the lock: a 400 in the provider's shape if it was refused; fields a
-   body should not have are ignored and noted, unless the scenario says strict_requests (then a 400);
-9. call: the backend call; a refusal answers with its own status and message;
-10. answer: dumped through the route's schema, the guards told what it was, the provider's headers
-    added, and the JSON encoded once the lock is let go.
-
-A fault that delays is the one request that lets go of the lock: it waits after step 7 with the
-lock released, then steps 7 to 10 run in a second hold, as if the request came in then (after a
-reset meanwhile, against what is there now). Parsing, waiting and encoding never hold the lock,
-and nothing here does network I/O. A dropped connection or a crash tells the guards there will be
-no answer, so a reservation they hold (an Idempotency-Key in flight) is freed."""
+A route: 1 preflight; then, before the lock, the body parsed once and the input validated, kept
+for step 8; then one hold of the state lock: 2 catch up, 3 authenticate (401), 4 tenant and its
+clock, 5 rate limit (429), 6 guards (Idempotency-Key, may answer instead), 7 fault (a status or
+a dropped connection), 8 the input's 400 or its ignored fields noted, 9 the backend call, 10 the
+answer dumped and the guards told; the JSON is encoded after the lock is let go. Only a fault's
+delay lets go of it in between: the request waits after step 7, then steps 7 to 10 run in a
+second hold as if it came in then. A dropped connection or a crash tells the guards there will
+be no answer, so what they hold (an Idempotency-Key in flight) is freed."""
 from __future__ import annotations
 
 import time
@@ -66,8 +47,7 @@ class Front:
         self._sandbox, self._shapes, self._control = sandbox, shapes, control_prefix
 
     def serve(self, request: Request, dispatch: Callable[[], Response]) -> Response:
-        """The answer to ``request``: ``dispatch`` (Flask's routing, views and error handlers)
-        once its body is in."""
+        """The answer: ``dispatch`` (Flask's routing, views and error handlers) once the body is in."""
         environ, limits = request.environ, self._sandbox.limits
         path = environ.get("PATH_INFO", "")
         if path == self._control or path.startswith(self._control + "/"):
@@ -83,6 +63,7 @@ class Front:
         try:
             answer = self._read_body(request, path, limits.max_body_bytes)
             if answer is None:
+                exchange.body = request.body
                 answer = dispatch()
                 exchange.matched = request.url_rule is not None
             exchange.status = answer.status_code
@@ -92,30 +73,23 @@ class Front:
             self._sandbox.record(exchange)
 
     def _read_body(self, request: Request, path: str, limit: int) -> Response | None:
-        """Reads the body into ``request.body`` (and its Exchange's); or the refusal to answer
-        instead. A body without a numeric length (chunked, a Transfer-Encoding list, HTTP/2) is
-        read up to one byte past the limit, never further."""
-        environ = request.environ
-        declared = (environ.get("CONTENT_LENGTH") or "").strip()
-        stream = environ.get("wsgi.input")
-        if declared == "0" or stream is None:      # no body: nothing to read
+        """The body into ``request.body``, or the refusal to answer instead. One without a numeric
+        length (chunked, a Transfer-Encoding list, HTTP/2) is read one byte past the limit at most."""
+        declared = (request.environ.get("CONTENT_LENGTH") or "").strip()
+        stream = request.environ.get("wsgi.input")
+        if declared == "0" or stream is None:
             return None
+        if declared.isdigit() and int(declared) > limit:
+            return self._refuse(path, 413)         # unread
         try:
-            if declared.isdigit():
-                if int(declared) > limit:
-                    return self._refuse(path, 413)
-                body = stream.read(int(declared))
-                if len(body) != int(declared):     # the client stopped short: never run half a body
-                    return self._refuse(path, 400)
-            else:
-                body = stream.read(limit + 1)
-                if len(body) > limit:
-                    return self._refuse(path, 413)
+            body = stream.read(int(declared) if declared.isdigit() else limit + 1)
         except TimeoutError:                       # it did not arrive in time (serving.BufferedBodies)
             return self._refuse(path, 408)
+        if len(body) > limit:
+            return self._refuse(path, 413)
+        if declared.isdigit() and len(body) != int(declared):     # stopped short: never run half a body
+            return self._refuse(path, 400)
         request.body = body
-        if path != self._control and not path.startswith(self._control + "/"):
-            request.exchange.body = body
         return None
 
     def _refuse(self, path: str, status: int) -> Response:
@@ -124,12 +98,10 @@ class Front:
 
 class _Plan:
     """What the pipeline needs of one route, worked out once, when the app is built."""
-    __slots__ = ("provider", "route", "errors", "guards", "adds_headers", "query_names")
+    __slots__ = ("provider", "route", "errors", "guards", "query_names")
 
     def __init__(self, provider: Provider, route: Route):
-        self.provider, self.route, self.errors = provider, route, provider.errors
-        self.guards = route.guards
-        self.adds_headers = type(provider).answer_headers is not Provider.answer_headers
+        self.provider, self.route, self.errors, self.guards = provider, route, provider.errors, route.guards
         self.query_names = frozenset() if route.query is None else frozenset(
             field.data_key or name for name, field in route.query().load_fields.items())
 
@@ -195,7 +167,16 @@ def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Res
             time.sleep(fault.delay_ms / 1000)
             with sandbox.lock:
                 sandbox.catch_up()
-                outcome = _after_reset(sandbox, plan, call) if sandbox.resets != resets else None
+                outcome = None
+                if sandbox.resets != resets:
+                    # A reset (or a scenario load) came during the wait: the request goes on against
+                    # what is there now (a 401 if its key opens nothing any more); what the guards
+                    # held belonged to the old state, so it is let go, and no replay is remembered.
+                    _abandon_guards(plan, call)
+                    call.backend, call.section = sandbox.backends[provider.name], sandbox.scenario.section(provider.name)
+                    caller, outcome = _authenticate(errors, call.backend, exchange.key)
+                    if caller is not None:
+                        call.caller, exchange.tenant = caller, caller.tenant
                 if outcome is None:
                     call.now_ms = exchange.at_ms = sandbox.clock.now(call.caller.tenant)
                     outcome = _rest(plan, call, fault, given)
@@ -282,21 +263,6 @@ def _rest(plan: _Plan, call: Call, fault: FaultRule | None, given: _Input) -> ob
     return _call(plan, call, given.args)
 
 
-def _after_reset(sandbox: Sandbox, plan: _Plan, call: Call) -> Outcome | None:
-    """A reset (or a scenario load) came while a fault delayed the request: the caller's account,
-    or every account, was replaced. The request goes on as if it had come in now, against what is
-    there now (a 401 if its key opens nothing any more); what guards held belonged to the old
-    state, so it is let go, and the answer is not remembered for a replay."""
-    _abandon_guards(plan, call)
-    backend = sandbox.backends[plan.provider.name]
-    caller, refused = _authenticate(plan.errors, backend, call.caller.key)
-    if caller is None:
-        return refused
-    call.backend, call.caller, call.section = backend, caller, sandbox.scenario.section(plan.provider.name)
-    call.exchange.tenant = caller.tenant
-    return None
-
-
 def _call(plan: _Plan, call: Call, args: dict) -> Outcome:
     """Step 9 and the answer, dumped (under the lock: it reads live state); the guards are told."""
     route, exchange = plan.route, call.exchange
@@ -333,11 +299,7 @@ def _abandon_guards(plan: _Plan, call: Call) -> None:
 
 def _answer(plan: _Plan, section, request: Request, outcome: Outcome) -> Response:
     status, body, *rest = outcome
-    headers = rest[0] if rest else None
-    if plan.adds_headers:
-        extra = plan.provider.answer_headers(section, request)
-        if extra:
-            headers = {**(headers or {}), **extra}
+    headers = {**(rest[0] if rest else {}), **plan.provider.answer_headers(section, request)} or None
     if body is None:
         return Response(status=status, headers=headers)
     return json_response(body, status, headers)
