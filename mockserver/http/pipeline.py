@@ -16,6 +16,7 @@ second hold as if it came in then. A dropped connection or a crash tells the gua
 be no answer, so what they hold (an Idempotency-Key in flight) is freed."""
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from typing import NamedTuple, cast
@@ -57,13 +58,13 @@ class Front:
         provider = by_path(path)
         exchange = request.exchange = Exchange(
             environ.get("REQUEST_METHOD", ""), path, environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST"),
-            bearer_token(request.headers) if provider is None else provider.credentials(request.headers, request.args),
             provider=None if provider is None else provider.name, at_ms=self._sandbox.clock.now())
         started = time.perf_counter()
         try:
             answer = self._read_body(request, path, limits.max_body_bytes)
+            exchange.body = request.body
+            exchange.key = bearer_token(request.headers) if provider is None else provider.credentials(request)
             if answer is None:
-                exchange.body = request.body
                 answer = dispatch()
                 exchange.matched = request.url_rule is not None
             exchange.status = answer.status_code
@@ -73,27 +74,34 @@ class Front:
             self._sandbox.record(exchange)
 
     def _read_body(self, request: Request, path: str, limit: int) -> Response | None:
-        """The body into ``request.body``, or the refusal to answer instead. One without a numeric
-        length (chunked, a Transfer-Encoding list, HTTP/2) is read one byte past the limit at most."""
-        declared = (request.environ.get("CONTENT_LENGTH") or "").strip()
-        stream = request.environ.get("wsgi.input")
-        if declared == "0" or stream is None:
+        """The body into ``request.body``, or the refusal to answer instead. What was read (nothing,
+        when refused) becomes the request's stream, with a plain length, so what parses a form
+        parses these bytes and never reads the connection again."""
+        environ = request.environ
+        if (environ.get("CONTENT_LENGTH") or "").strip() == "0" or environ.get("wsgi.input") is None:
             return None
-        if declared.isdigit() and int(declared) > limit:
-            return self._refuse(path, 413)         # unread
-        try:
-            body = stream.read(int(declared) if declared.isdigit() else limit + 1)
-        except TimeoutError:                       # it did not arrive in time (serving.BufferedBodies)
-            return self._refuse(path, 408)
-        if len(body) > limit:
-            return self._refuse(path, 413)
-        if declared.isdigit() and len(body) != int(declared):     # stopped short: never run half a body
-            return self._refuse(path, 400)
-        request.body = body
-        return None
+        refused = _take_body(request, limit)
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(request.body), str(len(request.body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return None if refused is None else json_response(self._shapes.for_path(path)(refused), refused)
 
-    def _refuse(self, path: str, status: int) -> Response:
-        return json_response(self._shapes.for_path(path)(status), status)
+
+def _take_body(request: Request, limit: int) -> int | None:
+    """Reads the body into ``request.body``, or gives the status that refuses it. One without a
+    numeric length (chunked, a Transfer-Encoding list, HTTP/2) is read one byte past the limit at most."""
+    declared = (request.environ.get("CONTENT_LENGTH") or "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        return 413                                 # unread
+    try:
+        body = request.environ["wsgi.input"].read(int(declared) if declared.isdigit() else limit + 1)
+    except TimeoutError:                           # it did not arrive in time (serving.BufferedBodies)
+        return 408
+    if len(body) > limit:
+        return 413
+    if declared.isdigit() and len(body) != int(declared):     # the client stopped short: never run half a body
+        return 400
+    request.body = body
+    return None
 
 
 class _Plan:

@@ -20,13 +20,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from marshmallow import Schema
 
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.providers.tenancy import Tenant
+
+if TYPE_CHECKING:        # a type only: no web framework below the HTTP front
+    from werkzeug.wrappers import Request
 
 
 class ProviderError(Exception):
@@ -279,10 +282,11 @@ class Provider(ABC):
         """What of the section changes the shape of its answers (and so its OpenAPI document)."""
         return None
 
-    def credentials(self, request_headers: Texts, query: Texts) -> str | None:
-        """The API key a request presents, or None; read once per request, by the pipeline (the
-        journal and the report take it from there). Default: an ``Authorization: Bearer`` token."""
-        return bearer_token(request_headers)
+    def credentials(self, request: Request) -> str | None:
+        """The API key a request presents, or None; read once per request, by the pipeline's front
+        once the body is in (the journal and the report take it from there). By default an
+        ``Authorization: Bearer`` token; a provider may read the query or a form body."""
+        return bearer_token(request.headers)
 
     # Steps of the pipeline a provider may add to every answer of its routes (Provynx's CORS).
     def preflight(self, section) -> bool:
