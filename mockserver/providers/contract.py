@@ -27,6 +27,7 @@ from marshmallow import Schema
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.providers.tenancy import Tenant
+from mockserver.settings import DEFAULT_LIMITS
 
 if TYPE_CHECKING:        # a type only: no web framework below the HTTP front
     from werkzeug.wrappers import Request
@@ -219,6 +220,7 @@ class BuildContext:
     phones: object
     codes: object
     max_tenants: int
+    renewals_kept: int = DEFAULT_LIMITS.rental_renewals_kept
 
 
 @dataclass(frozen=True)
