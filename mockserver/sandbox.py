@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import NamedTuple
 
 from mockserver.engine import Engine
 from mockserver.engine.clock import ClockError, format_iso
@@ -34,7 +33,7 @@ class Sandbox:
         self.lock = self.engine.lock
         self.clock = self.engine.clock
         self.journal = Journal(limits.journal_size)
-        self.observer = Observer(limits)          # what the client report is made of (report.py)
+        self.observer = Observer(limits)          # what the client report is made of (report/)
         self.engine.outbox.observer = self.observer
         self.scenario = scenario
         self.backends: dict[str, Backend] = {}
@@ -60,9 +59,7 @@ class Sandbox:
         with self.lock:
             self.journal.forget()
             self.observer.forget()
-            thresholds = scenario.report
-            self.observer.configure(poll_interval_ms=thresholds.poll_interval_ms, extra_polls=thresholds.extra_polls,
-                                    refusal_loop=thresholds.refusal_loop)
+            self.observer.configure(scenario.report)
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids, scenario.webhook_chaos,
@@ -99,8 +96,7 @@ class Sandbox:
         exchange.path, exchange.query = exchange.path[:longest], exchange.query[:longest]
         exchange.key = exchange.key[:longest] if exchange.key else None
         self.journal.record(exchange)
-        if exchange.tenant is not None:
-            _observe(self.observer, exchange)
+        self.observer.observe(exchange)
 
     def version(self) -> tuple:
         """Changes whenever the state may have: requests answered, events run, webhook attempts
@@ -188,20 +184,6 @@ class Sandbox:
 
     def close(self) -> None:
         self.engine.close()
-
-
-class _RouteFacts(NamedTuple):
-    """What Observer.request reads of the route that took a request."""
-    kind: str | None
-    retry_header: str | None
-
-
-def _observe(observer: Observer, exchange: Exchange) -> None:
-    """The exchange, told to the observer in the arguments its ``request`` takes."""
-    route = None if exchange.route is None else _RouteFacts(exchange.kind, exchange.retry_header)
-    observer.request(exchange.tenant, exchange.key or "", exchange.at_ms, exchange.method, exchange.path,
-                     exchange.query, exchange.status, route, exchange.target, exchange.body, exchange.retry_value,
-                     exchange.rejection, exchange.dropped, exchange.done, exchange.ignored + exchange.ignored_query)
 
 
 __all__ = ["Sandbox", "ClockError", "UnknownKey"]

@@ -40,6 +40,7 @@ class Exchange:
     status: int = 500
     answer: object = None                # what the backend call returned, before its dump
     rejection: Rejection | None = None   # the rate limit's, for a 429
+    refused: bool = False                # the provider refused it, whatever the status (sms-activate answers 200)
     dropped: bool = False                # the connection was broken on purpose (a fault)
     done: bool = False                   # a poll whose answer showed the number finished
     duration_ms: float = 0.0

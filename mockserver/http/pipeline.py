@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple, cast
 
-from flask import Response
+from flask import Response, current_app
 from flask.globals import request_ctx
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import MapAdapter
@@ -30,8 +30,8 @@ from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import FaultRule
 from mockserver.http.inputs import BodyError, parse_json, validate, validate_leniently
 from mockserver.http.shapes import dump, status_text
-from mockserver.http.wire import ErrorShapes, Request, dropped_connection, json_response
-from mockserver.providers.contract import Backend, Call, Caller, ErrorWire, Provider, ProviderError, Route, bearer_token
+from mockserver.http.wire import ErrorShapes, Request, answer_response, dropped_connection
+from mockserver.providers.contract import Backend, Call, Caller, Provider, ProviderError, Route, bearer_token
 from mockserver.providers.registry import by_path
 from mockserver.providers.tenancy import TenantLimitReached
 from mockserver.sandbox import Sandbox
@@ -83,7 +83,7 @@ class Front:
         refused = _take_body(request, limit)
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(request.body), str(len(request.body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
-        return None if refused is None else json_response(self._shapes.for_path(path)(refused), refused)
+        return None if refused is None else answer_response(self._shapes.for_path(path)(refused), refused)
 
 
 def _take_body(request: Request, limit: int) -> int | None:
@@ -120,14 +120,15 @@ class _Input(NamedTuple):
     ignored: tuple[str, ...] = ()       # body fields ignored
     ignored_query: tuple[str, ...] = ()
     problem: str | None = None          # why the body or query is refused (a 400)
+    subject: str | None = None          # the number a parameter names (Route.subject)
 
 
-def view_for(sandbox: Sandbox, provider: Provider, route: Route) -> Callable[..., Response]:
+def view_for(provider: Provider, route: Route) -> Callable[..., Response]:
     """The Flask view of one route: the pipeline, for that provider and route."""
     plan = _Plan(provider, route)
 
     def view(**path_args) -> Response:
-        return run(sandbox, plan, cast(Request, request_ctx.request), path_args)
+        return run(current_app.extensions["mockserver"], plan, cast(Request, request_ctx.request), path_args)
     view.__name__ = route.name
     return view
 
@@ -157,11 +158,11 @@ def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Res
             sandbox.catch_up()
             resets = sandbox.resets
             backend = sandbox.backends[provider.name]
-            caller, outcome = _authenticate(errors, backend, exchange.key)
+            caller, outcome = _authenticate(plan, section, request, backend)
             if caller is not None:
                 tenant = exchange.tenant = caller.tenant
                 now = exchange.at_ms = sandbox.clock.now(tenant)
-                local_path = exchange.path[len(provider.prefix):]
+                local_path = provider.local_path(exchange.path) or ""
                 exchange.rejection = backend.admit(caller, request.environ.get("REMOTE_ADDR", ""), local_path, now)
                 if exchange.rejection is None:
                     call = Call(sandbox, section, backend, caller, request, now, exchange)
@@ -182,7 +183,7 @@ def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Res
                     # held belonged to the old state, so it is let go, and no replay is remembered.
                     _abandon_guards(plan, call)
                     call.backend, call.section = sandbox.backends[provider.name], sandbox.scenario.section(provider.name)
-                    caller, outcome = _authenticate(errors, call.backend, exchange.key)
+                    caller, outcome = _authenticate(plan, call.section, request, call.backend)
                     if caller is not None:
                         call.caller, exchange.tenant = caller, caller.tenant
                 if outcome is None:
@@ -220,24 +221,33 @@ def _read_input(sandbox: Sandbox, plan: _Plan, request: Request, exchange: Excha
                 args["body"], ignored = validate_leniently(route.body, exchange.body_json)
             exchange.input = args["body"]
         if route.query is not None:
-            query = request.args.to_dict()
+            query = plan.provider.parameters(request)
             args["query"] = exchange.input = validate(route.query, query)
-            if not plan.query_names.issuperset(query):     # ignored, as the real APIs do; the report notes them
-                return _Input(args, ignored, tuple(f"?{name}" for name in query if name not in plan.query_names))
+            subject = None if route.subject is None else query.get(route.subject)
+            # Names the route does not know are ignored, as the real APIs do; the report notes them.
+            unknown = tuple(f"?{name}" for name in query if name not in plan.query_names)
+            return _Input(args, ignored, unknown, subject=subject)
     except BodyError as problem:
         return _Input(args, ignored, problem=str(problem))
     return _Input(args, ignored)
 
 
-def _authenticate(errors: ErrorWire, backend: Backend, key: str | None) -> tuple[Caller | None, Outcome | None]:
+def _authenticate(plan: _Plan, section, request: Request, backend: Backend) -> tuple[Caller | None, Outcome | None]:
     """Step 3: the key's caller, or the 401 to answer."""
+    errors = plan.errors
     try:
-        caller = backend.authenticate(key)
+        caller = backend.authenticate(request.exchange.key)
     except TenantLimitReached as exc:
-        return None, (401, errors.body(401, f"{errors.unauthorized} ({exc})"))
+        return None, _refusal(plan, section, request, 401, f"{errors.unauthorized} ({exc})")
     if caller is None:
-        return None, (401, errors.body(401, errors.unauthorized))
+        return None, _refusal(plan, section, request, 401, errors.unauthorized)
     return caller, None
+
+
+def _refusal(plan: _Plan, section, request: Request, status: int, message: str) -> Outcome:
+    """A refusal as the provider answers it (Provider.refusal), marked in the Exchange."""
+    request.exchange.refused = True
+    return plan.provider.refusal(section, request, status, message)
 
 
 def _guarded(plan: _Plan, call: Call) -> Outcome | None:
@@ -264,10 +274,11 @@ def _rest(plan: _Plan, call: Call, fault: FaultRule | None, given: _Input) -> ob
             _tell_guards(plan, call, fault.status, body, refused_input=False)
             return fault.status, body
     exchange.ignored, exchange.ignored_query = given.ignored, given.ignored_query
+    exchange.target = given.subject or exchange.target
     if given.problem is not None:
-        body = errors.body(400, errors.invalid_input(given.problem))
-        _tell_guards(plan, call, 400, body, refused_input=True)
-        return 400, body
+        status, body = _refusal(plan, call.section, cast(Request, call.request), 400, errors.invalid_input(given.problem))
+        _tell_guards(plan, call, status, body, refused_input=True)
+        return status, body
     return _call(plan, call, given.args)
 
 
@@ -282,7 +293,7 @@ def _call(plan: _Plan, call: Call, args: dict) -> Outcome:
     try:
         result = exchange.answer = route.call(call.backend, call.caller, call.now_ms, **args)
     except ProviderError as refusal:
-        status, body = refusal.status, plan.errors.body(refusal.status, refusal.text)
+        status, body = _refusal(plan, call.section, cast(Request, call.request), refusal.status, refusal.text)
         # A refusal of the input itself (a provider's error marked refuses_input) is told to the
         # guards as a refused body is: nothing was begun, so there is nothing to replay.
         refused_input = refusal.refuses_input
@@ -308,6 +319,4 @@ def _abandon_guards(plan: _Plan, call: Call) -> None:
 def _answer(plan: _Plan, section, request: Request, outcome: Outcome) -> Response:
     status, body, *rest = outcome
     headers = {**(rest[0] if rest else {}), **plan.provider.answer_headers(section, request)} or None
-    if body is None:
-        return Response(status=status, headers=headers)
-    return json_response(body, status, headers)
+    return answer_response(body, status, headers)

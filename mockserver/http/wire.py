@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver.engine.exchange import Exchange
 from mockserver.http.inputs import parse_json
+from mockserver.providers.contract import under
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
@@ -27,7 +28,7 @@ class Request(flask.Request):
     exchange: Exchange
 
 # The body for a status no route chose (unknown route, wrong method, crash), per API.
-ErrorShape = Callable[[int], dict]
+ErrorShape = Callable[[int], object]
 
 
 def _plain(value):
@@ -60,6 +61,17 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return Response(json_bytes(body), status=status, headers=headers, mimetype="application/json")
 
 
+def answer_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    """An answer's body as JSON, or, when it is a str (a protocol of text tokens such as
+    sms-activate's ``ACCESS_BALANCE:100.00``), as UTF-8 text/plain; None: no body."""
+    if body is None:
+        return Response(status=status, headers=headers)
+    if isinstance(body, str):
+        return Response(body.encode("utf-8", "backslashreplace"), status=status, headers=headers,
+                        content_type="text/plain; charset=utf-8")
+    return json_response(body, status, headers)
+
+
 def read_json(req: flask.Request, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS):
     """The parsed body (as the front read it), or BodyError. An empty body reads as an empty object."""
     return parse_json(body_of(req), invalid_json=invalid_json, limits=limits)
@@ -87,7 +99,7 @@ class ErrorShapes:
 
     def prefix_of(self, path: str) -> str | None:
         for prefix in self._shapes:
-            if path == prefix or path.startswith(prefix + "/"):
+            if under(path, prefix):
                 return prefix
         return None
 
@@ -109,7 +121,7 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
         headers = shapes.headers_for(request.path, request)
         if status == 405 and allowed:
             headers["Allow"] = ", ".join(allowed)
-        return json_response(shape_for(request.path)(status), status, headers)
+        return answer_response(shape_for(request.path)(status), status, headers)
 
     @app.errorhandler(Exception)
     def crash(exc: Exception):
@@ -118,7 +130,7 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
             headers = shapes.headers_for(request.path, request)
         except Exception:                  # the crash may be in the very code that makes them
             headers = {}
-        return json_response(shape_for(request.path)(500), 500, headers)
+        return answer_response(shape_for(request.path)(500), 500, headers)
 
 
 class DroppedConnection(ConnectionAbortedError):
