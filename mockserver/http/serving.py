@@ -25,9 +25,16 @@ from mockserver.settings import SNAPSHOT_PATH, Limits
 # that a body somewhat too large gets the app's answer (JSON, in the provider's shape).
 BODY_SLACK_BYTES = 64 * 1024
 
-# Set in the environ when the body did not arrive within Limits.body_read_timeout_s; the app
-# (bounds.BodyLimit) answers 408 in the API's own error shape.
-BODY_LATE = "mockserver.body_late"
+
+
+class _LateBody(io.BytesIO):
+    """wsgi.input of a body that did not arrive within Limits.body_read_timeout_s: reading it
+    raises TimeoutError, which the app answers 408 in the API's own error shape (as it would a
+    socket's timeout under another WSGI server)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise TimeoutError("the request body did not arrive in time")
+
 
 # Paths whose answers wait on nothing, not even the state lock: the front answers them on its
 # event loop, so that health checks and the index answer however many threads slow control calls
@@ -142,16 +149,19 @@ class BufferedBodies:
         if scope.proto != "http":          # websockets are off; nothing else is served
             return
         environ = wsgi_environ(scope)
-        body = b""
+        environ["wsgi.input"] = io.BytesIO()
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
+            # Not a size check (the app's front makes the one, and answers 413 in the API's shape):
+            # only what stops this front buffering more than the app could take. A body declared
+            # longer than the cap is not read at all.
             declared = environ.get("CONTENT_LENGTH", "")
             cap = body_buffer_bytes(self._limits, environ["PATH_INFO"])
-            if not (declared.isdigit() and int(declared) > cap):    # too large: the app says 413 unread
+            if not (declared.isdigit() and int(declared) > cap):
                 try:
-                    body = await asyncio.wait_for(self._read(protocol, cap), self._deadline_s)
+                    environ["wsgi.input"] = io.BytesIO(await asyncio.wait_for(self._read(protocol, cap),
+                                                                              self._deadline_s))
                 except asyncio.TimeoutError:
-                    environ[BODY_LATE] = True
-        environ["wsgi.input"] = io.BytesIO(body)
+                    environ["wsgi.input"] = _LateBody()
         if environ["PATH_INFO"] in NEVER_WAITING:
             status, headers, chunks, broken = self._call(environ)
         else:
