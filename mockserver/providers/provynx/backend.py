@@ -31,7 +31,7 @@ from mockserver.providers.provynx.errors import (
     UnknownOperator,
     UnknownServer,
 )
-from mockserver.providers.provynx.model import (
+from mockserver.providers.provynx.section import (
     PnxBehavior,
     PnxCountry,
     PnxServer,
@@ -148,7 +148,7 @@ class Provynx:
         self.accounts: dict[str, Account] = {}
         self._by_key: dict[str, Account] = {}
         for declared in scenario.accounts:
-            self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
+            self._open(declared.name, declared.balance, declared.keys, declared.webhook.url, declared.webhook.secret)
         self._stock = dict(scenario.initial_stock)
 
     # -- access ---------------------------------------------------------------------------
@@ -164,7 +164,7 @@ class Provynx:
         if account is None and provision and key not in self._revoked and tenants.admits(key):
             if len(self.accounts) - len(self.scenario.accounts) >= self._max_tenants:
                 raise TenantLimitReached(self._max_tenants)
-            account = self._open(key, tenants.balance, (key,), tenants.webhook_url, tenants.webhook_secret)
+            account = self._open(key, tenants.balance, (key,), tenants.webhook.url, tenants.webhook.secret)
         return None if account is None else Caller(account, key, is_sandbox_key(key))
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
@@ -189,7 +189,7 @@ class Provynx:
         self.idempotency.forget(f"{name}:")
         declared = next((a for a in self.scenario.accounts if a.name == name), None)
         if declared is not None:
-            self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
+            self._open(declared.name, declared.balance, declared.keys, declared.webhook.url, declared.webhook.secret)
 
     def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
@@ -300,7 +300,7 @@ class Provynx:
             raise CancelNotAllowed(number.status)
         number.status = CANCELED
         self._timeline.cancel([*number.sms_events, number.expiry])     # a canceled number takes no SMS
-        self._release(number, refund=number.behavior.cancel_refund)
+        self._release(number, refund=number.behavior.cancel.refund)
         return number
 
     # -- codes ----------------------------------------------------------------------------
@@ -323,7 +323,7 @@ class Provynx:
     @staticmethod
     def cancellable(number: Number) -> bool:
         """Whether DELETE would cancel it: a US number still waiting, where the behavior allows."""
-        return number.region == US and number.status == PENDING and number.behavior.cancel_allowed
+        return number.region == US and number.status == PENDING and number.behavior.cancel.allowed
 
     def receive_sms(self, number: Number, now_ms: int, text: str | None = None) -> Number:
         if not self.takes_sms(number, now_ms):
@@ -354,7 +354,7 @@ class Provynx:
     def _expire(self, number: Number, at_ms: int) -> None:
         if number.status == PENDING:
             number.status = EXPIRED
-            self._release(number, refund=number.behavior.timeout_refund)
+            self._release(number, refund=number.behavior.timeout.refund)
 
     def _release(self, number: Number, *, refund: bool) -> None:
         """A number given back before a code: its stock returns, and a live price if refunded."""
