@@ -117,12 +117,15 @@ def _field(f: dataclasses.Field, opt: Option) -> fields.Field:
 
 
 @cache
-def schema_of(cls: type, extra: tuple[tuple[str, fields.Field], ...] = ()) -> type[Schema]:
+def schema_of(cls: type, extra: tuple[tuple[str, fields.Field], ...] = (), order: tuple[str, ...] = ()) -> type[Schema]:
     """The schema that loads a scenario file's mapping into ``cls``; ``extra``: fields of the file
-    the dataclass does not declare itself (its ``loaded`` makes them into its own)."""
+    the dataclass does not declare itself (its ``loaded`` makes them into its own); ``order``: the
+    fields' order in the file's documents, when not the declarations' (these first)."""
     name, declared, check = _options(cls)
     attributes: dict[str, Any] = {f.name: _field(f, opt) for f, opt in declared}
     attributes.update(extra)
+    attributes = {attr: attributes[attr] for attr in sorted(attributes, key=lambda a: (
+        order.index(a) if a in order else len(order)))}
     keep_default = {f.name for f, _ in declared if _default(f) is not None}
     converters = {f.name: opt.convert for f, opt in declared if opt.convert is not None}
     before, after = getattr(cls, "before_load", None), getattr(cls, "loaded", None)

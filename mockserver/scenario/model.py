@@ -156,9 +156,9 @@ describe(Rule, name="RateLimit",
                       text="Only these paths, relative to the provider's base (/purchase). Default: all"))
 
 describe(RetryPolicy, name="WebhookPolicy",
-         retries=option(fields.Integer, text="Attempts after the first failed one",
+         retries=option(fields.Integer, text="Attempts after the first failed one (Provynx: [assumed] as PVADeals)",
                         validate=validate.Range(min=0, max=50)),
-         delay_ms=option(Duration, text="Virtual time between attempts", key="delay"),
+         delay_ms=option(Duration, text="Virtual time between attempts (Provynx: [assumed] as PVADeals)", key="delay"),
          timeout_ms=option(Duration, text="Real time a receiver has to answer [assumed: 5 s]", key="timeout",
                            longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1)))
 
@@ -187,7 +187,7 @@ def rate_limits(default: tuple[Rule, ...], default_text: str) -> Any:
 @dataclass(frozen=True, kw_only=True)
 class FaultMatch:
     provider: str | None = option(fields.String, None, "A provider's name, as its scenario section is named")
-    method: str | None = option(fields.String, None,
+    method: str | None = option(fields.String, None, "Only this HTTP method",
                                 validate=validate.OneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]))
     path: str | None = option(fields.String, None, "A glob on the full path or the path within the provider's "
                               "base", validate=_PATH)
@@ -218,7 +218,7 @@ class Fault:
     times: int | None = option(fields.Integer, None, "Only the first N matching requests (default: all)",
                                validate=validate.Range(min=1))
     during: FaultWindow | None = option(FaultWindow, None, "Only inside this window of virtual time")
-    respond: FaultRespond | None = option(FaultRespond, None)
+    respond: FaultRespond | None = option(FaultRespond, None, "How to fail (with a delay only: slow, then answer)")
     delay: int = option(Duration, 0, "Real time to wait before answering (a slow provider)", longest_ms=LONGEST_WAIT_MS)
 
     @staticmethod
@@ -239,6 +239,7 @@ class Fault:
 
 @dataclass(frozen=True, kw_only=True)
 class Clock:
+    """The virtual clock."""
     start: int | None = option(Instant, None, "'now' or an ISO 8601 instant")
     frozen: bool = option(fields.Boolean, False, "A frozen clock moves only by POST /_mock/clock; otherwise it "
                           "runs in real time")
@@ -284,7 +285,8 @@ class ReportThresholds:
 class Scenario:
     """A scenario file, loaded. Its ``clock:`` and ``webhooks:`` (Clock, SandboxWebhooks) and each
     provider's section are fields of the file that schema.py adds; ``loaded`` puts them here."""
-    name: str = option(fields.String, validate=validate.Length(min=1), example="checkout-tests")
+    name: str = option(fields.String, text="What the scenario is called (GET /_mock/scenario and the banner show it)",
+                       validate=validate.Length(min=1), example="checkout-tests")
     description: str = option(fields.String, "", "What this scenario is for")
     seed: int | str = option(Seed, 0, "Same seed + same clock start + same requests = same ids, numbers and codes",
                              json={"anyOf": [{"type": "integer"}, {"type": "string"}]})

@@ -23,10 +23,11 @@ def scenario_schema() -> type[Schema]:
     """The top level with a section per registered provider, in the registry's order. Built on
     first use: the providers' sections import this package, so it cannot import them first."""
     from mockserver.providers.registry import PROVIDERS
-    extra = (("clock", fields.Nested(schema_of(Clock))),
+    extra = (("clock", fields.Nested(schema_of(Clock), metadata={"description": "The virtual clock"})),
              ("webhooks", fields.Nested(schema_of(SandboxWebhooks), metadata={"description": (
                  "Webhook deliveries of every provider (each provider's own section sets its retries)")})),
              *((provider.name, fields.Nested(schema_of(provider.section), metadata={
                  "description": provider.section_help})) for provider in PROVIDERS))
-    base = schema_of(Scenario, extra)
+    base = schema_of(Scenario, extra, ("name", "description", "seed", "clock", "strict_requests", "webhooks", "report",
+                                       *(provider.name for provider in PROVIDERS)))
     return type("ScenarioSchema", (base,), {"registered_providers": validates_schema(_registered_providers)})

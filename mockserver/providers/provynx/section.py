@@ -49,14 +49,14 @@ class PnxMatch(Match):
 @dataclass(frozen=True, kw_only=True)
 class Cancel:
     allowed: bool = option(fields.Boolean, True, "DELETE on a pending US number")
-    refund: bool = option(fields.Boolean, True, "Refund a live price on cancel")      # [assumed]
+    refund: bool = option(fields.Boolean, True, "Refund a live price on cancel [assumed: yes]")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PnxBehavior(Behavior):
     """A Provynx behavior: the shared part, cancels, and stock."""
     match: PnxMatch = option(PnxMatch, PnxMatch(), "Which numbers this is for; {} matches all")
-    cancel: Cancel = option(Cancel, Cancel())
+    cancel: Cancel = option(Cancel, Cancel(), "DELETE /numbers/{id}")
     stock: int | None = option(fields.Integer, None, validate=validate.Range(min=0), text=(
         "Replaces the catalog stock of the services this matches (0: every purchase is a 503); "
         "ignored on a behavior that matches an operator or number"))
@@ -67,21 +67,22 @@ DEFAULT_BEHAVIOR = PnxBehavior()
 
 @dataclass(frozen=True, kw_only=True)
 class PnxOperator:
-    id: str = option(fields.String, validate=validate.Length(min=1), example="any")
-    name: str = option(fields.String, example="Any operator")
+    id: str = option(fields.String, text="Its id, as clients name it", validate=validate.Length(min=1), example="any")
+    name: str = option(fields.String, text="Its name", example="Any operator")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PnxService:
-    id: str = option(fields.String, validate=validate.Length(min=1), example="wa")
-    name: str = option(fields.String, example="WhatsApp")
-    price: Decimal = option(Money, example=0.5)
+    id: str = option(fields.String, text="Its id, as clients name it", validate=validate.Length(min=1), example="wa")
+    name: str = option(fields.String, text="Its name ({service} in SMS)", example="WhatsApp")
+    price: Decimal = option(Money, text="A live number's price", example=0.5)
     stock: int = option(fields.Integer, defaults.SERVICE_STOCK, "Numbers available", validate=validate.Range(min=0))
     operators: tuple[str, ...] = option(many(fields.String()), (), "Operators carrying it (default: all of the "
                                         "country's)")
     sms: str = option(fields.String, DEFAULT_SMS_TEMPLATE, f"The service's SMS wording; {TEMPLATE_HELP}",
                       validate=check_template)
-    code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, validate=validate.Range(min=3, max=12))
+    code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, "Characters in its codes",
+                              validate=validate.Range(min=3, max=12))
 
     def carried_by(self, operator: str) -> bool:
         return not self.operators or operator in self.operators
@@ -89,12 +90,13 @@ class PnxService:
 
 @dataclass(frozen=True, kw_only=True)
 class PnxCountry:
-    operators: tuple[PnxOperator, ...] = option(many(PnxOperator), validate=validate.Length(
+    operators: tuple[PnxOperator, ...] = option(many(PnxOperator), text="Its operators ('any' among them)",
+                                                validate=validate.Length(
         min=1, error="list at least the operator 'any'"))
-    services: tuple[PnxService, ...] = option(many(PnxService), ())
-    code: str = option(fields.String, validate=validate.Regexp(r"^[a-z]{2}$", error="a two-letter lowercase code"),
-                       example="gb")
-    name: str = option(fields.String, example="United Kingdom")
+    services: tuple[PnxService, ...] = option(many(PnxService), (), "What it offers")
+    code: str = option(fields.String, text="Its code, as clients name it", example="gb",
+                       validate=validate.Regexp(r"^[a-z]{2}$", error="a two-letter lowercase code"))
+    name: str = option(fields.String, text="Its name", example="United Kingdom")
     number_format: str = option(fields.String, text="How its numbers look: # any digit, $ a digit 2-9",
                                 example="+447#########", validate=validate.Regexp(
                                     r"^\+[0-9#$]{6,16}$", error="an E.164 pattern like +447######### (# any digit, "
@@ -127,7 +129,7 @@ class PnxUs(PnxCountry):
 
 @dataclass(frozen=True, kw_only=True)
 class PnxGlobal:
-    countries: tuple[PnxCountry, ...] = option(many(PnxCountry), ())
+    countries: tuple[PnxCountry, ...] = option(many(PnxCountry), (), "Countries other than the US, each its catalog")
 
     @staticmethod
     def check(data: dict) -> None:
@@ -199,7 +201,7 @@ class PnxAccount:
         text="Active keys: nsk_live_... spend the wallet, nsk_test_... get the sandbox", example=["nsk_live_demo"])
     revoked_keys: tuple[str, ...] = option(many(fields.String(validate=_KEY)), (), "Keys that answer 401")
     balance: Decimal = option(Money, defaults.BALANCE, "The live wallet")
-    webhook: PnxWebhook = option(PnxWebhook, PnxWebhook())
+    webhook: PnxWebhook = option(PnxWebhook, PnxWebhook(), "Where its otp.received events go, signed how")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,7 +209,7 @@ class PnxTenants(KeyPatterns):
     keys: tuple[str, ...] = option(many(fields.String(validate=validate.Regexp(
         r"^nsk_(live|test)_", error="a pattern for nsk_ keys"))), (), "Key patterns, e.g. nsk_test_worker*")
     balance: Decimal = option(Money, defaults.BALANCE, "Each new account's live wallet")
-    webhook: PnxWebhook = option(PnxWebhook, PnxWebhook())
+    webhook: PnxWebhook = option(PnxWebhook, PnxWebhook(), "Each new account's webhook")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,9 +218,9 @@ class SandboxRules:
     schema_name = "Sandbox"
 
     polls: int = option(fields.Integer, defaults.SANDBOX_POLLS, "The code appears on this poll of a test-key "
-                        "number", validate=validate.Range(min=1))
+                        "number [assumed: 2]", validate=validate.Range(min=1))
     code: str = option(fields.String, defaults.SANDBOX_CODE, f"The code test-key numbers get (at most {CODE_CHARS} "
-                       "characters, like any code)", validate=validate.Length(min=1, max=CODE_CHARS))
+                       "characters, like any code) [assumed: 123456]", validate=validate.Length(min=1, max=CODE_CHARS))
     balance: Decimal = option(Money, defaults.SANDBOX_BALANCE, "What test keys see as balance")
 
 
@@ -226,7 +228,7 @@ class SandboxRules:
 class ProvynxScenario:
     schema_name = "Provynx"
 
-    accounts: tuple[PnxAccount, ...] = option(many(PnxAccount), ())
+    accounts: tuple[PnxAccount, ...] = option(many(PnxAccount), (), "The accounts, each with its keys and wallet")
     tenants: PnxTenants = option(PnxTenants, PnxTenants(), "Unknown keys matching these patterns become fresh "
                                  "one-key accounts on first use")
     servers: dict[int, PnxServer] = option(Servers, factory=dict)

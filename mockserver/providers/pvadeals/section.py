@@ -67,7 +67,8 @@ class PvaAccount:
 @dataclass(frozen=True, kw_only=True)
 class PvaService:
     id: str = option(fields.String, text="The service's _id", validate=_OBJECT_ID, example="6543a1b2c3d4e5f6a7b8c9d0")
-    name: str = option(fields.String, validate=validate.Length(min=1), example="Airbnb")
+    name: str = option(fields.String, text="The service's name ({service} in SMS)", validate=validate.Length(min=1),
+                      example="Airbnb")
     price: Decimal = option(Money, text="A short-term number's price (the collection's STRprice)", example=0.5)
     ltr_prices: tuple[tuple[int, Decimal], ...] = option(
         lambda **kwargs: fields.Dict(keys=fields.Integer(validate=validate.OneOf(defaults.LTR_DURATIONS)),
@@ -75,12 +76,13 @@ class PvaService:
         "A long-term rental's price by days (3, 7, 14, 30); a duration not listed is not offered",
         convert=lambda prices: tuple(sorted(dict(prices).items())))
     picture: str | None = option(fields.Url, None, "The catalog's picture URL (default: one the sandbox serves "
-                                 "itself)", require_tld=False)
+                                 "itself, at /_mock/pictures/{id}.png [assumed])", require_tld=False)
     area_codes: tuple[str, ...] | None = option(many(_AREA_CODE), None, "Area codes this service's numbers can "
                                                 "have (default: the section's area_codes)")
     sms: str = option(fields.String, DEFAULT_SMS_TEMPLATE, f"The service's SMS wording; {TEMPLATE_HELP}",
                       validate=check_template)
-    code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, validate=validate.Range(min=3, max=12))
+    code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, "Characters in its codes",
+                              validate=validate.Range(min=3, max=12))
 
     def ltr_price(self, days: int) -> Decimal | None:
         return next((price for offered, price in self.ltr_prices if offered == days), None)
@@ -90,7 +92,7 @@ class PvaService:
 class Rentals:
     """Long-term rentals: the number for every service, and [assumed] refunds."""
     all_services_price: Decimal = option(Money, defaults.ALL_SERVICES_PRICE, "The 28-day number that takes SMS "
-                                         "from any service (serviceId ALL_SERVICES)")
+                                         "from any service (serviceId ALL_SERVICES) [assumed: as the collection's example]")
     all_services_days: int = defaults.ALL_SERVICES_DAYS
     flag_refund: bool = option(fields.Boolean, True, "Refund a rental flagged before its first SMS [assumed: yes]")
     end_refund: bool = option(fields.Boolean, False, "Refund a rental that ends without renewing [assumed: no]")
@@ -108,7 +110,7 @@ class PvaTenants(KeyPatterns):
 class PvaDealsScenario:
     schema_name = "PvaDeals"
 
-    accounts: tuple[PvaAccount, ...] = option(many(PvaAccount), ())
+    accounts: tuple[PvaAccount, ...] = option(many(PvaAccount), (), "The accounts, each with its API key")
     tenants: PvaTenants = option(PvaTenants, PvaTenants(), "Unknown keys matching these patterns become fresh "
                                  "accounts on first use (one per test worker)")
     services: tuple[PvaService, ...] = option(
@@ -124,7 +126,7 @@ class PvaDealsScenario:
         "Which source answers follow where PVADeals' doc page and its API collection differ: documented, "
         "collection, or both (the union)"))
     area_codes: tuple[str, ...] = option(many(_AREA_CODE), defaults.AREA_CODES, "Area codes numbers can have, "
-                                         "unless a service gives its own; any other asked for: 422")
+                                         "unless a service gives its own; any other asked for: 422 [assumed: 31 common US codes]")
     rentals: Rentals = option(Rentals, Rentals(), "Long-term rentals (POST /purchase-ltr)")
 
     @staticmethod
