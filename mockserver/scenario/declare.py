@@ -28,11 +28,13 @@ class Strict(Schema):
     @pre_load
     def _fill_sections(self, data: Any, **kwargs: Any) -> Any:
         if isinstance(data, dict):
-            missing: dict[str, Any] = {field.data_key or name: {} for name, field in self.fields.items()
-                       if isinstance(field, fields.Nested) and not field.many
-                       and field.load_default is marshmallow.missing and (field.data_key or name) not in data}
+            missing: dict[str, Any] = {
+                field.data_key or name: {} for name, field in self.fields.items()
+                if isinstance(field, fields.Nested) and not field.many
+                and field.load_default is marshmallow.missing and (field.data_key or name) not in data}
             data = {**missing, **data}
         return data
+
 
 Kind = Callable[..., fields.Field] | type
 
