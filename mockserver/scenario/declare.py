@@ -115,7 +115,11 @@ def _field(f: dataclasses.Field, opt: Option) -> fields.Field:
         kwargs["load_default"] = default
     if metadata:
         kwargs["metadata"] = metadata
-    return field_for(opt.kind, data_key=opt.key, **kwargs)
+    made = field_for(opt.kind, data_key=opt.key, **kwargs)
+    if isinstance(made, fields.List) and isinstance(default, tuple) and all(
+            isinstance(item, (str, int, float)) for item in default):
+        made.metadata = {**made.metadata, "default": list(default)}     # for the JSON Schema
+    return made
 
 
 @cache

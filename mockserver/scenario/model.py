@@ -39,7 +39,7 @@ class SmsPlan:
     on_poll: int | None = option(fields.Integer, None, "Arrives when the client polls the number for the Nth "
                                  "time (GETs it, or its code)", validate=validate.Range(min=1))
     text: str | None = option(fields.String, None, f"The message; {TEMPLATE_HELP}. Default: the service's own "
-                              "wording", validate=check_template)
+                              "wording", validate=check_template, example="G-{code} is your Google code.")
 
     def __post_init__(self) -> None:
         if self.after_ms is None and self.on_poll is None:
@@ -80,8 +80,8 @@ class SmsPlans(fields.Field):
 class Match:
     """Which numbers a behavior is for; every given field must match (names may be globs). Each
     provider's match declares the fields its numbers have (PVADeals: service and number)."""
-    service: str | None = option(fields.String, None, "A service's name or id; a glob (Air*)")
-    number: str | None = option(fields.String, None, "A glob on the E.164 number, e.g. '+1313*'")
+    service: str | None = option(fields.String, None, "A service's name or id; a glob (Air*)", example="Airbnb")
+    number: str | None = option(fields.String, None, "A glob on the E.164 number, e.g. '+1313*'", example="+1313*")
     country: str | None = None
     server: int | None = None
     operator: str | None = None
@@ -153,7 +153,8 @@ describe(Rule, name="RateLimit",
          algorithm=option(fields.String, text="rolling: a sliding window; token_bucket: refills steadily",
                           validate=validate.OneOf(["rolling", "token_bucket"])),
          paths=option(many(fields.String(validate=_PATH)),
-                      text="Only these paths, relative to the provider's base (/purchase). Default: all"))
+                      text="Only these paths, relative to the provider's base (/purchase). Default: all",
+                      example=["/purchase"]))
 
 describe(RetryPolicy, name="WebhookPolicy",
          retries=option(fields.Integer, text="Attempts after the first failed one (Provynx: [assumed] as PVADeals)",
@@ -186,12 +187,13 @@ def rate_limits(default: tuple[Rule, ...], default_text: str) -> Any:
 
 @dataclass(frozen=True, kw_only=True)
 class FaultMatch:
-    provider: str | None = option(fields.String, None, "A provider's name, as its scenario section is named")
+    provider: str | None = option(fields.String, None, "A provider's name, as its scenario section is named",
+                                  example="provynx")
     method: str | None = option(fields.String, None, "Only this HTTP method",
                                 validate=validate.OneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]))
     path: str | None = option(fields.String, None, "A glob on the full path or the path within the provider's "
-                              "base", validate=_PATH)
-    key: str | None = option(fields.String, None, "A glob on the API key")
+                              "base", validate=_PATH, example="/*/numbers")
+    key: str | None = option(fields.String, None, "A glob on the API key", example="API-ci-*")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -287,7 +289,7 @@ class Scenario:
     provider's section are fields of the file that schema.py adds; ``loaded`` puts them here."""
     name: str = option(fields.String, text="What the scenario is called (GET /_mock/scenario and the banner show it)",
                        validate=validate.Length(min=1), example="checkout-tests")
-    description: str = option(fields.String, "", "What this scenario is for")
+    description: str = option(fields.String, "", "What this scenario is for", example="Sign-up flow tests")
     seed: int | str = option(Seed, 0, "Same seed + same clock start + same requests = same ids, numbers and codes",
                              json={"anyOf": [{"type": "integer"}, {"type": "string"}]})
     clock_start_ms: int | None = None         # None: start at the real time of day

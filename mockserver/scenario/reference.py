@@ -90,7 +90,7 @@ def _type(prop: dict) -> str:
     if "anyOf" in prop:
         if any(option.get("pattern", "").startswith(r"^(\d+") for option in prop["anyOf"]):
             return _DURATION
-        return " or ".join(_type(option) for option in prop["anyOf"])
+        return " or ".join(_type(option) for option in prop["anyOf"] if option.get("type") != "null")
     if "patternProperties" in prop:
         return "mapping of number to " + " or ".join(_type(p) for p in prop["patternProperties"].values())
     if "enum" in prop:
@@ -126,14 +126,19 @@ def _default(prop: dict) -> str:
 def _example(prop: dict) -> str:
     if "examples" in prop:
         return f"`{json.dumps(prop['examples'][0])}`"
-    if "default" in prop and prop["default"] is not None:
+    if prop.get("default") not in (None, []):
         return f"`{json.dumps(prop['default'])}`"
     if "enum" in prop:
         return f"`{json.dumps(prop['enum'][0])}`"
-    if "$ref" in prop or "items" in prop or "patternProperties" in prop:
+    if "items" in prop and "$ref" not in prop["items"]:
+        return f"`[{_example(prop['items']).strip('`')}]`"
+    if "$ref" in prop or "items" in prop or "patternProperties" in prop or "anyOf" in prop:
         return "see its type"
-    return "`" + {"boolean": "true", "integer": "1", "number": "1.5", _DURATION: '"3s"'}.get(
-        _type(prop).split(" ")[0], '"text"') + "`"
+    kind = _type(prop).split(" ")[0]
+    if kind in ("integer", "number"):
+        return f"`{prop.get('minimum', 1)}`"
+    return "`true`" if kind == "boolean" else '`"3s"`' if kind == _DURATION else '`"text"`'
+
 
 
 def _cell(text: str) -> str:

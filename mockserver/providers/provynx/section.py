@@ -40,10 +40,10 @@ def _server_number(key):
 
 @dataclass(frozen=True, kw_only=True)
 class PnxMatch(Match):
-    country: str | None = option(fields.String, None, "A country code or glob; US numbers are 'us'")
+    country: str | None = option(fields.String, None, "A country code or glob; US numbers are 'us'", example="gb")
     server: int | None = option(fields.Integer, None, "A server's number, as its catalog is listed under servers",
                                 validate=validate.Range(min=1))
-    operator: str | None = option(fields.String, None, "An operator id or glob")
+    operator: str | None = option(fields.String, None, "An operator id or glob", example="tmobile")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +78,7 @@ class PnxService:
     price: Decimal = option(Money, text="A live number's price", example=0.5)
     stock: int = option(fields.Integer, defaults.SERVICE_STOCK, "Numbers available", validate=validate.Range(min=0))
     operators: tuple[str, ...] = option(many(fields.String()), (), "Operators carrying it (default: all of the "
-                                        "country's)")
+                                        "country's)", example=["tmobile"])
     sms: str = option(fields.String, DEFAULT_SMS_TEMPLATE, f"The service's SMS wording; {TEMPLATE_HELP}",
                       validate=check_template)
     code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, "Characters in its codes",
@@ -187,19 +187,21 @@ class Servers(fields.Field):
 
 @dataclass(frozen=True, kw_only=True)
 class PnxWebhook:
-    url: str | None = option(WebhookUrl, None, "Where otp.received is POSTed")
+    url: str | None = option(WebhookUrl, None, "Where otp.received is POSTed", example="http://127.0.0.1:9000/pnx")
     secret: str | None = option(fields.String, None, "whsec_ + base64 key for Standard Webhooks signatures "
-                                "(default: derived from the seed)", validate=signing_secret)
+                                "(default: derived from the seed)", validate=signing_secret,
+                                example="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PnxAccount:
-    name: str | None = option(fields.String, None, "Default: account-1, account-2, ...",
-                              validate=validate.Length(min=1))
+    name: str | None = option(fields.String, None, "The account's name. Default: account-1, account-2, ...",
+                              validate=validate.Length(min=1), example="ci")
     keys: tuple[str, ...] = option(many(fields.String(validate=_KEY)), validate=validate.Length(
         min=1, max=MAX_ACTIVE_KEYS, error=f"an account has from 1 to {MAX_ACTIVE_KEYS} active keys"),
         text="Active keys: nsk_live_... spend the wallet, nsk_test_... get the sandbox", example=["nsk_live_demo"])
-    revoked_keys: tuple[str, ...] = option(many(fields.String(validate=_KEY)), (), "Keys that answer 401")
+    revoked_keys: tuple[str, ...] = option(many(fields.String(validate=_KEY)), (), "Keys that answer 401",
+                                           example=["nsk_live_old"])
     balance: Decimal = option(Money, defaults.BALANCE, "The live wallet")
     webhook: PnxWebhook = option(PnxWebhook, PnxWebhook(), "Where its otp.received events go, signed how")
 
@@ -207,7 +209,8 @@ class PnxAccount:
 @dataclass(frozen=True, kw_only=True)
 class PnxTenants(KeyPatterns):
     keys: tuple[str, ...] = option(many(fields.String(validate=validate.Regexp(
-        r"^nsk_(live|test)_", error="a pattern for nsk_ keys"))), (), "Key patterns, e.g. nsk_test_worker*")
+        r"^nsk_(live|test)_", error="a pattern for nsk_ keys"))), (), "Key patterns, e.g. nsk_test_worker*",
+        example=["nsk_test_worker*"])
     balance: Decimal = option(Money, defaults.BALANCE, "Each new account's live wallet")
     webhook: PnxWebhook = option(PnxWebhook, PnxWebhook(), "Each new account's webhook")
 
@@ -231,7 +234,7 @@ class ProvynxScenario:
     accounts: tuple[PnxAccount, ...] = option(many(PnxAccount), (), "The accounts, each with its keys and wallet")
     tenants: PnxTenants = option(PnxTenants, PnxTenants(), "Unknown keys matching these patterns become fresh "
                                  "one-key accounts on first use")
-    servers: dict[int, PnxServer] = option(Servers, factory=dict)
+    servers: dict[int, PnxServer] = option(Servers, factory=dict, example={"2": "provynx/server2.yaml"})
     lifetime_ms: int = option(Duration, _TWENTY_MINUTES, "How long a number waits for its code [assumed: 20m]",
                               key="lifetime", validate=validate.Range(min=1))
     rate_limits: tuple[Rule, ...] = rate_limits(defaults.RATE_LIMITS, "60 requests per 60 s per key [assumed]")
@@ -241,7 +244,7 @@ class ProvynxScenario:
     sandbox: SandboxRules = option(SandboxRules, SandboxRules(), "What test keys get")
     cors_origins: tuple[str, ...] = option(many(fields.String(validate=validate.Regexp(
         r"^https?://[^/\s]+$", error="an origin is scheme://host[:port], no path"))), (),
-        "Browser origins allowed by CORS (API_CORS_ORIGINS overrides)")
+        "Browser origins allowed by CORS (API_CORS_ORIGINS overrides)", example=["http://localhost:5173"])
     idempotency_ttl_ms: int = option(Duration, 24 * 3_600_000, "How long an Idempotency-Key is remembered "
                                      "[assumed: 24h]", key="idempotency_ttl", validate=validate.Range(min=1))
 

@@ -61,7 +61,7 @@ class PvaAccount:
                                                error="a PVADeals key looks like API-xxxx (letters, digits, - _ .)"))
     credits: Decimal = option(Money, defaults.CREDITS, "Starting balance")
     webhook: str | None = option(WebhookUrl, None, "Where events are POSTed; the query string is kept (PVADeals "
-                                 "signs nothing)")
+                                 "signs nothing)", example="http://127.0.0.1:9000/pva?secret=s3cr3t")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,11 +74,13 @@ class PvaService:
         lambda **kwargs: fields.Dict(keys=fields.Integer(validate=validate.OneOf(defaults.LTR_DURATIONS)),
                                      values=Money(), **kwargs), (),
         "A long-term rental's price by days (3, 7, 14, 30); a duration not listed is not offered",
+        example={"3": 0.7, "30": 2.25},
         convert=lambda prices: tuple(sorted(dict(prices).items())))
     picture: str | None = option(fields.Url, None, "The catalog's picture URL (default: one the sandbox serves "
-                                 "itself, at /_mock/pictures/{id}.png [assumed])", require_tld=False)
+                                 "itself, at /_mock/pictures/{id}.png [assumed])", require_tld=False,
+                                 example="https://example.com/airbnb.png")
     area_codes: tuple[str, ...] | None = option(many(_AREA_CODE), None, "Area codes this service's numbers can "
-                                                "have (default: the section's area_codes)")
+                                                "have (default: the section's area_codes)", example=["212", "646"])
     sms: str = option(fields.String, DEFAULT_SMS_TEMPLATE, f"The service's SMS wording; {TEMPLATE_HELP}",
                       validate=check_template)
     code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, "Characters in its codes",
@@ -101,9 +103,11 @@ class Rentals:
 @dataclass(frozen=True, kw_only=True)
 class PvaTenants(KeyPatterns):
     keys: tuple[str, ...] = option(many(fields.String(validate=validate.Regexp(
-        r"^API-", error="a pattern for API-... keys"))), (), "Key patterns, e.g. API-test-*")
+        r"^API-", error="a pattern for API-... keys"))), (), "Key patterns, e.g. API-test-*",
+                                   example=["API-test-*"])
     credits: Decimal = option(Money, defaults.CREDITS, "Each new account's balance")
-    webhook: str | None = option(WebhookUrl, None, "Each new account's webhook URL")
+    webhook: str | None = option(WebhookUrl, None, "Each new account's webhook URL",
+                                 example="http://127.0.0.1:9000/pva")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +119,8 @@ class PvaDealsScenario:
                                  "accounts on first use (one per test worker)")
     services: tuple[PvaService, ...] = option(
         lambda **kwargs: Fixture(PvaService, many=True, **kwargs), (),
-        "The catalog: a list, or a fixture file (next to the scenario, or bundled: pvadeals/services.yaml)")
+        "The catalog: a list, or a fixture file (next to the scenario, or bundled: pvadeals/services.yaml)",
+        example="pvadeals/services.yaml")
     lifetime_ms: int = option(Duration, _TWENTY_MINUTES, "How long a purchase waits for its SMS", key="lifetime",
                               validate=validate.Range(min=1))
     rate_limits: tuple[Rule, ...] = rate_limits(defaults.RATE_LIMITS, "100 requests per rolling 60 s per key")
