@@ -52,7 +52,9 @@ def option(kind: Kind, default: Any = MISSING, text: str = "", *, key: str | Non
            factory: Callable[[], Any] | Any = MISSING, convert: Callable[[Any], Any] | None = None,
            **args: Any) -> Any:
     """A dataclass field a scenario file sets. No default: the file must give it. ``args`` go to the
-    marshmallow field; ``json`` (a dict) adds JSON Schema keywords, ``example`` an example value."""
+    marshmallow field; ``json`` (a dict) adds JSON Schema keywords, ``example`` an example value,
+    and ``variant`` names a section whose default is not its dataclass's own (its fields' defaults
+    are then the default's)."""
     meta = {_OPTION: Option(kind, text, key, args, convert)}
     if factory is not MISSING:
         return dataclasses.field(default_factory=factory, metadata=meta)
@@ -64,11 +66,11 @@ def many(inner: Kind | fields.Field) -> Callable[..., fields.List]:
     return lambda **kwargs: fields.List(field_for(inner), **kwargs)
 
 
-def field_for(kind: Kind | fields.Field, **kwargs: Any) -> fields.Field:
+def field_for(kind: Kind | fields.Field, variant: tuple[str, Any] | None = None, **kwargs: Any) -> fields.Field:
     if isinstance(kind, fields.Field):
         return kind
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        return fields.Nested(schema_of(kind), **kwargs)
+        return fields.Nested(schema_of(kind, variant=variant), **kwargs)
     return kind(**kwargs)
 
 
@@ -83,6 +85,7 @@ def describe(cls: type, *, name: str, check: Callable[[dict], None] | None = Non
 
 
 def _options(cls: type) -> tuple[str, list[tuple[dataclasses.Field, Option]], Callable[[dict], None] | None]:
+    """Its name in the schema, its declared fields with their options, and its check."""
     if cls in _DESCRIBED:
         name, table, check = _DESCRIBED[cls]
         return name, [(f, table[f.name]) for f in dataclasses.fields(cls) if f.name in table], check
@@ -96,13 +99,14 @@ def _default(f: dataclasses.Field) -> Any:
     return f.default_factory() if f.default_factory is not MISSING else MISSING
 
 
-def _field(f: dataclasses.Field, opt: Option) -> fields.Field:
+def _field(f: dataclasses.Field, opt: Option, default: Any) -> fields.Field:
     kwargs = dict(opt.args)
     metadata: dict[str, Any] = {"description": opt.text} if opt.text else {}
     metadata.update(kwargs.pop("json", {}))
     if "example" in kwargs:
         metadata["examples"] = [kwargs.pop("example")]
-    default = _default(f)
+    if "variant" in kwargs:
+        kwargs["variant"] = (kwargs.pop("variant"), default)
     if default is MISSING:
         kwargs["required"] = True
     elif isinstance(default, tuple):
@@ -123,12 +127,17 @@ def _field(f: dataclasses.Field, opt: Option) -> fields.Field:
 
 
 @cache
-def schema_of(cls: type, extra: tuple[tuple[str, fields.Field], ...] = (), order: tuple[str, ...] = ()) -> type[Schema]:
+def schema_of(cls: type, extra: tuple[tuple[str, fields.Field], ...] = (), order: tuple[str, ...] = (),
+              variant: tuple[str, Any] | None = None) -> type[Schema]:
     """The schema that loads a scenario file's mapping into ``cls``; ``extra``: fields of the file
     the dataclass does not declare itself (its ``loaded`` makes them into its own); ``order``: the
-    fields' order in the file's documents, when not the declarations' (these first)."""
+    fields' order in the file's documents, when not the declarations' (these first); ``variant``:
+    (its name, an instance whose values are its defaults)."""
     name, declared, check = _options(cls)
-    attributes: dict[str, Any] = {f.name: _field(f, opt) for f, opt in declared}
+    if variant is not None:
+        name = variant[0]
+    attributes: dict[str, Any] = {f.name: _field(f, opt, _default(f) if variant is None else getattr(
+        variant[1], f.name)) for f, opt in declared}
     attributes.update(extra)
     attributes = {attr: attributes[attr] for attr in sorted(attributes, key=lambda a: (
         order.index(a) if a in order else len(order)))}
