@@ -29,7 +29,8 @@ def scenario_warnings(scenario: Scenario) -> list[tuple[Path, str]]:
                 found.append(((provider, "behaviors", index, "match", field),
                               f"matches no {field} of the catalog, so this behavior never applies"
                               + (f"; did you mean `{near[0]}`?" if near else "")))
-    if not any(section.accounts or section.tenants.keys for section in scenario.sections.values()):
+    if not any(getattr(section, "accounts", ()) or getattr(getattr(section, "tenants", None), "keys", ())
+               for section in scenario.sections.values()):
         found.append(((), "no accounts and no tenant key patterns in any provider section: every API call "
                           "would answer 401 (add accounts, or copy them from the bundled default scenario)"))
     return found
