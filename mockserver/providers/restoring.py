@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -83,12 +83,15 @@ def export_plain(obj: object, plain: Plain) -> dict[str, Any]:
     return {name: str(value) if isinstance(value := getattr(obj, name), Decimal) else value for name in plain}
 
 
-def read_plain(record: Record, plain: Plain) -> dict[str, Any]:
+def read_plain(record: Record, plain: Plain, newer: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The plain fields back, each checked: a whole number that is always there is 0 or more (a
-    count), and one named ``*_ms`` an instant the clock can show."""
+    count), and one named ``*_ms`` an instant the clock can show. ``newer``: fields that older
+    snapshots lack, with the value their absence means."""
     values: dict[str, Any] = {}
     for name, (kind, optional) in plain.items():
-        if kind is bool:
+        if newer and name in newer and record.raw(name, None) is None:
+            values[name] = newer[name]
+        elif kind is bool:
             values[name] = record.bool(name)
         elif kind is str:
             values[name] = record.str(name, optional=optional)

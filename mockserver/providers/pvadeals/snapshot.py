@@ -44,6 +44,8 @@ def export_state(backend: PvaDeals, tenant: Tenant | None, seq_of) -> dict:
 
 
 _PLAIN = restoring.plain_fields(ServiceRequest)     # id, number, amount, status, counters, instants...
+# Fields newer than the first snapshots, with the value one that lacks them means.
+_NEWER = {"renewals_dropped": 0}
 
 
 def _request(r: ServiceRequest, seq_of) -> dict:
@@ -98,7 +100,7 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
     service = backend.all_services if service_id == defaults.ALL_SERVICES else backend.services.get(service_id)
     if service is None:
         raise r.fail("service", "no such service in the scenario")
-    plain = restoring.read_plain(r, _PLAIN)
+    plain = restoring.read_plain(r, _PLAIN, _NEWER)
     if plain["status"] not in _STATUSES:
         raise r.fail("status", f"expected one of {', '.join(_STATUSES)}")
     if plain["kind"] not in (STR, LTR):
