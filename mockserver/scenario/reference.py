@@ -77,6 +77,8 @@ def _refs(prop: dict) -> list[tuple[str, str]]:
         found += [(target, suffix) for target, suffix in _refs(option)]
     for pattern in prop.get("patternProperties", {}).values():
         found += [(target, ".N") for target, _ in _refs(pattern)]
+    if isinstance(prop.get("additionalProperties"), dict):
+        found += [(target, ".NAME") for target, _ in _refs(prop["additionalProperties"])]
     return found
 
 
