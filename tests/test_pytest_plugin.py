@@ -165,7 +165,7 @@ def test_misspelled(sms_mock):
     result = pytester.runpytest_subprocess(*NAMED)
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*mockserver could not load the scenario '*bad.yaml' named by @pytest.mark.sms_scenario:",
-                                 "*bad.yaml:3: pvadeals.acounts: Unknown field. Did you mean `accounts`?",
+                                 "*bad.yaml:3: pvadeals.acounts: Unknown field.",
                                  "*bad.yaml:5: provynx.lifetime: *",
                                  "*no bundled scenario 'instant-code' (bundled: default, *"])
 
@@ -182,9 +182,9 @@ def test_mockserver_load_prints_every_problem(tmp_path):
     finally:
         server.close()
     assert finished.returncode == 1
-    # The CLI sends the file's content (a file outside the server's folders loads too).
-    assert finished.stderr == ("mockserver load: scenario not loaded; the running one is unchanged\n"
-                               "  PUT /_mock/scenario:3: pvadeals.acounts: Unknown field. Did you mean `accounts`?\n")
+    # The server may not read the file's folder, so the command sent the file's text.
+    assert finished.stderr.startswith(f"mockserver load: scenario not loaded; the running one is unchanged\n"
+                                      f"  {bad}:3: pvadeals.acounts: Unknown field.")
 
 
 def test_each_test_starts_from_its_scenario_as_it_is_now(pytester):

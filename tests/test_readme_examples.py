@@ -37,6 +37,7 @@ CHECKED = {
     ("docs/scenarios.md", "Delivery chaos"),     # test_webhook_probe.py loads it
     ("docs/snapshots.md", "Over HTTP and from the command line"),     # test_snapshots_doc.py runs these two
     ("docs/snapshots.md", "In pytest"),
+    ("docs/sms-activate.md", "A session with curl"),   # test_smsactivate_docs.py runs it
 }
 
 
@@ -272,10 +273,10 @@ def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
 
 
 def test_the_report_thresholds_shown_are_the_defaults():
+    from mockserver.report.rules import thresholds
     from mockserver.scenario import load_text
-    from mockserver.scenario.model import ReportThresholds
     block = re.search(r"```yaml\n(.*?)```", _section(ROOT / "docs" / "report.md", "Thresholds"), re.S).group(1)
-    assert load_text("name: shown\n" + block, source="docs/report.md").report == ReportThresholds()
+    assert load_text("name: shown\n" + block, source="docs/report.md").report == thresholds()
 
 
 def test_the_two_commands_are_make_targets():

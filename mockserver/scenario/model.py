@@ -267,23 +267,6 @@ class SandboxWebhooks:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReportThresholds:
-    """Where the client report draws its lines; the defaults are here and nowhere else (the
-    scenario's ``report:`` section overrides them)."""
-    schema_name = "Report"
-
-    poll_interval_ms: int = option(Duration, 2000, "Polls of one number closer together than this are too fast "
-                                   "(rule polling-too-fast)", key="poll_interval")
-    extra_polls: int = option(fields.Integer, 0, "Polls of a number tolerated after one already showed its code or "
-                              "its end (rule polling-too-fast)", validate=validate.Range(min=0, max=1000))
-    rate_warning: float = option(fields.Float, 0.8, "A rate limit's peak use in one window at this share of the "
-                                 "limit is a warning; at the limit, or with a 429, an error (rule rate-headroom)",
-                                 validate=validate.Range(min=0.01, max=1))
-    refusal_loop: int = option(fields.Integer, 3, "The same request refused with the same 4xx this many times in a "
-                               "row is a loop (rule refusal-loop)", validate=validate.Range(min=2, max=1000))
-
-
-@dataclass(frozen=True, kw_only=True)
 class Scenario:
     """A scenario file, loaded. Its ``clock:`` and ``webhooks:`` (Clock, SandboxWebhooks) and each
     provider's section are fields of the file that schema.py adds; ``loaded`` puts them here."""
@@ -299,9 +282,9 @@ class Scenario:
                                    "ignored)")
     webhook_message_ids: str = DEFAULT_MESSAGE_IDS    # "unique" or "reproducible" (engine/webhooks.py)
     webhook_chaos: Chaos = Chaos()            # duplicates, reorder window, secret rotation (engine/chaos.py)
-    report: ReportThresholds = option(ReportThresholds, ReportThresholds(), (
-        "Thresholds of the client report (GET /_mock/report, mockserver report): what counts as polling too "
-        "fast, too close to a rate limit, or looping on a refusal"))
+    # The client report's thresholds by name, as the report: section sets them; each rule
+    # (mockserver/report/rules/) declares its own and their defaults, which stand for any not here.
+    report: Mapping[str, float] = field(default_factory=dict)
     sections: Mapping[str, object] = field(default_factory=dict)   # provider name -> its section
     faults: tuple[FaultRule, ...] = option(many(Fault), (), "Requests to fail or slow down; the first that "
                                            "applies is used", convert=lambda faults: tuple(f.rule() for f in faults))
