@@ -157,9 +157,9 @@ describe(Rule, name="RateLimit",
                       example=["/purchase"]))
 
 describe(RetryPolicy, name="WebhookPolicy",
-         retries=option(fields.Integer, text="Attempts after the first failed one (Provynx: [assumed] as PVADeals)",
+         retries=option(fields.Integer, text="Attempts after the first failed one",
                         validate=validate.Range(min=0, max=50)),
-         delay_ms=option(Duration, text="Virtual time between attempts (Provynx: [assumed] as PVADeals)", key="delay"),
+         delay_ms=option(Duration, text="Virtual time between attempts", key="delay"),
          timeout_ms=option(Duration, text="Real time a receiver has to answer [assumed: 5 s]", key="timeout",
                            longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1)))
 

@@ -238,7 +238,7 @@ class ProvynxScenario:
     lifetime_ms: int = option(Duration, _TWENTY_MINUTES, "How long a number waits for its code [assumed: 20m]",
                               key="lifetime", validate=validate.Range(min=1))
     rate_limits: tuple[Rule, ...] = rate_limits(defaults.RATE_LIMITS, "60 requests per 60 s per key [assumed]")
-    webhooks: RetryPolicy = option(RetryPolicy, RetryPolicy(), "Delivery retries")
+    webhooks: RetryPolicy = option(RetryPolicy, RetryPolicy(), "Delivery retries [assumed: as PVADeals's]")
     behaviors: tuple[PnxBehavior, ...] = option(many(PnxBehavior), (), "First match wins; none matching: a code "
                                                 "3 s after purchase (live)")
     sandbox: SandboxRules = option(SandboxRules, SandboxRules(), "What test keys get")
