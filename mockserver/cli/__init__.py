@@ -86,7 +86,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
-    commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.add_argument("--markdown", action="store_true", help="print the scenario reference (every field) instead")
     _add_verify_command(commands)
     _add_remote_commands(commands)
     argv = sys.argv[1:] if argv is None else argv
@@ -111,7 +112,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
         return _verify(args)
     if args.command == "schema":
         from mockserver.scenario.jsonschema import scenario_json_schema
-        print(json.dumps(scenario_json_schema(), indent=2))
+        from mockserver.scenario.reference import scenario_reference
+        print(scenario_reference().rstrip("\n") if args.markdown else json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
 
@@ -439,7 +441,7 @@ def _validate(paths: list[str]) -> int:
             failed += 1
             print("\n".join(exc.problems))
         else:
-            print(f"{path}: ok ({scenario.name})")
+            print(f"{path}: ok ({scenario.name})", *scenario.warnings, sep="\n")
     return 1 if failed else 0
 
 
@@ -474,6 +476,8 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
+    for warning in scenario.warnings:
+        print(f"mockserver: {warning}", file=sys.stderr)
     if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
         print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
         return 2
