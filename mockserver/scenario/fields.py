@@ -237,7 +237,7 @@ class Fixture(fields.Field):
         try:
             loaded = self.item_schema(many=self._many).load(data)
         except ValidationError as exc:
-            from mockserver.scenario.vocabulary import (
+            from mockserver.loading.vocabulary import (
                 is_known,  # it imports the schemas, which import this module
             )
             problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: {text}"

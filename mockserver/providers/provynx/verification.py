@@ -8,7 +8,7 @@ from functools import cache
 from mockserver.providers.contract import Verification
 from mockserver.providers.provynx import defaults
 from mockserver.providers.provynx.backend import is_sandbox_key
-from mockserver.verify import dig, pace_for
+from mockserver.providers.verifying import dig, pace_for
 
 SERVERS = tuple(defaults.SERVER_FIXTURES)    # the servers clients may name
 NO_SUCH_NUMBER = "num_" + "0" * 20
@@ -104,7 +104,7 @@ def _services(listed) -> list[dict]:
 
 @cache
 def _number_formats() -> dict[str, str]:
-    from mockserver.scenario import load_scenario
+    from mockserver.loading import load_scenario
     section = load_scenario("default").section("provynx")
     return {country.code: country.number_format for server in section.servers.values()
             for country in server.countries}

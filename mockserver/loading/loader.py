@@ -18,14 +18,14 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from mockserver.loading.schema import scenario_schema
+from mockserver.loading.vocabulary import is_known
+from mockserver.loading.warnings import did_you_mean, scenario_warnings
 from mockserver.scenario import fixture_cache
 from mockserver.scenario.fields import FixtureSearch, fixture_search, flatten_messages
 from mockserver.scenario.files import check_file_name, read_text_file
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.paths import format_path, line_of
-from mockserver.scenario.schema import scenario_schema
-from mockserver.scenario.vocabulary import is_known
-from mockserver.scenario.warnings import did_you_mean, scenario_warnings
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # The bundled scenarios and catalogs: the top-level scenarios/ and fixtures/ folders, installed
