@@ -118,7 +118,7 @@ def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | 
     roots = (folder, *(allowed_dirs if allowed_dirs is not None else (Path(os.path.realpath(Path.cwd())),)))
     scenario = load_text(raw.decode("utf-8"), source=str(path), limits=limits,
                          fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR),
-                                                limits=limits, bundled=FIXTURES_DIR), remember=remember)
+                                                limits=limits, bundled=FIXTURES_DIR, known=is_known), remember=remember)
     return replace(scenario, files=(str(path), *scenario.files))
 
 
@@ -130,7 +130,7 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
     ``remember``: keep the parsed text in the fixture cache (see load_scenario)."""
     if fixtures is None:
         fixtures = FixtureSearch(folders=(*allowed_dirs, FIXTURES_DIR), roots=(*allowed_dirs, FIXTURES_DIR),
-                                 limits=limits, bundled=FIXTURES_DIR)
+                                 limits=limits, bundled=FIXTURES_DIR, known=is_known)
     data, lines = _parse(text, source, limits, remember)
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
