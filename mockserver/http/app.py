@@ -16,6 +16,7 @@ from mockserver.http.bounds import BodyLimit
 from mockserver.http.index import bp as index_bp
 from mockserver.http.journaling import JournalMiddleware
 from mockserver.http.pipeline import view_for
+from mockserver.http.realhosts import RealHostFront
 from mockserver.http.shapes import status_text
 from mockserver.http.wire import ErrorShapes, HideDroppedConnections, install_error_shapes
 from mockserver.providers.contract import Provider
@@ -70,7 +71,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     install_error_shapes(app, shapes)
     bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes},
                         {SNAPSHOT_PATH: limits.max_snapshot_bytes})
-    app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
+    app.wsgi_app = RealHostFront(JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX), sandbox, CONTROL_PREFIX)
     return app
 
 

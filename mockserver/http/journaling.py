@@ -28,6 +28,10 @@ def _header_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
+def _host(header: str | None, longest: int) -> str | None:
+    return None if header is None else header[:longest]
+
+
 class JournalMiddleware:
     def __init__(self, app, sandbox: Sandbox, skip: str):
         self._app = app
@@ -60,7 +64,7 @@ class JournalMiddleware:
             at_ms=at_ms, tenant=tenant, provider=self._provider(path), method=method, path=path[:longest],
             query=query, key=key, status=status, duration_ms=round((time.perf_counter() - started) * 1000, 2),
             body=summarize(body) if body else "", matched=not environ.get(UNMATCHED, False),
-            ignored=environ.get(IGNORED, ()))
+            ignored=environ.get(IGNORED, ()), host=_host(environ.get("HTTP_HOST"), longest))
         if tenant is not None:
             self._observe(environ, tenant, key, at_ms, method, path[:longest], query, status, body)
         return result

@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 from mockserver.engine.chaos import Chaos
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS
+from mockserver.providers.hosts import RealHost
 
 # A number gets one message this long after it is bought, unless a behavior says otherwise.
 DEFAULT_SMS_AFTER_MS = 3000
@@ -105,6 +106,7 @@ class Scenario:
     webhook_message_ids: str = DEFAULT_MESSAGE_IDS    # "unique" or "reproducible" (engine/webhooks.py)
     webhook_chaos: Chaos = Chaos()            # duplicates, reorder window, secret rotation (engine/chaos.py)
     report: ReportThresholds = ReportThresholds()
+    real_hosts: tuple[RealHost, ...] = ()     # added to (or replacing) providers/hosts.py's DEFAULT_HOSTS
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
     # The files it was read from: its own (when it is one) and the fixture files it names.

@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from mockserver.engine.chaos import Chaos, Rotation
 from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
+from mockserver.providers.hosts import MAX_EXTRA_HOSTS, parse_targets
 from mockserver.scenario.common import FaultSchema, Strict, described
 from mockserver.scenario.fields import Duration, Instant, Seed, signing_secret
 from mockserver.scenario.model import ReportThresholds, Scenario
@@ -93,6 +94,10 @@ class _ScenarioBase(Strict):
         "(the journal notes every field ignored)"))
     webhooks = fields.Nested(SandboxWebhooksSchema, metadata=described(
         "Webhook deliveries of every provider (each provider's own section sets its retries)"))
+    real_hosts = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
+                             validate=validate.Length(max=MAX_EXTRA_HOSTS), metadata=described(
+        "Real host names the sandbox answers as a provider (TLS port, HTTPS proxy, in process), added to the "
+        "providers' own (docs/real-addresses.md): host name -> provider, or provider/dialect"))
     report = fields.Nested(ReportSchema, metadata=described(
         "Thresholds of the client report (GET /_mock/report, mockserver report): what counts as polling too "
         "fast, too close to a rate limit, or looping on a refusal"))
@@ -100,13 +105,18 @@ class _ScenarioBase(Strict):
     @post_load
     def make(self, data, **kwargs):
         from mockserver.providers.registry import names
+        try:
+            data["real_hosts"] = parse_targets(data["real_hosts"])
+        except ValueError as exc:
+            raise ValidationError(str(exc), "real_hosts") from None
         hooks = data["webhooks"]
         return Scenario(
             name=data["name"], description=data["description"], seed=data["seed"],
             clock_start_ms=data["clock"]["start"], clock_frozen=data["clock"]["frozen"],
             sections={name: data[name] for name in names()}, faults=tuple(data["faults"]),
             strict_requests=data["strict_requests"], webhook_message_ids=hooks["message_ids"],
-            webhook_chaos=Chaos(hooks["duplicates"], hooks["reorder_window"], hooks["rotation"]), report=data["report"])
+            webhook_chaos=Chaos(hooks["duplicates"], hooks["reorder_window"], hooks["rotation"]), report=data["report"],
+            real_hosts=data["real_hosts"])
 
 
 @cache
