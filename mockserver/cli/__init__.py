@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -11,6 +12,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from mockserver.cli import realaddresses
 
 # The rest of mockserver is imported by the functions that need it, after main() has paused the
 # garbage collector (see _collecting_after_start).
@@ -100,6 +103,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     run.add_argument("--journal-size", type=int, default=None,
                      help="requests kept in the journal, the oldest going first (default $MOCKSERVER_JOURNAL_SIZE or "
                           f"{DEFAULT_LIMITS.journal_size})")
+    realaddresses.add_run_options(run)
+    realaddresses.add_ca_command(commands)
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
@@ -113,6 +118,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
         return _remote(args)
     if args.command == "scenarios":
         return _list_scenarios()
+    if args.command == "ca":
+        return realaddresses.run_ca(args)
     if args.command == "validate":
         return _validate(args.paths)
     if args.command == "verify":
@@ -389,6 +396,9 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
+    if realaddresses.wanted(args) and args.server != "granian":
+        print("mockserver: --tls-port and --proxy-port need --server granian", file=sys.stderr)
+        return 2
     if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
         print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
         return 2
@@ -629,17 +639,28 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     # The embedded server takes no such argument; without it a stop would wait for ever on a
     # request that never ends.
     server.workers_kill_timeout = WORKER_STOP_GRACE_S
+    fronts = contextlib.ExitStack()
+    try:
+        extra, ports = _real_address_fronts(args, app, limits, access, fronts)
+        servers = [server, *extra]
+        if extra:
+            note = "\n".join(filter(None, [note, realaddresses.banner_lines(args, ports)]))
+    except OSError as exc:
+        print(f"mockserver: cannot serve the providers' real addresses: {exc}", file=sys.stderr)
+        fronts.close()
+        sandbox.close()
+        return 2
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, server.stop)
+            loop.add_signal_handler(signum, _stop_all, servers)
         # The banner waits until the server answers, so that, as with waitress, a printed banner
         # means the URL works.
         threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token), note),
                          daemon=True).start()
         try:
-            await server.serve()
+            await asyncio.gather(*(each.serve() for each in servers))
         except asyncio.TimeoutError:    # the stop gave up waiting (WORKER_STOP_GRACE_S)
             pass
 
@@ -651,6 +672,7 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
     try:
         asyncio.run(serve())
     finally:
+        fronts.close()
         attached.close()
         sandbox.close()
         if args.ready_file is not None:
@@ -661,6 +683,38 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
 
 # How long a stop waits for the requests under way before it gives up on them and exits.
 WORKER_STOP_GRACE_S = 3
+
+
+def _stop_all(servers) -> None:
+    for each in servers:
+        each.stop()
+
+
+def _real_address_fronts(args: argparse.Namespace, app, limits, access,
+                         stack: contextlib.ExitStack) -> tuple[list, realaddresses.Fronts]:
+    """The TLS listener (--tls-port, or one on loopback for the proxy alone) as a granian server
+    to serve beside the plain one, and the proxy (--proxy-port) started; with the ports they
+    took. What they leave behind closes with ``stack``."""
+    from mockserver.http import requestlog
+    from mockserver.http.app import answered_at_once
+    from mockserver.http.serving import BufferedBodies
+
+    ports = realaddresses.Fronts()
+    if not realaddresses.wanted(args):
+        return [], ports
+    sandbox = app.extensions["mockserver"]
+    files = realaddresses.certificate(args, sandbox, stack)
+    tls_host = args.host if args.tls_port is not None else "127.0.0.1"
+    tls_port = _claim_port(tls_host, args.tls_port or 0)
+    served = BufferedBodies(requestlog.wrap(app, _log_level(args)), limits, threads=args.threads,
+                            on_loop=answered_at_once(app))
+    tls = realaddresses.tls_server(args, served, files, tls_host, tls_port)
+    tls.workers_kill_timeout = WORKER_STOP_GRACE_S
+    if args.tls_port is not None:
+        ports.tls_port = tls_port
+    if args.proxy_port is not None:
+        ports.proxy_port = realaddresses.start_proxy(args, sandbox, limits, tls_port, bool(access.token), stack)
+    return [tls], ports
 
 
 def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, note: str | None,
