@@ -100,7 +100,6 @@ class _InterceptedHTTPS(WSGI_HTTPConnection, urllib3.connection.HTTPSConnection)
     """urllib3's HTTPS connection (requests' too), reaching the app for the hosts wsgi-intercept
     has, with no TLS (there is no socket to secure); a TLS connection as before to any other.
     wsgi-intercept's own HTTPS class for urllib3 predates urllib3 2 and refuses its arguments."""
-    is_verified = True          # the app is no host to verify; a real connection sets its own
 
     def connect(self) -> None:
         app, script_name = self.get_app(self.host, self.port)
@@ -108,6 +107,7 @@ class _InterceptedHTTPS(WSGI_HTTPConnection, urllib3.connection.HTTPSConnection)
             urllib3.connection.HTTPSConnection.connect(self)
         else:
             self.sock = wsgi_fake_socket(app, self.host, self.port, script_name, https=True)
+            self.is_verified = True     # no host to verify: else urllib3 warns of an unverified request
 
 
 class _InterceptedStdlibHTTPS(WSGI_HTTPConnection):
