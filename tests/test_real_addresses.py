@@ -246,39 +246,3 @@ def test_the_proxy_looks_nothing_up_for_a_refused_host(monkeypatch):
         assert [host for host in looked_up if host != "127.0.0.1"] == []     # 127.0.0.1: the test's own
     finally:
         proxy.close()
-
-
-NODE_CLIENT = """
-const answer = await fetch("https://sms.provynx.com/api/v1/sms/balance",
-                           {headers: {Authorization: "Bearer nsk_test_mock"}});
-console.log(answer.status, JSON.stringify(await answer.json()));
-"""
-
-
-@pytest.mark.skipif(shutil.which("node") is None or shutil.which("unshare") is None or os.geteuid() != 0,
-                    reason="needs node, and root for a private network and mount namespace")
-def test_node_fetch_reaches_a_real_name_at_the_tls_port(tmp_path):
-    """In a private network namespace (its own loopback, port 443 free) with its own /etc/hosts,
-    the sandbox's TLS port is 443 and sms.provynx.com is 127.0.0.1: an unchanged fetch."""
-    (tmp_path / "hosts").write_text("127.0.0.1 localhost sms.provynx.com\n")
-    (tmp_path / "client.mjs").write_text(NODE_CLIENT)
-    ca_dir = tmp_path / "ca"
-    script = f"""
-set -e
-ip link set lo up
-mount --bind {tmp_path / 'hosts'} /etc/hosts
-{mockserver_bin(tmp_path)} run --port 0 --tls-port 443 --frozen --ready-file {tmp_path / 'ready.json'} >/dev/null &
-server=$!
-for _ in $(seq 400); do [ -f {tmp_path / 'ready.json'} ] && (echo > /dev/tcp/127.0.0.1/443) 2>/dev/null && break; sleep 0.05; done
-NODE_EXTRA_CA_CERTS={ca_dir / 'ca.pem'} node {tmp_path / 'client.mjs'}
-kill $server
-wait $server
-"""
-    done = subprocess.run(["unshare", "--net", "--mount", "bash", "-c", script], capture_output=True, text=True,
-                          timeout=90, env={**os.environ, "MOCKSERVER_CA_DIR": str(ca_dir)})
-    assert done.returncode == 0, done.stdout + done.stderr
-    status, body = done.stdout.strip().split(" ", 1)
-    with real_hosts():          # the same call in process gives the body to expect
-        expected = requests.get("https://sms.provynx.com/api/v1/sms/balance",
-                                headers={"Authorization": "Bearer nsk_test_mock"}).json()
-    assert (status, json.loads(body)) == ("200", expected)
