@@ -68,6 +68,8 @@ def parse_target(name: str, target: str) -> RealHost:
 
 def parse_targets(targets: Mapping[str, str]) -> tuple[RealHost, ...]:
     """A scenario's ``real_hosts:`` mapping; ValueError naming the first wrong entry."""
+    if len(targets) > MAX_EXTRA_HOSTS:
+        raise ValueError(f"at most {MAX_EXTRA_HOSTS} host names")
     return tuple(parse_target(name, target) for name, target in targets.items())
 
 

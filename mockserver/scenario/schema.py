@@ -94,10 +94,10 @@ class _ScenarioBase(Strict):
         "(the journal notes every field ignored)"))
     webhooks = fields.Nested(SandboxWebhooksSchema, metadata=described(
         "Webhook deliveries of every provider (each provider's own section sets its retries)"))
-    real_hosts = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
-                             validate=validate.Length(max=MAX_EXTRA_HOSTS), metadata=described(
+    real_hosts = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict, metadata=described(
         "Real host names the sandbox answers as a provider (TLS port, HTTPS proxy, in process), added to the "
-        "providers' own (docs/real-addresses.md): host name -> provider, or provider/dialect"))
+        "providers' own (docs/real-addresses.md): host name -> provider, or provider/dialect",
+        maxProperties=MAX_EXTRA_HOSTS))
     report = fields.Nested(ReportSchema, metadata=described(
         "Thresholds of the client report (GET /_mock/report, mockserver report): what counts as polling too "
         "fast, too close to a rate limit, or looping on a refusal"))
