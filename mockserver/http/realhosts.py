@@ -14,6 +14,9 @@ from mockserver.providers.hosts import RealHost, host_name, merged
 from mockserver.sandbox import Sandbox
 
 _NOT_FOUND = json_bytes({"error": "Not Found", "status": 404})
+# Host headers already looked up, with what each is (at most this many, so that clients sending
+# made-up names cannot grow it without bound): most requests then cost one dictionary lookup.
+_KNOWN_HEADERS_KEPT = 1024
 
 
 class RealHostFront:
@@ -23,17 +26,26 @@ class RealHostFront:
         self._control = control_prefix
         self._seen: object = None
         self._table: Mapping[str, RealHost] = {}
+        self._known: dict[str | None, RealHost | None] = {}
 
     def table(self) -> Mapping[str, RealHost]:
         """The real hosts of the scenario loaded now, by name."""
         extra = self._sandbox.scenario.real_hosts
         if extra is not self._seen:      # a scenario was loaded; a race only builds it twice
-            self._table, self._seen = merged(extra), extra
+            self._table, self._known, self._seen = merged(extra), {}, extra
         return self._table
 
     def __call__(self, environ, start_response):
-        name = host_name(environ.get("HTTP_HOST"))
-        host = None if name is None else self.table().get(name)
+        header = environ.get("HTTP_HOST")
+        if self._sandbox.scenario.real_hosts is not self._seen:
+            self.table()
+        try:
+            host = self._known[header]
+        except KeyError:
+            name = host_name(header)
+            host = None if name is None else self._table.get(name)
+            if len(self._known) < _KNOWN_HEADERS_KEPT:
+                self._known[header] = host
         if host is None:
             return self._app(environ, start_response)
         path = environ.get("PATH_INFO", "")
