@@ -243,6 +243,9 @@ def test_the_proxy_looks_nothing_up_for_a_refused_host(monkeypatch):
         assert connect(port, "nothing-to-see.invalid:443").startswith(b"HTTP/1.1 403 ")
         assert connect(port, "example.com:443").startswith(b"HTTP/1.1 403 ")
         assert connect(port, "x" * 20000 + ":443").startswith(b"HTTP/1.1 431 ")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:      # a plain proxy request
+            client.sendall(b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            assert client.recv(4096).startswith(b"HTTP/1.1 405 Method Not Allowed\r\n")
         assert [host for host in looked_up if host != "127.0.0.1"] == []     # 127.0.0.1: the test's own
     finally:
         proxy.close()
