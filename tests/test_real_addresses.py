@@ -249,3 +249,15 @@ def test_the_proxy_looks_nothing_up_for_a_refused_host(monkeypatch):
         assert [host for host in looked_up if host != "127.0.0.1"] == []     # 127.0.0.1: the test's own
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("'bad host:80': pvadeals", "real_hosts: 'bad host:80' is not a host name (letters, digits, hyphens and dots; no port)"),
+    ("ok.example: 'Pva deals'", "real_hosts: 'Pva deals': give a provider, or provider/dialect (e.g. smsactivate/herosms)"),
+    ("{" + ", ".join(f"h{i}.example: pvadeals" for i in range(101)) + "}", "real_hosts: at most 100 host names"),
+])
+def test_a_scenario_with_a_wrong_real_host_says_which(text, problem):
+    from mockserver.scenario import ScenarioError, load_text
+    with pytest.raises(ScenarioError) as raised:
+        load_text(f"name: hosts\nreal_hosts: {text}\n" if text.startswith("{") else f"name: hosts\nreal_hosts:\n  {text}\n")
+    assert [line.split(": ", 1)[1] for line in raised.value.problems] == [problem]
