@@ -243,7 +243,7 @@ def test_remote_commands_drive_a_running_server():
         assert advanced["now"] > before and advanced["frozen"] is True
         state = json.loads(cli("state").stdout)
         assert state["pvadeals"]["accounts"][0]["requests"][0]["messages"][0]["text"] == "Your 3Fun code is 4242"
-        assert json.loads(cli("load", "timeouts").stdout)["name"] == "timeouts"
+        assert json.loads(cli("load", "timeouts", "--json").stdout)["name"] == "timeouts"
         assert json.loads(cli("reset").stdout)["status"] == "reset"
         refused = cli("sms", "697a90d25ef1873ef44f48bc")
         assert refused.returncode == 1 and "no request or number with id 697a90d25ef1873ef44f48bc" in refused.stderr

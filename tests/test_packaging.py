@@ -57,6 +57,19 @@ def test_the_wheel_holds_every_package_and_the_bundled_files(installed):
     assert packages >= {str(init.parent.relative_to(ROOT)) for init in (ROOT / "mockserver").rglob("__init__.py")}
 
 
+def test_the_wheel_carries_the_mit_license_setup_cfg_names(installed):
+    wheel, _, _ = installed
+    licenses = [name for name in zipfile.ZipFile(wheel).namelist() if name.endswith("/LICENSE")]
+    assert len(licenses) == 1 and ".dist-info/" in licenses[0]
+    assert zipfile.ZipFile(wheel).read(licenses[0]).decode().startswith("MIT License")
+
+
+def test_the_changelog_keeps_an_unreleased_section():
+    lines = (ROOT / "CHANGELOG.md").read_text().splitlines()
+    section = lines[lines.index("## Unreleased") + 1:]
+    assert any(line.startswith("- ") for line in section)
+
+
 def test_installing_mockserver_brings_no_pytest_plugin_but_its_own(installed):
     """pytest loads every plugin an installed distribution declares, in every session of a user's
     project: what mockserver needs to run (not its test extras) must declare none but mockserver's."""

@@ -12,6 +12,7 @@ from mockserver.control.access import Access
 from mockserver.control.views import PREFIX as CONTROL_PREFIX
 from mockserver.control.views import bp as control_bp
 from mockserver.dashboard import bp as dashboard_bp
+from mockserver.engine.redaction import redacting_logger
 from mockserver.http.bounds import BodyLimit
 from mockserver.http.index import bp as index_bp
 from mockserver.http.journaling import JournalMiddleware
@@ -50,6 +51,9 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
     app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    # What the WSGI servers, Flask and the sandbox log by these names holds no secret.
+    for name in ("mockserver", "waitress", app.name):
+        redacting_logger(name)
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
     # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
     # page; "//" in a path is no route (a client's bug), not a redirect to a page.
@@ -77,14 +81,21 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
 
 def answered_at_once(app: Flask) -> Callable[[dict], bool]:
     """Which requests the app answers without waiting on anything but the state lock (which no
-    one holds over I/O): a provider route's, unless a fault of the scenario delays answers. The
-    control API may wait (a webhook probe on receivers, a load on files), and is never hurried."""
+    one holds over I/O): a provider route's, unless a fault of the scenario delays answers, and
+    the health check and the index. The rest of the control API may wait (a webhook probe on
+    receivers, a load on files), and is never hurried."""
     sandbox = app.extensions["mockserver"]
     prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
 
     def at_once(environ: dict) -> bool:
-        return environ["PATH_INFO"].startswith(prefixes) and not sandbox.faults.may_delay
+        path = environ["PATH_INFO"]
+        return path in _NEVER_WAITING or (path.startswith(prefixes) and not sandbox.faults.may_delay)
     return at_once
+
+
+# Control paths that wait on nothing, not even the state lock, answered on the event loop so that
+# health checks and the index answer at once however many threads slow control calls hold.
+_NEVER_WAITING = frozenset({"/", CONTROL_PREFIX + "/health"})
 
 
 def _blueprint(provider: Provider) -> Blueprint:

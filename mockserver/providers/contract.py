@@ -26,6 +26,7 @@ from marshmallow import Schema
 
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.providers.tenancy import Tenant
+from mockserver.settings import DEFAULT_LIMITS
 
 
 class ProviderError(Exception):
@@ -199,6 +200,7 @@ class BuildContext:
     phones: object
     codes: object
     max_tenants: int
+    renewals_kept: int = DEFAULT_LIMITS.rental_renewals_kept
 
 
 @dataclass(frozen=True)
