@@ -32,7 +32,7 @@ class Sandbox:
         self.lock = self.engine.lock
         self.clock = self.engine.clock
         self.journal = Journal(limits.journal_size)
-        self.observer = Observer(limits)          # what the client report is made of (report.py)
+        self.observer = Observer(limits)          # what the client report is made of (report/)
         self.engine.outbox.observer = self.observer
         self.scenario = scenario
         self.backends: dict[str, object] = {}
@@ -58,9 +58,7 @@ class Sandbox:
         with self.lock:
             self.journal.forget()
             self.observer.forget()
-            thresholds = scenario.report
-            self.observer.configure(poll_interval_ms=thresholds.poll_interval_ms, extra_polls=thresholds.extra_polls,
-                                    refusal_loop=thresholds.refusal_loop)
+            self.observer.configure(scenario.report)
             self.engine.timeline.clear()
             self.clock.reset(scenario.clock_start_ms, scenario.clock_frozen)
             self.engine.outbox.reset(scenario.seed, scenario.webhook_message_ids, scenario.webhook_chaos,

@@ -134,4 +134,4 @@ def test_the_testing_doc_runs_as_a_new_projects_tests(installed, tmp_path, worke
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-2000:]
+    assert re.search(r"\b10 passed\b", result.stdout), result.stdout[-2000:]

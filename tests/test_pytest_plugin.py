@@ -182,9 +182,9 @@ def test_mockserver_load_prints_every_problem(tmp_path):
     finally:
         server.close()
     assert finished.returncode == 1
-    assert finished.stderr == (f"mockserver load: scenario not loaded; the running one is unchanged\n"
-                               f"  {bad}: outside the folders this server loads scenarios from (mockserver run "
-                               "--scenario-dir; the bundled scenarios)\n")
+    # The server may not read the file's folder, so the command sent the file's text.
+    assert finished.stderr.startswith(f"mockserver load: scenario not loaded; the running one is unchanged\n"
+                                      f"  {bad}:3: pvadeals.acounts: Unknown field.")
 
 
 def test_each_test_starts_from_its_scenario_as_it_is_now(pytester):

@@ -333,7 +333,11 @@ def _load(mock, chosen: str) -> dict:
     from mockserver.settings import Limits
     with path.open("rb") as file:
         text = file.read(Limits.from_environ().max_scenario_bytes + 1)
-    answer = mock.load_text(text)
+    try:
+        answer = mock.load_text(text)
+    except MockServerError as exc:         # its problems name the file, not the request that carried it
+        raise MockServerError(exc.status, exc.message.split("\n", 1)[0],
+                              [problem.replace("PUT /_mock/scenario", str(path), 1) for problem in exc.problems]) from None
     return {**answer, "source": f"{path} (sent by this command)"}
 
 

@@ -297,7 +297,7 @@ class EvidenceAnswer(Schema):
 
 
 class FindingAnswer(Schema):
-    """One finding of the client report (mockserver/report.py)."""
+    """One finding of the client report (mockserver/report/)."""
     rule = fields.String(required=True, metadata={"enum": [
         "rate-headroom", "retry-after-ignored", "polling-too-fast", "unsafe-retry", "refusal-loop",
         "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request"]})

@@ -372,7 +372,7 @@ def state():
 @route("GET", "/report", "What would hurt the client under test against the real provider", s.ReportAnswer,
        query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
 def report():
-    """The client report (mockserver/report.py): findings per rule, with evidence and advice,
+    """The client report (mockserver/report/): findings per rule, with evidence and advice,
     of every tenant or of one key's. A read: it provisions no account."""
     from mockserver.report.summary import build
     sandbox = _sandbox()

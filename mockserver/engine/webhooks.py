@@ -168,7 +168,7 @@ class Outbox:
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
         self._closed = False
-        self.observer = None                       # told of every attempt's outcome (engine/observe.py)
+        self.observer = None                       # told of every attempt's outcome (report/observe.py)
         self.reset(seed=0)
 
     def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS, chaos: Chaos = chaos_.NONE,

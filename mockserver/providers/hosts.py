@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# The sms-activate protocol's provider, served at /stubs/handler_api.php (its own dialect) and at
-# /<dialect>/stubs/handler_api.php (the others).
+# The sms-activate protocol's provider, served at /stubs/handler_api.php (the scenario's default
+# dialect) and at /<dialect>/stubs/handler_api.php.
 SMS_ACTIVATE = "smsactivate"
 
 
@@ -17,7 +17,7 @@ SMS_ACTIVATE = "smsactivate"
 class RealHost:
     name: str                      # lower case, no port, no final dot
     provider: str                  # the provider it is answered as
-    dialect: str | None = None     # the sms-activate family only: None for sms-activate's own
+    dialect: str | None = None     # the sms-activate family only: the dialect its path names
 
     @property
     def path_prefix(self) -> str:
@@ -37,13 +37,14 @@ def _family(dialect: str | None, *names: str) -> list[RealHost]:
 DEFAULT_HOSTS: tuple[RealHost, ...] = (
     RealHost("prod-v3.pvadeals.com", "pvadeals"),
     RealHost("sms.provynx.com", "provynx"),
-    # sms-activate and its mirrors (the reference's transport table and dialect table).
-    *_family(None, "api.sms-activate.org", "api.sms-activate.ae", "api.sms-activate.io", "api.sms-activate.ru",
-             "api.sms-activate.guru", "api.sms-activate.world", "api.sms-activate.page"),
+    # sms-activate and its mirrors (the reference's transport table and dialect table), each in
+    # its dialect by name: the bare /stubs path speaks whatever a scenario makes its default.
+    *_family("vanilla", "api.sms-activate.org", "api.sms-activate.ae", "api.sms-activate.io", "api.sms-activate.ru",
+             "api.sms-activate.guru", "api.sms-activate.world", "api.sms-activate.page",
+             "smsbower.online"),           # SMSBower: the reference notes no difference that needs a dialect
     *_family("herosms", "hero-sms.com"),
     *_family("grizzlysms", "api.grizzlysms.com"),
-    *_family("smsbower", "smsbower.online"),
-    *_family("smsonlinepro", "sms-online.pro"),
+    *_family("smsonline", "sms-online.pro"),
     *_family("privatesms", "privatesms.vip"),
     *_family("smshub", "smshub.org"),
 )
