@@ -97,19 +97,25 @@ def test_other_hosts_are_left_alone_while_real_names_are_routed(webhook_receiver
     assert httpx.HTTPTransport.handle_request.__module__ == "httpx._transports.default"
 
 
-def test_a_scenario_adds_a_host_and_the_family_is_answered_in_its_dialect(tmp_path):
+def test_a_scenario_adds_a_host_and_the_family_is_answered_in_its_dialect():
     from mockserver.scenario import load_text
     scenario = load_text("name: hosts\nreal_hosts:\n  sms.example-clone.test: smsactivate/herosms\n")
+    query = "/stubs/handler_api.php?action=getBalance&api_key=nobody"
     with real_hosts(scenario) as mock:
-        answer = requests.get("https://sms.example-clone.test/stubs/handler_api.php?action=getBalance&api_key=k")
-        hero = requests.get("https://hero-sms.com/stubs/handler_api.php?action=getBalance&api_key=k")
-        vanilla = requests.get("https://api.sms-activate.org/stubs/handler_api.php?action=getBalance&api_key=k")
+        answers = {host: requests.get(f"{scheme}://{host}{query}") for scheme, host in (
+            ("https", "sms.example-clone.test"), ("https", "hero-sms.com"), ("https", "api.sms-activate.org"),
+            ("http", "privatesms.vip"))}
         journal = {(entry["host"], entry["path"]) for entry in mock.requests()}
-    # Until the sms-activate provider is served, these paths are no route; what matters is the path each reached.
-    assert {answer.status_code, hero.status_code, vanilla.status_code} == {404}
+    assert {host: (answer.status_code, answer.text) for host, answer in answers.items()} == {
+        "sms.example-clone.test": (401, '{"title":"BAD_KEY","details":"Unauthorized"}'),     # HeroSMS: JSON, 4xx
+        "hero-sms.com": (401, '{"title":"BAD_KEY","details":"Unauthorized"}'),
+        "api.sms-activate.org": (200, "BAD_KEY"),                                            # vanilla: 200 text
+        "privatesms.vip": (401, "BAD_KEY"),                                                  # text with a status
+    }
     assert journal == {("sms.example-clone.test", "/herosms/stubs/handler_api.php"),
                        ("hero-sms.com", "/herosms/stubs/handler_api.php"),
-                       ("api.sms-activate.org", "/stubs/handler_api.php")}
+                       ("api.sms-activate.org", "/vanilla/stubs/handler_api.php"),
+                       ("privatesms.vip", "/privatesms/stubs/handler_api.php")}
 
 
 def mockserver_bin(tmp_path: Path) -> Path:
