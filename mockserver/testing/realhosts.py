@@ -35,8 +35,8 @@ import urllib3.connection
 import urllib3.connectionpool
 from wsgi_intercept import WSGI_HTTPConnection, add_wsgi_intercept, remove_wsgi_intercept, wsgi_fake_socket
 
-from mockserver.control.access import Access
 from mockserver.app import create_app
+from mockserver.control.access import Access
 from mockserver.scenario import Scenario
 from mockserver.scenario.hosts import merged
 from mockserver.testing import SmsMock
