@@ -619,14 +619,9 @@ def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[s
         fronts.close()
         return 2
     servers = [server, *extra]
-    if extra:
-        said = banner
-        lines = realaddresses.banner_lines(args, ports)
-
-        def banner(url: str, args: argparse.Namespace) -> bool:
-            shown = said(url, args)
-            print(lines, flush=True)
-            return shown
+    if extra and isinstance(banner, partial):     # where the real addresses answer, with the banner's note
+        note = "\n".join(filter(None, [banner.keywords.get("note"), realaddresses.banner_lines(args, ports)]))
+        banner = partial(banner, note=note)
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
