@@ -96,6 +96,9 @@ class SmsActivateProvider(Provider):
     def expired(self, backend: SmsActivate, tenant) -> list:
         return console.expired(backend, tenant)
 
+    def bought(self, backend: SmsActivate, tenant) -> list:
+        return console.bought(backend, tenant)
+
     def probes(self, backend: SmsActivate, tenant, now_ms: int) -> list:
         return probes.probes(backend, tenant, now_ms)
 
