@@ -364,8 +364,9 @@ class Provider(ABC):
         return []
 
     def bought(self, backend: Backend, tenant: Tenant | None) -> list[Bought]:
-        """Numbers (of the tenant, or everyone's) bought and still held in its state, with the
-        cancels of them; a provider that lists none makes no cancel-and-buy-again finding."""
+        """Numbers (of the tenant, or everyone's) bought and still held in its state, each key's in
+        the order they were bought, with the cancels of them; a provider that lists none makes no
+        number-cycling finding."""
         return []
 
     def key_of(self, backend: Backend, tenant: Tenant) -> str:

@@ -51,15 +51,18 @@ class NumberCycling(Rule):
 
 
 def _cycles(numbers: list[Bought], window: int) -> list[_Cycle]:
-    """Each cancel of one key's numbers for one offer, with the first purchase of it that came
-    after the cancel (at the same instant or later) and within ``window``."""
-    numbers = sorted(numbers, key=lambda n: (n.bought_ms, n.id))
+    """Each cancel of one key's numbers for one offer (listed in the order they were bought), with
+    the first purchase of it that came after the cancel (at the same instant or later) and within
+    ``window``. A number bought at the very instant of the one cancelled is none: on a frozen clock
+    the order of a purchase and a cancel at one instant is unknown, and numbers bought together
+    and given back together are no cycle."""
     cycles = []
-    for cancelled in numbers:
+    for index, cancelled in enumerate(numbers):
         at = cancelled.released_ms
         if at is None:
             continue
-        again = next((n for n in numbers if n is not cancelled and at <= n.bought_ms <= at + window), None)
+        again = next((n for n in numbers[index + 1:]
+                      if at <= n.bought_ms <= at + window and n.bought_ms > cancelled.bought_ms), None)
         if again is not None:
             cycles.append((at, cancelled, again))
     return cycles
