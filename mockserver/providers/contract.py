@@ -21,11 +21,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from marshmallow import Schema
 
+from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.ratelimit import Rejection, Usage
+from mockserver.engine.timeline import Timeline
+from mockserver.engine.webhooks import Outbox
 from mockserver.providers.tenancy import Tenant
 from mockserver.settings import DEFAULT_LIMITS
 
@@ -235,10 +238,10 @@ class BuildContext:
     the generators, seeded, that the providers share (one phone-number pool, so no number is
     handed out twice)."""
     seed: int | str
-    timeline: object
-    outbox: object
-    phones: object
-    codes: object
+    timeline: Timeline
+    outbox: Outbox
+    phones: PhoneNumbers
+    codes: Codes
     max_tenants: int
     renewals_kept: int = DEFAULT_LIMITS.rental_renewals_kept
 
@@ -276,7 +279,12 @@ class Verification:
     with_profile: Callable[[object, str], object] | None = None    # (section, profile) -> section
 
 
-class Provider(ABC):
+# The backend a provider builds: its methods below take the one it built (a provider that does
+# not name it, Provider unparameterized, takes any).
+B = TypeVar("B", bound=Backend)
+
+
+class Provider(ABC, Generic[B]):
     name: ClassVar[str]              # the scenario section, the journal's and the control API's name
     title: ClassVar[str]             # for people: "PVADeals v3"
     prefix: ClassVar[str]            # "/v3/api"
@@ -302,7 +310,7 @@ class Provider(ABC):
     snapshot: ClassVar[object] = None
 
     @abstractmethod
-    def build(self, section, context: BuildContext) -> Backend: ...
+    def build(self, section, context: BuildContext) -> B: ...
 
     def serves(self, path: str) -> bool:
         """Whether a request path is under its prefix or one of its mounts."""
@@ -348,28 +356,28 @@ class Provider(ABC):
 
     # What the control API and the dashboard show.
     @abstractmethod
-    def state(self, backend: Backend, tenant: Tenant | None) -> dict: ...
+    def state(self, backend: B, tenant: Tenant | None) -> dict: ...
 
     @abstractmethod
-    def dashboard(self, backend: Backend, clock) -> DashboardView: ...
+    def dashboard(self, backend: B, clock) -> DashboardView: ...
 
     @abstractmethod
     def banner(self, section, url: str) -> list[str]:
         """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
 
     # What the client report (mockserver/report/rules/) reads of it.
-    def expired(self, backend: Backend, tenant: Tenant | None) -> list[Ended]:
+    def expired(self, backend: B, tenant: Tenant | None) -> list[Ended]:
         """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
         still have given them back."""
         return []
 
-    def bought(self, backend: Backend, tenant: Tenant | None) -> list[Bought]:
+    def bought(self, backend: B, tenant: Tenant | None) -> list[Bought]:
         """Numbers (of the tenant, or everyone's) bought and still held in its state, each key's in
         the order they were bought, with the cancels of them; a provider that lists none makes no
         number-cycling finding."""
         return []
 
-    def key_of(self, backend: Backend, tenant: Tenant) -> str:
+    def key_of(self, backend: B, tenant: Tenant) -> str:
         """A key of the tenant's account, to name it by in the report (webhook findings)."""
         return tenant.account
 
@@ -378,7 +386,7 @@ class Provider(ABC):
         return None
 
     # Its webhook probe (engine/probe.py): deliveries that test the tenant's receiver.
-    def probes(self, backend: Backend, tenant: Tenant, now_ms: int) -> list:
+    def probes(self, backend: B, tenant: Tenant, now_ms: int) -> list:
         """The probe kinds it sends (ProbeSpec), in order, to the tenant's webhook URL;
         NoWebhookUrl if the account has none."""
         raise NoWebhookUrl(f"{self.title} sends no webhooks")

@@ -22,7 +22,7 @@ from mockserver.engine.clock import format_iso
 from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
 from mockserver.engine.timeline import Event, Timeline
-from mockserver.providers.contract import Delivered
+from mockserver.providers.contract import Caller, Delivered
 from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.smsactivate import defaults
 from mockserver.providers.smsactivate.errors import (
@@ -178,7 +178,7 @@ class SmsActivate:
             self._open(declared.key, declared.balance, declared.webhook)
         self.limiter.forget(key)
 
-    def admit(self, caller: Account, ip: str, path: str, now_ms: int) -> Rejection | None:
+    def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
 
     def rate_usage(self) -> list[Usage]:
