@@ -13,7 +13,7 @@ then, and events of an earlier generation find it changed and do nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -228,7 +228,7 @@ class SmsActivate:
 
     # -- ordering -------------------------------------------------------------------------
 
-    def buy(self, account: Account, params: dict, now_ms: int) -> Activation:
+    def buy(self, account: Account, params: Mapping[str, str | None], now_ms: int) -> Activation:
         """getNumber / getNumberV2: the checks in the order the protocol's errors suggest
         (service, stock, price cap, balance), then the debit."""
         service = self.service(params.get("service"))
