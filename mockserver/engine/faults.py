@@ -34,9 +34,6 @@ class Faults:
     def __init__(self, rules: list[FaultRule]):
         self.rules = list(rules)
         self._fired = [0] * len(self.rules)
-        # Whether a request may have to wait (real time) for a rule: the server then gives
-        # requests a thread of their own rather than answering them on its event loop.
-        self.may_delay = any(rule.delay_ms for rule in self.rules)
 
     def export_state(self) -> list[int]:
         """How often each rule has fired."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
@@ -135,14 +134,6 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
 
 class DroppedConnection(ConnectionAbortedError):
     """Raised mid-answer on purpose by a drop fault."""
-
-
-class HideDroppedConnections(logging.Filter):
-    """The WSGI server logs an error with a traceback for every broken answer; a drop fault's
-    are intended, so they are not logged."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
 
 
 def dropped_connection() -> Response:

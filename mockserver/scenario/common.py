@@ -1,36 +1,14 @@
-"""Scenario pieces both providers share: behaviors, rate limits, webhook policy, faults.
-
-Every field carries a description: they document the format and become the hover text of the
-JSON Schema that editors use. Defaults are SPEC's values, [assumed] ones included.
-"""
+"""Checks every provider's section makes alike: SMS templates and how long they can render, and
+values a list must not repeat."""
 from __future__ import annotations
 
 import re
 import string
 from dataclasses import dataclass
 
-import marshmallow
-from marshmallow import (
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    pre_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import ValidationError
 
-from mockserver.engine.faults import FaultRule
-from mockserver.engine.ratelimit import Rule
-from mockserver.engine.webhooks import RetryPolicy
-from mockserver.scenario.fields import LONGEST_WAIT_MS, Duration, load_limits
-from mockserver.scenario.model import (
-    DEFAULT_SMS,
-    DEFAULT_SMS_AFTER_MS,
-    Behavior,
-    Match,
-    SmsPlan,
-)
+from mockserver.scenario.fields import load_limits
 from mockserver.settings import Limits
 
 TEMPLATE_FIELDS = ("service", "code", "number")
@@ -126,28 +104,6 @@ def _file_error(errors: dict, path: tuple, message: str) -> None:
     node.setdefault(path[-1], []).append(message)
 
 
-def described(text: str, **more) -> dict:
-    return {"description": text, **more}
-
-
-class Strict(Schema):
-    """Unknown keys are refused (marshmallow's default), so a typo never passes silently.
-    A missing section is loaded as an empty one, so its defaults come from its own schema;
-    ``loaded_defaults`` are defaults that must go through their field too (a fixture name)."""
-
-    loaded_defaults: dict = {}
-
-    @pre_load
-    def _fill_sections(self, data, **kwargs):
-        if isinstance(data, dict):
-            missing = {field.data_key or name: {} for name, field in self.fields.items()
-                       if isinstance(field, fields.Nested) and not field.many
-                       and field.load_default is marshmallow.missing and (field.data_key or name) not in data}
-            missing.update({name: value for name, value in self.loaded_defaults.items() if name not in data})
-            data = {**missing, **data}
-        return data
-
-
 def no_repeats(values: list, where: str, field: str) -> None:
     """Refuse a value given twice, naming both places (never the value: see paths.format_path)."""
     seen: dict = {}
@@ -155,172 +111,3 @@ def no_repeats(values: list, where: str, field: str) -> None:
         if value in seen:
             raise ValidationError({where: {index: {field: [f"the same as {where}[{seen[value]}]"]}}})
         seen[value] = index
-
-
-# -- when SMS arrive -------------------------------------------------------------------------
-
-
-class SmsPlanSchema(Strict):
-    after = Duration(load_default=None, metadata=described("Arrives this long after the number is bought or reused"))
-    on_poll = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata=described(
-        "Arrives when the client polls the number for the Nth time (GETs it, or its code)"))
-    text = fields.String(load_default=None, validate=check_template, metadata=described(
-        f"The message; {TEMPLATE_HELP}. Default: the service's own wording"))
-
-    @validates_schema
-    def one_trigger(self, data, **kwargs):
-        if data.get("after") is not None and data.get("on_poll") is not None:
-            raise ValidationError("give after or on_poll, not both")
-
-    @post_load
-    def make(self, data, **kwargs):
-        after = data["after"] if data["after"] is not None or data["on_poll"] is not None else DEFAULT_SMS_AFTER_MS
-        return SmsPlan(after_ms=after, on_poll=data["on_poll"], text=data["text"])
-
-
-class SmsPlans(fields.Field):
-    """A list of messages, or one of the words ``never`` / ``manual`` (none arrive by themselves)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", described(
-            "When messages arrive: a list of {after} / {on_poll} items, or 'never' / 'manual' "
-            "(only POST /_mock/sms delivers). Default: one message 3 s after purchase",
-            anyOf=[{"type": "array", "items": {"$ref": "#/components/schemas/SmsPlan"}},
-                   {"type": "string", "enum": ["never", "manual"]}]))
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value in ("never", "manual"):
-            return ()
-        if not isinstance(value, list):
-            raise ValidationError("a list of messages, or 'never' or 'manual'")
-        plans = SmsPlanSchema(many=True).load(value)
-        # by time, then by poll: the order they will arrive in
-        return tuple(sorted(plans, key=lambda p: (p.after_ms is None, p.after_ms or 0, p.on_poll or 0)))
-
-
-class CodeSchema(Strict):
-    length = fields.Integer(load_default=None, validate=validate.Range(min=3, max=12),
-                            metadata=described("Characters in a code. Default: the service's own length"))
-    alphabet = fields.String(load_default="digits", validate=validate.OneOf(["digits", "alnum", "letters"]),
-                             metadata=described("digits (0-9), alnum (A-Z, 0-9) or letters (A-Z)"))
-
-
-class TimeoutSchema(Strict):
-    refund = fields.Boolean(load_default=Behavior.timeout_refund, metadata=described(
-        "Refund the price when a number ends with no SMS [assumed: yes]"))
-
-
-class MatchSchema(Strict):
-    service = fields.String(load_default=None, metadata=described("A service's name or id; a glob (Air*)"))
-    number = fields.String(load_default=None, metadata=described("A glob on the E.164 number, e.g. '+1313*'"))
-
-    @post_load
-    def make(self, data, **kwargs):
-        return Match(**data)
-
-
-class BehaviorSchema(Strict):
-    """Fields every provider's behaviors have; each provider adds its own."""
-    match = fields.Nested(MatchSchema, metadata=described("Which numbers this is for; {} matches all"))
-    sms = SmsPlans(load_default=None)
-    code = fields.Nested(CodeSchema, metadata=described("How generated codes look"))
-    timeout = fields.Nested(TimeoutSchema, metadata=described("What happens when a number ends unused"))
-
-    def behavior_fields(self, data) -> dict:
-        return {"match": data["match"], "sms": DEFAULT_SMS if data["sms"] is None else data["sms"],
-                "code_length": data["code"]["length"], "code_alphabet": data["code"]["alphabet"],
-                "timeout_refund": data["timeout"]["refund"]}
-
-
-# -- limits, webhooks, faults ----------------------------------------------------------------
-
-
-class RateLimitSchema(Strict):
-    scope = fields.String(load_default="key", validate=validate.OneOf(["key", "ip"]),
-                          metadata=described("Count per API key or per client IP"))
-    limit = fields.Integer(required=True, validate=validate.Range(min=1), metadata=described("Requests allowed"))
-    window = Duration(required=True, validate=validate.Range(min=1), metadata=described("Per this long"))
-    algorithm = fields.String(load_default="rolling", validate=validate.OneOf(["rolling", "token_bucket"]),
-                              metadata=described("rolling: a sliding window; token_bucket: refills steadily"))
-    paths = fields.List(fields.String(validate=validate.Regexp(r"^/", error="a path starts with /")),
-                        load_default=list, metadata=described(
-                            "Only these paths, relative to the provider's base (/purchase). Default: all"))
-
-    @post_load
-    def make(self, data, **kwargs):
-        return Rule(limit=data["limit"], window_ms=data["window"], scope=data["scope"],
-                    algorithm=data["algorithm"], paths=tuple(data["paths"]))
-
-
-def rate_limits_field(default_text: str) -> fields.List:
-    return fields.List(fields.Nested(RateLimitSchema), load_default=None,
-                       metadata=described(f"Every rule must admit a request. Default: {default_text}"))
-
-
-class WebhookPolicySchema(Strict):
-    retries = fields.Integer(load_default=RetryPolicy.retries, validate=validate.Range(min=0, max=50),
-                             metadata=described("Attempts after the first failed one"))
-    delay = Duration(load_default=RetryPolicy.delay_ms, metadata=described("Virtual time between attempts"))
-    timeout = Duration(load_default=RetryPolicy.timeout_ms, longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1),
-                       metadata=described("Real time a receiver has to answer [assumed: 5 s]"))
-
-    @post_load
-    def make(self, data, **kwargs):
-        return RetryPolicy(retries=data["retries"], delay_ms=data["delay"], timeout_ms=data["timeout"])
-
-
-def _registered_provider(name: str) -> None:
-    from mockserver.providers.registry import (
-        names,  # the registry imports the sections, which import this
-    )
-    if name not in names():
-        raise ValidationError(f"Must be one of: {', '.join(names())}.")
-
-
-class FaultMatchSchema(Strict):
-    provider = fields.String(load_default=None, validate=_registered_provider,
-                             metadata=described("A provider's name, as its scenario section is named"))
-    method = fields.String(load_default=None, validate=validate.OneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]))
-    path = fields.String(load_default=None, validate=validate.Regexp(r"^/", error="a path starts with /"),
-                         metadata=described("A glob on the full path or the path within the provider's base"))
-    key = fields.String(load_default=None, metadata=described("A glob on the API key"))
-
-
-class FaultRespondSchema(Strict):
-    status = fields.Integer(load_default=None, validate=validate.Range(min=400, max=599),
-                            metadata=described("Answer with this status in the provider's own error shape"))
-    drop = fields.Boolean(load_default=False, metadata=described("Break the connection mid-answer instead"))
-
-    @validates_schema
-    def one_way(self, data, **kwargs):
-        if (data.get("status") is None) == (not data.get("drop")):
-            raise ValidationError("give a status or drop: true")
-
-
-class FaultWindowSchema(Strict):
-    start = Duration(load_default=0, data_key="from", metadata=described("From this long after the scenario starts"))
-    until = Duration(load_default=None, metadata=described("Until this long after it starts (default: forever)"))
-
-
-class FaultSchema(Strict):
-    match = fields.Nested(FaultMatchSchema, metadata=described("Which requests; {} matches every provider request"))
-    times = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                           metadata=described("Only the first N matching requests (default: all)"))
-    during = fields.Nested(FaultWindowSchema, load_default=None,
-                           metadata=described("Only inside this window of virtual time"))
-    respond = fields.Nested(FaultRespondSchema, load_default=None)
-    delay = Duration(load_default=0, longest_ms=LONGEST_WAIT_MS,
-                     metadata=described("Real time to wait before answering (a slow provider)"))
-
-    @validates_schema
-    def does_something(self, data, **kwargs):
-        if data.get("respond") is None and not data.get("delay"):
-            raise ValidationError("a fault needs respond: {status: N} or {drop: true}, a delay, or both")
-
-    @post_load
-    def make(self, data, **kwargs):
-        match, respond, during = data["match"], data["respond"] or {}, data["during"] or {}
-        return FaultRule(provider=match["provider"], method=match["method"], path=match["path"], key=match["key"],
-                         times=data["times"], status=respond.get("status"), drop=respond.get("drop", False),
-                         delay_ms=data["delay"], from_ms=during.get("start", 0), until_ms=during.get("until"))
