@@ -9,8 +9,9 @@ Fixtures:
   with no network. aiohttp cannot be intercepted: use ``sms_mock``.
 - ``webhook_receiver``: a real local HTTP receiver that records deliveries and can fail.
 
-Scenario: ``@pytest.mark.sms_scenario("name-or-path")``, else ``--sms-scenario``, else the ini
-option ``sms_mock_scenario``, else ``default``.
+Scenario: ``@pytest.mark.sms_scenario("name-or-path")`` (a file next to the test), else
+``--sms-scenario`` (from the current folder or the rootdir), else the ini option
+``sms_mock_scenario`` (from the rootdir), else ``default``.
 """
 from __future__ import annotations
 
@@ -65,16 +66,42 @@ def pytest_configure(config):
                                        "(a bundled name, or a path relative to the test file)")
 
 
-def _scenario_for(request) -> str:
+def _scenario_for(request) -> tuple[str, str]:
+    """The test's scenario (a bundled name, or a file's absolute path) and the setting it came from.
+    Files named in pytest's settings are found as pytest finds its own: the marker's next to the
+    test file, ``--sms-scenario``'s from the current folder, else the rootdir, the ini option's from
+    the rootdir, so a run from another folder (as IDEs run tests) finds the same file."""
+    root = Path(request.config.rootpath)
     marker = request.node.get_closest_marker("sms_scenario")
     if marker is not None:
-        chosen = marker.args[0]
-        relative = Path(request.node.fspath).parent / chosen
-        return str(relative) if relative.is_file() else chosen
+        return _located(marker.args[0], Path(request.node.fspath).parent), "@pytest.mark.sms_scenario"
     option = request.config.getoption("--sms-scenario")
     if option:
-        return option
-    return request.config.getini("sms_mock_scenario") or "default"
+        return _located(option, Path.cwd(), root), "--sms-scenario"
+    chosen = request.config.getini("sms_mock_scenario") or "default"
+    return _located(chosen, root), "the sms_mock_scenario ini option"
+
+
+def _located(chosen: str, *folders: Path) -> str:
+    """``chosen`` as a path below the first folder that has it, else as given (a bundled name, or
+    a file the server will say it cannot find)."""
+    for folder in folders:
+        if (folder / chosen).is_file():
+            return str((folder / chosen).resolve())
+    return chosen
+
+
+def _load_failed(request, chosen: str, origin: str, error) -> None:
+    """A scenario the plugin could not load: said in the plugin's own terms, with no traceback of
+    the plugin's (the problem is in the user's settings or scenario, not in the test)."""
+    root = request.config.rootpath
+    problems = "\n".join(f"  {problem}" for problem in error.problems) or f"  {error.message}"
+    problems = problems.replace("(mockserver run --scenario-dir; the bundled scenarios)",
+                                f"(the pytest plugin loads scenario files below the rootdir, {root})")
+    problems = problems.replace("(mockserver run --scenario-dir)",
+                                f"(the pytest plugin looks next to the test file for a marker's file, below the "
+                                f"rootdir {root} for the ini option and --sms-scenario)")
+    pytest.fail(f"mockserver could not load the scenario {chosen!r} named by {origin}:\n{problems}", pytrace=False)
 
 
 def _access(config, *hosts: str):
@@ -111,13 +138,20 @@ def _for_one_test(request, handle: SmsMock, sandbox):
     the state is rebuilt in process (Sandbox.reset: what loading it again does, without reading,
     parsing and validating it again or a request); otherwise it is loaded over the control API,
     which reports a scenario's mistakes as a user's own calls would."""
-    chosen = _scenario_for(request)
+    from mockserver.testing import MockServerError
+    chosen, origin = _scenario_for(request)
     source = _source_of(chosen)
     remembered = request.config.stash.setdefault(_loaded_key, {}).setdefault(id(sandbox), {})
     if remembered.get("source") == source and remembered.get("scenario") is sandbox.scenario:
         sandbox.reset()
     else:
-        handle.load(chosen)
+        refused = None
+        try:
+            handle.load(chosen)
+        except MockServerError as error:
+            refused = error
+        if refused is not None:        # failed outside the except clause: no chained traceback
+            _load_failed(request, chosen, origin, refused)
         remembered.update(source=source, scenario=sandbox.scenario)
     try:
         yield handle

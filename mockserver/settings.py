@@ -41,6 +41,11 @@ class Limits:
     # Path and query as the request journal keeps them (characters; the rest is cut).
     max_journal_text: int = 2048
 
+    # Timeline events one move of the clock (POST /_mock/clock) runs while it holds the state lock;
+    # past it the move stops at the instant it reached, and says so. An auto-renewing rental moved
+    # a thousand years is over a hundred thousand renewals; every request waits while they run.
+    max_events_per_move: int = 10_000
+
     # -- the client report (GET /_mock/report) -------------------------------------------------
     # Evidence (requests, webhook attempts) kept per finding of a rule; the count goes on past it.
     report_evidence_per_rule: int = 20
@@ -67,6 +72,9 @@ class Limits:
     max_sms_chars: int = 1600
 
     # -- tenants -----------------------------------------------------------------------------
+    # Renewals a PVADeals long-term rental lists, the newest (older ones are only counted), so an
+    # auto-renewing rental taken over years of virtual time holds no more.
+    rental_renewals_kept: int = 100
     # Accounts one provider creates from a scenario's key patterns; past it, new keys get 401.
     max_tenants: int = 1000
 
@@ -83,6 +91,11 @@ class Limits:
     # (an attempt's deadline covers its lookup), so a DNS server that never answers holds at most
     # this many threads. Past it, a lookup waits for a free one until its attempt's deadline.
     webhook_dns_lookups: int = 64
+    # The webhook probe (POST /_mock/webhooks/probe): probes under way at once (past it, 429 at
+    # once), so probes of receivers that hang take at most this many of the server's threads; and
+    # how long one waits for its answers in all, those still unanswered then judged inconclusive.
+    webhook_probes: int = 2
+    webhook_probe_timeout_s: int = 30
 
     # -- idempotency keys (Provynx purchases) --------------------------------------------------
     # Characters in an Idempotency-Key header (longer: 400). Stripe's limit.

@@ -224,7 +224,7 @@ def test_a_broken_scenario_stops_run_with_the_file_line_and_field(tmp_path):
 def test_scenarios_lists_the_bundled_ones():
     result = subprocess.run([sys.executable, "-m", "mockserver", "scenarios"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
-    assert re.search(r"^default\s+Both providers. PVADeals: one funded account", result.stdout, re.M)
+    assert re.search(r"^default\s+Every provider. PVADeals: one funded account", result.stdout, re.M)
 
 
 def test_remote_commands_drive_a_running_server():
@@ -243,10 +243,10 @@ def test_remote_commands_drive_a_running_server():
         assert advanced["now"] > before and advanced["frozen"] is True
         state = json.loads(cli("state").stdout)
         assert state["pvadeals"]["accounts"][0]["requests"][0]["messages"][0]["text"] == "Your 3Fun code is 4242"
-        assert json.loads(cli("load", "timeouts").stdout)["name"] == "timeouts"
+        assert json.loads(cli("load", "timeouts", "--json").stdout)["name"] == "timeouts"
         assert json.loads(cli("reset").stdout)["status"] == "reset"
         refused = cli("sms", "697a90d25ef1873ef44f48bc")
-        assert refused.returncode == 1 and "no request or number with id 697a90d25ef1873ef44f48bc" in refused.stderr
+        assert refused.returncode == 1 and "no request or number or activation with id 697a90d25ef1873ef44f48bc" in refused.stderr
     finally:
         server.stop()
     gone = subprocess.run([sys.executable, "-m", "mockserver", "state", "--url", server.url],

@@ -458,3 +458,63 @@ def test_sms_mock_report(mock):
     handle = SmsMock(mock.url)
     assert [f["rule"] for f in handle.report()["findings"]] == ["lenient-request"]
     assert handle.report(key=OTHER_KEY)["findings"] == []
+
+
+def test_every_rule_module_is_in_the_list_once_and_in_the_docs():
+    """A rule is its module plus its line in RULES: a module left out of the list would never run."""
+    import pkgutil
+    from pathlib import Path
+
+    from mockserver.report import rules
+    modules = {module.name for module in pkgutil.iter_modules(rules.__path__)}
+    listed = [type(rule).__module__.rsplit(".", 1)[1] for rule in rules.RULES]
+    assert sorted(listed) == sorted(modules) and len(set(listed)) == len(listed)
+    table = (Path(__file__).parent.parent / "docs" / "report.md").read_text()
+    assert all(f"| `{rule.id}` |" in table for rule in rules.RULES)
+
+
+# A tenant's part of a snapshot's "report", as the version before the rules were modules wrote it.
+_REQUEST_AT = ["request", 1769640146452, "POST", "/v3/api/purchase"]
+_EARLIER_REPORT = {
+    "tenant": ["pvadeals", KEY],
+    "counts": {"requests": 13, "rate_limited": 3, "client_errors": 0, "server_errors": 1, "dropped": 0, "polls": 3,
+               "purchases": 3, "releases": 0, "webhook_attempts": 2, "webhook_failures": 2},
+    "keys": [{"key": KEY, "loop": ["GET", "/v3/api/request/nope", "", 0, 404], "loop_run": 2,
+              "loop_first": ["request", 1769640146452, "GET", "/v3/api/request/nope", 404],
+              "failed_purchase": ["/v3/api/purchase", 123, False, None, [*_REQUEST_AT, 500]],
+              "retry_until": [{"limit": 6, "window_ms": 60000, "scope": "key", "algorithm": "rolling", "paths": []},
+                              1769640206452]}],
+    "polls": [{"id": "697a914bbf593070a499eb80", "last_ms": 1769640387452, "done": False, "after_done": 0}],
+    "probes": {"missing-signature": ["accepts-forged", ["webhook", 1769640146452, "msg_x"]],
+               "genuine": [None, ["webhook", 1769640146452, "msg_y"]]},
+    "findings": [
+        {"rule": "unsafe-retry", "key": KEY, "variant": "not-idempotent", "count": 1,
+         "evidence": [[*_REQUEST_AT, 500], [*_REQUEST_AT, 200]], "names": []},
+        {"rule": "rate-limited", "key": KEY, "count": 3, "evidence": [[*_REQUEST_AT, 429]], "names": [],
+         "variant": {"rule": {"limit": 6, "window_ms": 60000, "scope": "key", "algorithm": "rolling", "paths": []}}},
+        {"rule": "retry-after-ignored", "key": KEY, "variant": "", "count": 2, "evidence": [[*_REQUEST_AT, 429]],
+         "names": []},
+        {"rule": "webhook-trouble", "key": None, "variant": "never-accepted", "count": 1,
+         "evidence": [["webhook", 1769640272452, "msg_d"]], "names": []},
+        {"rule": "webhook-receiver", "key": None, "variant": "accepts-forged", "count": 1,
+         "evidence": [["webhook", 1769640146452, "msg_x"]], "names": ["missing-signature"]},
+        {"rule": "lenient-request", "key": KEY, "variant": "ignored-fields", "count": 1,
+         "evidence": [["request", 1769640146452, "GET", "/v3/api/requests", 200]], "names": ["frist"]}]}
+
+
+def test_the_report_part_of_an_earlier_snapshot_restores_and_reads_back_as_it_was(mock):
+    assert mock.pva("GET", "/balance").status_code == 200
+    document = mock.control("GET", "/snapshot").json()
+    document["report"] = [_EARLIER_REPORT]
+    assert mock.control("PUT", "/snapshot", json=document).status_code == 200
+    assert mock.control("GET", "/snapshot").json()["report"] == [_EARLIER_REPORT]
+    assert [(f["rule"], f["severity"], f["summary"]) for f in findings(mock)] == [
+        ("retry-after-ignored", "error", "2 requests sent before the Retry-After of a 429 had passed (the real API "
+                                         "may refuse longer, or block the key)"),
+        ("unsafe-retry", "error", "1 time: a purchase that failed (5xx or a broken connection) was sent again at "
+                                  "once, without looking it up first (this API has no idempotency): a possible double "
+                                  "purchase"),
+        ("webhook-receiver", "error", "the webhook receiver accepted (2xx) 1 probe it should have refused: "
+                                      "missing-signature"),
+        ("webhook-trouble", "error", "1 webhook message never accepted by the receiver, its retries used up"),
+        ("lenient-request", "warning", "1 request had body fields or query parameters the API ignored: frist")]

@@ -44,4 +44,4 @@ def test_state_lists_accounts_requests_messages_and_what_is_due_next(mock):
 def test_webhook_filters_are_validated(mock):
     response = mock.control("GET", "/webhooks", params={"provider": "acme"})
     assert response.status_code == 400
-    assert response.json() == {"error": "provider: Must be one of: pvadeals, provynx.", "status": 400}
+    assert response.json() == {"error": "provider: Must be one of: pvadeals, provynx, smsactivate.", "status": 400}

@@ -107,7 +107,7 @@ def test_a_number_is_bought_gets_an_sms_from_the_form_times_out_and_the_scenario
     wait_until(page, lambda d: row_status(d, airbnb["_id"]) == "COMPLETED", "the SMS did not complete the request")
     message = page.find_element(By.CSS_SELECTOR, f'[data-live="messages"] li[data-message-for="{airbnb["_id"]}"]')
     assert "Your Airbnb verification code is 482913." in message.text
-    assert status_line(page) == f"SMS delivered to {airbnb['number']}: COMPLETED"
+    assert status_line(page) == f"SMS delivered to {airbnb['number']}: COMPLETED, code 482913"   # the code the text carries
 
     delivered = '[data-live="webhooks"] li[data-event="sms_received"]'
     wait_until(page, lambda d: d.find_elements(By.CSS_SELECTOR, delivered), "no sms_received delivery shown")

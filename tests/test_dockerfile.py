@@ -89,8 +89,9 @@ def test_its_install_start_and_health_commands_work_in_a_fresh_venv(tmp_path):
     cache.mkdir(mode=0o700)
     env["MOCKSERVER_CACHE_DIR"] = str(cache)
     subprocess.run(shlex.split(warm), cwd=tmp_path, env=env, check=True, timeout=120)
-    # The PVADeals catalog, Provynx servers 1-3 and the default scenario's parsed YAML.
-    assert len(list(cache.glob("*.pickle"))) == 5
+    # The PVADeals catalog, Provynx servers 1-3, sms-activate's services, countries and prices,
+    # and the default scenario's parsed YAML.
+    assert len(list(cache.glob("*.pickle"))) == 8
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

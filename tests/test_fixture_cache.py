@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from mockserver.providers.pvadeals.model import PvaService
 from mockserver.scenario import ScenarioError, load_scenario
 
 CATALOG = ("- {id: 0123456789abcdef01234567, name: Alpha, price: 0.5}\n"
@@ -37,8 +38,13 @@ def later_run(scenario) -> list[str]:
 
 
 def catalog_entries(cache) -> list:
-    """The entries of PVADeals catalogs (lists of services); the bundled Provynx servers have theirs too."""
-    return sorted(e for e in cache.glob("*.pickle") if isinstance(pickle.loads(e.read_bytes()), list))
+    """The entries of PVADeals catalogs (lists of its services); the bundled catalogs of the other
+    providers (Provynx's servers, sms-activate's services, countries and prices) have theirs too."""
+    return sorted(e for e in cache.glob("*.pickle") if _pvadeals_catalog(pickle.loads(e.read_bytes())))
+
+
+def _pvadeals_catalog(held) -> bool:
+    return isinstance(held, list) and all(isinstance(item, PvaService) for item in held)
 
 
 def doctor(entry, name: str) -> None:

@@ -57,6 +57,19 @@ def test_the_wheel_holds_every_package_and_the_bundled_files(installed):
     assert packages >= {str(init.parent.relative_to(ROOT)) for init in (ROOT / "mockserver").rglob("__init__.py")}
 
 
+def test_the_wheel_carries_the_mit_license_setup_cfg_names(installed):
+    wheel, _, _ = installed
+    licenses = [name for name in zipfile.ZipFile(wheel).namelist() if name.endswith("/LICENSE")]
+    assert len(licenses) == 1 and ".dist-info/" in licenses[0]
+    assert zipfile.ZipFile(wheel).read(licenses[0]).decode().startswith("MIT License")
+
+
+def test_the_changelog_keeps_an_unreleased_section():
+    lines = (ROOT / "CHANGELOG.md").read_text().splitlines()
+    section = lines[lines.index("## Unreleased") + 1:]
+    assert any(line.startswith("- ") for line in section)
+
+
 def test_installing_mockserver_brings_no_pytest_plugin_but_its_own(installed):
     """pytest loads every plugin an installed distribution declares, in every session of a user's
     project: what mockserver needs to run (not its test extras) must declare none but mockserver's."""
@@ -121,4 +134,4 @@ def test_the_testing_doc_runs_as_a_new_projects_tests(installed, tmp_path, worke
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-2000:]
+    assert re.search(r"\b10 passed\b", result.stdout), result.stdout[-2000:]

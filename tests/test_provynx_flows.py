@@ -151,4 +151,4 @@ def test_control_sms_finds_the_provider_from_the_id_or_the_number(mock):
     by_number = mock.control("POST", "/sms", json={"number": request["number"]})
     assert (by_number.status_code, by_number.json()["provider"]) == (200, "pvadeals")
     nowhere = mock.control("POST", "/sms", json={"id": "num_nothing"})
-    assert (nowhere.status_code, nowhere.json()["error"]) == (404, "no request or number with id num_nothing")
+    assert (nowhere.status_code, nowhere.json()["error"]) == (404, "no request or number or activation with id num_nothing")

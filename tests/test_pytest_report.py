@@ -57,21 +57,43 @@ def test_fail_fails_a_green_session_and_says_why(pytester):
     result.stdout.fnmatch_lines(["*--sms-report=fail: the session fails on 1 finding(s) of warning level or worse*"])
 
 
-def test_the_ini_option_and_a_clean_session(pytester):
-    pytester.makeini("[pytest]\nsms_report = fail\n")
-    pytester.makepyfile(test_client=CLIENT_TESTS.split("def test_a_client_that_loops")[0] + '''
+CLEAN_TESTS = CLIENT_TESTS.split("def test_a_client_that_loops")[0] + '''
 def test_a_well_behaved_client(sms_mock):
     assert requests.get(sms_mock.pvadeals_url + "/balance", headers=PVA).status_code == 200
-''')
+
+
+def test_another(sms_mock):
+    for _ in range(2):
+        assert requests.get(sms_mock.pvadeals_url + "/balance", headers=PVA).status_code == 200
+
+
+def test_one_that_asks_nothing(sms_mock):
+    pass
+'''
+
+
+@pytest.mark.parametrize("workers", [[], ["-p", "xdist.plugin", "-n", "2"]], ids=["one process", "xdist"])
+def test_the_ini_option_and_a_clean_session_said_in_one_line(pytester, workers):
+    """A clean report is not silence, which would look like no report at all."""
+    pytester.makeini("[pytest]\nsms_report = fail\n")
+    pytester.makepyfile(test_client=CLEAN_TESTS)
+    result = pytester.runpytest_subprocess(*PLUGIN, *workers)
+    result.assert_outcomes(passed=3)
+    assert result.ret == 0
+    [line] = [line for line in result.outlines if "mockserver report" in line]
+    assert line == "mockserver report: 3 requests observed, no findings"
+
+
+def test_a_session_that_never_uses_the_sandbox_says_nothing_of_it(pytester):
+    pytester.makepyfile(test_other="def test_nothing():\n    pass\n")
     result = pytester.runpytest_subprocess(*PLUGIN)
-    result.assert_outcomes(passed=1)
-    assert result.ret == 0 and _summary(result) == []
+    assert result.ret == 0 and not [line for line in result.outlines if "mockserver" in line]
 
 
 def test_off_makes_no_report(pytester):
     pytester.makepyfile(test_client=CLIENT_TESTS)
     result = pytester.runpytest_subprocess(*PLUGIN, "--sms-report=off")
-    assert result.ret == 0 and _summary(result) == []
+    assert result.ret == 0 and not [line for line in result.outlines if "mockserver report" in line]
 
 
 def test_a_misspelt_mode_is_a_usage_error_before_any_test_runs(pytester):

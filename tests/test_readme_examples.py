@@ -37,6 +37,7 @@ CHECKED = {
     ("docs/scenarios.md", "Delivery chaos"),     # test_webhook_probe.py loads it
     ("docs/snapshots.md", "Over HTTP and from the command line"),     # test_snapshots_doc.py runs these two
     ("docs/snapshots.md", "In pytest"),
+    ("docs/sms-activate.md", "A session with curl"),   # test_smsactivate_docs.py runs it
 }
 
 
@@ -222,6 +223,46 @@ def test_the_shell_round_starts_learns_the_url_drives_and_stops_the_server(tmp_p
     assert list(tmp_path.glob("tmp.*/ready.json")) == []          # removed at stop
 
 
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "mockserver").is_file(), reason="no checkout venv (make run creates it)")
+def test_the_shell_round_finds_the_checkouts_own_mockserver_after_make_run(tmp_path):
+    """From the checkout with nothing on PATH but the system's tools, as after `make run`."""
+    block = _sh_block(ROOT / "docs" / "other-languages.md", "Starting it and learning the URL")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    assert shutil.which("mockserver", path=env["PATH"]) is None
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], capture_output=True, text=True, timeout=60,
+                         env=env, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    balance, _clock = (json.loads(line) for line in run.stdout.splitlines())
+    assert balance["data"] == {"credits": 100}
+
+
+def test_the_github_actions_start_step_fails_fast_with_the_servers_output(tmp_path):
+    """A server that dies at start (here: a scenario that does not exist) fails the step at once,
+    and the step prints what the server said."""
+    import yaml
+    job = yaml.safe_load(re.search(r"```yaml\n(.*?)```", _section(ROOT / "docs" / "docker-ci.md",
+                                   "A GitHub Actions job, without Docker"), re.S).group(1))
+    [start] = [step["run"] for step in job["jobs"]["test"]["steps"] if step.get("name") == "Start the SMS sandbox"]
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path),
+           "GITHUB_ENV": str(tmp_path / "github_env"), "HOME": str(tmp_path),
+           "MOCKSERVER_SCENARIO": str(tmp_path / "missing.yaml")}
+    run = subprocess.run(["bash", "-e", "-c", start], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert run.returncode == 1
+    assert "missing.yaml" in run.stdout            # the server's own message, from its log
+    assert not (tmp_path / "github_env").exists()
+
+
+def test_the_unittest_example_runs_under_unittest(tmp_path):
+    """docs/testing.md's context manager for code outside pytest, run by unittest itself."""
+    [body] = re.findall(r"```python\n# test_unittest_style\.py\n(.*?)```", (ROOT / "docs" / "testing.md").read_text(),
+                        re.S)
+    (tmp_path / "test_unittest_style.py").write_text(body)
+    run = subprocess.run([sys.executable, "-m", "unittest", "-v", "test_unittest_style"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "test_the_code_arrives (test_unittest_style.SignUpTest" in run.stderr and run.stderr.rstrip().endswith("OK")
+
+
 def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
     for path in [README, *DOCS]:
         for block in re.findall(r"```\w*\n(?:#|//) excerpt: (\S+\.\w+)\n(.*?)```", path.read_text(), re.S):
@@ -232,10 +273,10 @@ def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
 
 
 def test_the_report_thresholds_shown_are_the_defaults():
+    from mockserver.report.rules import thresholds
     from mockserver.scenario import load_text
-    from mockserver.scenario.model import ReportThresholds
     block = re.search(r"```yaml\n(.*?)```", _section(ROOT / "docs" / "report.md", "Thresholds"), re.S).group(1)
-    assert load_text("name: shown\n" + block, source="docs/report.md").report == ReportThresholds()
+    assert load_text("name: shown\n" + block, source="docs/report.md").report == thresholds()
 
 
 def test_the_two_commands_are_make_targets():

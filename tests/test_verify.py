@@ -231,3 +231,33 @@ def test_calls_to_the_real_api_are_spaced_by_its_documented_rate():
         session.call(f"step {step}", "GET", "GET /balance")
     assert pace == pytest.approx(0.63)
     assert [round(b - a, 2) for a, b in zip(sent_at, sent_at[1:])] == [0.63] * 4
+
+
+def test_an_unreachable_host_is_named_with_why_and_what_to_try():
+    import socket
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]            # nothing listens once the socket closes
+    code, out, err = run_verify("pvadeals", f"http://127.0.0.1:{port}{PVA}", PVA_KEY)
+    assert (code, out) == (2, "")
+    assert err == (f"stopped: GET /balance: could not reach 127.0.0.1:{port}: the connection was refused (nothing "
+                   "listens there); check --base-url and this machine's network (or proxy); --replay DIR verifies "
+                   "against a recording offline\n")
+
+
+def test_coverage_lists_the_routes_not_exercised_and_a_base_url_without_the_prefix_gets_a_hint(standin):
+    real = standin()
+    code, out, _ = run_verify("pvadeals", real.url, PVA_KEY)       # no /v3/api
+    assert code == 1
+    assert out.rstrip().endswith("every call to the real API answered 404: does the base URL end with the API's "
+                                 "prefix (/v3/api), as in https://host/v3/api?")
+    fine_code, fine, _ = run_verify("pvadeals", real.url + PVA, PVA_KEY)
+    assert fine_code == 0 and "every call to the real API answered 404" not in fine
+
+
+def test_coverage_lists_the_routes_not_exercised(standin):
+    real = standin()
+    code, out, _ = run_verify("provynx", real.url + PNX, PNX_TEST)       # the free flow: 10 of 14 routes
+    assert code == 0
+    [missing] = re.findall(r"^coverage: 10/14 routes the sandbox serves were exercised\n  not exercised: (.*)$", out, re.M)
+    assert len(missing.split(", ")) == 4 and all(re.match(r"(GET|POST|DELETE|PUT) /", item) for item in missing.split(", "))

@@ -125,6 +125,11 @@ def test_a_receiver_that_checks_nothing_accepts_every_forged_kind(start_server, 
                                   + ", ".join(FORGED))
     assert {e["kind"] for e in finding["evidence"]} == {"webhook"}
     assert {e["id"] for e in finding["evidence"]} <= {r["id"] for r in answer["results"][:8]}
+    # The advice says what to do in itself: a user of the wheel has no docs/ folder to be sent to.
+    assert ".md" not in finding["advice"] and "docs/" not in finding["advice"]
+    for essential in ("HMAC-SHA256 over id.timestamp.body", "constant time", "within 5 minutes", "answer 4xx",
+                      "POST /_mock/webhooks/probe"):
+        assert essential in finding["advice"]
 
 
 def test_a_receiver_that_forgets_the_timestamp_accepts_exactly_the_stale_and_future_kinds(start_server, serve):

@@ -3,13 +3,15 @@
 // {"url", "pid", "version"} to FILE, whole or not at all. The test buys a PVADeals number, moves
 // the sandbox's virtual clock past the SMS (the default scenario sends one 3 s after purchase),
 // and reads the number back. Run it with:   node --test examples/node/sandbox.test.mjs
-// MOCKSERVER_BIN names the mockserver executable (default: `mockserver` on PATH).
+// MOCKSERVER_BIN names the mockserver executable; without it, `mockserver` on PATH, else the
+// checkout's own .venv/bin/mockserver (what `make run` installs).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setTimeout as pause } from "node:timers/promises";
 
 const KEY = "API-mock-default";                 // the default scenario's PVADeals account
@@ -17,6 +19,14 @@ const AIRBNB = "697139f7fe5460ddc2f27214";      // a service whose numbers get a
 const START_TIMEOUT_MS = 15_000;
 
 let server, url, folder;
+
+// The executable to start: MOCKSERVER_BIN, else `mockserver` on PATH, else the checkout's .venv.
+function mockserverBin() {
+  if (process.env.MOCKSERVER_BIN) return process.env.MOCKSERVER_BIN;
+  const onPath = (process.env.PATH || "").split(delimiter).map((dir) => join(dir, "mockserver"));
+  if (onPath.some((candidate) => existsSync(candidate))) return "mockserver";
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", ".venv", "bin", "mockserver");
+}
 
 async function readyDocument(path, child) {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -37,7 +47,7 @@ before(async () => {
   const readyFile = join(folder, "ready.json");
   // --frozen: the virtual clock moves only when the test says so. stdout (banner and request
   // log) is dropped here; a runner that pipes it must keep reading it.
-  server = spawn(process.env.MOCKSERVER_BIN || "mockserver",
+  server = spawn(mockserverBin(),
                  ["run", "--port", "0", "--frozen", "--ready-file", readyFile],
                  { stdio: ["ignore", "ignore", "inherit"] });
   url = (await readyDocument(readyFile, server)).url;

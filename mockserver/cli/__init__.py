@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -106,6 +107,15 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     commands.add_parser("schema", help="print the JSON Schema of scenario files")
     _add_verify_command(commands)
     _add_remote_commands(commands)
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:                        # a bare call: what there is to do, not an argparse error
+        parser.print_help()
+        return 2
+    negative = _negative_duration(argv)
+    if negative is not None:
+        print(f"mockserver advance: {negative}: the virtual clock only moves forward; give a positive duration "
+              "(e.g. 5m), or `mockserver reset` to go back to the scenario's start", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if args.command != "run" and collecting:
         gc.enable()         # only a server's start is worth the pause; `verify` may run for minutes
@@ -122,6 +132,15 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
         print(json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
+
+
+def _negative_duration(argv: list[str]) -> str | None:
+    """``advance -5m``: argparse would take -5m for an option and say a required argument is missing."""
+    if argv[:1] == ["advance"]:
+        for word in argv[1:]:
+            if re.fullmatch(r"-\d[\w.]*", word):
+                return word
+    return None
 
 
 def _seconds(text: str) -> float:
@@ -197,7 +216,9 @@ def _add_remote_commands(commands) -> None:
     state = remote("state", "print accounts, balances, numbers and what is due next")
     state.add_argument("--key", help="only this API key's tenant")
     load = remote("load", "switch the running server to a bundled scenario or a scenario file")
-    load.add_argument("scenario", help="a bundled name or a path the server can read")
+    load.add_argument("scenario", help="a bundled name or a scenario file (sent by this command when the server "
+                                       "cannot read it itself)")
+    load.add_argument("--json", action="store_true", dest="as_json", help="print the loaded scenario's JSON")
     reset = remote("reset", "back to the scenario's initial state")
     reset.add_argument("--key", help="only this API key's tenant")
     snapshot = remote("snapshot", "save the running server's state to a file, or load it back (the same later "
@@ -215,6 +236,19 @@ def _add_remote_commands(commands) -> None:
                                      "deliveries; exit 1 if any verdict is not the expected one")
     probe.add_argument("--key", required=True, help="a key of the account whose webhook URL is probed")
     probe.add_argument("--json", action="store_true", dest="as_json", help="print the probe's JSON as it is")
+    journal = remote("journal", "the requests the server answered, newest last, one line each")
+    journal.add_argument("--provider", choices=names())
+    journal.add_argument("--method", help="e.g. POST")
+    journal.add_argument("--path", help="a glob, e.g. '/v3/api/request/*'")
+    journal.add_argument("--key", help="only this API key's requests")
+    journal.add_argument("--status", type=int)
+    journal.add_argument("--unmatched", action="store_true", help="only requests no route answered")
+    journal.add_argument("--json", action="store_true", dest="as_json", help="print the journal's JSON as it is")
+    webhooks = remote("webhooks", "the webhook delivery attempts, newest last, one line each")
+    webhooks.add_argument("--provider", choices=names())
+    webhooks.add_argument("--event", help="e.g. sms_received")
+    webhooks.add_argument("--key", help="only this API key's account")
+    webhooks.add_argument("--json", action="store_true", dest="as_json", help="print the attempts' JSON as they are")
 
 
 def _remote(args: argparse.Namespace) -> int:
@@ -232,7 +266,19 @@ def _remote(args: argparse.Namespace) -> int:
         elif args.remote == "state":
             answer = mock.state(key=args.key)
         elif args.remote == "load":
-            answer = mock.load(args.scenario)
+            answer = _load(mock, args.scenario)
+            print(json.dumps(answer, indent=2) if args.as_json else
+                  f"loaded scenario {answer['name']!r} from {answer['source']}: {answer['description']}".rstrip(": "))
+            return 0
+        elif args.remote == "journal":
+            entries = mock.requests(provider=args.provider, method=args.method, path=args.path, key=args.key,
+                                    status=args.status, unmatched=args.unmatched or None)
+            print(json.dumps(entries, indent=2) if args.as_json else format_journal(entries), end="\n" * args.as_json)
+            return 0
+        elif args.remote == "webhooks":
+            attempts = mock.webhooks(provider=args.provider, event=args.event, key=args.key)
+            print(json.dumps(attempts, indent=2) if args.as_json else format_attempts(attempts), end="\n" * args.as_json)
+            return 0
         elif args.remote == "snapshot":
             return _snapshot(mock, args)
         elif args.remote == "report":
@@ -264,6 +310,54 @@ def _remote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(mock, chosen: str) -> dict:
+    """A bundled name, or a file: named by its path, so the server resolves the fixture files it
+    names beside it; when the server may not read that folder (its folders are for paths named over
+    HTTP), this command holds the file and sends its content instead."""
+    from mockserver.testing import MockServerError
+    path = Path(chosen)
+    if not path.is_file():
+        return mock.load(chosen)
+    try:
+        return mock.load(path)
+    except MockServerError as exc:
+        if not any("folders this server loads scenarios from" in problem for problem in exc.problems):
+            raise
+    from mockserver.settings import Limits
+    with path.open("rb") as file:
+        text = file.read(Limits.from_environ().max_scenario_bytes + 1)
+    try:
+        answer = mock.load_text(text)
+    except MockServerError as exc:         # its problems name the file, not the request that carried it
+        raise MockServerError(exc.status, exc.message.split("\n", 1)[0],
+                              [problem.replace("PUT /_mock/scenario", str(path), 1) for problem in exc.problems]) from None
+    return {**answer, "source": f"{path} (sent by this command)"}
+
+
+def format_journal(entries: list[dict]) -> str:
+    """One line a request: time, status, method, path and query, key, ignored fields."""
+    lines = []
+    for entry in entries:
+        target = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
+        notes = [f"key {entry['key']}"] if entry["key"] else []
+        notes += [] if entry["matched"] else ["no route"]
+        notes += [f"ignored {', '.join(entry['ignored'])}"] if entry["ignored"] else []
+        lines.append(f"{entry['at']}  {entry['status']}  {entry['method']:<6} {target}"
+                     + (f"  ({'; '.join(notes)})" if notes else ""))
+    return "".join(f"{line}\n" for line in lines) or "no requests\n"
+
+
+def format_attempts(attempts: list[dict]) -> str:
+    """One line a webhook attempt: time, outcome, event, attempt number, URL."""
+    lines = []
+    for attempt in attempts:
+        outcome = str(attempt["status"]) if attempt["status"] is not None else (attempt["error"] or "no answer")
+        what = attempt["probe"] and f"probe {attempt['probe']}" or attempt["event"]
+        lines.append(f"{attempt['at']}  {'ok' if attempt['ok'] else 'FAILED':<6} {outcome:<4} {attempt['provider']} "
+                     f"{what} #{attempt['attempt']} -> {attempt['url']}")
+    return "".join(f"{line}\n" for line in lines) or "no webhook attempts\n"
+
+
 def _snapshot(mock, args: argparse.Namespace) -> int:
     """`mockserver snapshot save FILE` / `load FILE`: the file written whole or not at all."""
     from mockserver.http.wire import json_bytes
@@ -278,14 +372,22 @@ def _snapshot(mock, args: argparse.Namespace) -> int:
         print(f"mockserver snapshot: saved {'the tenant of ' + args.key if args.key else 'the state'} to {args.file}")
         return 0
     try:
-        snapshot = json.loads(args.file.read_bytes())
-    except (OSError, ValueError) as exc:
+        snapshot = json.loads(_snapshot_bytes(args.file))
+    except ValueError as exc:            # SnapshotError, SettingError and JSON's errors among them
         print(f"mockserver snapshot: cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
     answer = mock.restore(snapshot)
     print(f"mockserver snapshot: restored {args.file}: scenario {answer['scenario']!r}, {answer['accounts']} accounts, "
           f"{answer['numbers']} numbers, {answer['pending']} events pending, now {answer['now']}")
     return 0
+
+
+def _snapshot_bytes(path: Path) -> bytes:
+    """A snapshot file's bytes, within the server's bound (MOCKSERVER_MAX_SNAPSHOT_BYTES, read from
+    this environment as the server reads it): no more is read, and a pipe or a device is refused."""
+    from mockserver.settings import Limits
+    from mockserver.state.statefile import read_bounded
+    return read_bounded(path, Limits.from_environ().max_snapshot_bytes)
 
 
 def format_report(report: dict) -> str:
@@ -381,6 +483,7 @@ def _run(args: argparse.Namespace) -> int:
         limits = Limits.from_environ()
         if args.journal_size is not None:
             limits = replace(limits, journal_size=args.journal_size)
+        access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     except SettingError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -392,13 +495,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
         print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
         return 2
-    access = Access.from_environ(bound_host=args.host, scenario_dirs=_scenario_dirs(args))
     if args.frozen:
         scenario = replace(scenario, clock_frozen=True)
     options = DevOptions(state=args.state, fresh=args.state_reset, interval_s=args.state_interval, watch=args.watch,
                          frozen=args.frozen)
     app = create_app(scenario, limits=limits, access=access)
     sandbox = app.extensions["mockserver"]
+    sandbox.hold_frozen = args.frozen
     resumed, note = _resume(sandbox, options, access)
     if not resumed:
         sandbox.close()
@@ -418,6 +521,9 @@ def _run(args: argparse.Namespace) -> int:
         server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        if args.port:
+            print("  another process may hold that port: stop it, or let mockserver pick a free one with --port 0 "
+                  "(--ready-file PATH or --print-ready then tells you which)", file=sys.stderr)
         return 2
     host, port = server.effective_host, server.effective_port
     # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
@@ -615,6 +721,9 @@ def _run_granian(args: argparse.Namespace, app, access, limits, options, note: s
         port = _claim_port(args.host, args.port)
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        if args.port:
+            print("  another process may hold that port: stop it, or let mockserver pick a free one with --port 0 "
+                  "(--ready-file PATH or --print-ready then tells you which)", file=sys.stderr)
         sandbox.close()
         return 2
     url = _url(args.host, port)

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from flask import Request
 
 from mockserver.http.wire import BODY, bearer_token
+from mockserver.settings import SettingError
 
 TOKEN_HEADER = "X-Admin-Token"
 TOKEN_VARIABLE = "MOCKSERVER_ADMIN_TOKEN"         # where the server, and clients of the control API, read it
@@ -55,9 +56,25 @@ class Access:
         if scenario_dirs is None:
             listed = [Path(part) for part in environ.get("MOCKSERVER_SCENARIO_DIRS", "").split(os.pathsep) if part]
             scenario_dirs = tuple(listed) or (Path.cwd(),)
-        return cls(token=environ.get(TOKEN_VARIABLE) or None, allowed_hosts=hosts,
+        return cls(token=_sendable_token(environ.get(TOKEN_VARIABLE) or None), allowed_hosts=hosts,
                    bound_host=bound_host if bound_host is not None else environ.get("MOCKSERVER_HOST"),
                    scenario_dirs=tuple(Path(os.path.realpath(folder)) for folder in scenario_dirs))
+
+
+# What an HTTP header value carries the same way through every client and server: visible ASCII.
+# granian hands the app headers as Latin-1 text and clients encode them in their own ways, so a
+# token holding anything else could only ever be sent as ?token= (the CLI could not authenticate).
+_SENDABLE_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def _sendable_token(token: str | None) -> str | None:
+    """The admin token, if a client can send it as a header; SettingError saying why not."""
+    if token is not None and not _SENDABLE_TOKEN.fullmatch(token):
+        odd = next(char for char in token if not _SENDABLE_TOKEN.fullmatch(char))
+        raise SettingError(f"{TOKEN_VARIABLE} holds {odd!r}: HTTP headers carry visible ASCII only (letters, digits "
+                           "and punctuation, no spaces), so no client could send this token as X-Admin-Token; "
+                           "choose one without it (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')")
+    return token
 
 
 def refusal(request: Request, access: Access, *, token_in_query: bool = False,

@@ -115,14 +115,19 @@ class ScenarioProblems(ErrorAnswer):
 
 
 class HealthAnswer(Schema):
+    """Dumped from {"scenario": name, "notices": [...] when there are any}."""
     status = fields.Constant("ok", required=True, metadata={"type": "string"})
-    scenario = fields.String(required=True, attribute="scenario.name")
+    scenario = fields.String(required=True)
+    notices = fields.List(fields.String(), metadata={
+        "description": "What the server has to say about itself (a state file it can no longer keep current)"})
 
 
 class ClockAnswer(Schema):
     """Dumped from {"now": instant, "frozen": bool}."""
     now = IsoTime(required=True)
     frozen = fields.Boolean(required=True)
+    cut = fields.String(metadata={"description": "A move that ran MOCKSERVER_MAX_EVENTS_PER_MOVE events stops "
+                                                "where it got to, and says so here"})
 
 
 class ResetAnswer(Schema):
@@ -242,6 +247,9 @@ class ProbeAnswer(Schema):
     key = fields.String(required=True)
     provider = fields.String(required=True)
     as_expected = fields.Boolean(required=True, metadata={"description": "Every verdict is the expected one"})
+    timeout_s = fields.Integer(required=True, metadata={
+        "description": "How long the probe waited for answers at most (MOCKSERVER_WEBHOOK_PROBE_TIMEOUT_S); "
+                       "a probe unanswered by then is inconclusive"})
     defended = fields.Integer(required=True)
     accepted = fields.Integer(required=True)
     inconclusive = fields.Integer(required=True)
@@ -286,7 +294,7 @@ class EvidenceAnswer(Schema):
 
 
 class FindingAnswer(Schema):
-    """One finding of the client report (mockserver/report.py)."""
+    """One finding of the client report (mockserver/report/)."""
     rule = fields.String(required=True, metadata={"enum": [
         "rate-headroom", "retry-after-ignored", "polling-too-fast", "unsafe-retry", "refusal-loop",
         "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request"]})

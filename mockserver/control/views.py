@@ -5,23 +5,26 @@ OpenAPI document (what it takes, what it answers, its errors), so the document c
 the routes. Answers are dumped through control/schemas.py."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, current_app, request
 
+from mockserver.control import probing
 from mockserver.control import schemas as s
 from mockserver.control.access import JSON_TYPES, YAML_TYPES, Access, refusal
 from mockserver.engine import pictures
 from mockserver.engine.clock import ClockError
 from mockserver.engine.records import SnapshotError
-from mockserver.http.inputs import BodyError, read_json_text, validate
+from mockserver.http.inputs import BodyError, read_json_text, refuse_unencodable_text, validate
 from mockserver.http.openapi import Operation
 from mockserver.http.shapes import dump
-from mockserver.http.wire import json_response, read_json
+from mockserver.http.wire import BODY, json_response, read_json
 from mockserver.providers.contract import NotReceiving, NoWebhookUrl
 from mockserver.providers.registry import PROVIDERS, by_name
 from mockserver.providers.tenancy import TenantLimitReached
 from mockserver.sandbox import UnknownKey
 from mockserver.scenario import ScenarioError, bundled_names, load_scenario, load_text
-from mockserver.settings import SNAPSHOT_PATH
+from mockserver.settings import SNAPSHOT_PATH, Limits
 from mockserver.state import document
 
 PREFIX = "/_mock"
@@ -99,12 +102,21 @@ def _matches_a_tenant_pattern(key: str) -> bool:
                if (tenants := getattr(scenario.section(p.name), "tenants", None)) is not None)
 
 
+def _json_body(limits=None):
+    """The body as JSON, every text in it valid Unicode (BodyError, before anything changes)."""
+    body = read_json(request, invalid_json="the body is not valid JSON", limits=limits or _sandbox().limits)
+    refuse_unencodable_text(body, request.environ.get(BODY))
+    return body
+
+
 def _body(schema):
-    return validate(schema, read_json(request, invalid_json="the body is not valid JSON", limits=_sandbox().limits))
+    return validate(schema, _json_body())
 
 
 def _query(schema):
-    return validate(schema, request.args.to_dict())
+    query = request.args.to_dict()
+    refuse_unencodable_text(query, what="the query")
+    return validate(schema, query)
 
 
 @bp.before_request
@@ -166,7 +178,9 @@ def picture(name: str):
 
 @route("GET", "/health", "Liveness, and the scenario's name", s.HealthAnswer)
 def health():
-    return _answer(s.HealthAnswer, _sandbox())
+    sandbox = _sandbox()
+    notices = sorted(sandbox.notices.values())
+    return _answer(s.HealthAnswer, {"scenario": sandbox.scenario.name, **({"notices": notices} if notices else {})})
 
 
 @route("POST", "/reset", "Back to the scenario's start (one tenant with a key)", s.ResetAnswer,
@@ -239,9 +253,9 @@ def move_clock():
         raise BodyError("freeze: the clock is frozen or running for every tenant at once; drop key")
     if "set" in body and body["set"] is None:
         raise BodyError("set: give an ISO 8601 instant")
-    sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
-                       tenant=tenant)
-    return json_response(s.clock_body(sandbox, tenant))
+    cut = sandbox.move_clock(freeze=body.get("freeze"), set_ms=body.get("set"), advance_ms=body.get("advance"),
+                             tenant=tenant)
+    return json_response({**s.clock_body(sandbox, tenant), **({"cut": cut} if cut else {})})
 
 
 @route("POST", "/sms", "Deliver an SMS now", s.SmsAnswer, body=s.SmsBodySchema,
@@ -295,17 +309,20 @@ def webhooks():
 
 
 @route("POST", "/webhooks/probe", "Test the account's webhook receiver with forged and genuine deliveries",
-       s.ProbeAnswer, body=s.ProbeBodySchema, errors={**_BAD, **_KEY, 409: "The account has no webhook URL"})
+       s.ProbeAnswer, body=s.ProbeBodySchema,
+       errors={**_BAD, **_KEY, 409: "The account has no webhook URL",
+               429: "MOCKSERVER_WEBHOOK_PROBES probes are under way already"})
 def probe_webhooks():
     """Send one delivery of each probe kind of the account's provider to its webhook URL, and
     judge each answer: forged kinds should be refused (4xx), genuine ones accepted (2xx)."""
-    from mockserver.control.probing import run
     body = _body(s.ProbeBodySchema)
     tenant = _tenant(body["key"])
     try:
-        return _answer(s.ProbeAnswer, run(_sandbox(), tenant, body["key"]))
+        return _answer(s.ProbeAnswer, probing.run(_sandbox(), tenant, body["key"]))
     except NoWebhookUrl as exc:
         return _error(409, str(exc))
+    except probing.ProbesBusy as exc:
+        return _error(429, str(exc))
 
 
 @route("POST", "/webhooks/<message_id>/redeliver", "Send a logged webhook message once more, now", s.AttemptAnswer,
@@ -355,7 +372,7 @@ def state():
 @route("GET", "/report", "What would hurt the client under test against the real provider", s.ReportAnswer,
        query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
 def report():
-    """The client report (mockserver/report.py): findings per rule, with evidence and advice,
+    """The client report (mockserver/report/): findings per rule, with evidence and advice,
     of every tenant or of one key's. A read: it provisions no account."""
     from mockserver.report.summary import build
     sandbox = _sandbox()
@@ -365,11 +382,28 @@ def report():
 
 @route("GET", SNAPSHOT_PATH.removeprefix(PREFIX),
        "The whole state (or one key's tenant's) as one versioned JSON document", s.SnapshotDocument,
-       query=s.KeyQuerySchema, errors={**_BAD, **_KEY})
+       query=s.KeyQuerySchema,
+       errors={**_BAD, **_KEY, 409: "Larger than MOCKSERVER_MAX_SNAPSHOT_BYTES: no server could restore it"})
 def get_snapshot():
-    """A read: due work runs first, as for /state, and no account is made."""
-    snapshot = document.take_bytes(_sandbox(), _query(s.KeyQuerySchema).get("key"))
+    """A read: due work runs first, as for /state, and no account is made. A snapshot larger than
+    PUT takes is not handed out (409): it could never be restored."""
+    sandbox = _sandbox()
+    key = _query(s.KeyQuerySchema).get("key")
+    snapshot = document.take_bytes(sandbox, key)
+    limit = sandbox.limits.max_snapshot_bytes
+    if len(snapshot) > limit:
+        return _error(409, f"the snapshot is {len(snapshot)} bytes, more than MOCKSERVER_MAX_SNAPSHOT_BYTES ({limit}), "
+                           "which PUT /_mock/snapshot and --state refuse; "
+                           + ("reset the key's tenant, or raise the setting (on the server that restores it too)"
+                              if key else "take one key's (?key=), reset, or raise the setting (on the server "
+                                          "that restores it too)"))
     return Response(snapshot, mimetype="application/json")
+
+
+def _snapshot_limits(limits: Limits) -> Limits:
+    """What a snapshot body is read within: a snapshot holds its scenario's definition, whose
+    numbers (a seed) the scenario's own bound let through, so GET's documents are read back."""
+    return replace(limits, max_json_number_chars=max(limits.max_json_number_chars, limits.max_yaml_number_chars))
 
 
 @route("PUT", SNAPSHOT_PATH.removeprefix(PREFIX), "Restore a snapshot: the same later requests get the same answers",
@@ -378,7 +412,7 @@ def get_snapshot():
 def put_snapshot():
     """All or nothing: a snapshot that cannot be restored leaves the state as it was (400)."""
     sandbox = _sandbox()
-    snapshot = read_json(request, invalid_json="the body is not valid JSON", limits=sandbox.limits)
+    snapshot = _json_body(_snapshot_limits(sandbox.limits))
     try:
         restored = document.restore(sandbox, snapshot, scenario_dirs=_access().scenario_dirs)
     except SnapshotError as exc:

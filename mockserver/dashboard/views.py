@@ -2,7 +2,7 @@
 in. Everything the page changes goes through the control API or a provider's own API."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from mockserver.control.access import refusal
 from mockserver.control.schemas import error_body
@@ -53,7 +53,10 @@ def _view() -> dict:
 
 @bp.get("/", strict_slashes=False)      # /_mock too, rather than a redirect
 def page():
-    return render_template("dashboard.html", live_parts=LIVE_PARTS, poll_ms=POLL_MS, providers=PROVIDERS, **_view())
+    html = render_template("dashboard.html", live_parts=LIVE_PARTS, poll_ms=POLL_MS, providers=PROVIDERS, **_view())
+    # A text UTF-8 cannot carry (a lone surrogate a client sent a provider, kept in the journal or a
+    # request) is shown as its escape, so the page renders whatever the state holds.
+    return Response(html.encode("utf-8", "backslashreplace"), mimetype="text/html")
 
 
 @bp.get(LIVE_PATH.removeprefix(PREFIX))

@@ -95,6 +95,22 @@ class Clock:
         self.check_move(set_ms=instant_ms, tenant=tenant)
         return self.advance(instant_ms - self.now(tenant), tenant)
 
+    def offset(self, tenant: TenantKey) -> int:
+        """How far a tenant's clock is ahead of the shared one."""
+        return self._tenant_offsets.get(tenant, 0)
+
+    def put_back(self, instant_ms: int, tenant: TenantKey | None = None) -> None:
+        """Now (the tenant's, or the shared clock's) at an earlier instant: only for a move cut
+        short, under the state lock it was made under, so nothing has seen where it went."""
+        with self._guard:
+            if tenant is not None:
+                base = self._frozen_at if self._frozen else _wall_ms() + self._offset
+                self._tenant_offsets[tenant] = instant_ms - base
+            elif self._frozen:
+                self._frozen_at = instant_ms
+            else:
+                self._offset = instant_ms - _wall_ms()
+
     def export_state(self, tenant: TenantKey | None = None) -> dict:
         """Now, whether frozen, and the tenants' offsets; given a tenant, its own now only."""
         if tenant is not None:

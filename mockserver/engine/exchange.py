@@ -28,6 +28,7 @@ class Exchange:
     route: str | None = None             # the route's name; None when no route matched
     kind: str | None = None              # the route's kind for the report: "purchase", "poll", "release"
     target: str | None = None            # the id in the route's path, if it has one
+    retry_header: str | None = None      # the name of the route's header that makes a repeat safe (an idempotency key)
     retry_value: str | None = None       # the value of the route's retry header (an idempotency key) as sent
     input: object = None                 # the validated body or query
     ignored: tuple[str, ...] = ()        # body fields and query names the API ignored
@@ -36,6 +37,7 @@ class Exchange:
     answer: object = None                # what the backend call returned, before its dump
     rejection: Rejection | None = None   # the rate limit's, for a 429
     fault: str | None = None             # the scenario fault that shaped the answer ("<kind> #<rule index>")
+    refused: bool = False                # the provider refused it, whatever the status (sms-activate answers 200)
     dropped: bool = False                # the connection was broken on purpose (a fault)
     done: bool = False                   # a poll whose answer showed the number finished
     duration_ms: float = 0.0

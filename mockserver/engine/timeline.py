@@ -15,18 +15,18 @@ leave events to fire only when someone asks).
 from __future__ import annotations
 
 import heapq
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from mockserver.engine.clock import Clock
+from mockserver.engine.redaction import redacting_logger
 from mockserver.engine.tenants import TenantKey
 
 Action = Callable[[int], None]
 
-_log = logging.getLogger(__name__)
+_log = redacting_logger(__name__)
 
 
 @dataclass(order=True)
@@ -112,6 +112,12 @@ class Timeline:
             event.action(event.at_ms)
             count += 1
         return count
+
+    def due_heads(self, tenant: TenantKey | None = None) -> list[Event]:
+        """Each queue's earliest event, of those already due (of one tenant, or of each)."""
+        queues = list(self._queues.items()) if tenant is None else [(tenant, self._queues.get(tenant, []))]
+        return [head for owner, queue in queues
+                if (head := self._head(owner, queue)) is not None and head.at_ms <= self._clock.now(owner)]
 
     def ms_until_next(self) -> int | None:
         waits = [head.at_ms - self._clock.now(tenant) for tenant, queue in list(self._queues.items())

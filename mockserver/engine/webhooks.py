@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import secrets
 import threading
 import time
@@ -44,6 +43,7 @@ from mockserver.engine.delivery import Receiver, Resolver, Watchdog
 from mockserver.engine.ids import TokenIds
 from mockserver.engine.probe import signed_headers, verdict
 from mockserver.engine.records import Record, TenantOf, check_int
+from mockserver.engine.redaction import redacting_logger
 from mockserver.engine.tenants import TenantKey
 from mockserver.engine.timeline import Timeline
 from mockserver.settings import DEFAULT_LIMITS, Limits
@@ -57,7 +57,7 @@ MESSAGE_ID_KINDS = (UNIQUE_IDS, REPRODUCIBLE_IDS)
 DEFAULT_MESSAGE_IDS = UNIQUE_IDS
 _ID_LENGTH = 24
 
-_log = logging.getLogger(__name__)
+_log = redacting_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ class Outbox:
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
         self._closed = False
-        self.observer = None                       # told of every attempt's outcome (engine/observe.py)
+        self.observer = None                       # told of every attempt's outcome (report/observe.py)
         self.reset(seed=0)
 
     def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS, chaos: Chaos = chaos_.NONE,

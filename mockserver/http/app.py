@@ -2,24 +2,26 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import partial
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 
 from mockserver.control import schemas as control_schemas
 from mockserver.control.access import Access
 from mockserver.control.views import PREFIX as CONTROL_PREFIX
 from mockserver.control.views import bp as control_bp
 from mockserver.dashboard import bp as dashboard_bp
+from mockserver.engine.redaction import redacting_logger
 from mockserver.http.bounds import BodyLimit
 from mockserver.http.index import bp as index_bp
 from mockserver.http.journaling import JournalMiddleware
 from mockserver.http.pipeline import view_for
 from mockserver.http.shapes import status_text
 from mockserver.http.wire import ErrorShapes, HideDroppedConnections, install_error_shapes
-from mockserver.providers.contract import Provider
-from mockserver.providers.registry import PROVIDERS
+from mockserver.providers.contract import Provider, Route
+from mockserver.providers.registry import PROVIDERS, by_path
 from mockserver.sandbox import Sandbox
 from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
@@ -49,6 +51,9 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
     app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    # What the WSGI servers, Flask and the sandbox log by these names holds no secret.
+    for name in ("mockserver", "waitress", app.name):
+        redacting_logger(name)
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
     # answered by a provider (a CORS preflight) or as a wrong method, never by Flask's empty 200
     # page; "//" in a path is no route (a client's bug), not a redirect to a page.
@@ -57,15 +62,16 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app.extensions["mockserver"] = sandbox
     app.extensions["mockserver.access"] = access if access is not None else Access.from_environ()
     for provider in PROVIDERS:
-        app.register_blueprint(_blueprint(provider))
+        for index, base in enumerate((provider.prefix, *provider.mounts)):
+            app.register_blueprint(_blueprint(provider, base, provider.name if index == 0 else f"{provider.name}{index}"))
     app.register_blueprint(control_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(index_bp)
     shapes = ErrorShapes(
-        {**{p.prefix: _route_errors(p) for p in PROVIDERS},
+        {**{base: _route_errors(p) for p in PROVIDERS for base in (p.prefix, *p.mounts)},
          CONTROL_PREFIX: lambda status: control_schemas.error_body(status, status_text(status))},
         default=lambda status: {"error": status_text(status), "status": status},
-        headers={p.prefix: partial(_answer_headers, p, sandbox) for p in PROVIDERS},
+        headers={base: partial(_answer_headers, p, sandbox) for p in PROVIDERS for base in (p.prefix, *p.mounts)},
     )
     install_error_shapes(app, shapes)
     bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes},
@@ -76,25 +82,59 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
 
 def answered_at_once(app: Flask) -> Callable[[dict], bool]:
     """Which requests the app answers without waiting on anything but the state lock (which no
-    one holds over I/O): a provider route's, unless a fault of the scenario delays answers. The
-    control API may wait (a webhook probe on receivers, a load on files), and is never hurried."""
+    one holds over I/O): a provider route's, unless a fault of the scenario delays answers, and
+    the health check and the index. The rest of the control API may wait (a webhook probe on
+    receivers, a load on files), and is never hurried."""
     sandbox = app.extensions["mockserver"]
     prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
+    mounted = any(provider.mounts for provider in PROVIDERS)
 
     def at_once(environ: dict) -> bool:
-        return environ["PATH_INFO"].startswith(prefixes) and not sandbox.faults.may_delay
+        path = environ["PATH_INFO"]
+        return path in _NEVER_WAITING or (not sandbox.faults.may_delay and (
+            path.startswith(prefixes) or (mounted and by_path(path) is not None)))
     return at_once
 
 
-def _blueprint(provider: Provider) -> Blueprint:
-    """A provider's routes, each a view running the request pipeline. Every route takes OPTIONS
-    too, so the pipeline answers it (a preflight, or 405 in the provider's shape)."""
-    blueprint = Blueprint(provider.name, __name__, url_prefix=provider.prefix)
+# Control paths that wait on nothing, not even the state lock, answered on the event loop so that
+# health checks and the index answer at once however many threads slow control calls hold.
+_NEVER_WAITING = frozenset({"/", CONTROL_PREFIX + "/health"})
+
+
+def _blueprint(provider: Provider, base: str, name: str) -> Blueprint:
+    """A provider's routes under one of its bases (its prefix, or a mount), each a view running
+    the request pipeline. Every route takes OPTIONS too, so the pipeline answers it (a preflight,
+    or 405 in the provider's shape). Routes sharing a method and a path are one view that picks
+    the route by the request's parameters (Route.when)."""
+    blueprint = Blueprint(name, __name__, url_prefix=base)
+    shared: dict[tuple[str, str], list[Route]] = {}
     for route in provider.routes:
-        blueprint.add_url_rule(route.path, endpoint=route.name, view_func=view_for(provider, route),
-                               methods=[route.method, "OPTIONS"], provide_automatic_options=False,
-                               strict_slashes=provider.strict_slashes)
+        shared.setdefault((route.method, route.path), []).append(route)
+    for (method, path), routes in shared.items():
+        if len(routes) == 1 and not routes[0].when:
+            endpoint, view = routes[0].name, view_for(provider, routes[0])
+        else:
+            endpoint, view = method.lower() + re.sub(r"\W", "_", path), _chosen_by_parameters(provider, routes)
+        blueprint.add_url_rule(path, endpoint=endpoint, view_func=view, methods=[method, "OPTIONS"],
+                               provide_automatic_options=False, strict_slashes=provider.strict_slashes)
     return blueprint
+
+
+def _chosen_by_parameters(provider: Provider, routes: list[Route]):
+    """One view for routes that share a method and a path: the first whose ``when`` the
+    request's parameters hold runs; else the one without ``when`` (there is one at most)."""
+    chosen = [(route.when, view_for(provider, route)) for route in routes if route.when]
+    fallback = next((view_for(provider, route) for route in routes if not route.when), None)
+    if fallback is None:
+        raise ValueError(f"{provider.name}: routes sharing a path need one without `when`, for the rest")
+
+    def view(**path_args):
+        parameters = provider.parameters(request)
+        for when, picked in chosen:
+            if all(parameters.get(name) == value for name, value in when.items()):
+                return picked(**path_args)
+        return fallback(**path_args)
+    return view
 
 
 def _route_errors(provider: Provider):

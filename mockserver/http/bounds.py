@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from mockserver.http.serving import BODY_LATE
-from mockserver.http.wire import BODY, ErrorShapes, json_response
+from mockserver.http.wire import BODY, ErrorShapes, answer_response
 
 
 class BodyLimit:
@@ -52,4 +52,4 @@ class BodyLimit:
 
     def _refuse(self, environ, start_response, path: str, status: int):
         environ[BODY] = b""
-        return json_response(self._shapes.for_path(path)(status), status)(environ, start_response)
+        return answer_response(self._shapes.for_path(path)(status), status)(environ, start_response)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 
 from marshmallow import Schema, ValidationError
 
@@ -60,6 +61,34 @@ def parse_json(raw: bytes, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS
     if raw.count(b"[") + raw.count(b"{") > limits.max_json_depth and _depth(value) > limits.max_json_depth:
         raise BodyError(f"the body is nested more than {limits.max_json_depth} levels deep")
     return value
+
+
+# What can make a lone surrogate in parsed JSON: a \\uD800-\\uDFFF escape, or its UTF-8-like bytes
+# (Python's json reads bytes with "surrogatepass"). A body with neither holds none, unchecked.
+_MAY_HOLD_SURROGATES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def refuse_unencodable_text(value, raw: bytes | None = None, *, what: str = "the body") -> None:
+    """BodyError when a text in ``value`` (a parsed body or query, keys included) is not valid
+    Unicode: a lone surrogate (``"\\udc80"``), which JSON can escape but UTF-8 cannot carry, so no
+    answer, page, log or webhook could hold it. ``raw``: the bytes it was parsed from, if any, so
+    that a body with no escape that could make one is not walked."""
+    if raw is not None and not _MAY_HOLD_SURROGATES.search(raw):
+        return
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) is str:
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BodyError(f"{what} holds text that is not valid Unicode (a lone surrogate, such as "
+                                "\\udc80): send UTF-8 text") from None
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
 
 
 def _depth(value) -> int:

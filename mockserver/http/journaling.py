@@ -7,15 +7,19 @@ from __future__ import annotations
 import functools
 import time
 
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.journal import summarize
 from mockserver.http.pipeline import (
     DROPPED_ON_PURPOSE,
     IGNORED,
     IGNORED_QUERY,
+    KEY,
     PATH_ARGS,
     POLL_DONE,
+    REFUSED,
     REJECTION,
     ROUTE,
+    SUBJECT,
     TENANT,
 )
 from mockserver.http.wire import BODY, UNMATCHED
@@ -54,7 +58,10 @@ class JournalMiddleware:
         longest = self._longest
         at_ms, method, query = sandbox.clock.now(tenant), environ.get("REQUEST_METHOD", "")[:16], \
             environ.get("QUERY_STRING", "")[:longest]
-        key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
+        if environ.get(KEY):                # the key as the provider read it (a bearer token, api_key=...)
+            key = environ[KEY][:longest]
+        else:
+            key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
         status, body = int(seen.get("status", "500")[:3]), environ.get(BODY)
         sandbox.journal.record(
             at_ms=at_ms, tenant=tenant, provider=self._provider(path), method=method, path=path[:longest],
@@ -66,17 +73,17 @@ class JournalMiddleware:
         return result
 
     def _observe(self, environ, tenant, key, at_ms, method, path, query, status, body) -> None:
-        """Tell the client report's observer (engine/observe.py) what this request was."""
+        """Tell the client report (report/observe.py) what this request was."""
         route = environ.get(ROUTE)
-        if route is None:
-            target = value = None
-        else:
-            target = environ[PATH_ARGS].get("id")
-            value = environ.get(_header_key(route.retry_header)) if route.retry_header else None
-        self._sandbox.observer.request(
-            tenant, key, at_ms, method, path, query, status, route, target, body or b"", value,
-            environ.get(REJECTION), DROPPED_ON_PURPOSE in environ, POLL_DONE in environ,
-            environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()))
+        self._sandbox.observer.observe(Exchange(
+            method, path, query, key=key, body=body or b"", at_ms=at_ms, tenant=tenant, status=status,
+            route=None if route is None else route.name, kind=None if route is None else route.kind,
+            target=None if route is None else environ.get(SUBJECT) or environ[PATH_ARGS].get("id"),
+            retry_header=None if route is None else route.retry_header,
+            retry_value=environ.get(_header_key(route.retry_header)) if route is not None and route.retry_header
+            else None,
+            rejection=environ.get(REJECTION), dropped=DROPPED_ON_PURPOSE in environ, done=POLL_DONE in environ,
+            ignored=environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()), refused=REFUSED in environ))
 
     @staticmethod
     def _provider(path: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from marshmallow import Schema
 
@@ -136,11 +137,16 @@ def _provider_document(provider: Provider, section) -> dict:
         if route.public:
             continue
         guarded = tuple(parameter for guard in route.guards for parameter in guard.parameters)
+        # Routes that share a path are told apart by parameters (Route.when): OpenAPI has one
+        # operation per path and method, so each is listed under its path with those parameters
+        # as a query string, the form sms-activate's own documentation uses.
+        path = route.path + ("?" + urlencode(sorted(route.when.items())) if route.when else "")
         operations.append(Operation(
-            method=route.method, path=route.path, summary=route.summary,
+            method=route.method, path=path, summary=route.summary,
             success=None if route.status is None else (route.status, route.answer_for(section)),
             errors={**{status: (why, errors.schema) for status, why in route.errors.items()}, **common},
             query=route.query, body=route.body, parameters=guarded, error_headers=retry_after))
     info = provider.openapi_info
-    return build(info, provider.prefix, operations, bearer=info.get("security"), answers_carry_every_field=True,
+    return build(info, provider.prefix, operations, bearer=info.get("security"),
+                 security_schemes=info.get("security_schemes"), answers_carry_every_field=True,
                  components=provider.referred_schemas)

@@ -32,7 +32,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from mockserver.http.inputs import BodyError, validate, validate_leniently
 from mockserver.http.shapes import dump, status_text
-from mockserver.http.wire import bearer_token, dropped_connection, json_response, read_json
+from mockserver.http.wire import answer_response, dropped_connection, read_json
 from mockserver.providers.contract import Call, Provider, ProviderError, Route
 from mockserver.providers.tenancy import TenantLimitReached
 
@@ -44,6 +44,10 @@ IGNORED = "mockserver.ignored"        # fields of the body that were ignored, fo
 ROUTE, PATH_ARGS, REJECTION, DROPPED_ON_PURPOSE, POLL_DONE = (
     "mockserver.route", "mockserver.path_args", "mockserver.rejection", "mockserver.dropped", "mockserver.done")
 IGNORED_QUERY = "mockserver.ignored_query"     # query parameters the route does not know ("?name")
+# The key the provider read (Provider.credentials), the number a request is about when a
+# parameter names it (Route.subject), and a refusal whatever its status (a protocol may answer
+# refusals with 200 and a token), for the journal and the client report.
+KEY, SUBJECT, REFUSED = "mockserver.key", "mockserver.subject", "mockserver.refused"
 
 
 class _Plan:
@@ -82,7 +86,7 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
         raise MethodNotAllowed(valid_methods=sorted(set(request_ctx.url_adapter.allowed_methods()) - {"OPTIONS"}))
     if route.public:
         return _answer(plan, section, request, route.status, route.call(section))
-    key = bearer_token(environ)
+    key = environ[KEY] = provider.credentials(request)
     environ[ROUTE], environ[PATH_ARGS] = route, path_args
     call = fault = outcome = None
     with sandbox.lock:
@@ -92,12 +96,13 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
         try:
             caller = backend.authenticate(key)
         except TenantLimitReached as exc:
-            return _answer(plan, section, request, 401, errors.body(401, f"{errors.unauthorized} ({exc})"))
+            return _answer(plan, section, request, *_refusal(provider, section, request, 401,
+                                                                     f"{errors.unauthorized} ({exc})"))
         if caller is None:
-            return _answer(plan, section, request, 401, errors.body(401, errors.unauthorized))
+            return _answer(plan, section, request, *_refusal(provider, section, request, 401, errors.unauthorized))
         tenant = environ[TENANT] = caller.tenant
         now = sandbox.clock.now(tenant)
-        local_path = environ["PATH_INFO"][len(provider.prefix):]
+        local_path = provider.local_path(environ["PATH_INFO"]) or ""
         rejection = backend.admit(caller, environ.get("REMOTE_ADDR", ""), local_path, now)
         if rejection is None:
             call = Call(sandbox, section, backend, caller, request, now)
@@ -160,14 +165,16 @@ def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict, resets: int)
                 if ignored:
                     call.request.environ[IGNORED] = ignored
         if route.query is not None:
-            query = call.request.args.to_dict()
+            query = plan.provider.parameters(call.request)
             args["query"] = validate(route.query, query)
+            if route.subject is not None:
+                call.request.environ[SUBJECT] = query.get(route.subject)
             if not plan.query_names.issuperset(query):     # ignored, as the real APIs do; the report notes them
                 call.request.environ[IGNORED_QUERY] = tuple(f"?{name}" for name in query if name not in plan.query_names)
     except BodyError as problem:
-        body = errors.body(400, errors.invalid_input(str(problem)))
-        _tell_guards(sandbox, plan, call, 400, body, refused_input=True)
-        return 400, body
+        status, body = _refusal(plan.provider, call.section, call.request, 400, errors.invalid_input(str(problem)))
+        _tell_guards(sandbox, plan, call, status, body, refused_input=True)
+        return status, body
     with sandbox.lock:
         sandbox.catch_up()
         if sandbox.resets != resets:
@@ -188,11 +195,17 @@ def _after_reset(sandbox, plan: _Plan, call: Call):
     try:
         caller = backend.authenticate(call.caller.key)
     except TenantLimitReached as exc:
-        return 401, plan.errors.body(401, f"{plan.errors.unauthorized} ({exc})")
+        return _refusal(plan.provider, call.section, call.request, 401, f"{plan.errors.unauthorized} ({exc})")
     if caller is None:
-        return 401, plan.errors.body(401, plan.errors.unauthorized)
+        return _refusal(plan.provider, call.section, call.request, 401, plan.errors.unauthorized)
     call.backend, call.caller, call.section = backend, caller, sandbox.scenario.section(plan.provider.name)
     return None
+
+
+def _refusal(provider: Provider, section, request, status: int, message: str) -> tuple[int, object]:
+    """A refusal as the provider answers it, marked for the client report."""
+    request.environ[REFUSED] = True
+    return provider.refusal(section, request, status, message)
 
 
 def _guarded(plan: _Plan, call: Call):
@@ -216,7 +229,7 @@ def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
     try:
         result = route.call(call.backend, call.caller, call.now_ms, **args)
     except ProviderError as refusal:
-        status, body = refusal.status, plan.errors.body(refusal.status, refusal.text)
+        status, body = _refusal(plan.provider, call.section, call.request, refusal.status, refusal.text)
         # A refusal of the input itself (a provider's error marked refuses_input) is told to the
         # guards as a refused body is: nothing was begun, so there is nothing to replay.
         refused_input = refusal.refuses_input
@@ -254,6 +267,4 @@ def _answer(plan: _Plan, section, request, status: int, body, headers: dict | No
         extra = plan.provider.answer_headers(section, request)
         if extra:
             headers = {**(headers or {}), **extra}
-    if body is None:
-        return Response(status=status, headers=headers)
-    return json_response(body, status, headers)
+    return answer_response(body, status, headers)

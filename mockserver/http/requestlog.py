@@ -8,6 +8,7 @@ import sys
 import time
 
 from mockserver.dashboard import fetched_by_the_page
+from mockserver.engine.redaction import redact
 
 # The User-Agent of `mockserver run`'s readiness check, which the log always leaves out.
 STARTUP_PROBE = "mockserver-startup-probe"
@@ -44,7 +45,8 @@ class RequestLog:
             elapsed = (time.perf_counter() - started) * 1000
             if environ.get("QUERY_STRING"):
                 path += "?" + environ["QUERY_STRING"]
-            self._write(f"{environ.get('REQUEST_METHOD', '-')} {path} {seen.get('status', '-')} {elapsed:.1f}ms")
+            # The dashboard's ?token= (the admin token) and any signing secret are never printed.
+            self._write(redact(f"{environ.get('REQUEST_METHOD', '-')} {path} {seen.get('status', '-')} {elapsed:.1f}ms"))
 
     def _write(self, line: str) -> None:
         if self._stream is None:

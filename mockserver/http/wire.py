@@ -12,6 +12,7 @@ from flask import Flask, Request, Response, request
 from werkzeug.exceptions import HTTPException
 
 from mockserver.http.inputs import parse_json
+from mockserver.providers.contract import under
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 BODY = "mockserver.body"      # the request body as bounds.BodyLimit read it, for the journal and the views
@@ -19,7 +20,7 @@ BODY = "mockserver.body"      # the request body as bounds.BodyLimit read it, fo
 UNMATCHED = "mockserver.unmatched"    # set in the environ when no route answered the path (the journal lists these)
 
 # The body for a status no route chose (unknown route, wrong method, crash), per API.
-ErrorShape = Callable[[int], dict]
+ErrorShape = Callable[[int], object]
 
 
 def _plain(value):
@@ -50,6 +51,17 @@ def json_bytes(body) -> bytes:
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
     return Response(json_bytes(body), status=status, headers=headers, mimetype="application/json")
+
+
+def answer_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    """An answer's body as JSON, or, when it is a str (a protocol of text tokens such as
+    sms-activate's ``ACCESS_BALANCE:100.00``), as UTF-8 text/plain; None: no body."""
+    if body is None:
+        return Response(status=status, headers=headers)
+    if isinstance(body, str):
+        return Response(body.encode("utf-8", "backslashreplace"), status=status, headers=headers,
+                        content_type="text/plain; charset=utf-8")
+    return json_response(body, status, headers)
 
 
 def bearer_token(source) -> str | None:
@@ -86,7 +98,7 @@ class ErrorShapes:
 
     def prefix_of(self, path: str) -> str | None:
         for prefix in self._shapes:
-            if path == prefix or path.startswith(prefix + "/"):
+            if under(path, prefix):
                 return prefix
         return None
 
@@ -110,7 +122,7 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
         headers = shapes.headers_for(request.path, request)
         if status == 405 and allowed:
             headers["Allow"] = ", ".join(allowed)
-        return json_response(shape_for(request.path)(status), status, headers)
+        return answer_response(shape_for(request.path)(status), status, headers)
 
     @app.errorhandler(Exception)
     def crash(exc: Exception):
@@ -119,7 +131,7 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
             headers = shapes.headers_for(request.path, request)
         except Exception:                  # the crash may be in the very code that makes them
             headers = {}
-        return json_response(shape_for(request.path)(500), 500, headers)
+        return answer_response(shape_for(request.path)(500), 500, headers)
 
 
 class DroppedConnection(ConnectionAbortedError):

@@ -16,6 +16,7 @@ A provider has:
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,27 @@ from marshmallow import Schema
 
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.providers.tenancy import Tenant
+from mockserver.settings import DEFAULT_LIMITS
+
+
+def under(path: str, base: str) -> bool:
+    """Whether ``path`` is ``base`` or below it; a ``<name>`` segment of ``base`` (a mount's path
+    variable) stands for any one segment."""
+    return base_length(path, base) is not None
+
+
+def base_length(path: str, base: str) -> int | None:
+    """How many characters of ``path`` its ``base`` takes, or None if it is not under it."""
+    if "<" not in base:
+        return len(base) if path == base or path.startswith(base + "/") else None
+    pattern = _BASES.get(base)
+    if pattern is None:
+        pattern = _BASES[base] = re.compile(re.sub(r"<[^>]+>", "[^/]+", re.escape(base)) + r"(?=/|$)")
+    found = pattern.match(path)
+    return None if found is None else found.end()
+
+
+_BASES: dict[str, re.Pattern] = {}
 
 
 class ProviderError(Exception):
@@ -73,12 +95,20 @@ class Route:
     guards: tuple[Guard, ...] = ()           # steps around the call, e.g. an Idempotency-Key
     needs_base_url: bool = False               # the call gets base_url, this server's as the client called it ("http://host:port")
     endpoint: str | None = None                # its name in the app; default: the call's (two routes of one call need their own)
-    # What the client report (mockserver/report.py) makes of a request to it: "poll" (asks after
+    # What the client report (mockserver/report/rules/) makes of a request to it: "poll" (asks after
     # one number, the path's id), "purchase" (spends money; with an id, re-arms that number) or
     # "release" (gives a number back: a flag, a cancel); None: none of these.
     kind: str | None = None
     done: Callable[[object], bool] | None = None   # a poll's result shows the number finished (code or end)
     retry_header: str | None = None            # a purchase's header that makes a repeat safe (an idempotency key)
+    # Routes that share a method and a path are told apart by their parameters (Provider.parameters):
+    # this one takes the requests whose parameters hold these values (sms-activate's one URL, whose
+    # ``action`` picks the call). Among routes sharing a path, the one with no ``when`` takes the
+    # requests no other takes (an unknown action).
+    when: Mapping[str, str] = field(default_factory=dict)
+    # The parameter that names the number a "poll" or "release" is about, when the path does not
+    # (the report reads the path's ``id`` otherwise).
+    subject: str | None = None
 
     @property
     def name(self) -> str:
@@ -121,15 +151,15 @@ class Call:
 @dataclass(frozen=True)
 class ErrorWire:
     """A provider's error shapes."""
-    body: Callable[[int, str], dict]           # the error body for a status and a message
+    body: Callable[[int, str], object]         # the error body for a status and a message (a str: text/plain)
     texts: Mapping[int, str]                   # messages of statuses no call chooses: unknown route, 405, 413, faults
     unauthorized: str                          # missing, unknown or revoked key
     invalid_input: Callable[[str], str]        # a refused body or query's message, from the problem found
-    rate_limited: Callable[[Rejection], dict]  # the 429 body (Retry-After is added by the pipeline)
+    rate_limited: Callable[[Rejection], object]  # the 429 body (Retry-After is added by the pipeline)
     schema: type[Schema]                       # the error body, for the OpenAPI document
     rate_limited_schema: type[Schema]
 
-    def for_status(self, status: int, fallback: str) -> dict:
+    def for_status(self, status: int, fallback: str) -> object:
         return self.body(status, self.texts.get(status) or fallback)
 
 
@@ -199,6 +229,7 @@ class BuildContext:
     phones: object
     codes: object
     max_tenants: int
+    renewals_kept: int = DEFAULT_LIMITS.rental_renewals_kept
 
 
 @dataclass(frozen=True)
@@ -250,6 +281,10 @@ class Provider(ABC):
     section_help: ClassVar[str]
     extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
     verification: ClassVar[Verification | None] = None      # how `mockserver verify` checks it
+    # Further prefixes its routes are served under, each with path variables that reach the calls
+    # as path arguments: "/<dialect>/stubs" serves "/herosms/stubs/handler_api.php" with
+    # dialect="herosms" (one server answering the clients of several providers of one protocol).
+    mounts: ClassVar[tuple[str, ...]] = ()
     # Its state in a snapshot (mockserver/state/document.py): a module with export_state,
     # restore_state (giving a restoring.Restored), count (accounts and numbers), refer (an event
     # argument of its own, as JSON) and ACTIONS (the backend methods a restored event may call).
@@ -258,9 +293,38 @@ class Provider(ABC):
     @abstractmethod
     def build(self, section, context: BuildContext) -> Backend: ...
 
+    def serves(self, path: str) -> bool:
+        """Whether a request path is under its prefix or one of its mounts."""
+        return self.local_path(path) is not None
+
+    def local_path(self, path: str) -> str | None:
+        """A request path below its prefix or mount ("/balance" of "/v3/api/balance"), or None."""
+        for base in (self.prefix, *self.mounts):
+            length = base_length(path, base)
+            if length is not None:
+                return path[length:]
+        return None
+
     def variant(self, section) -> str | None:
         """What of the section changes the shape of its answers (and so its OpenAPI document)."""
         return None
+
+    # How the pipeline reads a request of its routes.
+    def credentials(self, request) -> str | None:
+        """The API key a request carries: by default an ``Authorization: Bearer`` token."""
+        scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    def parameters(self, request) -> dict[str, str]:
+        """A request's parameters, which a route's ``query`` schema reads and its ``when`` matches:
+        by default the query string (a provider may add a form body, as PHP's $_REQUEST does)."""
+        return request.args.to_dict()
+
+    def refusal(self, section, request, status: int, message: str) -> tuple[int, object]:
+        """How a refusal is answered (an unknown key, refused input, a backend's ProviderError):
+        its status and body. By default as raised; a provider whose answers depend on the request
+        (a dialect its path names: ``request.view_args``) decides here. A str body is text/plain."""
+        return status, self.errors.body(status, message)
 
     # Steps of the pipeline a provider may add to every answer of its routes (Provynx's CORS).
     def preflight(self, section) -> bool:
@@ -282,7 +346,7 @@ class Provider(ABC):
     def banner(self, section, url: str) -> list[str]:
         """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
 
-    # What the client report (mockserver/report.py) reads of it.
+    # What the client report (mockserver/report/rules/) reads of it.
     def expired(self, backend: Backend, tenant: Tenant | None) -> list[Ended]:
         """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
         still have given them back."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 from mockserver.providers.contract import Provider
 from mockserver.providers.provynx import PROVIDER as PROVYNX
 from mockserver.providers.pvadeals import PROVIDER as PVADEALS
+from mockserver.providers.smsactivate import PROVIDER as SMSACTIVATE
 
-PROVIDERS: tuple[Provider, ...] = (PVADEALS, PROVYNX)
+PROVIDERS: tuple[Provider, ...] = (PVADEALS, PROVYNX, SMSACTIVATE)
 _BY_NAME = {provider.name: provider for provider in PROVIDERS}
 
 
@@ -20,6 +21,6 @@ def by_name(name: str) -> Provider:
 def by_path(path: str) -> Provider | None:
     """The provider whose API a request path is under."""
     for provider in PROVIDERS:
-        if path == provider.prefix or path.startswith(provider.prefix + "/"):
+        if provider.serves(path):
             return provider
     return None

@@ -17,6 +17,7 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _WORKER_OUTPUT = "mockserver_report"
 
 _findings_key = pytest.StashKey[list]()
+_observed_key = pytest.StashKey[dict]()      # {"tests": reports taken, "requests": requests they counted}
 _mode_key = pytest.StashKey[str]()
 
 
@@ -44,14 +45,22 @@ def findings(config) -> list[dict]:
     return config.stash.setdefault(_findings_key, [])
 
 
+def observed(config) -> dict:
+    return config.stash.setdefault(_observed_key, {"tests": 0, "requests": 0})
+
+
 def take(request, sandbox) -> None:
     """Keep the findings of the test that just ran, naming the test. Read in process: the
     plugin's sandbox runs in this process, so this costs microseconds, not a request."""
     if mode(request.config) == "off":
         return
     from mockserver.report.summary import build
-    for finding in build(sandbox)["findings"]:
+    report = build(sandbox)
+    for finding in report["findings"]:
         findings(request.config).append({"test": request.node.nodeid, **finding})
+    seen = observed(request.config)
+    seen["tests"] += 1
+    seen["requests"] += report["counts"]["requests"]
 
 
 def failing(config) -> list[dict]:
@@ -61,11 +70,15 @@ def failing(config) -> list[dict]:
 def send_to_controller(config) -> None:
     """On an xdist worker: hand the findings to the controller with the worker's output."""
     if hasattr(config, "workeroutput"):
-        config.workeroutput[_WORKER_OUTPUT] = json.dumps(findings(config))
+        config.workeroutput[_WORKER_OUTPUT] = json.dumps({"findings": findings(config), **observed(config)})
 
 
 def receive_from_worker(config, node) -> None:
-    findings(config).extend(json.loads(getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT, "[]")))
+    sent = json.loads(getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT, "{}"))
+    findings(config).extend(sent.get("findings", []))
+    seen = observed(config)
+    for name in seen:
+        seen[name] += sent.get(name, 0)
 
 
 def fail_session_if_asked(session) -> None:
@@ -78,6 +91,12 @@ def write_summary(terminalreporter, config) -> None:
         return
     found = findings(config)
     if not found:
+        # One line, so that a clean report is not taken for no report (none is made when no test
+        # used the sandbox).
+        if observed(config)["tests"]:
+            requests = observed(config)["requests"]
+            terminalreporter.write_line(f"mockserver report: {requests} request{'' if requests == 1 else 's'} "
+                                        "observed, no findings")
         return
     terminalreporter.write_sep("=", "mockserver report: what would hurt this client against the real provider")
     by_rule: dict[tuple[str, str], list[dict]] = defaultdict(list)

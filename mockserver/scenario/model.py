@@ -83,16 +83,6 @@ class Tenants:
 
 
 @dataclass(frozen=True)
-class ReportThresholds:
-    """Where the client report (mockserver/report.py) draws its lines; the defaults are here and
-    nowhere else (the scenario's ``report:`` section overrides them)."""
-    poll_interval_ms: int = 2000     # polls of one number closer than this are too fast
-    extra_polls: int = 0             # polls of a number tolerated after one showed its code or its end
-    rate_warning: float = 0.8        # a window's peak at this share of a rate limit warns (at 1: an error)
-    refusal_loop: int = 3            # the same request refused with the same 4xx this many times in a row
-
-
-@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str = ""
@@ -104,7 +94,9 @@ class Scenario:
     strict_requests: bool = False             # True: a body field an API does not know is a 400
     webhook_message_ids: str = DEFAULT_MESSAGE_IDS    # "unique" or "reproducible" (engine/webhooks.py)
     webhook_chaos: Chaos = Chaos()            # duplicates, reorder window, secret rotation (engine/chaos.py)
-    report: ReportThresholds = ReportThresholds()
+    # The client report's thresholds by name, as the report: section sets them; each rule
+    # (mockserver/report/rules/) declares its own and their defaults, which stand for any not here.
+    report: Mapping[str, float] = field(default_factory=dict)
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
     # The files it was read from: its own (when it is one) and the fixture files it names.

@@ -8,11 +8,11 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from mockserver.engine.chaos import Chaos, Rotation
 from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS
+from mockserver.report.rule import Threshold
+from mockserver.report.rules import THRESHOLDS
 from mockserver.scenario.common import FaultSchema, Strict, described
 from mockserver.scenario.fields import Duration, Instant, Seed, signing_secret
-from mockserver.scenario.model import ReportThresholds, Scenario
-
-_REPORT = ReportThresholds()
+from mockserver.scenario.model import Scenario
 
 
 class ClockSchema(Strict):
@@ -59,26 +59,17 @@ class SandboxWebhooksSchema(Strict):
         "of the same requests (a receiver that keeps the ids it processed drops the second run's deliveries)"))
 
 
-class ReportSchema(Strict):
-    poll_interval = Duration(load_default=_REPORT.poll_interval_ms, metadata=described(
-        "Polls of one number closer together than this are too fast (rule polling-too-fast)"))
-    extra_polls = fields.Integer(load_default=_REPORT.extra_polls, validate=validate.Range(min=0, max=1000),
-                                 metadata=described(
-        "Polls of a number tolerated after one already showed its code or its end (rule polling-too-fast)",
-        default=_REPORT.extra_polls))
-    rate_warning = fields.Float(load_default=_REPORT.rate_warning, validate=validate.Range(min=0.01, max=1),
-                                metadata=described(
-        "A rate limit's peak use in one window at this share of the limit is a warning; at the limit, or "
-        "with a 429, an error (rule rate-headroom)", default=_REPORT.rate_warning))
-    refusal_loop = fields.Integer(load_default=_REPORT.refusal_loop, validate=validate.Range(min=2, max=1000),
-                                  metadata=described(
-        "The same request refused with the same 4xx this many times in a row is a loop (rule refusal-loop)",
-        default=_REPORT.refusal_loop))
+def _threshold(threshold: Threshold) -> fields.Field:
+    """A report rule's threshold as a field of the report: section (the rule declares it)."""
+    if threshold.kind == "duration":
+        return Duration(load_default=threshold.default, metadata=described(threshold.description))
+    kind = fields.Integer if threshold.kind == "count" else fields.Float
+    return kind(load_default=threshold.default, validate=validate.Range(min=threshold.minimum, max=threshold.maximum),
+                metadata=described(threshold.description, default=threshold.default))
 
-    @post_load
-    def make(self, data, **kwargs):
-        return ReportThresholds(poll_interval_ms=data["poll_interval"], extra_polls=data["extra_polls"],
-                                rate_warning=data["rate_warning"], refusal_loop=data["refusal_loop"])
+
+ReportSchema = Strict.from_dict({threshold.name: _threshold(threshold) for threshold in THRESHOLDS},
+                                name="ReportSchema")
 
 
 class _ScenarioBase(Strict):

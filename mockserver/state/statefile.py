@@ -14,24 +14,28 @@ timeline events run, webhook attempts finished, control calls that change state.
 from __future__ import annotations
 
 import json
-import logging
 import os
+import stat
 import tempfile
 import threading
 from pathlib import Path
 
 from mockserver.engine.records import SnapshotError
+from mockserver.engine.redaction import redacting_logger
 from mockserver.state import document
 
 DEFAULT_INTERVAL_S = 1.0
+NOTICE = "state_file"            # the key of the state file's notice in Sandbox.notices
 
-_log = logging.getLogger(__name__)
+_log = redacting_logger(__name__)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """The file holds ``data`` afterwards, or what it held before if this fails or the machine
-    stops half way."""
-    folder = path.parent if str(path.parent) else Path(".")
+    stops half way. A symbolic link is written through: the file it points to is replaced (from a
+    temporary file beside it, so the rename stays on its file system) and the link stays."""
+    path = Path(os.path.realpath(path))
+    folder = path.parent
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -55,16 +59,31 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """A snapshot file's bytes; SnapshotError when it is larger than ``max_bytes`` (read no
+    further than one byte past) or is not a regular file: a pipe would hang the reader until some
+    writer came, and a device (/dev/zero) never ends."""
+    try:
+        # Non-blocking, so that opening a pipe with no writer returns (to be refused) at once.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise SnapshotError("not a regular file (a pipe, a device or a folder); give the path of a snapshot file")
+        try:
+            data = file.read(max_bytes + 1)
+        except OSError as exc:
+            raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise SnapshotError(f"larger than MOCKSERVER_MAX_SNAPSHOT_BYTES ({max_bytes} bytes)")
+    return data
+
+
 def read(path: Path, max_bytes: int) -> dict:
     """A state file's snapshot, its envelope checked; SnapshotError (the file left as it is) when
     it is not one this mockserver can restore."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read(max_bytes + 1)
-    except OSError as exc:
-        raise SnapshotError(f"cannot read it: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise SnapshotError(f"larger than MOCKSERVER_MAX_SNAPSHOT_BYTES ({max_bytes} bytes)")
+    data = read_bounded(path, max_bytes)
     try:
         snapshot = json.loads(data)
     except (ValueError, RecursionError):
@@ -106,8 +125,28 @@ class StateFile:
             with self.sandbox.lock:
                 version = self.sandbox.version()
                 snapshot = document.take_bytes(self.sandbox)
+            if not self._readable(len(snapshot)):
+                self._written = version        # said once; tried again at the next change
+                return
             write_atomically(self.path, snapshot)
             self._written = version
+            if self.sandbox.notices.pop(NOTICE, None) is not None:
+                _log.warning("mockserver: the state fits MOCKSERVER_MAX_SNAPSHOT_BYTES again; %s is current", self.path)
+
+    def _readable(self, size: int) -> bool:
+        """Whether a state of ``size`` bytes is one a start could read back (read() refuses a file
+        past the snapshot limit). One that is not is never written: the file keeps the last state
+        that fits, and the log and /_mock/health say so now, not at the next start."""
+        limit = self.sandbox.limits.max_snapshot_bytes
+        if size <= limit:
+            return True
+        notice = (f"the state file {self.path} is not kept current: the state is {size} bytes, more than "
+                  f"MOCKSERVER_MAX_SNAPSHOT_BYTES ({limit}), which a start reads; the file holds the last state "
+                  "that fit. Reset (POST /_mock/reset), or raise the setting and restart with the same setting")
+        if self.sandbox.notices.get(NOTICE) is None:
+            _log.warning("mockserver: %s", notice)
+        self.sandbox.notices[NOTICE] = notice
+        return False
 
     def close(self) -> None:
         """The last changes written, and the thread ended."""

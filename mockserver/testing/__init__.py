@@ -6,6 +6,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -113,6 +115,11 @@ class SmsMock:
             return self._call("PUT", "/scenario", json={"path": str(path.resolve())})
         return self._call("PUT", "/scenario", json={"name": str(scenario)})
 
+    def load_text(self, text: str | bytes) -> dict:
+        """Switch to the scenario in ``text`` (YAML), from a clean state."""
+        return self._call("PUT", "/scenario", data=text if isinstance(text, bytes) else text.encode(),
+                          headers={"Content-Type": "application/yaml"})
+
     def scenario(self) -> dict:
         return self._call("GET", "/scenario")
 
@@ -187,8 +194,20 @@ def _query(filters: dict) -> dict:
     return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
 
 
+class DeliveriesMissing(AssertionError):
+    """WebhookReceiver.wait_for / wait_answered: fewer arrived than asked for within the timeout."""
+
+
+def _event(delivery: dict) -> str | None:
+    body = delivery["json"]
+    return (body.get("event") or body.get("type")) if isinstance(body, dict) else None
+
+
 class WebhookReceiver:
-    """A real HTTP server on 127.0.0.1 that records every delivery and can be told to fail."""
+    """A real HTTP server on 127.0.0.1 that records every delivery and can be told to fail.
+
+    It runs on real time, as the receiver of a real provider's webhooks does: ``hold()`` and
+    ``trickle()`` make the sandbox's outbox wait on it for real seconds."""
 
     def __init__(self) -> None:
         self.deliveries: list[dict] = []
@@ -273,14 +292,19 @@ class WebhookReceiver:
             self._fail_next, self._fail_status = count, status
 
     def hold(self) -> None:
-        """Accept deliveries but answer none until release(): a receiver that hangs."""
+        """Accept deliveries but answer none until release() (or 60 s): a receiver that hangs.
+        While held, anything that waits for the outbox to settle (``SmsMock.advance``, which lets
+        due webhooks go out before it returns) waits on this receiver in real time, up to the
+        delivery timeout, printing nothing: release() before advancing, or expect the wait."""
         self._answering.clear()
 
     def release(self) -> None:
+        """Answer again, the held deliveries first."""
         self._answering.set()
 
     def trickle(self, interval_s: float | None) -> None:
-        """Answer the status line and headers one byte every ``interval_s`` (None: at once again)."""
+        """Answer the status line and headers one byte every ``interval_s`` real seconds (None: at
+        once again): a receiver that crawls, to see the sandbox's delivery timeout end the attempt."""
         self._trickle_s = interval_s
 
     def answer_size(self, size: int | None) -> None:
@@ -288,28 +312,57 @@ class WebhookReceiver:
         empty 204 answers again). ``answered_bytes`` says how much of each answer got out."""
         self._answer_size = size
 
-    def wait_answered(self, count: int, timeout_s: float = 10) -> list[int]:
-        """``answered_bytes``, once at least ``count`` sized answers have ended (real network time)."""
+    def wait_answered(self, count: int, timeout_s: float = 10, *, allow_fewer: bool = False) -> list[int]:
+        """``answered_bytes``, once at least ``count`` sized answers have ended (real network time).
+        Fewer by ``timeout_s``: raises DeliveriesMissing, or returns them with ``allow_fewer``."""
         with self._arrived:
-            self._arrived.wait_for(lambda: len(self.answered_bytes) >= count, timeout=timeout_s)
+            if not self._arrived.wait_for(lambda: len(self.answered_bytes) >= count, timeout=timeout_s) \
+                    and not allow_fewer:
+                raise DeliveriesMissing(f"waited {timeout_s:g} s for {count} sized answer(s) to end; "
+                                        f"{len(self.answered_bytes)} did: {self.answered_bytes}")
             return list(self.answered_bytes)
 
-    def wait_for(self, count: int, timeout_s: float = 10) -> list[dict]:
-        """The deliveries, once at least ``count`` have arrived (real network time)."""
+    def wait_for(self, count: int, timeout_s: float = 10, *, allow_fewer: bool = False) -> list[dict]:
+        """The deliveries, once at least ``count`` have arrived (real network time: webhooks are
+        posted by the server's outbox threads after the virtual clock makes them due). Fewer by
+        ``timeout_s``: raises DeliveriesMissing saying what came, or returns them with ``allow_fewer``."""
         with self._arrived:
-            self._arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout_s)
+            if not self._arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout_s) \
+                    and not allow_fewer:
+                got = [(d["path"], _event(d)) for d in self.deliveries]
+                raise DeliveriesMissing(f"waited {timeout_s:g} s for {count} webhook deliver{'y' if count == 1 else 'ies'};"
+                                        f" {len(got)} arrived (path, event): {got}")
             return list(self.deliveries)
 
     def events(self) -> list[str]:
-        return [d["json"].get("event") or d["json"].get("type") for d in self.deliveries if isinstance(d["json"], dict)]
+        """The event name of each delivery so far whose body is a JSON object, in arrival order."""
+        return [_event(d) for d in self.deliveries if isinstance(d["json"], dict)]
 
     def clear(self) -> None:
+        """Forget every delivery and answer so far, and any fail_next still pending."""
         with self._arrived:
             self.deliveries.clear()
             self.answered_bytes.clear()
             self._fail_next = 0
 
     def close(self) -> None:
+        """Stop the receiver (the fixture does this at the end of the test)."""
         self.release()
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def running(scenario: Scenario | str = "default", *, limits: Limits = DEFAULT_LIMITS,
+            access: Access | None = None) -> Iterator[SmsMock]:
+    """A sandbox served on a free 127.0.0.1 port for the ``with`` block, for code outside pytest
+    (unittest, scripts, notebooks): the handle the ``sms_mock`` fixture gives (``url``,
+    ``pvadeals_url``, ``advance()``, ...), the server stopped on the way out. ``scenario``: a
+    bundled name, a file's path, or a loaded Scenario."""
+    served = ServedSandbox(scenario, limits=limits, access=access)
+    handle = SmsMock(served.url)
+    try:
+        yield handle
+    finally:
+        handle.http.close()
+        served.close()

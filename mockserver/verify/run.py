@@ -180,7 +180,7 @@ def _report(provider, checks, target: str, real: list, mirrored: list) -> Report
                         real_unknown=real_unknown, sandbox_unknown=sandbox_unknown) for name in names]
     exercised = sorted({e.route for e in mirrored if e.route is not None and (e.status, e.json()) != sandbox_unknown})
     served = [f"{route.method} {route.path}" for route in provider.routes if not route.public]
-    return Report(provider.name, target, verdicts, exercised, served)
+    return Report(provider.name, target, verdicts, exercised, served, provider.prefix)
 
 
 def _save_catalog(checks, real: list, path: Path, source: str) -> list[Path]:

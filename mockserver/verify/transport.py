@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 
 @dataclass
@@ -52,7 +52,25 @@ class Http:
                     raise CouldNotReach(f"{method} {path}: the answer is larger than {self._max} bytes")
                 return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, content)
         except self._errors as exc:
-            raise CouldNotReach(f"{method} {path}: {type(exc).__name__}") from exc
+            host = urlsplit(self._base).netloc
+            raise CouldNotReach(f"{method} {path}: could not reach {host}: {self._why(exc)}; check --base-url and "
+                                "this machine's network (or proxy); --replay DIR verifies against a recording "
+                                "offline") from exc
+
+    def _why(self, exc) -> str:
+        """What went wrong, in words: requests wraps the cause (urllib3's) in its own exception."""
+        import requests
+        if isinstance(exc, requests.Timeout):
+            return f"no answer within {self._timeout_s:g} s"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return "the TLS handshake failed (a certificate this machine does not trust?)"
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        text = str(reason or exc)
+        if "NameResolution" in type(reason).__name__ or "resolve" in text or "not known" in text:
+            return "its name does not resolve"
+        if "refused" in text.lower():
+            return "the connection was refused (nothing listens there)"
+        return type(reason or exc).__name__
 
 
 class InProcess:

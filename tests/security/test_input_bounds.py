@@ -12,18 +12,24 @@ import pytest
 from harness import KEY, LIVE, MockServer, scenario_with
 from mockserver.settings import SNAPSHOT_PATH, Limits
 
+SA_KEY = "SA-security"
 LIMITS = Limits(max_body_bytes=2048, max_scenario_bytes=8192, max_snapshot_bytes=16384)
 PLACEHOLDERS = {"id": "000000000000000000000000", "message_id": "msg_none", "name": "control",
-                "filename": "dashboard.js", "region": "us"}
-# By path prefix, first match: the root's index (GET /) answers errors in the default shape.
+                "filename": "dashboard.js", "region": "us", "dialect": "herosms"}
+# By path prefix, first match: the root's index (GET /) answers errors in the default shape. The
+# sms-activate protocol answers text tokens (TEXT); its HeroSMS dialect answers a refusal as
+# {"title","details"}, and what no route answers (405, 413...) as a token.
+TEXT = "text"
 SHAPES = {"/v3/api": {"success", "message", "status"}, "/api/v1/sms": {"error"}, "/_mock": {"error", "status"},
-          "/": {"error", "status"}}
+          "/stubs": TEXT, "/herosms/stubs": {"title", "details"}, "/": {"error", "status"}}
 
 
 @pytest.fixture(scope="module")
 def server():
     mock = MockServer(scenario_with(**{"pvadeals.rate_limits": [{"limit": 1000000, "window": "1s"}],
-                                       "provynx.rate_limits": [{"limit": 1000000, "window": "1s"}]}), limits=LIMITS)
+                                       "provynx.rate_limits": [{"limit": 1000000, "window": "1s"}],
+                                       "smsactivate.accounts": [{"key": SA_KEY}],
+                                       "smsactivate.rate_limits": [{"limit": 1000000, "window": "1s"}]}), limits=LIMITS)
     yield mock
     mock.close()
 
@@ -52,8 +58,10 @@ def takes_a_body(server) -> set[tuple[str, str]]:
 
 
 def key_for(prefix: str) -> dict:
-    return {"/v3/api": {"Authorization": f"Bearer {KEY}"}, "/api/v1/sms": {"Authorization": f"Bearer {LIVE}"}}.get(
-        prefix, {})
+    return {"/v3/api": {"Authorization": f"Bearer {KEY}"}, "/api/v1/sms": {"Authorization": f"Bearer {LIVE}"},
+            # the sms-activate protocol's key as HeroSMS's header (the api_key parameter works too)
+            "/stubs": {"Authorization": f"ApiKey {SA_KEY}"}, "/herosms/stubs": {"Authorization": f"ApiKey {SA_KEY}"},
+            }.get(prefix, {})
 
 
 def snapshot(server) -> dict:
@@ -63,6 +71,11 @@ def snapshot(server) -> dict:
 
 def check(response, prefix: str, status: int, what: str) -> None:
     assert response.status_code == status, (what, response.status_code, response.text[:300])
+    if SHAPES[prefix] == TEXT or response.headers.get("Content-Type", "").startswith("text/plain"):
+        assert prefix in ("/stubs", "/herosms/stubs"), (what, response.headers)
+        assert response.headers["Content-Type"] == "text/plain; charset=utf-8", (what, response.headers)
+        assert re.fullmatch(r"[A-Z_]+(:.*)?", response.text, re.S), (what, response.text[:300])
+        return
     assert response.headers.get("Content-Type", "").startswith("application/json"), (what, response.headers)
     if status >= 400:
         # the scenario's refusals add the list of problems to the control API's shape

@@ -6,7 +6,6 @@ get the documented sandbox: no debits, a fixed balance, and a code that appears 
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,13 +37,12 @@ from mockserver.providers.provynx.model import (
     PnxService,
     ProvynxScenario,
 )
-from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.tenancy import Tenant, TenantLimitReached
 from mockserver.settings import DEFAULT_LIMITS
 
 PENDING, RECEIVED, CANCELED, EXPIRED = "pending", "received", "canceled", "expired"
 US, GLOBAL = "us", "global"
-_CODE_IN_TEXT = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
 
 
 @dataclass(eq=False)
@@ -332,8 +330,7 @@ class Provynx:
         if text is None:
             self._take_sms(number, now_ms)
         else:
-            found = _CODE_IN_TEXT.search(text)
-            self._record(number, now_ms, found.group(0) if found else None, text)
+            self._record(number, now_ms, code_in(text), text)
         return number
 
     def _take_sms(self, number: Number, now_ms: int, code: str | None = None, template: str | None = None) -> None:

@@ -51,7 +51,8 @@ class PvaDealsProvider(Provider):
                                    policy=section.webhooks))
 
         return PvaDeals(section, name=self.name, timeline=context.timeline, ids=ObjectIds(context.seed),
-                        phones=context.phones, codes=context.codes, notify=notify, max_tenants=context.max_tenants)
+                        phones=context.phones, codes=context.codes, notify=notify, max_tenants=context.max_tenants,
+                        renewals_kept=context.renewals_kept)
 
     def variant(self, section) -> str:
         return section.shape

@@ -46,7 +46,7 @@ from mockserver.providers.pvadeals.model import (
     PvaDealsScenario,
     PvaService,
 )
-from mockserver.providers.sms import code_shape, sms_text
+from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.tenancy import Tenant, TenantLimitReached
 from mockserver.settings import DEFAULT_LIMITS
 
@@ -93,7 +93,8 @@ class ServiceRequest:
     kind: str = STR                    # numberType
     duration_days: int | None = None   # a rental's days, each period
     auto_renew: bool = False
-    renewals: list[Renewal] = field(default_factory=list)
+    renewals: list[Renewal] = field(default_factory=list)     # the newest (Limits.rental_renewals_kept)
+    renewals_dropped: int = 0          # renewals no longer listed
     renewal_refused_ms: int | None = None     # when auto-renew found the credits short
     # Its timeline events that may still act; each is cancelled once it cannot: this generation's
     # SMS due, its end time (or a rental's next end or renewal), the reuse window's close.
@@ -138,7 +139,8 @@ Notify = Callable[[Account, str, ServiceRequest, int, str], None]
 class PvaDeals:
     def __init__(self, scenario: PvaDealsScenario, *, name: str, timeline: Timeline, ids: ObjectIds,
                  phones: PhoneNumbers, codes: Codes, notify: Notify,
-                 max_tenants: int = DEFAULT_LIMITS.max_tenants):
+                 max_tenants: int = DEFAULT_LIMITS.max_tenants,
+                 renewals_kept: int = DEFAULT_LIMITS.rental_renewals_kept):
         self.scenario = scenario
         self.name = name                   # the provider's, for its tenants
         self._timeline = timeline
@@ -147,6 +149,7 @@ class PvaDeals:
         self._codes = codes
         self._notify = notify
         self._max_tenants = max_tenants
+        self._renewals_kept = renewals_kept
         self.limiter = RateLimiter(list(scenario.rate_limits))
         self.services = {service.id: service for service in scenario.services}
         # The rental that takes SMS from any service, as a service of its own for the rest of the rules.
@@ -386,10 +389,11 @@ class PvaDeals:
         if not self.takes_sms(request, now_ms):
             raise RequestNotReceiving(f"request {request.id} does not take SMS now (status {request.status}, "
                                       f"end time {format_iso(request.end_ms)})")
-        code = None
         if text is None:
             code = self._codes.new(*code_shape(request))
             text = sms_text(request, code, template)
+        else:
+            code = code_in(text)
         sms = ReceivedSms(text, code, now_ms)
         request.messages.append(sms)
         request.message_counter += 1
@@ -474,6 +478,10 @@ class PvaDeals:
             request.amount = price
             request.updated_ms = at_ms
             request.renewals.append(Renewal(at_ms, price, request.end_ms))
+            if len(request.renewals) > self._renewals_kept:
+                dropped = len(request.renewals) - self._renewals_kept
+                del request.renewals[:dropped]
+                request.renewals_dropped += dropped
             if request.allow_reuse:
                 request.reuse_until_ms = request.end_ms
             # The reuse window's close, due now, finds the window moved or closed: it goes.

@@ -67,7 +67,7 @@ def _rental(request, now_ms: int) -> str:
     parts = [f"LTR {request.duration_days} days", f"{left} day{'s' if left != 1 else ''} left",
              f"auto-renew {'on' if request.auto_renew else 'off'}"]
     if request.renewals:
-        parts.append(f"renewed {len(request.renewals)}×")
+        parts.append(f"renewed {len(request.renewals) + request.renewals_dropped}×")
     return " · ".join(parts)
 
 

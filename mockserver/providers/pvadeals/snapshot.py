@@ -52,7 +52,7 @@ def _request(r: ServiceRequest, seq_of) -> dict:
         "messages": [[m.text, m.code, m.at_ms] for m in r.messages], "kind": r.kind,
         "duration_days": r.duration_days, "auto_renew": r.auto_renew,
         "renewals": [[n.at_ms, str(n.amount), n.end_ms] for n in r.renewals],
-        "renewal_refused_ms": r.renewal_refused_ms,
+        "renewal_refused_ms": r.renewal_refused_ms, "renewals_dropped": r.renewals_dropped,
         "events": {"sms": [s for e in r.sms_events if (s := seq_of(e)) is not None],
                    "end": seq_of(r.end_event), "reuse_close": seq_of(r.reuse_close)},
     }
@@ -131,4 +131,5 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
         message_counter=r.int("message_counter", minimum=0), generation=r.int("generation", minimum=0),
         reuse_until_ms=instant(r, "reuse_until_ms", optional=True), polls=r.int("polls", minimum=0), messages=messages,
         kind=kind, duration_days=days, auto_renew=r.bool("auto_renew"),
-        renewals=renewals, renewal_refused_ms=instant(r, "renewal_refused_ms", optional=True))
+        renewals=renewals, renewal_refused_ms=instant(r, "renewal_refused_ms", optional=True),
+        renewals_dropped=r.int("renewals_dropped", minimum=0, optional=True) or 0)
