@@ -271,6 +271,10 @@ class JournalEntryAnswer(Schema):
     matched = fields.Boolean(required=True)
     ignored = fields.List(fields.String(), required=True, metadata={
         "description": "Fields of the body the API ignored, not knowing them (a typo?)"})
+    fault = fields.String(allow_none=True, metadata={
+        "description": "The scenario fault that shaped the answer: its kind and the rule's index (reset #2)"})
+    happened = fields.Boolean(allow_none=True, metadata={
+        "description": "Under a fault: whether the call behind the answer ran (a purchase was made)"})
 
 
 class JournalAnswer(Schema):

@@ -28,6 +28,8 @@ class Entry:
     body: str              # the first characters of the request body
     matched: bool          # False when no route answered the path
     ignored: tuple[str, ...] = ()      # fields of the body the API ignored (it does not know them)
+    fault: str | None = None           # the scenario fault that shaped the answer ("reset #2")
+    happened: bool | None = None       # under a fault: whether the backend call ran (a purchase made)
 
 
 class Journal:
@@ -47,12 +49,12 @@ class Journal:
 
     def record(self, *, at_ms: int, tenant: TenantKey | None, provider: str | None, method: str, path: str, query: str,
                key: str | None, status: int, duration_ms: float, body: str, matched: bool,
-               ignored: tuple[str, ...] = ()) -> None:
+               ignored: tuple[str, ...] = (), fault: str | None = None, happened: bool | None = None) -> None:
         # Positional into Entry: keyword arguments passed on with ** cost several µs per request.
         with self._guard:
             seq, self._next_seq = self._next_seq, self._next_seq + 1
             self._entries.append(Entry(seq, at_ms, tenant, provider, method, path, query, key, status,
-                                       duration_ms, body, matched, ignored))
+                                       duration_ms, body, matched, ignored, fault, happened))
 
     def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
                 key: str | None = None, status: int | None = None, unmatched: bool | None = None,
@@ -75,7 +77,8 @@ class Journal:
         return {"next_seq": next_seq, "entries": [
             {"seq": e.seq, "at_ms": e.at_ms, "tenant": e.tenant, "provider": e.provider, "method": e.method,
              "path": e.path, "query": e.query, "key": e.key, "status": e.status, "duration_ms": e.duration_ms,
-             "body": e.body, "matched": e.matched, "ignored": list(e.ignored)} for e in entries]}
+             "body": e.body, "matched": e.matched, "ignored": list(e.ignored),
+             "fault": e.fault, "happened": e.happened} for e in entries]}
 
     def restore_state(self, record: Record, tenant_of: TenantOf,
                       tenant: TenantKey | None = None) -> None:
@@ -85,7 +88,9 @@ class Journal:
                           None if r.raw("tenant") is None else tenant_of(r, "tenant"),
                           r.str("provider", optional=True), r.str("method"), r.str("path"), r.str("query"),
                           r.str("key", optional=True), r.int("status"), r.float("duration_ms"), r.str("body"),
-                          r.bool("matched"), tuple(r.strs("ignored"))) for r in record.records("entries")]
+                          r.bool("matched"), tuple(r.strs("ignored")), r.str("fault", optional=True),
+                          r.bool("happened") if r.has("happened") else None)
+                    for r in record.records("entries")]
         next_seq = record.int("next_seq", minimum=1)
         with self._guard:
             if tenant is None:

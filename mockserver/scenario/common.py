@@ -20,10 +20,11 @@ from marshmallow import (
     validates_schema,
 )
 
-from mockserver.engine.faults import FaultRule
+from mockserver.engine.faults import HEADERS_ONLY, REAL, VIRTUAL, Canned, FaultRule
+from mockserver.engine.mutations import OPS, Mutation
 from mockserver.engine.ratelimit import Rule
 from mockserver.engine.webhooks import RetryPolicy
-from mockserver.scenario.fields import LONGEST_WAIT_MS, Duration, load_limits
+from mockserver.scenario.fields import LONGEST_WAIT_MS, BodyFile, Duration, load_limits
 from mockserver.scenario.model import (
     DEFAULT_SMS,
     DEFAULT_SMS_AFTER_MS,
@@ -287,15 +288,112 @@ class FaultMatchSchema(Strict):
     key = fields.String(load_default=None, metadata=described("A glob on the API key"))
 
 
+_KINDS = ("drop", "cut", "garbage", "empty", "reset", "trickle", "mutate")
+_CANNED = ("headers", "content_type", "body", "body_file")
+# How much a fault may send or keep of an answer: far more than any provider answer, far less than memory.
+LARGEST_FAULT_BYTES = 1024 * 1024
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")
+_CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+                  ".json": "application/json", ".xml": "application/xml"}
+_PLAIN = "text/plain; charset=utf-8"
+
+
+def _header_value(value: str) -> None:
+    if any(ch in value for ch in "\r\n\0") or len(value) > 1024:
+        raise ValidationError("a header value is one line of at most 1024 characters")
+
+
+class MutationSchema(Strict):
+    op = fields.String(required=True, validate=validate.OneOf(OPS), metadata=described(
+        "remove, rename (to: the new name), null, retype (to: string, number, boolean, array, object, null), "
+        "add (value: the new field's), empty (a list, object or text emptied)"))
+    path = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata=described(
+        "Fields from the top of the JSON answer, dot by dot; * is every element: data.requests.*.number"))
+    to = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    value = fields.Raw(load_default=None, allow_none=True, metadata=described("add: the new field's value"))
+
+    @post_load
+    def make(self, data, **kwargs):
+        try:
+            return Mutation.parse(data["op"], data["path"], to=data["to"], value=data["value"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class ResetAt(fields.Field):
+    """``headers`` (no body byte) or a number of body bytes."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "headers":
+            return HEADERS_ONLY
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_FAULT_BYTES:
+            raise ValidationError(f"expected headers, or a number of body bytes (0 to {LARGEST_FAULT_BYTES})")
+        return value
+
+
 class FaultRespondSchema(Strict):
-    status = fields.Integer(load_default=None, validate=validate.Range(min=400, max=599),
-                            metadata=described("Answer with this status in the provider's own error shape"))
+    status = fields.Integer(load_default=None, validate=validate.Range(min=200, max=599), metadata=described(
+        "Answer with this status: alone, in the provider's own error shape (400 to 599); with a body, body_file, "
+        "headers or content_type, that answer as given (a proxy's HTML 502, an empty 200)"))
+    headers = fields.Dict(keys=fields.String(validate=validate.Regexp(_HEADER_NAME, error="not a header name")),
+                          values=fields.String(validate=_header_value), load_default=None,
+                          validate=validate.Length(max=32), metadata=described("Headers of the answer given"))
+    content_type = fields.String(load_default=None, validate=_header_value, metadata=described(
+        "Its Content-Type (default: from body_file's suffix, else text/plain; charset=utf-8)"))
+    body = fields.String(load_default=None, validate=validate.Length(max=LARGEST_FAULT_BYTES),
+                         metadata=described("Its body, inline"))
+    body_file = BodyFile(load_default=None, metadata=described(
+        "Its body from a file beside the scenario or bundled: faults/cloudflare-502.html, faults/nginx-502.html, "
+        "faults/nginx-503.html, faults/nginx-504.html, faults/gateway-429.txt"))
     drop = fields.Boolean(load_default=False, metadata=described("Break the connection mid-answer instead"))
+    cut = fields.Integer(load_default=None, validate=validate.Range(min=0, max=LARGEST_FAULT_BYTES),
+                         metadata=described("The real answer's first N bytes, with Content-Length N (malformed JSON)"))
+    garbage = fields.Integer(load_default=None, validate=validate.Range(min=1, max=LARGEST_FAULT_BYTES),
+                             metadata=described("N random bytes (from the seed) instead of an answer, then close"))
+    empty = fields.Boolean(load_default=False, metadata=described("Close the connection with no answer at all"))
+    reset = ResetAt(load_default=None, metadata=described(
+        "The real answer's headers (reset: headers) or headers and N body bytes, then a connection reset (RST)"))
+    trickle = Duration(load_default=None, longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1),
+                       metadata=described("The real answer's headers at once, its body spread over this long"))
+    clock = fields.String(load_default=REAL, validate=validate.OneOf([REAL, VIRTUAL]), metadata=described(
+        "trickle: over real time, or over the tenant's virtual clock (it ends as the test advances it)"))
+    mutate = fields.List(fields.Nested(MutationSchema), load_default=None, validate=validate.Length(min=1, max=32),
+                         metadata=described("The real answer with these changes (schema drift)"))
+    happens = fields.Boolean(load_default=None, metadata=described(
+        "garbage, empty: whether the call behind the answer runs (a purchase made) all the same (default: no)"))
 
     @validates_schema
     def one_way(self, data, **kwargs):
-        if (data.get("status") is None) == (not data.get("drop")):
-            raise ValidationError("give a status or drop: true")
+        kinds = [kind for kind in _KINDS if data.get(kind) is not None and data.get(kind) is not False]
+        canned = [name for name in _CANNED if data.get(name) is not None]
+        if data.get("status") is not None:
+            kinds.append("status")
+        if len(kinds) != 1:
+            raise ValidationError("give one of: status (with body, body_file, headers or content_type for any "
+                                  "answer), drop, cut, garbage, empty, reset, trickle, mutate")
+        if canned and kinds != ["status"]:
+            raise ValidationError(f"{', '.join(canned)} go with a status: the answer they make")
+        if kinds == ["status"] and not canned and data["status"] < 400:
+            raise ValidationError("a status alone is an error in the provider's shape (400 to 599); give a body "
+                                  "for any other answer")
+        if data.get("body") is not None and data.get("body_file") is not None:
+            raise ValidationError("give body or body_file, not both")
+        if data.get("happens") is not None and kinds[0] not in ("garbage", "empty"):
+            raise ValidationError("happens goes with garbage or empty (the other faults say whether the call runs)")
+
+    @post_load
+    def make(self, data, **kwargs):
+        """The FaultRule fields it sets."""
+        made = {"drop": data["drop"], "cut": data["cut"], "garbage": data["garbage"], "empty": data["empty"],
+                "reset": data["reset"], "trickle_ms": data["trickle"], "trickle_clock": data["clock"],
+                "mutations": tuple(data["mutate"] or ()), "happens": data["happens"]}
+        if any(data.get(name) is not None for name in _CANNED):
+            body, suffix = data["body_file"] or ((data["body"] or "").encode("utf-8"), "")
+            content_type = data["content_type"] or _CONTENT_TYPES.get(suffix, _PLAIN)
+            made["canned"] = Canned(data["status"], content_type, tuple((data["headers"] or {}).items()), body)
+        else:
+            made["status"] = data["status"]
+        return made
 
 
 class FaultWindowSchema(Strict):
@@ -306,7 +404,12 @@ class FaultWindowSchema(Strict):
 class FaultSchema(Strict):
     match = fields.Nested(FaultMatchSchema, metadata=described("Which requests; {} matches every provider request"))
     times = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                           metadata=described("Only the first N matching requests (default: all)"))
+                           metadata=described("At most N times (default: every time it takes a request)"))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata=described(
+        "Let the first N matching requests through first"))
+    probability = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1, min_inclusive=False),
+                               metadata=described("The share of matching requests it takes (0 to 1), drawn from "
+                                                  "the scenario's seed: the same seed, the same faults"))
     during = fields.Nested(FaultWindowSchema, load_default=None,
                            metadata=described("Only inside this window of virtual time"))
     respond = fields.Nested(FaultRespondSchema, load_default=None)
@@ -316,11 +419,12 @@ class FaultSchema(Strict):
     @validates_schema
     def does_something(self, data, **kwargs):
         if data.get("respond") is None and not data.get("delay"):
-            raise ValidationError("a fault needs respond: {status: N} or {drop: true}, a delay, or both")
+            raise ValidationError("a fault needs respond: (a status, an answer, a broken or slow body, mutations), "
+                                  "a delay, or both")
 
     @post_load
     def make(self, data, **kwargs):
         match, respond, during = data["match"], data["respond"] or {}, data["during"] or {}
         return FaultRule(provider=match["provider"], method=match["method"], path=match["path"], key=match["key"],
-                         times=data["times"], status=respond.get("status"), drop=respond.get("drop", False),
+                         times=data["times"], after=data["after"], probability=data["probability"], **respond,
                          delay_ms=data["delay"], from_ms=during.get("start", 0), until_ms=during.get("until"))
