@@ -39,6 +39,8 @@ class Exchange:
     fault: str | None = None             # the scenario fault that shaped the answer ("<kind> #<rule index>")
     refused: bool = False                # the provider refused it, whatever the status (sms-activate answers 200)
     dropped: bool = False                # the connection was broken on purpose (a fault)
+    broken: bool = False                 # a fault broke or changed the answer (engine/faults.py BROKEN)
+    mutated: bool = False                # a fault changed the answer's fields (schema drift)
     done: bool = False                   # a poll whose answer showed the number finished
     duration_ms: float = 0.0
     matched: bool = True                 # False when no route of any provider took the path

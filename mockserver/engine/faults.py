@@ -24,6 +24,9 @@ STATUS, ANSWER, DROP, CUT, GARBAGE, EMPTY, RESET, TRICKLE, MUTATE, DELAY = (
 NEEDS_REAL_ANSWER = frozenset({CUT, RESET, TRICKLE, MUTATE, DELAY})
 # Kinds written below HTTP, on the client's own socket (http/rawwire.py).
 RAW = frozenset({GARBAGE, EMPTY, RESET, TRICKLE})
+# Kinds whose answer a client cannot use as the provider's (broken, cut, not its JSON, changed):
+# a purchase sent again after one may be a second purchase.
+BROKEN = frozenset({DROP, ANSWER, CUT, GARBAGE, EMPTY, RESET, MUTATE})
 REAL, VIRTUAL = "real", "virtual"     # the clocks a trickle may follow
 HEADERS_ONLY = 0                      # reset: after the headers, before any body byte
 

@@ -8,7 +8,9 @@ import functools
 import time
 
 from mockserver.engine.exchange import Exchange
+from mockserver.engine.faults import BROKEN, MUTATE
 from mockserver.engine.journal import summarize
+from mockserver.http.faulting import FAULT
 from mockserver.http.pipeline import (
     DROPPED_ON_PURPOSE,
     IGNORED,
@@ -63,16 +65,18 @@ class JournalMiddleware:
         else:
             key = (key.strip()[:longest] or None) if scheme.lower() == "bearer" else None
         status, body = int(seen.get("status", "500")[:3]), environ.get(BODY)
+        taken = environ.get(FAULT)
         sandbox.journal.record(
             at_ms=at_ms, tenant=tenant, provider=self._provider(path), method=method, path=path[:longest],
             query=query, key=key, status=status, duration_ms=round((time.perf_counter() - started) * 1000, 2),
             body=summarize(body) if body else "", matched=not environ.get(UNMATCHED, False),
-            ignored=environ.get(IGNORED, ()))
+            ignored=environ.get(IGNORED, ()), fault=None if taken is None else taken.label,
+            happened=None if taken is None else taken.rule.happened)
         if tenant is not None:
-            self._observe(environ, tenant, key, at_ms, method, path[:longest], query, status, body)
+            self._observe(environ, tenant, key, at_ms, method, path[:longest], query, status, body, taken)
         return result
 
-    def _observe(self, environ, tenant, key, at_ms, method, path, query, status, body) -> None:
+    def _observe(self, environ, tenant, key, at_ms, method, path, query, status, body, taken) -> None:
         """Tell the client report (report/observe.py) what this request was."""
         route = environ.get(ROUTE)
         self._sandbox.observer.observe(Exchange(
@@ -83,7 +87,10 @@ class JournalMiddleware:
             retry_value=environ.get(_header_key(route.retry_header)) if route is not None and route.retry_header
             else None,
             rejection=environ.get(REJECTION), dropped=DROPPED_ON_PURPOSE in environ, done=POLL_DONE in environ,
-            ignored=environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()), refused=REFUSED in environ))
+            ignored=environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()), refused=REFUSED in environ,
+            fault=None if taken is None else taken.label,
+            broken=taken is not None and taken.rule.kind in BROKEN,
+            mutated=taken is not None and taken.rule.kind == MUTATE))
 
     @staticmethod
     def _provider(path: str) -> str | None:

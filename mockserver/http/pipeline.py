@@ -8,7 +8,9 @@ this module runs them, the same way for every provider:
 4. tenant: the caller's, left in the environ for the journal;
 5. rate limit: 429 in the provider's shape with Retry-After; refused requests are not counted;
 6. guards: the route's own steps (Provynx's Idempotency-Key), which may answer instead (a replay);
-7. fault: the scenario's, if one applies: a delay, an error status, or a dropped connection;
+7. fault: the scenario's, if one applies (engine/faults.py): a delay, an error status, a dropped
+   connection, or an answer carried out by http/faulting.py (any answer, a cut, garbage, an empty
+   reply, a reset, a trickle, a mutated answer), with or without the backend call as it says;
 8. input: the route's body or query, read and validated outside the lock (400 in the provider's shape);
    fields a body should not have are ignored and noted in the journal, unless the scenario says
    strict_requests (then they are a 400 naming them);
@@ -30,6 +32,9 @@ from flask import request as current_request
 from flask.globals import request_ctx
 from werkzeug.exceptions import MethodNotAllowed
 
+from mockserver.engine.faults import Taken
+from mockserver.http import faulting
+from mockserver.http.faulting import FAULT
 from mockserver.http.inputs import BodyError, validate, validate_leniently
 from mockserver.http.shapes import dump, status_text
 from mockserver.http.wire import answer_response, dropped_connection, read_json
@@ -130,25 +135,41 @@ def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
         if outcome is DROPPED:
             environ[DROPPED_ON_PURPOSE] = True
             return dropped_connection()
-    return _answer(plan, section, request, *outcome)
+        if isinstance(outcome, Response):
+            return outcome
+    answer = _answer(plan, section, request, *outcome)
+    return answer if fault is None else _faulted(sandbox, fault, answer, environ)
+
+
+def _faulted(sandbox, taken: Taken, answer: Response, environ: dict) -> Response:
+    """The answer as the scenario's fault gives it to the client (http/faulting.py)."""
+    tenant = environ.get(TENANT)
+    return faulting.shaped(taken, answer, lambda: sandbox.clock.now(tenant) / 1000,
+                           sandbox.limits.fault_trickle_patience_s)
 
 
 DROPPED = object()      # the outcome of a fault that breaks the connection
 
 
-def _rest(sandbox, plan: _Plan, call: Call, fault, path_args: dict, resets: int):
+def _rest(sandbox, plan: _Plan, call: Call, taken: Taken | None, path_args: dict, resets: int):
     """Steps 7 to 9 when they cannot all run in the first hold of the lock: a fault to carry out,
     or input to read. The outcome (status, body[, headers]), or DROPPED. ``resets``: the
     sandbox's count of resets when the first hold ended."""
     errors, route = plan.errors, plan.route
-    if fault is not None:
+    if taken is not None:
         # A fault waits or breaks the connection outside the lock; one that only delays lets the
         # request through, which then sees the state as it is after the wait.
+        fault = taken.rule
         if fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
+        call.request.environ[FAULT] = taken
         if fault.drop:
             _abandon(sandbox, plan, call)
             return DROPPED
+        early = faulting.instead(taken)
+        if early is not None:               # answered without the call: nothing was begun
+            _abandon(sandbox, plan, call)
+            return early
         if fault.status:
             body = errors.for_status(fault.status, status_text(fault.status))
             _tell_guards(sandbox, plan, call, fault.status, body, refused_input=False)

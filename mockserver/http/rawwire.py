@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 _FDS = "/proc/self/fd"
 _STEP_S = 0.01          # how often a trickle looks at its clock
+# How long one write may wait for a client that reads nothing before the fault gives up on it.
+# A timeout (not blocking mode) also keeps the socket non-blocking for the server sharing it.
+_SEND_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -63,20 +66,23 @@ def head_bytes(status: int, reason: str, headers: Iterable[tuple[str, str]]) -> 
 
 
 def send(client: ClientSocket, data: bytes, *, end: str = "close", trickle_s: float = 0.0,
-         clock_s: Callable[[], float] = time.monotonic, first: int = 0) -> None:
+         clock_s: Callable[[], float] = time.monotonic, first: int = 0, patience_s: float = 0.0) -> None:
     """Write ``data`` on the client's socket, then end the connection: ``close`` (a FIN) or
     ``reset`` (an RST: the client's next read fails with ECONNRESET). With ``trickle_s``, the
     bytes after the first ``first`` go out evenly over that many seconds of ``clock_s`` (real or
-    virtual time: a virtual clock moves when the test moves it). The server's descriptor is left
-    pointing at /dev/null, so nothing it writes later reaches the client."""
+    virtual time: a virtual clock moves when the test moves it); ``patience_s`` (real time, 0: none)
+    bounds how long a trickle waits for a clock no one moves, after which the connection is reset.
+    The server's descriptor is left pointing at /dev/null, so nothing it writes later reaches the
+    client."""
     sock = client.sock
     try:
-        sock.setblocking(True)
+        sock.settimeout(_SEND_TIMEOUT_S)
         if not trickle_s:
             sock.sendall(data)
         else:
             sock.sendall(data[:first])
-            _trickle(sock, data[first:], trickle_s, clock_s)
+            if not _trickle(sock, data[first:], trickle_s, clock_s, patience_s):
+                end = "reset"
         if end == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         else:
@@ -87,9 +93,14 @@ def send(client: ClientSocket, data: bytes, *, end: str = "close", trickle_s: fl
         _detach(client)
 
 
-def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[[], float]) -> None:
+def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[[], float],
+             patience_s: float) -> bool:
+    """Whether it sent everything before its patience ran out."""
     start, sent = clock_s(), 0
+    given_up_at = time.monotonic() + patience_s if patience_s else None
     while sent < len(data):
+        if given_up_at is not None and time.monotonic() >= given_up_at:
+            return False
         elapsed = clock_s() - start
         due = len(data) if elapsed >= over_s else int(len(data) * elapsed / over_s)
         if due > sent:
@@ -97,6 +108,7 @@ def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[
             sent = due
         else:
             time.sleep(_STEP_S)         # real time between looks at the clock, never provider time
+    return True
 
 
 def _detach(client: ClientSocket) -> None:

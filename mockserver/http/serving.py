@@ -284,7 +284,9 @@ def _environ(scope) -> dict:
     environ["PATH_INFO"] = path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("latin-1")
     environ["QUERY_STRING"] = scope.query_string
     environ["SERVER_PROTOCOL"] = "HTTP/" + scope.http_version
-    environ["REMOTE_ADDR"] = scope.client.rpartition(":")[0].strip("[]")
+    client_host, _, client_port = scope.client.rpartition(":")
+    environ["REMOTE_ADDR"] = client_host.strip("[]")
+    environ["REMOTE_PORT"] = client_port     # a fault finds the client's socket by its address (rawwire.py)
     environ["wsgi.url_scheme"] = scope.scheme
     keys = _HEADER_KEYS
     for name, value in scope.headers.items():

@@ -374,8 +374,8 @@ class FaultRespondSchema(Strict):
         if canned and kinds != ["status"]:
             raise ValidationError(f"{', '.join(canned)} go with a status: the answer they make")
         if kinds == ["status"] and not canned and data["status"] < 400:
-            raise ValidationError("a status alone is an error in the provider's shape (400 to 599); give a body "
-                                  "for any other answer")
+            raise ValidationError("Must be greater than or equal to 400 (alone, a status is an error in the "
+                                  "provider's shape; give a body for any other answer)", field_name="status")
         if data.get("body") is not None and data.get("body_file") is not None:
             raise ValidationError("give body or body_file, not both")
         if data.get("happens") is not None and kinds[0] not in ("garbage", "empty"):
