@@ -27,6 +27,8 @@ RAW = frozenset({GARBAGE, EMPTY, RESET, TRICKLE})
 # Kinds whose answer a client cannot use as the provider's (broken, cut, not its JSON, changed):
 # a purchase sent again after one may be a second purchase.
 BROKEN = frozenset({DROP, ANSWER, CUT, GARBAGE, EMPTY, RESET, MUTATE})
+# Kinds that end the connection without a whole answer, as a dropped connection does.
+CUT_OFF = frozenset({DROP, GARBAGE, EMPTY, RESET})
 REAL, VIRTUAL = "real", "virtual"     # the clocks a trickle may follow
 HEADERS_ONLY = 0                      # reset: after the headers, before any body byte
 

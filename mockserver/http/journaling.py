@@ -8,7 +8,7 @@ import functools
 import time
 
 from mockserver.engine.exchange import Exchange
-from mockserver.engine.faults import BROKEN, MUTATE
+from mockserver.engine.faults import BROKEN, CUT_OFF, MUTATE
 from mockserver.engine.journal import summarize
 from mockserver.http.faulting import FAULT
 from mockserver.http.pipeline import (
@@ -86,7 +86,8 @@ class JournalMiddleware:
             retry_header=None if route is None else route.retry_header,
             retry_value=environ.get(_header_key(route.retry_header)) if route is not None and route.retry_header
             else None,
-            rejection=environ.get(REJECTION), dropped=DROPPED_ON_PURPOSE in environ, done=POLL_DONE in environ,
+            rejection=environ.get(REJECTION),
+            dropped=DROPPED_ON_PURPOSE in environ or (taken is not None and taken.rule.kind in CUT_OFF), done=POLL_DONE in environ,
             ignored=environ.get(IGNORED, ()) + environ.get(IGNORED_QUERY, ()), refused=REFUSED in environ,
             fault=None if taken is None else taken.label,
             broken=taken is not None and taken.rule.kind in BROKEN,

@@ -67,7 +67,7 @@ def head_bytes(status: int, reason: str, headers: Iterable[tuple[str, str]]) -> 
 
 def send(client: ClientSocket, data: bytes, *, end: str = "close", trickle_s: float = 0.0,
          clock_s: Callable[[], float] = time.monotonic, first: int = 0, patience_s: float = 0.0) -> None:
-    """Write ``data`` on the client's socket, then end the connection: ``close`` (a FIN) or
+    """Take the connection from the server, write ``data`` on it, then end it: ``close`` (a FIN) or
     ``reset`` (an RST: the client's next read fails with ECONNRESET). With ``trickle_s``, the
     bytes after the first ``first`` go out evenly over that many seconds of ``clock_s`` (real or
     virtual time: a virtual clock moves when the test moves it); ``patience_s`` (real time, 0: none)
@@ -75,6 +75,10 @@ def send(client: ClientSocket, data: bytes, *, end: str = "close", trickle_s: fl
     The server's descriptor is left pointing at /dev/null, so nothing it writes later reaches the
     client."""
     sock = client.sock
+    # The server's descriptor names /dev/null before a byte goes out: once the client has what it
+    # gets and hangs up, the server may close that descriptor and the number may name the next
+    # client's connection, which a later dup2 would then cut.
+    _detach(client)
     try:
         sock.settimeout(_SEND_TIMEOUT_S)
         if not trickle_s:
@@ -90,7 +94,7 @@ def send(client: ClientSocket, data: bytes, *, end: str = "close", trickle_s: fl
     except OSError:
         pass                    # the client went away first: nothing more to break
     finally:
-        _detach(client)
+        sock.close()            # the last reference: the connection ends (with an RST if SO_LINGER says so)
 
 
 def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[[], float],
@@ -112,8 +116,8 @@ def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[
 
 
 def _detach(client: ClientSocket) -> None:
-    """The server's descriptor now names /dev/null; closing our duplicate then closes the socket
-    for good (with an RST if SO_LINGER says so)."""
+    """The server's descriptor now names /dev/null: what it writes or reads there goes nowhere,
+    and closing it no longer touches the connection, which our duplicate alone holds."""
     null = os.open(os.devnull, os.O_RDWR)
     try:
         os.dup2(null, client.fd)
@@ -121,4 +125,3 @@ def _detach(client: ClientSocket) -> None:
         pass
     finally:
         os.close(null)
-        client.sock.close()
