@@ -10,10 +10,11 @@ from dataclasses import replace
 
 from mockserver.engine import Engine
 from mockserver.engine.clock import ClockError, format_iso
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import Faults
 from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.journal import Journal
-from mockserver.providers.contract import BuildContext
+from mockserver.providers.contract import Backend, BuildContext
 from mockserver.providers.registry import PROVIDERS
 from mockserver.providers.tenancy import Tenant
 from mockserver.report.observe import Observer
@@ -35,7 +36,7 @@ class Sandbox:
         self.observer = Observer(limits)          # what the client report is made of (report/)
         self.engine.outbox.observer = self.observer
         self.scenario = scenario
-        self.backends: dict[str, object] = {}
+        self.backends: dict[str, Backend] = {}
         self.resets = 0         # resets so far, of a tenant or of everything (a request that outlives one notices)
         self.changes = 0        # control calls that changed state (the control API counts them)
         # What the server has to tell its operator about itself, by topic (a state file that can
@@ -86,6 +87,16 @@ class Sandbox:
             self.observer.forget(tenant)
             self.backends[tenant.provider].reset_tenant(tenant)
             self.resets += 1
+
+    def record(self, exchange: Exchange) -> None:
+        """A request outside the control API, once answered (the pipeline calls this in a
+        ``finally``): its text bounded, its journal entry, and what the client report makes of it."""
+        longest = self.limits.max_journal_text
+        exchange.method = exchange.method[:16]
+        exchange.path, exchange.query = exchange.path[:longest], exchange.query[:longest]
+        exchange.key = exchange.key[:longest] if exchange.key else None
+        self.journal.record(exchange)
+        self.observer.observe(exchange)
 
     def version(self) -> tuple:
         """Changes whenever the state may have: requests answered, events run, webhook attempts

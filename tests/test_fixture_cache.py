@@ -8,11 +8,16 @@ import pickle
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from mockserver.providers.provynx import model as provynx_model
+from mockserver.providers.provynx import section as provynx_section
+from mockserver.providers.pvadeals import model as pvadeals_model
+from mockserver.providers.pvadeals import section as pvadeals_section
 from mockserver.providers.pvadeals.model import PvaService
-from mockserver.scenario import ScenarioError, load_scenario
+from mockserver.scenario import ScenarioError, fixture_cache, load_scenario
 
 CATALOG = ("- {id: 0123456789abcdef01234567, name: Alpha, price: 0.5}\n"
            "- {id: 0123456789abcdef01234568, name: Beta, price: 1.5}\n")
@@ -160,3 +165,11 @@ def test_the_run_scenario_is_parsed_once_and_an_edited_or_broken_one_again(files
         with pytest.raises(ScenarioError, match=r"s\.yaml:3: not valid YAML"):
             load_scenario(folder / "s.yaml", remember=True)
     assert sorted(cache.glob("*.pickle")) == entries
+
+
+def test_the_schemas_that_validate_catalogs_are_part_of_what_makes_an_entry_stale():
+    # The catalogs' schemas and model classes are the providers' own: an edit there (in a
+    # checkout) must not leave entries validated by the previous code.
+    covered = {source.resolve() for source in fixture_cache.stamped_sources()}
+    for module in (pvadeals_section, provynx_section, pvadeals_model, provynx_model):
+        assert Path(module.__file__).resolve() in covered

@@ -48,6 +48,53 @@ def test_filters_and_the_count_form(mock):
     assert (bad.status_code, bad.json()["error"]) == (400, "status: Not a valid integer.")
 
 
+def test_refused_bodies_and_paths_no_route_takes_are_journaled_with_their_key(mock):
+    too_large = b'{"services": []}' + b" " * (100 * 1024)
+    assert mock.pva("POST", "/nope", data=too_large, headers={"Content-Type": "application/json"}).status_code == 413
+    assert mock.pva("DELETE", "/balance").status_code == 405
+    assert mock.pnx("GET", "/us/nope", key=None, headers={"Authorization": "Bearer  spaced "}).status_code == 404
+    entries = journal(mock)["requests"]
+    assert [(e["provider"], e["method"], e["path"], e["status"], e["key"], e["matched"], e["body"]) for e in entries] == [
+        ("pvadeals", "POST", "/v3/api/nope", 413, KEY, True, ""),
+        ("pvadeals", "DELETE", "/v3/api/balance", 405, KEY, False, ""),
+        ("provynx", "GET", "/api/v1/sms/us/nope", 404, "spaced", False, "")]
+
+
+def test_ignored_fields_are_noted_only_for_a_request_that_reached_its_input(mock):
+    """The body is parsed before the state lock, but what it holds counts only once the request
+    gets past the key, the rate limit, the guards and any fault, as before it was read there."""
+    body = {"services": [{"serviceId": AIRBNB}], "coupon": "X"}
+    assert mock.pva("POST", "/purchase", key="API-nobody", json=body).status_code == 401
+    assert mock.pva("POST", "/purchase", json=body).status_code == 200
+    assert [(e["status"], e["ignored"]) for e in journal(mock)["requests"]] == [(401, []), (200, ["coupon"])]
+
+
+def test_the_app_leaves_no_keys_of_its_own_in_the_wsgi_environ():
+    """Checked in-process, calling the app as a WSGI server does, so the environ it was given can
+    be read afterwards: a request's story travels in its Exchange, not through the environ."""
+    import yaml
+    from werkzeug.test import EnvironBuilder
+
+    from mockserver.http.app import create_app
+    from mockserver.scenario import load_text
+    app = create_app(load_text(yaml.safe_dump(BASE_SCENARIO)), real_time=False)
+    bearer = {"Authorization": f"Bearer {KEY}"}
+    requests_ = [EnvironBuilder("/v3/api/purchase", method="POST", headers=bearer,
+                                json={"services": [{"serviceId": AIRBNB}], "coupon": "X"}),
+                 EnvironBuilder("/v3/api/purchase", method="POST", headers=bearer, data=b"{" + b" " * (100 * 1024) + b"}"),
+                 EnvironBuilder("/v3/api/nope", headers=bearer), EnvironBuilder("/api/v1/sms/balance"),
+                 EnvironBuilder("/_mock/state", environ_base={"REMOTE_ADDR": "127.0.0.1"})]
+    statuses = []
+    for builder in requests_:
+        environ = builder.get_environ()
+        given = set(environ)
+        b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(int(status[:3]))))
+        assert [key for key in set(environ) - given if key.startswith("mockserver")] == []
+    assert statuses == [200, 413, 404, 401, 200]
+    assert app.extensions["mockserver"].journal.recorded == 4
+    app.extensions["mockserver"].close()
+
+
 def test_the_journal_stays_bounded_after_10000_requests(tmp_path):
     """A real `mockserver run --journal-size 250` process, 10,000 requests on one keep-alive connection."""
     import http.client

@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 
 from flask import Request
 
-from mockserver.http.wire import BODY, bearer_token
+from mockserver.http.wire import body_of
+from mockserver.providers.contract import bearer_token
 from mockserver.settings import SettingError
 
 TOKEN_HEADER = "X-Admin-Token"
@@ -82,7 +83,7 @@ def refusal(request: Request, access: Access, *, token_in_query: bool = False,
     """None when the caller may go on, else (status, why). A browser opening the dashboard
     cannot send a header, so there the token may also come as ``?token=``."""
     if access.token:
-        given = request.headers.get(TOKEN_HEADER) or bearer_token(request)
+        given = request.headers.get(TOKEN_HEADER) or bearer_token(request.headers)
         if not given and token_in_query:
             given = request.args.get("token")
         if not given or not _same_secret(given, access.token):
@@ -175,10 +176,6 @@ def _authority(value: str, scheme: str) -> str:
 
 
 def _has_body(request: Request) -> bool:
-    """Whether the request came with a body: what bounds.BodyLimit read, whatever the headers
-    said (HTTP/2 sends none; a Transfer-Encoding list is not exactly "chunked")."""
-    read = request.environ.get(BODY)
-    if read is not None:
-        return bool(read)
-    encodings = request.headers.get("Transfer-Encoding", "").lower()
-    return bool(request.content_length) or "chunked" in (part.strip() for part in encodings.split(","))
+    """Whether the request came with a body: what the app's front read, whatever the headers said
+    (HTTP/2 sends none; a Transfer-Encoding list is not exactly "chunked")."""
+    return bool(body_of(request))

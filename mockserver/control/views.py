@@ -18,7 +18,7 @@ from mockserver.engine.records import SnapshotError
 from mockserver.http.inputs import BodyError, read_json_text, refuse_unencodable_text, validate
 from mockserver.http.openapi import Operation
 from mockserver.http.shapes import dump
-from mockserver.http.wire import BODY, json_response, read_json
+from mockserver.http.wire import body_of, json_response, read_json
 from mockserver.providers.contract import NotReceiving, NoWebhookUrl
 from mockserver.providers.registry import PROVIDERS, by_name
 from mockserver.providers.tenancy import TenantLimitReached
@@ -105,7 +105,7 @@ def _matches_a_tenant_pattern(key: str) -> bool:
 def _json_body(limits=None):
     """The body as JSON, every text in it valid Unicode (BodyError, before anything changes)."""
     body = read_json(request, invalid_json="the body is not valid JSON", limits=limits or _sandbox().limits)
-    refuse_unencodable_text(body, request.environ.get(BODY))
+    refuse_unencodable_text(body, body_of(request))
     return body
 
 
@@ -217,7 +217,7 @@ def _scenario_from_request():
     scenario as YAML (or JSON) text."""
     limits, folders = _sandbox().limits, _access().scenario_dirs
     try:
-        text = request.get_data().decode("utf-8")
+        text = body_of(request).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(["PUT /_mock/scenario: the body is not UTF-8 text"]) from exc
     if request.mimetype == "application/json":

@@ -217,6 +217,33 @@ class Watchdog:
             self._thread = None
 
 
+class _Connection(http.client.HTTPConnection):
+    """http.client's connection with its socket from ``open_socket`` (which checks where it may
+    go): ``connect`` is the method http.client opens its socket in."""
+
+    def __init__(self, host: str, port: int | None, open_socket: Callable[..., socket.socket]):
+        super().__init__(host, port)
+        self.open_socket = open_socket
+
+    def connect(self) -> None:
+        self.sock = self.open_socket((self.host, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)     # as http.client's own connect
+
+
+class _TlsConnection(_Connection):
+    """The same over TLS, the certificate checked against the URL's host name."""
+    default_port = http.client.HTTPS_PORT
+
+    def __init__(self, host: str, port: int | None, open_socket: Callable[..., socket.socket],
+                 context: ssl.SSLContext):
+        super().__init__(host, port, open_socket)
+        self.context = context
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = self.context.wrap_socket(self.sock, server_hostname=self.host)
+
+
 class Receiver:
     """The connection to one webhook URL. Used by one thread at a time (its lane's)."""
 
@@ -294,9 +321,9 @@ class Receiver:
     def _open(self) -> http.client.HTTPConnection:
         """A connection that connects on its first request, through _open_socket. HTTPS wraps
         the socket it returns and checks the certificate against the URL's host name."""
-        connection = (http.client.HTTPSConnection(self._host, self._port, context=ssl.create_default_context())
-                      if self._secure else http.client.HTTPConnection(self._host, self._port))
-        connection._create_connection = self._open_socket
+        assert self._host is not None       # post() tries no URL without one
+        connection = (_TlsConnection(self._host, self._port, self._open_socket, ssl.create_default_context())
+                      if self._secure else _Connection(self._host, self._port, self._open_socket))
         self._connection = connection
         return connection
 

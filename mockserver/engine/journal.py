@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from mockserver.engine.clock import instant
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.records import Record, TenantOf
 from mockserver.engine.tenants import TenantKey
 
 BODY_SUMMARY_CHARS = 200
 
 
-@dataclass(slots=True)      # not frozen: a frozen dataclass costs several µs more to build, per request
+@dataclass(slots=True)      # not frozen: an entry gets its number when it is filed, and again when restored
 class Entry:
     seq: int
     at_ms: int             # the tenant's virtual time
@@ -47,14 +48,15 @@ class Journal:
     def size(self) -> int:
         return self._entries.maxlen
 
-    def record(self, *, at_ms: int, tenant: TenantKey | None, provider: str | None, method: str, path: str, query: str,
-               key: str | None, status: int, duration_ms: float, body: str, matched: bool,
-               ignored: tuple[str, ...] = (), fault: str | None = None, happened: bool | None = None) -> None:
-        # Positional into Entry: keyword arguments passed on with ** cost several µs per request.
+    def record(self, exchange: Exchange) -> None:
+        """One answered request (its text bounded by the recorder, Sandbox.record)."""
+        entry = Entry(0, exchange.at_ms, exchange.tenant, exchange.provider, exchange.method, exchange.path,
+                      exchange.query, exchange.key, exchange.status, round(exchange.duration_ms, 2),
+                      summarize(exchange.body) if exchange.body else "", exchange.matched, exchange.ignored,
+                      exchange.fault, exchange.happened)
         with self._guard:
-            seq, self._next_seq = self._next_seq, self._next_seq + 1
-            self._entries.append(Entry(seq, at_ms, tenant, provider, method, path, query, key, status,
-                                       duration_ms, body, matched, ignored, fault, happened))
+            entry.seq, self._next_seq = self._next_seq, self._next_seq + 1
+            self._entries.append(entry)
 
     def entries(self, *, provider: str | None = None, method: str | None = None, path: str | None = None,
                 key: str | None = None, status: int | None = None, unmatched: bool | None = None,

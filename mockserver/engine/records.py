@@ -38,7 +38,7 @@ class Record:
     def path(self) -> str:
         if self._key is None:
             return self._parent if isinstance(self._parent, str) else self._parent.path
-        return self._parent._at(self._key) if isinstance(self._parent, Record) else f"{self._parent}[{self._key}]"
+        return self._parent.at(self._key) if isinstance(self._parent, Record) else f"{self._parent}[{self._key}]"
 
     def has(self, name: str) -> bool:
         return self._value.get(name) is not None
@@ -46,11 +46,11 @@ class Record:
     def raw(self, name: str, default=...):
         if name not in self._value:
             if default is ...:
-                raise SnapshotError(f"{self._at(name)}: missing")
+                raise SnapshotError(f"{self.at(name)}: missing")
             return default
         return self._value[name]
 
-    def _at(self, name) -> str:
+    def at(self, name) -> str:
         return f"{self.path}.{name}" if isinstance(name, str) else f"{self.path}[{name}]"
 
     def int(self, name: str, *, optional: bool = False, minimum: int | None = None) -> int | None:
@@ -60,14 +60,14 @@ class Record:
         if value is None:
             if optional:
                 return None
-            raise SnapshotError(f"{self._at(name)}: " + ("expected a whole number" if name in self._value
+            raise SnapshotError(f"{self.at(name)}: " + ("expected a whole number" if name in self._value
                                                          else "missing"))
-        return check_int(value, self._at(name), minimum)
+        return check_int(value, self.at(name), minimum)
 
     def float(self, name: str) -> float:
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SnapshotError(f"{self._at(name)}: expected a number")
+            raise SnapshotError(f"{self.at(name)}: expected a number")
         return float(value)
 
     def str(self, name: str, *, optional: bool = False) -> str | None:
@@ -78,13 +78,13 @@ class Record:
             if optional:
                 return None
             if name not in self._value:
-                raise SnapshotError(f"{self._at(name)}: missing")
-        raise SnapshotError(f"{self._at(name)}: expected text")
+                raise SnapshotError(f"{self.at(name)}: missing")
+        raise SnapshotError(f"{self.at(name)}: expected text")
 
     def bool(self, name: str) -> bool:
         value = self.raw(name)
         if not isinstance(value, bool):
-            raise SnapshotError(f"{self._at(name)}: expected true or false")
+            raise SnapshotError(f"{self.at(name)}: expected true or false")
         return value
 
     def decimal(self, name: str, *, optional: bool = False) -> Decimal | None:
@@ -94,9 +94,9 @@ class Record:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise SnapshotError(f"{self._at(name)}: expected an amount as text, e.g. \"12.50\"") from None
+            raise SnapshotError(f"{self.at(name)}: expected an amount as text, e.g. \"12.50\"") from None
         if not value.is_finite() or abs(value) > _LARGEST_AMOUNT or value.as_tuple().exponent < -_AMOUNT_PLACES:
-            raise SnapshotError(f"{self._at(name)}: not an amount the sandbox could have made")
+            raise SnapshotError(f"{self.at(name)}: not an amount the sandbox could have made")
         return value
 
     def record(self, name: str, *, optional: bool = False) -> Record | None:
@@ -109,13 +109,13 @@ class Record:
         """A JSON object as it is (``texts``: every value text, e.g. headers)."""
         value = self.raw(name)
         if not isinstance(value, dict) or (texts and not all(isinstance(v, str) for v in value.values())):
-            raise SnapshotError(f"{self._at(name)}: expected an object" + (" of texts" if texts else ""))
+            raise SnapshotError(f"{self.at(name)}: expected an object" + (" of texts" if texts else ""))
         return value
 
     def list(self, name: str) -> list:
         value = self.raw(name)
         if not isinstance(value, list):
-            raise SnapshotError(f"{self._at(name)}: expected a list")
+            raise SnapshotError(f"{self.at(name)}: expected a list")
         return value
 
     def records(self, name: str) -> Iterator[Record]:
@@ -129,14 +129,14 @@ class Record:
         items = self.list(name)
         for index, item in enumerate(items):
             if type(item) is not int:
-                check_int(item, f"{self._at(name)}[{index}]")
+                check_int(item, f"{self.at(name)}[{index}]")
         return items
 
     def strs(self, name: str) -> list[str]:
         items = self.list(name)
         for index, item in enumerate(items):
             if type(item) is not str:
-                raise SnapshotError(f"{self._at(name)}[{index}]: expected text")
+                raise SnapshotError(f"{self.at(name)}[{index}]: expected text")
         return items
 
     def pair(self, name: str) -> tuple[str, str]:
@@ -144,10 +144,10 @@ class Record:
         value = self._value.get(name)
         if type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
             return value[0], value[1]
-        return check_pair(value, self._at(name))
+        return check_pair(value, self.at(name))
 
     def fail(self, name: str, why: str) -> SnapshotError:
-        return SnapshotError(f"{self._at(name)}: {why}")
+        return SnapshotError(f"{self.at(name)}: {why}")
 
 
 def check_int(value, where: str, minimum: int | None = None) -> int:

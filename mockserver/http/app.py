@@ -5,8 +5,9 @@ import logging
 import re
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, Response, request
 
 from mockserver.control import schemas as control_schemas
 from mockserver.control.access import Access
@@ -14,22 +15,26 @@ from mockserver.control.views import PREFIX as CONTROL_PREFIX
 from mockserver.control.views import bp as control_bp
 from mockserver.dashboard import bp as dashboard_bp
 from mockserver.engine.redaction import redacting_logger
-from mockserver.http.bounds import BodyLimit
 from mockserver.http.index import bp as index_bp
-from mockserver.http.journaling import JournalMiddleware
-from mockserver.http.pipeline import view_for
+from mockserver.http.pipeline import Front, view_for
 from mockserver.http.shapes import status_text
-from mockserver.http.wire import ErrorShapes, HideDroppedConnections, install_error_shapes
+from mockserver.http.wire import ErrorShapes, HideDroppedConnections, Request, install_error_shapes
 from mockserver.providers.contract import Provider, Route
 from mockserver.providers.registry import PROVIDERS, by_path
 from mockserver.sandbox import Sandbox
 from mockserver.scenario import Scenario, load_scenario
-from mockserver.settings import DEFAULT_LIMITS, SNAPSHOT_PATH, Limits
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 
-class _SyncFlask(Flask):
-    """Flask, minus its per-call check for ``async def`` views and hooks: none here is async, and
-    the check (through inspect) runs for every hook and view of every request."""
+class _App(Flask):
+    """Flask, with the app's own request (wire.Request: its body and Exchange) and every request
+    passing the pipeline's front first; minus Flask's per-call check for ``async def`` views and
+    hooks: none here is async, and the check (through inspect) runs for every hook and view."""
+    request_class = Request
+    front: Front
+
+    def full_dispatch_request(self) -> Response:
+        return self.front.serve(cast(Request, request), super().full_dispatch_request)
 
     def ensure_sync(self, func):
         return func
@@ -50,7 +55,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     waitress_log = logging.getLogger("waitress")
     if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
         waitress_log.addFilter(HideDroppedConnections())
-    app = _SyncFlask(__name__, static_folder=None)      # no /static: nothing is served from this folder
+    app = _App(__name__, static_folder=None)      # no /static: nothing is served from this folder
     # What the WSGI servers, Flask and the sandbox log by these names holds no secret.
     for name in ("mockserver", "waitress", app.name):
         redacting_logger(name)
@@ -74,9 +79,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
         headers={base: partial(_answer_headers, p, sandbox) for p in PROVIDERS for base in (p.prefix, *p.mounts)},
     )
     install_error_shapes(app, shapes)
-    bounded = BodyLimit(app.wsgi_app, shapes, {CONTROL_PREFIX: limits.max_scenario_bytes, None: limits.max_body_bytes},
-                        {SNAPSHOT_PATH: limits.max_snapshot_bytes})
-    app.wsgi_app = JournalMiddleware(bounded, sandbox, skip=CONTROL_PREFIX)
+    app.front = Front(sandbox, shapes, CONTROL_PREFIX)
     return app
 
 

@@ -4,8 +4,8 @@ well-formed HTTP, so Flask sends them; an empty reply, garbage, a reset and a tr
 below HTTP, on the client's own socket (rawwire.py), by the answer's body as the server sends it
 (so on the server's thread for the request, never under the state lock).
 
-The pipeline calls ``instead`` before the backend call (a fault that answers without it) and
-``shaped`` on the answer it made; nothing else of it knows the kinds."""
+The pipeline calls ``note`` and ``instead`` before the backend call (a fault that answers without
+it) and ``shaped`` on the answer it made; nothing else of it knows the kinds."""
 from __future__ import annotations
 
 import json
@@ -15,14 +15,23 @@ from flask import Response
 from werkzeug.http import HTTP_STATUS_CODES
 
 from mockserver.engine import faults
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import Taken
 from mockserver.engine.mutations import mutated
 from mockserver.http import rawwire
 from mockserver.http.wire import DroppedConnection
 
-FAULT = "mockserver.fault"      # the Taken of the fault that shaped the answer, for the journal
 # A virtual-clock trickle: the clock of the request's tenant, in seconds.
 Clock = Callable[[], float]
+
+
+def note(exchange: Exchange, taken: Taken) -> None:
+    """What the journal and the client report learn of the fault: which, whether the call ran,
+    whether the client got an answer it can use."""
+    kind = taken.rule.kind
+    exchange.fault, exchange.happened = taken.label, taken.rule.happened
+    exchange.broken, exchange.mutated = kind in faults.BROKEN, kind == faults.MUTATE
+    exchange.dropped = exchange.dropped or kind in faults.CUT_OFF
 
 
 def instead(taken: Taken) -> Response | None:

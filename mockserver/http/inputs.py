@@ -10,7 +10,6 @@ import re
 
 from marshmallow import Schema, ValidationError
 
-from mockserver.http.quickload import UNPLANNED, loader
 from mockserver.http.shapes import schema_instance
 from mockserver.scenario.fields import flatten_messages
 from mockserver.scenario.paths import format_path
@@ -107,14 +106,8 @@ def _depth(value) -> int:
     return deepest
 
 
-_UNKNOWN_FIELD = Schema._default_error_messages["unknown"]
-
-
 def validate(schema: type[Schema], data) -> dict:
     """Load with a marshmallow schema; a failure becomes one readable BodyError."""
-    loaded = loader(schema)(data)
-    if loaded is not UNPLANNED:
-        return loaded
     try:
         return schema_instance(schema).load(data)
     except ValidationError as exc:
@@ -125,16 +118,15 @@ def validate_leniently(schema: type[Schema], data) -> tuple[dict, tuple[str, ...
     """Load as an Express-style API does: fields it does not know are ignored, not refused.
     Returns what loaded and the paths of the fields ignored (the journal notes them); any other
     problem is a BodyError, as with validate."""
-    loaded = loader(schema)(data)
-    if loaded is not UNPLANNED:
-        return loaded, ()
+    instance = schema_instance(schema)
     try:
-        return schema_instance(schema).load(data), ()
+        return instance.load(data), ()
     except ValidationError as exc:
         problems = list(flatten_messages(exc.messages))
-    unknown = [path for path, message in problems if message == _UNKNOWN_FIELD and path]
+    unknown_field = instance.error_messages["unknown"]
+    unknown = [path for path, message in problems if message == unknown_field and path]
     others = [(path, message) for path, message in problems if (path, message) not in
-              {(path, _UNKNOWN_FIELD) for path in unknown}]
+              {(path, unknown_field) for path in unknown}]
     if others or not unknown:
         raise BodyError(_readable(others or problems))
     cleaned = copy.deepcopy(data)

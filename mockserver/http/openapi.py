@@ -106,7 +106,7 @@ def _reachable(schema: type[Schema]) -> set[str]:
         if component_name(current) in names:
             continue
         names.add(component_name(current))
-        for value in current._declared_fields.values():
+        for value in current().fields.values():
             value = getattr(value, "inner", value)                  # a List's items
             nested = getattr(value, "nested", None)
             if isinstance(nested, type) and issubclass(nested, Schema):

@@ -1,235 +1,268 @@
-"""The one request pipeline every provider route passes, read top to bottom (like stripe-mock's
-HandleRequest). A provider states its routes, error shapes and extra steps (providers/contract.py);
-this module runs them, the same way for every provider:
+"""The one way through (docs/architecture.md draws it): every request meets the front
+(``Front.serve``), and a provider route then runs ``run``, top to bottom, the same for every
+provider (like stripe-mock's HandleRequest), filling the request's one record, its Exchange.
 
-1. preflight: an OPTIONS request is the provider's (a CORS preflight, 204) or a method no route takes (405);
-2. catch up: whatever fell due on the timeline runs first, so no answer shows stale state;
-3. authenticate: the key's caller, or 401 in the provider's shape (a key past the tenant limit: 401 saying so);
-4. tenant: the caller's, left in the environ for the journal;
-5. rate limit: 429 in the provider's shape with Retry-After; refused requests are not counted;
-6. guards: the route's own steps (Provynx's Idempotency-Key), which may answer instead (a replay);
-7. fault: the scenario's, if one applies (engine/faults.py): a delay, an error status, a dropped
-   connection, or an answer carried out by http/faulting.py (any answer, a cut, garbage, an empty
-   reply, a reset, a trickle, a mutated answer), with or without the backend call as it says;
-8. input: the route's body or query, read and validated outside the lock (400 in the provider's shape);
-   fields a body should not have are ignored and noted in the journal, unless the scenario says
-   strict_requests (then they are a 400 naming them);
-9. call: the backend call under the lock; a refusal answers with its own status and message;
-10. answer: dumped through the route's schema, the guards told what it was, the provider's headers added.
+The front reads the body once, within its API's limit: the app's one size check, so it holds
+under any WSGI server. Outside the control API it begins the Exchange and, in a ``finally``,
+hands it to the one recorder (Sandbox.record), whatever answered.
 
-Steps 2 to 7 and, when a route reads no input and no fault applies, 9 run in one hold of the
-state lock; otherwise 9 runs in a second hold, after a fault's wait or the input's reading (and
-if a reset came in between, against the state there is then). Waiting, parsing input and
-encoding JSON happen outside the lock; nothing here does network I/O.
-A dropped connection or a crash tells the guards there will be no answer, so a reservation they
-hold (an Idempotency-Key in flight) is freed."""
+A route: 1 preflight; then, before the lock, the body parsed once and the input validated, kept
+for step 8; then one hold of the state lock: 2 catch up, 3 authenticate (401), 4 tenant and its
+clock, 5 rate limit (429), 6 guards (Idempotency-Key, may answer instead), 7 fault (a status, a
+dropped connection, or an answer http/faulting.py makes or breaks, with or without the call as
+engine/faults.py says), 8 the input's 400 or its ignored fields noted, 9 the backend call, 10 the
+answer dumped and the guards told; the JSON is encoded after the lock is let go. Only a fault's
+delay lets go of it in between: the request waits after step 7, then steps 7 to 10 run in a
+second hold as if it came in then. A dropped connection or a crash tells the guards there will
+be no answer, so what they hold (an Idempotency-Key in flight) is freed."""
 from __future__ import annotations
 
+import io
 import time
+from collections.abc import Callable
+from typing import NamedTuple, cast
 
 from flask import Response, current_app
 from flask import request as current_request
-from flask.globals import request_ctx
 from werkzeug.exceptions import MethodNotAllowed
 
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import Taken
 from mockserver.http import faulting
-from mockserver.http.faulting import FAULT
-from mockserver.http.inputs import BodyError, validate, validate_leniently
+from mockserver.http.inputs import BodyError, parse_json, validate, validate_leniently
 from mockserver.http.shapes import dump, status_text
-from mockserver.http.wire import answer_response, dropped_connection, read_json
-from mockserver.providers.contract import Call, Provider, ProviderError, Route
+from mockserver.http.wire import ErrorShapes, Request, answer_response, dropped_connection
+from mockserver.providers.contract import Backend, Call, Caller, Provider, ProviderError, Route, bearer_token
+from mockserver.providers.registry import by_path
 from mockserver.providers.tenancy import TenantLimitReached
+from mockserver.sandbox import Sandbox
+from mockserver.settings import SNAPSHOT_PATH
 
-TENANT = "mockserver.tenant"          # set once the caller is known; the journal reads it
-IGNORED = "mockserver.ignored"        # fields of the body that were ignored, for the journal
-# For the client report (engine/observe.py), read by the journal's layer: the route that took the
-# request and its path's arguments; the rate limit's Rejection of a 429; a connection dropped on
-# purpose; a poll whose answer showed the number finished.
-ROUTE, PATH_ARGS, REJECTION, DROPPED_ON_PURPOSE, POLL_DONE = (
-    "mockserver.route", "mockserver.path_args", "mockserver.rejection", "mockserver.dropped", "mockserver.done")
-IGNORED_QUERY = "mockserver.ignored_query"     # query parameters the route does not know ("?name")
-# The key the provider read (Provider.credentials), the number a request is about when a
-# parameter names it (Route.subject), and a refusal whatever its status (a protocol may answer
-# refusals with 200 and a token), for the journal and the client report.
-KEY, SUBJECT, REFUSED = "mockserver.key", "mockserver.subject", "mockserver.refused"
+Outcome = tuple            # (status, body) or (status, body, headers)
+DROPPED = object()         # the outcome of a fault that breaks the connection
+
+
+class Front:
+    """What every request of the app meets first (``serve``, called by the app for each one)."""
+
+    def __init__(self, sandbox: Sandbox, shapes: ErrorShapes, control_prefix: str):
+        self._sandbox, self._shapes, self._control = sandbox, shapes, control_prefix
+
+    def serve(self, request: Request, dispatch: Callable[[], Response]) -> Response:
+        """The answer: ``dispatch`` (Flask's routing, views and error handlers) once the body is in."""
+        environ, limits = request.environ, self._sandbox.limits
+        path = environ.get("PATH_INFO", "")
+        if path == self._control or path.startswith(self._control + "/"):
+            limit = limits.max_snapshot_bytes if path == SNAPSHOT_PATH else limits.max_scenario_bytes
+            refused = self._read_body(request, path, limit)
+            return dispatch() if refused is None else refused
+        provider = by_path(path)
+        exchange = request.exchange = Exchange(
+            environ.get("REQUEST_METHOD", ""), path, environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST"),
+            provider=None if provider is None else provider.name, at_ms=self._sandbox.clock.now())
+        started = time.perf_counter()
+        try:
+            answer = self._read_body(request, path, limits.max_body_bytes)
+            exchange.body = request.body
+            exchange.key = bearer_token(request.headers) if provider is None else provider.credentials(request)
+            if answer is None:
+                answer = dispatch()
+                exchange.matched = request.url_rule is not None
+            exchange.status = answer.status_code
+            return answer
+        finally:
+            exchange.duration_ms = (time.perf_counter() - started) * 1000
+            self._sandbox.record(exchange)
+
+    def _read_body(self, request: Request, path: str, limit: int) -> Response | None:
+        """The body into ``request.body``, or the refusal to answer instead. What was read (nothing,
+        when refused) becomes the request's stream, with a plain length, so what parses a form
+        parses these bytes and never reads the connection again."""
+        environ = request.environ
+        if (environ.get("CONTENT_LENGTH") or "").strip() == "0" or environ.get("wsgi.input") is None:
+            return None
+        refused = _take_body(request, limit)
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(request.body), str(len(request.body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return None if refused is None else answer_response(self._shapes.for_path(path)(refused), refused)
+
+
+def _take_body(request: Request, limit: int) -> int | None:
+    """Reads the body into ``request.body``, or gives the status that refuses it. One without a
+    numeric length (chunked, a Transfer-Encoding list, HTTP/2) is read one byte past the limit at most."""
+    declared = (request.environ.get("CONTENT_LENGTH") or "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        return 413                                 # unread
+    try:
+        body = request.environ["wsgi.input"].read(int(declared) if declared.isdigit() else limit + 1)
+    except TimeoutError:                           # it did not arrive in time (serving.BufferedBodies)
+        return 408
+    if len(body) > limit:
+        return 413
+    if declared.isdigit() and len(body) != int(declared):     # the client stopped short: never run half a body
+        return 400
+    request.body = body
+    return None
 
 
 class _Plan:
     """What the pipeline needs of one route, worked out once, when the app is built."""
-    __slots__ = ("provider", "route", "errors", "reads_input", "guards", "adds_headers", "query_names")
+    __slots__ = ("provider", "route", "errors", "guards", "query_names")
 
     def __init__(self, provider: Provider, route: Route):
-        self.provider, self.route, self.errors = provider, route, provider.errors
-        self.reads_input = route.body is not None or route.query is not None
-        self.guards = route.guards
-        self.adds_headers = type(provider).answer_headers is not Provider.answer_headers
+        self.provider, self.route, self.errors, self.guards = provider, route, provider.errors, route.guards
         self.query_names = frozenset() if route.query is None else frozenset(
             field.data_key or name for name, field in route.query().load_fields.items())
 
 
-def view_for(provider: Provider, route: Route):
+class _Input(NamedTuple):
+    """A route's input as read before the lock, for step 8."""
+    args: dict                          # the call's arguments: path arguments, body=, query=
+    ignored: tuple[str, ...] = ()       # body fields ignored
+    ignored_query: tuple[str, ...] = ()
+    problem: str | None = None          # why the body or query is refused (a 400)
+    subject: str | None = None          # the number a parameter names (Route.subject)
+
+
+def view_for(provider: Provider, route: Route) -> Callable[..., Response]:
     """The Flask view of one route: the pipeline, for that provider and route."""
     plan = _Plan(provider, route)
 
-    def view(**path_args):
-        # The request itself, once: each access through Flask's request proxy costs a lookup.
-        return run(current_app.extensions["mockserver"], plan, current_request._get_current_object(), path_args)
+    def view(**path_args) -> Response:
+        return run(current_app.extensions["mockserver"], plan, cast(Request, current_request), path_args)
     view.__name__ = route.name
     return view
 
 
-def run(sandbox, plan: _Plan, request, path_args: dict) -> Response:
+def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Response:
     provider, route, errors = plan.provider, plan.route, plan.errors
-    environ = request.environ
+    exchange = request.exchange
     section = sandbox.scenario.section(provider.name)
-    if environ["REQUEST_METHOD"] == "OPTIONS":
+    if exchange.method == "OPTIONS":
         if provider.preflight(section):
-            return _answer(plan, section, request, 204, None)
+            return _answer(plan, section, request, (204, None))
         # The Allow header lists the methods of every route on this path (GET and DELETE on a
         # number are two routes).
-        raise MethodNotAllowed(valid_methods=sorted(set(request_ctx.url_adapter.allowed_methods()) - {"OPTIONS"}))
+        adapter = current_app.create_url_adapter(request)
+        assert adapter is not None          # Flask makes one for every request
+        raise MethodNotAllowed(valid_methods=sorted(set(adapter.allowed_methods()) - {"OPTIONS"}))
     if route.public:
-        return _answer(plan, section, request, route.status, route.call(section))
-    key = environ[KEY] = provider.credentials(request)
-    environ[ROUTE], environ[PATH_ARGS] = route, path_args
-    call = fault = outcome = None
-    with sandbox.lock:
-        sandbox.catch_up()
-        resets = sandbox.resets
-        backend = sandbox.backends[provider.name]
-        try:
-            caller = backend.authenticate(key)
-        except TenantLimitReached as exc:
-            return _answer(plan, section, request, *_refusal(provider, section, request, 401,
-                                                                     f"{errors.unauthorized} ({exc})"))
-        if caller is None:
-            return _answer(plan, section, request, *_refusal(provider, section, request, 401, errors.unauthorized))
-        tenant = environ[TENANT] = caller.tenant
-        now = sandbox.clock.now(tenant)
-        local_path = provider.local_path(environ["PATH_INFO"]) or ""
-        rejection = backend.admit(caller, environ.get("REMOTE_ADDR", ""), local_path, now)
-        if rejection is None:
-            call = Call(sandbox, section, backend, caller, request, now)
-            if plan.guards:
-                outcome = _guarded(plan, call)
-            if outcome is None:
-                fault = sandbox.fault_for(provider.name, environ["REQUEST_METHOD"], environ["PATH_INFO"],
-                                          local_path, caller.key, tenant)
-                if fault is None and not plan.reads_input:
-                    try:
-                        outcome = _call(plan, call, path_args)
-                    except BaseException:
-                        _abandon(sandbox, plan, call)
-                        raise
-    if rejection is not None:
-        environ[REJECTION] = rejection
-        return _answer(plan, section, request, 429, errors.rate_limited(rejection),
-                       {"Retry-After": str(rejection.retry_after_s)})
-    if outcome is None:
-        try:
-            outcome = _rest(sandbox, plan, call, fault, path_args, resets)
-        except BaseException:
-            _abandon(sandbox, plan, call)
-            raise
-        if outcome is DROPPED:
-            environ[DROPPED_ON_PURPOSE] = True
-            return dropped_connection()
-        if isinstance(outcome, Response):
-            return outcome
-    answer = _answer(plan, section, request, *outcome)
-    return answer if fault is None else _faulted(sandbox, fault, answer, environ)
+        return _answer(plan, section, request, (route.status, route.call(section)))
+    exchange.route, exchange.kind, exchange.target = route.name, route.kind, path_args.get("id")
+    if route.retry_header:
+        exchange.retry_header, exchange.retry_value = route.retry_header, request.headers.get(route.retry_header)
+    given = _read_input(sandbox, plan, request, exchange, path_args)
+    call: Call | None = None
+    fault: Taken | None = None
+    outcome: object = None
+    try:
+        with sandbox.lock:
+            sandbox.catch_up()
+            resets = sandbox.resets
+            backend = sandbox.backends[provider.name]
+            caller, outcome = _authenticate(plan, section, request, backend)
+            if caller is not None:
+                tenant = exchange.tenant = caller.tenant
+                now = exchange.at_ms = sandbox.clock.now(tenant)
+                local_path = provider.local_path(exchange.path) or ""
+                exchange.rejection = backend.admit(caller, request.environ.get("REMOTE_ADDR", ""), local_path, now)
+                if exchange.rejection is None:
+                    call = Call(sandbox, section, backend, caller, request, now, exchange)
+                    outcome = _guarded(plan, call) if plan.guards else None
+                    if outcome is None:
+                        fault = sandbox.fault_for(provider.name, exchange.method, exchange.path, local_path,
+                                                  caller.key, tenant)
+                        if fault is None or not fault.rule.delay_ms:
+                            outcome = _rest(plan, call, fault, given)
+        if call is not None and fault is not None and fault.rule.delay_ms:
+            time.sleep(fault.rule.delay_ms / 1000)
+            with sandbox.lock:
+                sandbox.catch_up()
+                outcome = None
+                if sandbox.resets != resets:
+                    # A reset (or a scenario load) came during the wait: the request goes on against
+                    # what is there now (a 401 if its key opens nothing any more); what the guards
+                    # held belonged to the old state, so it is let go, and no replay is remembered.
+                    _abandon_guards(plan, call)
+                    call.backend, call.section = sandbox.backends[provider.name], sandbox.scenario.section(provider.name)
+                    caller, outcome = _authenticate(plan, call.section, request, call.backend)
+                    if caller is not None:
+                        call.caller, exchange.tenant = caller, caller.tenant
+                if outcome is None:
+                    call.now_ms = exchange.at_ms = sandbox.clock.now(call.caller.tenant)
+                    outcome = _rest(plan, call, fault, given)
+    except BaseException:
+        if plan.guards and call is not None:
+            with sandbox.lock:
+                _abandon_guards(plan, call)
+        raise
+    if exchange.rejection is not None:
+        rejection = exchange.rejection
+        return _answer(plan, section, request, (429, errors.rate_limited(rejection),
+                                                {"Retry-After": str(rejection.retry_after_s)}))
+    if outcome is DROPPED:
+        exchange.dropped = True
+        return dropped_connection()
+    if isinstance(outcome, Response):           # a fault's own answer, made without the call
+        return outcome
+    answer = _answer(plan, section, request, cast(Outcome, outcome))
+    return answer if fault is None else _faulted(sandbox, fault, answer, exchange)
 
 
-def _faulted(sandbox, taken: Taken, answer: Response, environ: dict) -> Response:
+def _faulted(sandbox: Sandbox, fault: Taken, answer: Response, exchange: Exchange) -> Response:
     """The answer as the scenario's fault gives it to the client (http/faulting.py)."""
-    tenant = environ.get(TENANT)
-    return faulting.shaped(taken, answer, lambda: sandbox.clock.now(tenant) / 1000,
+    tenant = exchange.tenant
+    return faulting.shaped(fault, answer, lambda: sandbox.clock.now(tenant) / 1000,
                            sandbox.limits.fault_trickle_patience_s)
 
 
-DROPPED = object()      # the outcome of a fault that breaks the connection
-
-
-def _rest(sandbox, plan: _Plan, call: Call, taken: Taken | None, path_args: dict, resets: int):
-    """Steps 7 to 9 when they cannot all run in the first hold of the lock: a fault to carry out,
-    or input to read. The outcome (status, body[, headers]), or DROPPED. ``resets``: the
-    sandbox's count of resets when the first hold ended."""
-    errors, route = plan.errors, plan.route
-    if taken is not None:
-        # A fault waits or breaks the connection outside the lock; one that only delays lets the
-        # request through, which then sees the state as it is after the wait.
-        fault = taken.rule
-        if fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
-        call.request.environ[FAULT] = taken
-        if fault.drop:
-            _abandon(sandbox, plan, call)
-            return DROPPED
-        early = faulting.instead(taken)
-        if early is not None:               # answered without the call: nothing was begun
-            _abandon(sandbox, plan, call)
-            return early
-        if fault.status:
-            body = errors.for_status(fault.status, status_text(fault.status))
-            _tell_guards(sandbox, plan, call, fault.status, body, refused_input=False)
-            return fault.status, body
-    args = dict(path_args)
+def _read_input(sandbox: Sandbox, plan: _Plan, request: Request, exchange: Exchange, path_args: dict) -> _Input:
+    """Step 8's reading, before the lock: the body parsed once (the guards' fingerprint reads the
+    same parse) and validated, the query validated. As an Express-style API does, body fields it
+    does not know are ignored and noted, unless the scenario says strict_requests."""
+    route, args = plan.route, dict(path_args)
+    ignored: tuple[str, ...] = ()
     try:
         if route.body is not None:
-            body = read_json(call.request, invalid_json=plan.provider.invalid_json, limits=sandbox.limits)
+            exchange.body_json = parse_json(exchange.body, invalid_json=plan.provider.invalid_json,
+                                            limits=sandbox.limits)
+            exchange.body_is_json = True
             if sandbox.scenario.strict_requests:
-                args["body"] = validate(route.body, body)
+                args["body"] = validate(route.body, exchange.body_json)
             else:
-                # As an Express-style API does, fields it does not know are ignored; the journal notes them.
-                args["body"], ignored = validate_leniently(route.body, body)
-                if ignored:
-                    call.request.environ[IGNORED] = ignored
+                args["body"], ignored = validate_leniently(route.body, exchange.body_json)
+            exchange.input = args["body"]
         if route.query is not None:
-            query = plan.provider.parameters(call.request)
-            args["query"] = validate(route.query, query)
-            if route.subject is not None:
-                call.request.environ[SUBJECT] = query.get(route.subject)
-            if not plan.query_names.issuperset(query):     # ignored, as the real APIs do; the report notes them
-                call.request.environ[IGNORED_QUERY] = tuple(f"?{name}" for name in query if name not in plan.query_names)
+            query = plan.provider.parameters(request)
+            args["query"] = exchange.input = validate(route.query, query)
+            subject = None if route.subject is None else query.get(route.subject)
+            # Names the route does not know are ignored, as the real APIs do; the report notes them.
+            unknown = tuple(f"?{name}" for name in query if name not in plan.query_names)
+            return _Input(args, ignored, unknown, subject=subject)
     except BodyError as problem:
-        status, body = _refusal(plan.provider, call.section, call.request, 400, errors.invalid_input(str(problem)))
-        _tell_guards(sandbox, plan, call, status, body, refused_input=True)
-        return status, body
-    with sandbox.lock:
-        sandbox.catch_up()
-        if sandbox.resets != resets:
-            refused = _after_reset(sandbox, plan, call)
-            if refused is not None:
-                return refused
-        call.now_ms = sandbox.clock.now(call.caller.tenant)
-        return _call(plan, call, args)
+        return _Input(args, ignored, problem=str(problem))
+    return _Input(args, ignored)
 
 
-def _after_reset(sandbox, plan: _Plan, call: Call):
-    """A reset (or a scenario load) came while the input was read outside the lock: the caller's
-    account, or every account, was replaced. The call runs as if it had come in now, against
-    what is there now (a 401 if its key opens nothing any more); what guards held belonged to
-    the old state, so it is let go, and the answer is not remembered for a replay."""
-    _abandon_guards(plan, call)
-    backend = sandbox.backends[plan.provider.name]
+def _authenticate(plan: _Plan, section, request: Request, backend: Backend) -> tuple[Caller | None, Outcome | None]:
+    """Step 3: the key's caller, or the 401 to answer."""
+    errors = plan.errors
     try:
-        caller = backend.authenticate(call.caller.key)
+        caller = backend.authenticate(request.exchange.key)
     except TenantLimitReached as exc:
-        return _refusal(plan.provider, call.section, call.request, 401, f"{plan.errors.unauthorized} ({exc})")
+        return None, _refusal(plan, section, request, 401, f"{errors.unauthorized} ({exc})")
     if caller is None:
-        return _refusal(plan.provider, call.section, call.request, 401, plan.errors.unauthorized)
-    call.backend, call.caller, call.section = backend, caller, sandbox.scenario.section(plan.provider.name)
-    return None
+        return None, _refusal(plan, section, request, 401, errors.unauthorized)
+    return caller, None
 
 
-def _refusal(provider: Provider, section, request, status: int, message: str) -> tuple[int, object]:
-    """A refusal as the provider answers it, marked for the client report."""
-    request.environ[REFUSED] = True
-    return provider.refusal(section, request, status, message)
+def _refusal(plan: _Plan, section, request: Request, status: int, message: str) -> Outcome:
+    """A refusal as the provider answers it (Provider.refusal), marked in the Exchange."""
+    request.exchange.refused = True
+    return plan.provider.refusal(section, request, status, message)
 
 
-def _guarded(plan: _Plan, call: Call):
+def _guarded(plan: _Plan, call: Call) -> Outcome | None:
     """Step 6: the route's guards, in order; the first answer one gives, or None."""
     try:
         for guard in plan.guards:
@@ -241,41 +274,60 @@ def _guarded(plan: _Plan, call: Call):
     return None
 
 
-def _call(plan: _Plan, call: Call, args: dict) -> tuple[int, object]:
+def _rest(plan: _Plan, call: Call, taken: Taken | None, given: _Input) -> object:
+    """Steps 7 (but a delay) to 10, under the lock: the outcome (status, body[, headers]), DROPPED,
+    or a fault's own answer (a Response)."""
+    errors, exchange = plan.errors, call.exchange
+    if taken is not None:
+        faulting.note(exchange, taken)
+        fault = taken.rule
+        if fault.drop:
+            _abandon_guards(plan, call)
+            return DROPPED
+        instead = faulting.instead(taken)
+        if instead is not None:             # answered without the call: nothing was begun
+            _abandon_guards(plan, call)
+            return instead
+        if fault.status:
+            body = errors.for_status(fault.status, status_text(fault.status))
+            _tell_guards(plan, call, fault.status, body, refused_input=False)
+            return fault.status, body
+    exchange.ignored, exchange.ignored_query = given.ignored, given.ignored_query
+    exchange.target = given.subject or exchange.target
+    if given.problem is not None:
+        status, body = _refusal(plan, call.section, cast(Request, call.request), 400, errors.invalid_input(given.problem))
+        _tell_guards(plan, call, status, body, refused_input=True)
+        return status, body
+    return _call(plan, call, given.args)
+
+
+def _call(plan: _Plan, call: Call, args: dict) -> Outcome:
     """Step 9 and the answer, dumped (under the lock: it reads live state); the guards are told."""
-    route = plan.route
+    route, exchange = plan.route, call.exchange
     if route.needs_base_url:
-        args = {**args, "base_url": call.request.host_url.rstrip("/")}
+        args = {**args, "base_url": cast(Request, call.request).host_url.rstrip("/")}
+    status: int
+    body: object
     refused_input = False
     try:
-        result = route.call(call.backend, call.caller, call.now_ms, **args)
+        result = exchange.answer = route.call(call.backend, call.caller, call.now_ms, **args)
     except ProviderError as refusal:
-        status, body = _refusal(plan.provider, call.section, call.request, refusal.status, refusal.text)
+        status, body = _refusal(plan, call.section, cast(Request, call.request), refusal.status, refusal.text)
         # A refusal of the input itself (a provider's error marked refuses_input) is told to the
         # guards as a refused body is: nothing was begun, so there is nothing to replay.
         refused_input = refusal.refuses_input
     else:
         answer = route.answer_for(call.section)
-        status, body = route.status, result if answer is None else dump(answer, result)
-        if route.done is not None and route.done(result):
-            call.request.environ[POLL_DONE] = True
-    if plan.guards:
-        for guard in plan.guards:
-            guard.after(call, status, body, refused_input)
+        # A route whose status is None only refuses (its call never returns).
+        status, body = cast(int, route.status), result if answer is None else dump(answer, result)
+        exchange.done = route.done is not None and route.done(result)
+    _tell_guards(plan, call, status, body, refused_input=refused_input)
     return status, body
 
 
-def _tell_guards(sandbox, plan: _Plan, call: Call, status: int, body, *, refused_input: bool) -> None:
-    if plan.guards:
-        with sandbox.lock:
-            for guard in plan.guards:
-                guard.after(call, status, body, refused_input)
-
-
-def _abandon(sandbox, plan: _Plan, call: Call | None) -> None:
-    if plan.guards and call is not None:
-        with sandbox.lock:
-            _abandon_guards(plan, call)
+def _tell_guards(plan: _Plan, call: Call, status: int, body, *, refused_input: bool) -> None:
+    for guard in plan.guards:
+        guard.after(call, status, body, refused_input)
 
 
 def _abandon_guards(plan: _Plan, call: Call) -> None:
@@ -283,9 +335,7 @@ def _abandon_guards(plan: _Plan, call: Call) -> None:
         guard.abandon(call)
 
 
-def _answer(plan: _Plan, section, request, status: int, body, headers: dict | None = None) -> Response:
-    if plan.adds_headers:
-        extra = plan.provider.answer_headers(section, request)
-        if extra:
-            headers = {**(headers or {}), **extra}
+def _answer(plan: _Plan, section, request: Request, outcome: Outcome) -> Response:
+    status, body, *rest = outcome
+    headers = {**(rest[0] if rest else {}), **plan.provider.answer_headers(section, request)} or None
     return answer_response(body, status, headers)

@@ -1,5 +1,6 @@
-"""HTTP plumbing every API shares: bearer keys, JSON answers, which error shape a path gets when
-no route answers it (unknown route, wrong method, crash), and a dropped connection."""
+"""HTTP plumbing every API shares: the app's request (with its body and Exchange), JSON answers,
+which error shape a path gets when no route answers it (unknown route, wrong method, crash), and
+a dropped connection."""
 from __future__ import annotations
 
 import datetime
@@ -7,17 +8,24 @@ import json
 import logging
 from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
-from flask import Flask, Request, Response, request
+import flask
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from mockserver.engine.exchange import Exchange
 from mockserver.http.inputs import parse_json
 from mockserver.providers.contract import under
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
-BODY = "mockserver.body"      # the request body as bounds.BodyLimit read it, for the journal and the views
 
-UNMATCHED = "mockserver.unmatched"    # set in the environ when no route answered the path (the journal lists these)
+class Request(flask.Request):
+    """Flask's request as the app makes it (its ``request_class``): the pipeline's front
+    (pipeline.Front) reads the body first, once, within its API's limit, and begins the
+    Exchange of a request outside the control API, before any view or hook runs."""
+    body: bytes = b""
+    exchange: Exchange
 
 # The body for a status no route chose (unknown route, wrong method, crash), per API.
 ErrorShape = Callable[[int], object]
@@ -64,21 +72,14 @@ def answer_response(body, status: int = 200, headers: dict | None = None) -> Res
     return json_response(body, status, headers)
 
 
-def bearer_token(source) -> str | None:
-    """The token of an ``Authorization: Bearer`` header, from a request or a WSGI environ."""
-    header = source.get("HTTP_AUTHORIZATION", "") if isinstance(source, dict) else source.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+def read_json(req: flask.Request, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS):
+    """The parsed body (as the front read it), or BodyError. An empty body reads as an empty object."""
+    return parse_json(body_of(req), invalid_json=invalid_json, limits=limits)
 
 
-def read_json(req: Request, *, invalid_json: str, limits: Limits = DEFAULT_LIMITS):
-    """The parsed body, or BodyError. An empty body reads as an empty object."""
-    # As bounds.BodyLimit read it, when it did (every request of the app): taken from the environ,
-    # rather than through werkzeug's stream wrappers again.
-    raw = req.environ.get(BODY)
-    return parse_json(req.get_data(cache=True) if raw is None else raw, invalid_json=invalid_json, limits=limits)
+def body_of(req: flask.Request) -> bytes:
+    """The body the front read, from the request as Flask's ``request`` proxy types it."""
+    return cast(Request, req).body
 
 
 class ErrorShapes:
@@ -87,12 +88,12 @@ class ErrorShapes:
     CORS failure where the API answered 404 or 500)."""
 
     def __init__(self, shapes: dict[str, ErrorShape], default: ErrorShape,
-                 headers: dict[str, Callable[[Request], dict]] | None = None):
+                 headers: dict[str, Callable[[flask.Request], dict]] | None = None):
         self._shapes = shapes
         self._default = default
         self._headers = headers or {}
 
-    def headers_for(self, path: str, req: Request) -> dict:
+    def headers_for(self, path: str, req: flask.Request) -> dict:
         headers_of = self._headers.get(self.prefix_of(path))
         return {} if headers_of is None else headers_of(req)
 
@@ -115,8 +116,6 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        if request.url_rule is None:       # no route answered: the journal lists these apart
-            request.environ[UNMATCHED] = True
         # OPTIONS is not listed: it is there to answer CORS preflights, not a method to call.
         allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) - {"OPTIONS"})
         headers = shapes.headers_for(request.path, request)

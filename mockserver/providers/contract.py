@@ -21,13 +21,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from marshmallow import Schema
 
+from mockserver.engine.exchange import Exchange
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.providers.tenancy import Tenant
 from mockserver.settings import DEFAULT_LIMITS
+
+if TYPE_CHECKING:        # a type only: no web framework below the HTTP front
+    from werkzeug.wrappers import Request
 
 
 def under(path: str, base: str) -> bool:
@@ -72,6 +76,21 @@ class NoWebhookUrl(LookupError):
 
 class NotReceiving(Exception):
     """An SMS pushed through the control API to a number that takes none now; the message says why."""
+
+
+class Texts(Protocol):
+    """Names to text values, as a request's headers or query give them (a Mapping, or werkzeug's
+    Headers and MultiDict)."""
+
+    def get(self, key: str, default: str) -> str: ...
+
+
+def bearer_token(headers: Texts) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    scheme, _, token = headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,7 @@ class Call:
     caller: Caller
     request: object                            # the Flask request
     now_ms: int
+    exchange: Exchange                         # what the pipeline has read and learnt of it
     held: dict = field(default_factory=dict)   # what guards keep between their steps
 
 
@@ -310,10 +330,11 @@ class Provider(ABC):
         return None
 
     # How the pipeline reads a request of its routes.
-    def credentials(self, request) -> str | None:
-        """The API key a request carries: by default an ``Authorization: Bearer`` token."""
-        scheme, _, token = request.environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    def credentials(self, request: Request) -> str | None:
+        """The API key a request presents, or None; read once per request, by the pipeline's front
+        once the body is in (the journal and the report take it from there). By default an
+        ``Authorization: Bearer`` token; a provider may read the query or a form body."""
+        return bearer_token(request.headers)
 
     def parameters(self, request) -> dict[str, str]:
         """A request's parameters, which a route's ``query`` schema reads and its ``when`` matches:

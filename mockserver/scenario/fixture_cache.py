@@ -27,8 +27,9 @@ from pathlib import Path
 CACHE_DIR_ENV = "MOCKSERVER_CACHE_DIR"
 MAX_ENTRIES = 64            # about 12 KB each
 _FORMAT = b"mockserver-fixture-cache-1"
-# The packages whose code validates a fixture or defines the objects a loaded one holds.
-_CODE = [Path(__file__).parent, Path(__file__).parent.parent / "engine"]
+# The packages whose code validates a fixture or defines the objects a loaded one holds: the
+# catalogs' schemas and model classes are the providers' own (providers/*/section.py, model.py).
+_CODE = [Path(__file__).parent.parent / name for name in ("scenario", "engine", "providers")]
 
 
 def load(text: bytes, loader: str) -> object | None:
@@ -99,12 +100,16 @@ def _entry_name(text: bytes, loader: str) -> str:
     return digest.hexdigest() + ".pickle"
 
 
+def stamped_sources() -> list[Path]:
+    """The source files whose change makes every entry stale."""
+    return [source for package in _CODE for source in sorted(package.rglob("*.py"))]
+
+
 @cache
 def _code_stamp() -> bytes:
-    """Changes whenever the validating code does: every source file's name, size and modification time."""
+    """Changes whenever the validating code does: every source file's path, size and modification time."""
     stamp = hashlib.sha256(_FORMAT + repr(sys.version_info[:2]).encode())
-    for package in _CODE:
-        for source in sorted(package.glob("*.py")):
-            status = source.stat()
-            stamp.update(f"{source.name}:{status.st_size}:{status.st_mtime_ns};".encode())
+    for source in stamped_sources():
+        status = source.stat()
+        stamp.update(f"{source}:{status.st_size}:{status.st_mtime_ns};".encode())
     return stamp.digest()

@@ -30,7 +30,7 @@ def scenario_json_schema() -> dict:
     # A fault names a provider: the registered ones (the field checks them when loading).
     generated["FaultMatch"]["properties"]["provider"]["enum"] = [*names(), None]
     for schema in all_schemas(*roots):
-        for name, field in schema._declared_fields.items():
+        for name, field in schema().fields.items():
             if hasattr(field, "json_schema"):
                 generated[schema_name(schema)]["properties"][field.data_key or name].update(field.json_schema)
     definitions = json.loads(json.dumps(generated).replace('"#/components/schemas/', '"#/$defs/'))

@@ -17,7 +17,7 @@ def all_schemas(*roots: type[Schema]) -> list[type[Schema]]:
         if schema in seen:
             continue
         seen.append(schema)
-        for field in schema._declared_fields.values():
+        for field in schema().fields.values():
             inner = getattr(field, "inner", field)
             nested = getattr(inner, "nested", None)
             if isinstance(nested, type):
@@ -36,7 +36,7 @@ def fixture_schemas() -> tuple[type[Schema], ...]:
 @cache
 def field_names() -> frozenset[str]:
     return frozenset(field.data_key or name for schema in all_schemas(*fixture_schemas())
-                     for name, field in schema._declared_fields.items())
+                     for name, field in schema().fields.items())
 
 
 def is_known(name: str) -> bool:

@@ -134,7 +134,7 @@ class Provynx:
         self.scenario = scenario
         self.name = name                   # the provider's, for its tenants
         self._timeline = timeline
-        self._ids = ids
+        self.number_ids = ids
         self._phones = phones
         self._codes = codes
         self._notify = notify
@@ -144,10 +144,10 @@ class Provynx:
         self._max_tenants = max_tenants
         self._revoked = frozenset(key for a in scenario.accounts for key in a.revoked_keys)
         self.accounts: dict[str, Account] = {}
-        self._by_key: dict[str, Account] = {}
+        self.accounts_by_key: dict[str, Account] = {}
         for declared in scenario.accounts:
             self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
-        self._stock = dict(scenario.initial_stock)
+        self.stock = dict(scenario.initial_stock)
 
     # -- access ---------------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class Provynx:
         (TenantLimitReached past the limit)."""
         if not key:
             return None
-        account = self._by_key.get(key)
+        account = self.accounts_by_key.get(key)
         tenants = self.scenario.tenants
         if account is None and provision and key not in self._revoked and tenants.admits(key):
             if len(self.accounts) - len(self.scenario.accounts) >= self._max_tenants:
@@ -173,7 +173,7 @@ class Provynx:
         account = Account(name, balance, frozenset(keys), webhook_url, secret or self._default_secret(name),
                           Tenant(self.name, name))
         self.accounts[account.name] = account
-        self._by_key.update({key: account for key in account.keys})
+        self.accounts_by_key.update({key: account for key in account.keys})
         return account
 
     def reset_tenant(self, tenant: Tenant) -> None:
@@ -182,7 +182,7 @@ class Provynx:
         old = self.accounts.pop(name, None)
         if old is not None:
             for key in old.keys:
-                self._by_key.pop(key, None)
+                self.accounts_by_key.pop(key, None)
                 self.limiter.forget(key)
         self.idempotency.forget(f"{name}:")
         declared = next((a for a in self.scenario.accounts if a.name == name), None)
@@ -228,7 +228,7 @@ class Provynx:
         country = self.country(server_id, region, country_code)
         if country.operator(operator) is None:
             raise UnknownOperator(operator, country.code, server_id)
-        offers = [Offer(s, self._stock[(server_id, country.code, s.id)]) for s in country.services if s.carried_by(operator)]
+        offers = [Offer(s, self.stock[(server_id, country.code, s.id)]) for s in country.services if s.carried_by(operator)]
         return Catalog(server_id, country, operator, offers)
 
     # -- numbers --------------------------------------------------------------------------
@@ -243,17 +243,17 @@ class Provynx:
         if not service.carried_by(operator):
             raise ProductUnavailable(service_id, operator)
         stock_key = (server_id, country.code, service.id)
-        if self._stock[stock_key] <= 0:
+        if self.stock[stock_key] <= 0:
             raise OutOfStock()
         account = caller.account
         if not caller.sandbox:
             if service.price > account.balance:
                 raise InsufficientFunds(service.price, account.balance)
             account.balance -= service.price
-            self._stock[stock_key] -= 1
+            self.stock[stock_key] -= 1
         phone = self._phones.like(country.number_format) if region == GLOBAL else self._phones.us()
         number = Number(
-            id=self._ids.new(), account=account, sandbox=caller.sandbox, region=region, country=country.code,
+            id=self.number_ids.new(), account=account, sandbox=caller.sandbox, region=region, country=country.code,
             number=phone, service=service, operator=operator, server=server_id, price=service.price,
             behavior=self.scenario.behavior_for(self.server(server_id), country, operator, service, phone),
             created_ms=now_ms, expires_ms=now_ms + self.scenario.lifetime_ms)
@@ -357,6 +357,6 @@ class Provynx:
         """A number given back before a code: its stock returns, and a live price if refunded."""
         if number.sandbox:
             return
-        self._stock[(number.server, number.country, number.service.id)] += 1
+        self.stock[(number.server, number.country, number.service.id)] += 1
         if refund:
             number.account.balance += number.price

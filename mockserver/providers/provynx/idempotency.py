@@ -20,7 +20,6 @@ import hashlib
 import json
 
 from mockserver.engine.idempotency import Outcome
-from mockserver.http.inputs import BodyError, parse_json
 from mockserver.providers.contract import Call
 from mockserver.providers.provynx.errors import (
     IdempotencyInFlight,
@@ -73,15 +72,13 @@ class IdempotencyKeyGuard:
 
     @staticmethod
     def _fingerprint(call: Call) -> str:
-        """A hash of the path and the body as JSON with sorted keys, so spacing or key order does
-        not make a repeat differ. Only the hash is kept: a key is remembered for a day, and a body
-        may be large."""
-        raw = call.request.get_data(cache=True)
-        try:
-            canonical = json.dumps(parse_json(raw, invalid_json="", limits=call.sandbox.limits), sort_keys=True,
-                                   separators=(",", ":")).encode()
-        except BodyError:
-            canonical = raw
+        """A hash of the path and the body as JSON with sorted keys (as the pipeline parsed it), so
+        spacing or key order does not make a repeat differ; a body that is not JSON, as sent. Only
+        the hash is kept: a key is remembered for a day, and a body may be large."""
+        exchange = call.exchange
+        canonical = exchange.body
+        if exchange.body_is_json:
+            canonical = json.dumps(exchange.body_json, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(call.request.path.encode() + b"\0" + canonical).hexdigest()
 
 

@@ -182,7 +182,8 @@ class OtpReceived(Schema):
 # -- the sandbox's own view of Provynx state (control API, not the provider's wire) -----------
 
 
-PnxStateNumber = Schema.from_dict({**Number._declared_fields, "polls": fields.Integer()}, name="PnxStateNumber")
+class PnxStateNumber(Number):
+    polls = fields.Integer()
 
 
 class PnxStateWebhook(Schema):

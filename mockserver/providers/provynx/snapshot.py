@@ -36,9 +36,9 @@ def export_state(backend: Provynx, tenant: Tenant | None, seq_of) -> dict:
     accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
     whole = tenant is None
     return {
-        "number_ids": backend._ids.export_state() if whole else None,
+        "number_ids": backend.number_ids.export_state() if whole else None,
         # Stock is shared by every account: a tenant's snapshot leaves it as it is.
-        "stock": [[server, country, service, left] for (server, country, service), left in backend._stock.items()]
+        "stock": [[server, country, service, left] for (server, country, service), left in backend.stock.items()]
         if whole else None,
         "rate_limits": backend.limiter.export_state(None if whole else frozenset(k for a in accounts for k in a.keys)),
         "idempotency": backend.idempotency.export_state(None if whole else tenant),
@@ -69,7 +69,7 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
     restored = Restored("number", _link_events)
     whole = tenant is None
     if whole:
-        backend._ids.restore_state(record.raw("number_ids"), f"{record.path}.number_ids")
+        backend.number_ids.restore_state(record.raw("number_ids"), f"{record.path}.number_ids")
         stock = {}
         for index, item in enumerate(record.list("stock")):
             at = f"{record.path}.stock[{index}]"
@@ -77,7 +77,7 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
                     and type(item[2]) is str and type(item[3]) is int and item[3] >= 0):
                 raise SnapshotError(f"{at}: expected [server, country, service, count left]")
             key = (item[0], item[1], item[2])
-            if key not in backend._stock:
+            if key not in backend.stock:
                 raise SnapshotError(f"{at}: the scenario's catalogs have no such service")
             stock[key] = item[3]
     accounts = []
@@ -90,7 +90,7 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
             raise a.fail("keys", f"an account has from 1 to {MAX_ACTIVE_KEYS} active keys")
         others = {key for other in accounts for key in other.keys}
         if not whole:
-            others |= {key for key, holder in backend._by_key.items() if holder.name != name}
+            others |= {key for key, holder in backend.accounts_by_key.items() if holder.name != name}
         if keys & others:
             raise a.fail("keys", "a key of another account")
         account = Account(name, a.decimal("balance"), keys, a.str("webhook_url", optional=True),
@@ -102,16 +102,16 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
         accounts.append(account)
     subjects = None if whole else frozenset(key for account in accounts for key in account.keys)
     if whole:
-        backend.accounts, backend._by_key = {}, {}
-        backend._stock.update(stock)
+        backend.accounts, backend.accounts_by_key = {}, {}
+        backend.stock.update(stock)
     else:
         old = backend.accounts.pop(tenant.account, None)
         for key in () if old is None else old.keys:
-            backend._by_key.pop(key, None)
+            backend.accounts_by_key.pop(key, None)
             backend.limiter.forget(key)
     for account in accounts:
         backend.accounts[account.name] = account
-        backend._by_key.update({key: account for key in account.keys})
+        backend.accounts_by_key.update({key: account for key in account.keys})
     backend.limiter.restore_state(record.records("rate_limits"), subjects)
     # An Idempotency-Key's owner is its tenant (or, given none, its scope: text).
     backend.idempotency.restore_state(

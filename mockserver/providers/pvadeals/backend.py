@@ -144,7 +144,7 @@ class PvaDeals:
         self.scenario = scenario
         self.name = name                   # the provider's, for its tenants
         self._timeline = timeline
-        self._ids = ids
+        self.object_ids = ids
         self._phones = phones
         self._codes = codes
         self._notify = notify
@@ -279,7 +279,7 @@ class PvaDeals:
 
     def _open_request(self, account: Account, service: PvaService, behavior: PvaBehavior, number: str,
                       amount: Decimal, end_ms: int, now_ms: int, **kind) -> ServiceRequest:
-        request = ServiceRequest(id=self._ids.new(now_ms), account=account, service=service, behavior=behavior,
+        request = ServiceRequest(id=self.object_ids.new(now_ms), account=account, service=service, behavior=behavior,
                                  number=number, amount=amount, end_ms=end_ms, created_ms=now_ms, updated_ms=now_ms,
                                  **kind)
         account.requests[request.id] = request

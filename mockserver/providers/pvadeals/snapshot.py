@@ -36,7 +36,7 @@ def export_state(backend: PvaDeals, tenant: Tenant | None, seq_of) -> dict:
     """``seq_of(event)``: the number a pending event has in the snapshot (None: it will not run)."""
     accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
     return {
-        "object_ids": None if tenant is not None else backend._ids.export_state(),
+        "object_ids": None if tenant is not None else backend.object_ids.export_state(),
         "rate_limits": backend.limiter.export_state(None if tenant is None else frozenset(a.key for a in accounts)),
         "accounts": [{"key": a.key, "credits": str(a.credits), "webhook": a.webhook,
                       "requests": [_request(r, seq_of) for r in a.requests.values()]} for a in accounts],
@@ -71,7 +71,7 @@ refer = partial(restoring.refer, "request", ServiceRequest)
 def restore_state(backend: PvaDeals, record: Record, tenant: Tenant | None, tenant_of) -> Restored:
     restored = Restored("request", _link_events)
     if tenant is None:
-        backend._ids.restore_state(record.record("object_ids"))
+        backend.object_ids.restore_state(record.record("object_ids"))
     accounts = {}
     for a in record.records("accounts"):
         key = a.str("key")

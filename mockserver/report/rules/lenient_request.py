@@ -16,9 +16,10 @@ class LenientRequest(Rule):
               "ignored what it did not know, so a misspelt field silently had no effect.")
 
     def request(self, seen: Seen, mine: dict[str, Any], exchange: Exchange, thresholds: Thresholds) -> None:
-        if exchange.ignored:
+        ignored = exchange.ignored + exchange.ignored_query
+        if ignored:
             names = seen.note(self.id, exchange.key, IGNORED_FIELDS, seen_as(exchange)).names
-            for name in exchange.ignored:
+            for name in ignored:
                 if len(names) < seen.limits.report_evidence_per_rule:
                     names[name] = None
         if exchange.route is not None and exchange.path[-1:] == "/":
