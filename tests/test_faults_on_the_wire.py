@@ -264,3 +264,47 @@ def test_reset_and_trickle_under_mockserver_run(tmp_path):
                             timeout=10).status_code == 200          # the server goes on serving
     finally:
         server.stop()
+
+
+# -- what the client report makes of what the client did next -------------------------------
+
+
+def _findings(server, rule: str) -> list[dict]:
+    response = server.control("GET", "/report")
+    assert response.status_code == 200, response.text
+    return [f for f in response.json()["findings"] if f["rule"] == rule]
+
+
+def test_a_purchase_sent_again_after_a_cut_answer_is_an_unsafe_retry_and_both_happened(start_server):
+    server = start_server(faulty({"match": PURCHASE, "times": 1, "respond": {"cut": 30}}))
+    headers = {"Content-Type": "application/json"}
+    with pytest.raises(ValueError):
+        server.pva("POST", "/purchase", data=PURCHASE_BODY, headers=headers).json()
+    assert server.pva("POST", "/purchase", data=PURCHASE_BODY, headers=headers).status_code == 200
+    assert purchases(server) == 2                   # the client bought twice
+    [finding] = _findings(server, "unsafe-retry")
+    assert finding["severity"] == "error" and "a broken answer" in finding["summary"]
+
+
+def test_a_purchase_sent_again_after_a_proxy_page_that_did_not_happen_is_still_flagged(start_server):
+    server = start_server(faulty({"match": PURCHASE, "times": 1,
+                                  "respond": {"status": 200, "body_file": "faults/nginx-502.html"}}))
+    headers = {"Content-Type": "application/json"}
+    assert server.pva("POST", "/purchase", data=PURCHASE_BODY, headers=headers).status_code == 200
+    assert server.pva("POST", "/purchase", data=PURCHASE_BODY, headers=headers).status_code == 200
+    assert purchases(server) == 1                   # the proxy's page stood for no purchase
+    assert len(_findings(server, "unsafe-retry")) == 1      # the client could not know that
+
+
+def test_polling_that_stopped_after_a_mutated_answer_is_a_finding(start_server):
+    poll = {"provider": "pvadeals", "method": "GET", "path": "/request/*"}
+    server = start_server(faulty({"match": poll, "times": 1,
+                                  "respond": {"mutate": [{"op": "null", "path": "data.status"}]}}))
+    [bought] = server.buy(AIRBNB)
+    drifted = server.pva("GET", f"/request/{bought['_id']}")
+    assert drifted.status_code == 200 and drifted.json()["data"]["status"] is None
+    [finding] = _findings(server, "stopped-after-drift")
+    assert (finding["severity"], finding["key"], finding["count"]) == ("warning", KEY, 1)
+    assert finding["evidence"][0]["path"] == f"/v3/api/request/{bought['_id']}"
+    server.pva("GET", f"/request/{bought['_id']}")     # polled on: no finding
+    assert _findings(server, "stopped-after-drift") == []

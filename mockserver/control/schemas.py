@@ -301,7 +301,7 @@ class FindingAnswer(Schema):
     """One finding of the client report (mockserver/report/)."""
     rule = fields.String(required=True, metadata={"enum": [
         "rate-headroom", "retry-after-ignored", "polling-too-fast", "unsafe-retry", "refusal-loop",
-        "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request"]})
+        "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request", "stopped-after-drift"]})
     severity = fields.String(required=True, metadata=_SEVERITY)
     provider = fields.String(required=True)
     key = fields.String(required=True)
