@@ -4,6 +4,7 @@ a dropped connection."""
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import logging
 from collections.abc import Callable
@@ -138,11 +139,18 @@ class DroppedConnection(ConnectionAbortedError):
 
 
 class HideDroppedConnections(logging.Filter):
-    """The WSGI server logs an error with a traceback for every broken answer; a drop fault's
-    are intended, so they are not logged."""
+    """The WSGI server logs an error with a traceback for every broken answer; a fault's are
+    intended, so they are not logged, nor what they lead to: waitress then fails to write its own
+    error page, or what it still had buffered, to a connection a fault took over (its descriptor
+    now names /dev/null, not a socket: http/rawwire.py)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+        error = record.exc_info[1] if record.exc_info else None
+        while error is not None:
+            if isinstance(error, DroppedConnection) or (isinstance(error, OSError) and error.errno == errno.ENOTSOCK):
+                return False
+            error = error.__context__
+        return True
 
 
 def dropped_connection() -> Response:

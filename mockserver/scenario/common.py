@@ -304,7 +304,8 @@ def _header_value(value: str) -> None:
 
 
 class MutationSchema(Strict):
-    op = fields.String(required=True, validate=validate.OneOf(OPS), metadata=described(
+    # YAML reads an unquoted `op: null` as no value: that is the null op too.
+    op = fields.String(required=True, allow_none=True, validate=validate.OneOf(OPS), metadata=described(
         "remove, rename (to: the new name), null, retype (to: string, number, boolean, array, object, null), "
         "add (value: the new field's), empty (a list, object or text emptied)"))
     path = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata=described(
@@ -315,13 +316,14 @@ class MutationSchema(Strict):
     @post_load
     def make(self, data, **kwargs):
         try:
-            return Mutation.parse(data["op"], data["path"], to=data["to"], value=data["value"])
+            return Mutation.parse(data["op"] or "null", data["path"], to=data["to"], value=data["value"])
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
 
 class ResetAt(fields.Field):
     """``headers`` (no body byte) or a number of body bytes."""
+    json_schema = {"anyOf": [{"const": "headers"}, {"type": "integer", "minimum": 0, "maximum": LARGEST_FAULT_BYTES}]}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value == "headers":
