@@ -38,6 +38,7 @@ CHECKED = {
     ("docs/snapshots.md", "Over HTTP and from the command line"),     # test_snapshots_doc.py runs these two
     ("docs/snapshots.md", "In pytest"),
     ("docs/sms-activate.md", "A session with curl"),   # test_smsactivate_docs.py runs it
+    ("docs/faults.md", "*"),                     # test_faults_doc.py loads and runs them
 }
 
 

@@ -99,11 +99,11 @@ def send(client: ClientSocket, data: bytes, *, end: str = "close", trickle_s: fl
 
 def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[[], float],
              patience_s: float) -> bool:
-    """Whether it sent everything before its patience ran out."""
+    """Whether it sent everything before its patience ran out or the client hung up."""
     start, sent = clock_s(), 0
     given_up_at = time.monotonic() + patience_s if patience_s else None
     while sent < len(data):
-        if given_up_at is not None and time.monotonic() >= given_up_at:
+        if (given_up_at is not None and time.monotonic() >= given_up_at) or _hung_up(sock):
             return False
         elapsed = clock_s() - start
         due = len(data) if elapsed >= over_s else int(len(data) * elapsed / over_s)
@@ -113,6 +113,17 @@ def _trickle(sock: socket.socket, data: bytes, over_s: float, clock_s: Callable[
         else:
             time.sleep(_STEP_S)         # real time between looks at the clock, never provider time
     return True
+
+
+def _hung_up(sock: socket.socket) -> bool:
+    """Whether the client has closed its end (a read would see the end of the stream): a trickle
+    it gave up on (its read timeout) stops rather than hold a server thread."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
 
 
 def _detach(client: ClientSocket) -> None:

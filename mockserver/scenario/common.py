@@ -305,9 +305,9 @@ def _header_value(value: str) -> None:
 
 class MutationSchema(Strict):
     # YAML reads an unquoted `op: null` as no value: that is the null op too.
-    op = fields.String(required=True, allow_none=True, validate=validate.OneOf(OPS), metadata=described(
+    op = fields.String(required=True, allow_none=True, validate=validate.OneOf(OPS), metadata={"enum": [*OPS, None], **described(
         "remove, rename (to: the new name), null, retype (to: string, number, boolean, array, object, null), "
-        "add (value: the new field's), empty (a list, object or text emptied)"))
+        "add (value: the new field's), empty (a list, object or text emptied)")})
     path = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata=described(
         "Fields from the top of the JSON answer, dot by dot; * is every element: data.requests.*.number"))
     to = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
