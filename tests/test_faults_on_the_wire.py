@@ -308,3 +308,27 @@ def test_polling_that_stopped_after_a_mutated_answer_is_a_finding(start_server):
     assert finding["evidence"][0]["path"] == f"/v3/api/request/{bought['_id']}"
     server.pva("GET", f"/request/{bought['_id']}")     # polled on: no finding
     assert _findings(server, "stopped-after-drift") == []
+
+
+# -- what a scenario may declare ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("respond, problem", [
+    ("{cut: 10, garbage: 5}", "respond: give one of"),
+    ("{body: oops}", "respond: body go with a status"),
+    ("{status: 502, body: x, body_file: faults/nginx-502.html}", "respond: give body or body_file"),
+    ("{cut: 10, happens: true}", "respond: happens goes with garbage or empty"),
+    ("{status: 200}", "respond.status: Must be greater than or equal to 400"),
+    ("{status: 502, body: x, headers: {X-A: \"a\\r\\nSet-Cookie: b\"}}", "respond.headers"),
+    ("{status: 502, body_file: ../../etc/passwd}", "respond.body_file"),
+    ("{status: 502, body_file: secrets.env}", "respond.body_file: a fixture file's name ends in .html"),
+    ("{reset: sometimes}", "respond.reset: expected headers, or a number of body bytes"),
+    ("{trickle: 1h}", "respond.trickle"),
+    ("{mutate: [{op: rename, path: data.x}]}", "rename needs `to`"),
+])
+def test_a_fault_that_cannot_be_is_refused_and_the_running_scenario_stays(mock, respond, problem):
+    text = f"name: x\nfaults:\n  - respond: {respond}\n"
+    response = mock.control("PUT", "/scenario", data=text, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 400
+    assert any(problem in line for line in response.json()["problems"]), response.json()["problems"]
+    assert mock.control("GET", "/scenario").json()["name"] == "test"

@@ -2,8 +2,9 @@
 (a field removed, renamed, null, of another JSON type, an extra one, a list emptied), so a
 client's parser can be tested against schema drift. No Flask; the answer is JSON data.
 
-A path names fields from the top of the answer, dot by dot; ``*`` stands for every element of a
-list or every value of an object: ``data.requests.*.number``."""
+A path names fields from the top of the answer, dot by dot (a list's element by its index, from
+0); ``*`` stands for every element of a list or every value of an object: ``data.requests.*.number``.
+Removing elements of a list by index goes from the last, so ``*`` empties it rather than skipping."""
 from __future__ import annotations
 
 import copy
@@ -48,7 +49,8 @@ def mutated(answer: object, mutations: tuple[Mutation, ...]) -> object:
     answer changes nothing (the same rule then fits answers of several shapes)."""
     changed = copy.deepcopy(answer)
     for mutation in mutations:
-        for holder, name in _holders(changed, mutation.path):
+        # From the last place to the first: removing a list's elements leaves the earlier indices valid.
+        for holder, name in reversed(list(_holders(changed, mutation.path))):
             _apply(mutation, holder, name)
     return changed
 
@@ -67,11 +69,15 @@ def _holders(node: object, path: tuple[str, ...]) -> Iterator[tuple[dict | list,
                 yield from ((parent, str(index)) for index in range(len(parent)))
         elif isinstance(parent, dict):
             yield parent, last
+        elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+            yield parent, last
 
 
 def _children(node: object, name: str) -> list:
     if name == "*":
         return list(node.values()) if isinstance(node, dict) else list(node) if isinstance(node, list) else []
+    if isinstance(node, list):              # a list's element by its index: data.requests.0.number
+        return [node[int(name)]] if name.isdigit() and int(name) < len(node) else []
     return [node[name]] if isinstance(node, dict) and name in node else []
 
 

@@ -9,6 +9,7 @@ it) and ``shaped`` on the answer it made; nothing else of it knows the kinds."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 
 from flask import Response
@@ -111,7 +112,7 @@ def _raw(status: int, data: bytes, end: str, *, first: int = 0, trickle_s: float
             # No socket to write on (not Linux): the nearest HTTP allows, a connection broken mid-answer.
             yield b'{"'
             raise DroppedConnection("fault: connection broken")
-        rawwire.send(client, data, end=end, trickle_s=trickle_s, first=first,
-                     **({} if clock_s is None else {"clock_s": clock_s, "patience_s": patience_s}))
+        rawwire.send(client, data, end=end, trickle_s=trickle_s, first=first, clock_s=clock_s or time.monotonic,
+                     patience_s=patience_s if clock_s is not None else 0.0)
         raise DroppedConnection("fault: written on the wire")
     return _RawAnswer(status, write)

@@ -368,6 +368,8 @@ class FaultRespondSchema(Strict):
     def one_way(self, data, **kwargs):
         kinds = [kind for kind in _KINDS if data.get(kind) is not None and data.get(kind) is not False]
         canned = [name for name in _CANNED if data.get(name) is not None]
+        if canned and data.get("status") is None:
+            raise ValidationError(f"{', '.join(canned)} go with a status: the answer they make")
         if data.get("status") is not None:
             kinds.append("status")
         if len(kinds) != 1:

@@ -4,6 +4,7 @@ whose parser chokes on schema drift often drops the number silently rather than 
 one that polls on is fine, and its number leaves the finding."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mockserver.engine.exchange import Exchange
@@ -55,6 +56,9 @@ class StoppedAfterDrift(Rule):
         if not isinstance(items, list) or not all(
                 isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) for item in items):
             raise record.fail("drift_pending", "not an observation of the shape this version keeps")
-        mine["drift_pending"] = tuple(
-            (item[0], load_evidence(item[1], lambda index=index: f"{record.path}.drift_pending[{index}][1]"))
-            for index, item in enumerate(items))
+        mine["drift_pending"] = tuple((item[0], load_evidence(item[1], _where(record, index)))
+                                      for index, item in enumerate(items))
+
+
+def _where(record: Record, index: int) -> Callable[[], str]:
+    return lambda: f"{record.path}.drift_pending[{index}][1]"
