@@ -11,6 +11,7 @@ falls back to the nearest effect HTTP allows (a connection closed mid-body)."""
 from __future__ import annotations
 
 import os
+import select
 import socket
 import stat
 import struct
@@ -119,8 +120,11 @@ def _hung_up(sock: socket.socket) -> bool:
     """Whether the client has closed its end (a read would see the end of the stream): a trickle
     it gave up on (its read timeout) stops rather than hold a server thread."""
     try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except (BlockingIOError, InterruptedError):
+        readable, _, _ = select.select([sock], [], [], 0)
+        # Readable: a peek returns at once, nothing if the client closed (the socket's timeout
+        # would otherwise make the peek wait for data).
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (BlockingIOError, InterruptedError, TimeoutError):
         return False
     except OSError:
         return True
