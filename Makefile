@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test
 fuzz: $(VENV)/.installed-test
 	MOCKSERVER_FUZZ_EXAMPLES=400 $(BIN)/python -m pytest tests/test_fuzz.py
 
-# Not part of `make test`: throughput, latency, start-up and memory beside a bare Flask app.
+# Not part of `make test`: the floors of per-test cost, start-up, throughput and memory, each beside a baseline.
 # Needs wrk (Debian: apt-get install wrk).
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --write

@@ -1,7 +1,8 @@
-"""What the sms_mock fixture costs a test: a new project of N empty tests run with the fixture
-and without it, in the same run, a few rounds alternating; prints per-test milliseconds, with
-the session's server start spread over the tests and without it (the tests without the fixture
-then start the server too, in one test of their own: what each further test costs).
+"""What the sms_mock fixture costs a test suite beside pytest-httpserver's ``httpserver`` fixture:
+a new project of N tests that each make one request (a PVADeals balance), once on ``sms_mock``
+and once on ``httpserver`` answering the same bytes, alternating over a few rounds; prints each
+round's seconds (pytest's own figure, start-up excluded, each fixture's server start included)
+and their ratio.
 
     .venv/bin/python bench/fixture_cost.py [N] [ROUNDS]
 """
@@ -16,20 +17,21 @@ from pathlib import Path
 
 PROJECT = '''
 import pytest
+import requests
+
+BALANCE = {{"success": True, "data": {{"credits": 100}}, "message": "Balance retrieved successfully"}}
+KEY = {{"Authorization": "Bearer API-mock-default"}}
 
 
 @pytest.mark.parametrize("i", range({tests}))
-def test_with_the_fixture(sms_mock, i):
-    pass
+def test_on_sms_mock(sms_mock, i):
+    assert requests.get(sms_mock.pvadeals_url + "/balance", headers=KEY, timeout=10).json() == BALANCE
 
 
 @pytest.mark.parametrize("i", range({tests}))
-def test_without(i):
-    pass
-
-
-def test_without_but_the_server_started(sms_mock):
-    pass
+def test_on_httpserver(httpserver, i):
+    httpserver.expect_request("/v3/api/balance", headers=KEY).respond_with_json(BALANCE)
+    assert requests.get(httpserver.url_for("/v3/api/balance"), headers=KEY, timeout=10).json() == BALANCE
 '''
 
 
@@ -40,28 +42,26 @@ def seconds(folder: Path, selection: str) -> float:
     return float(re.search(r"passed.* in ([0-9.]+)s", run.stdout).group(1))
 
 
-def per_test_ms(tests: int, rounds: int, *, server_start: bool = True) -> list[float]:
-    """Each round's milliseconds a test, with the fixture less without it; ``server_start`` False:
-    the tests without the fixture start the server too, so the difference is the tests' own."""
-    without = "without and not server_started" if server_start else "without"
+def rounds_s(tests: int, rounds: int) -> dict[str, list[float]]:
+    """Each round's seconds for the N tests on each fixture, the two run one after the other."""
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "pytest.ini").write_text("[pytest]\n")
         (Path(folder) / "test_cost.py").write_text(PROJECT.format(tests=tests))
-        per_test = []
+        measured: dict[str, list[float]] = {"sms_mock": [], "httpserver": []}
         for _ in range(rounds):
-            with_it, bare = seconds(Path(folder), "with_the_fixture"), seconds(Path(folder), without)
-            per_test.append((with_it - bare) / (tests if server_start else tests - 1) * 1000)
-        return per_test
+            for name in measured:
+                measured[name].append(seconds(Path(folder), f"on_{name}"))
+        return measured
 
 
 def main() -> None:
-    tests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    tests = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    for server_start in (True, False):
-        per_test = per_test_ms(tests, rounds, server_start=server_start)
-        print(f"sms_mock fixture: {statistics.median(per_test):.2f} ms a test (median of {rounds}; range "
-              f"{min(per_test):.2f}-{max(per_test):.2f}; "
-              + ("the session's server start included)" if server_start else "the server start left out)"))
+    measured = rounds_s(tests, rounds)
+    ratios = [m / h for m, h in zip(measured["sms_mock"], measured["httpserver"], strict=True)]
+    print(f"{tests} tests of one request: sms_mock {statistics.median(measured['sms_mock']):.2f} s, httpserver "
+          f"{statistics.median(measured['httpserver']):.2f} s, ratio {statistics.median(ratios):.2f} "
+          f"({min(ratios):.2f}-{max(ratios):.2f} over {rounds} rounds)")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 scenario data, each a named field with its default here and nowhere else.
 
 ``Limits.from_environ()`` reads an override for each field from ``MOCKSERVER_<FIELD NAME>`` (e.g.
-``MOCKSERVER_MAX_BODY_BYTES=1048576``); `mockserver run`, its granian worker and the Docker image
-build their limits that way, tests pass a ``Limits`` of their own.
+``MOCKSERVER_MAX_BODY_BYTES=1048576``); `mockserver run` and the Docker image build their limits
+that way, tests pass a ``Limits`` of their own.
 """
 from __future__ import annotations
 
@@ -110,13 +110,16 @@ class Limits:
     # only its request's hash and a repeat runs again (a purchase's own answer is always kept).
     idempotency_answer_bytes: int = 4096
 
-    # -- the WSGI server ----------------------------------------------------------------------
-    # granian: how long a request body may take to arrive, from the end of its headers; a body
-    # still incomplete then is answered 408 in the API's error shape. Reading happens before a
-    # worker thread is taken, so slow bodies hold none; real clients send theirs at once.
+    # -- the server (granian) ------------------------------------------------------------------
+    # How long a request body may take to arrive, from the end of its headers; a body still
+    # incomplete then is answered 408 in the API's error shape. Reading happens before a worker
+    # thread is taken, so slow bodies hold none; real clients send theirs at once.
     body_read_timeout_s: int = 10
-    # waitress: client connections served at once, and how long an idle one is kept.
+    # Client connections served at once, idle keep-alive ones and ones still sending included;
+    # the next ones wait in the OS's queue of this length.
     max_connections: int = 1000
+    # A connection that sends no complete request head for this long is closed: an idle
+    # keep-alive one, or one whose headers trickle in.
     idle_connection_timeout_s: int = 30
     # How long a stopping server lets requests under way finish.
     stop_grace_s: int = 5

@@ -2,7 +2,6 @@
 the same ids, numbers and codes on every run of the same scenario and seed."""
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -88,12 +87,11 @@ def test_run_prints_url_keys_and_a_curl_line_then_logs_each_request():
         server.stop()
 
 
-@pytest.mark.parametrize("engine", ["granian", "waitress"])
-def test_an_open_dashboards_own_requests_are_logged_only_with_verbose(engine):
+def test_an_open_dashboards_own_requests_are_logged_only_with_verbose():
     """The page polls /_mock/dashboard/live every second and loads its script and stylesheet;
     those lines would bury the client's own, so only --verbose logs them."""
     for verbose in (False, True):
-        server = RunningServer("--server", engine, "--frozen", *(["--verbose"] if verbose else []))
+        server = RunningServer("--frozen", *(["--verbose"] if verbose else []))
         try:
             for path in ("/_mock/", "/_mock/dashboard/live", "/_mock/dashboard/static/dashboard.js"):
                 assert requests.get(server.url + path, timeout=10).status_code == 200
@@ -110,10 +108,9 @@ def _without_token() -> dict:
     return {name: value for name, value in os.environ.items() if name != "MOCKSERVER_ADMIN_TOKEN"}
 
 
-@pytest.mark.parametrize("engine", ["granian", "waitress"])
-def test_the_banner_names_the_dashboard_who_may_drive_it_the_clock_and_how_to_stop(engine, monkeypatch):
+def test_the_banner_names_the_dashboard_who_may_drive_it_the_clock_and_how_to_stop(monkeypatch):
     monkeypatch.delenv("MOCKSERVER_ADMIN_TOKEN", raising=False)
-    server = RunningServer("--server", engine, "--frozen")
+    server = RunningServer("--frozen")
     try:
         assert f"  Dashboard  {server.url}/_mock/\n" in server.banner
         assert "  Access     no admin token (MOCKSERVER_ADMIN_TOKEN not set)" in server.banner
@@ -121,7 +118,7 @@ def test_the_banner_names_the_dashboard_who_may_drive_it_the_clock_and_how_to_st
         assert "  Stop       Ctrl-C" in server.banner
     finally:
         server.stop()
-    server = RunningServer("--server", engine, env={"MOCKSERVER_ADMIN_TOKEN": "banner-s3cret"})
+    server = RunningServer(env={"MOCKSERVER_ADMIN_TOKEN": "banner-s3cret"})
     try:
         assert f"  Dashboard  {server.url}/_mock/?token=<MOCKSERVER_ADMIN_TOKEN>" in server.banner
         assert "  Access     MOCKSERVER_ADMIN_TOKEN is set" in server.banner
@@ -188,11 +185,10 @@ def test_a_refused_token_is_explained_by_whether_one_was_sent_and_from_where():
         server.stop()
 
 
-@pytest.mark.parametrize("engine", ["granian", "waitress"])
-def test_ready_file_and_print_ready_give_the_url_pid_and_version_once_the_server_answers(engine, tmp_path):
+def test_ready_file_and_print_ready_give_the_url_pid_and_version_once_the_server_answers(tmp_path):
     from mockserver import __version__
     ready = tmp_path / "ready.json"
-    server = RunningServer("--server", engine, "--frozen", "--ready-file", str(ready), "--print-ready")
+    server = RunningServer("--frozen", "--ready-file", str(ready), "--print-ready")
     try:
         document = json.loads(ready.read_text())
         assert document == {"url": server.url, "pid": server.process.pid, "version": __version__}
@@ -254,9 +250,8 @@ def test_remote_commands_drive_a_running_server():
     assert gone.returncode == 1 and f"no server at {server.url}" in gone.stderr
 
 
-@pytest.mark.parametrize("engine", ["granian", "waitress"])
-def test_either_server_is_ready_when_the_banner_shows_and_serves_the_same_api(engine):
-    server = RunningServer("--server", engine, "--frozen")
+def test_the_server_is_ready_when_the_banner_shows():
+    server = RunningServer("--frozen")
     try:
         headers = {"Authorization": "Bearer API-mock-default"}
         # No retry: the banner promises a server that answers.
@@ -273,49 +268,19 @@ def test_either_server_is_ready_when_the_banner_shows_and_serves_the_same_api(en
         server.stop()
 
 
-@pytest.mark.parametrize("engine", ["granian", "waitress"])
-def test_a_port_in_use_stops_run_with_a_message(engine):
+def test_a_port_in_use_stops_run_with_a_message():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--server", engine, "--port", str(port)],
+        result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", str(port)],
                                 capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert result.stderr.startswith(f"mockserver: cannot listen on 127.0.0.1:{port}: ")
     assert "Address already in use" in result.stderr and "panic" not in result.stderr
 
 
-def test_granian_a_request_that_never_ends_does_not_hold_the_stop_so_run_always_exits(tmp_path):
-    """granian serves from the run process itself; a stop waits at most WORKER_STOP_GRACE_S for
-    the requests under way (here one held 100 s by a delay) and then exits 0 all the same."""
-    from mockserver.cli import WORKER_STOP_GRACE_S
-    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")))
-    try:
-        PurchaseUnderWay(server.url)
-        started = time.monotonic()
-        server.process.terminate()
-        assert server.process.wait(timeout=WORKER_STOP_GRACE_S + 10) == 0
-        assert time.monotonic() - started < WORKER_STOP_GRACE_S + 5
-    finally:
-        server.process.kill()
-        server.stop()
-
-
-def test_granian_a_delayed_answer_holds_up_no_other_request(tmp_path):
-    """Provider requests are answered on granian's event loop when nothing can make them wait;
-    with a delay fault in the scenario they take a thread, so a purchase held 100 s by it leaves
-    the server answering everything else (the state poll below included)."""
-    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")))
-    try:
-        PurchaseUnderWay(server.url)
-        balance = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
-        assert balance.status_code == 200 and balance.json()["data"]["credits"] == 100
-    finally:
-        server.stop()
-
-
-# -- waitress: stopping, and many connections ----------------------------------------------------
+# -- stopping, and connections ------------------------------------------------------------------
 
 PURCHASE = {"service": "whatsapp", "operator": "any", "server": 1}
 
@@ -361,92 +326,53 @@ def _port(url: str) -> int:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_waitress_stopping_answers_requests_under_way_refuses_new_ones_and_exits_0(tmp_path, signum):
-    # A grace far longer than the guard on the exit below: the stop ends as soon as the request
-    # under way is answered, without waiting out its grace for the idle keep-alive connection.
-    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "1500ms")), "--server", "waitress",
-                           env={"MOCKSERVER_STOP_GRACE_S": "60"})
-    port = _port(server.url)
-    between_requests = http.client.HTTPConnection("127.0.0.1", port, timeout=10)   # keep-alive, idle
+def test_stopping_answers_a_request_under_way_and_exits_0(tmp_path, signum):
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "1500ms")), env={"MOCKSERVER_STOP_GRACE_S": "60"})
     try:
-        between_requests.request("GET", "/_mock/health")
-        assert json.loads(between_requests.getresponse().read()) == {"status": "ok", "scenario": "test"}
         purchase = PurchaseUnderWay(server.url)
         server.process.send_signal(signum)
-        # Printed once the listening socket and the idle connections are closed.
-        server.read_until(lambda line: line.startswith("mockserver: stopping"))
-        with pytest.raises(ConnectionRefusedError):
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-        # The idle connection was closed: a request on it now gets no answer (served, it would get 200).
-        with pytest.raises(ConnectionError):
-            between_requests.request("GET", "/_mock/health")
-            between_requests.getresponse()
         response = purchase.response()
-        assert response.status_code == 201 and response.headers["Connection"] == "close"
+        assert response.status_code == 201
         bought = response.json()
         assert re.fullmatch(r"num_[0-9a-z]+", bought.pop("id")) and re.fullmatch(r"\+1\d{10}", bought.pop("number"))
         assert bought == {"region": "us", "country": "us", "service": "whatsapp", "operator": "any", "server": 1,
                           "price": 0.85, "status": "pending", "code": None, "sms": None, "sandbox": False,
                           "created_at": "2026-01-28T22:42:26.452Z", "expires_at": "2026-01-28T23:02:26.452Z"}
         assert server.process.wait(timeout=15) == 0
-        assert re.search(r"^POST /api/v1/sms/us/numbers 201 \d+\.\dms$",
-                         server.read_until(lambda line: "/us/numbers" in line), re.M)
     finally:
-        between_requests.close()
         server.process.kill()
         server.stop()
 
 
-def test_waitress_stopping_gives_up_on_a_request_after_stop_grace_s_and_exits_0(tmp_path):
-    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")), "--server", "waitress",
-                           env={"MOCKSERVER_STOP_GRACE_S": "1"})
+def test_stopping_gives_up_on_a_request_after_stop_grace_s_and_exits_0(tmp_path):
+    """A request held 100 s by a delay does not hold the stop: after stop_grace_s it is cut off
+    (granian answers it an empty 500 and closes the connection)."""
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")), env={"MOCKSERVER_STOP_GRACE_S": "1"})
     try:
         purchase = PurchaseUnderWay(server.url)
         server.process.terminate()
         assert server.process.wait(timeout=15) == 0
-        with pytest.raises(requests.ConnectionError):      # cut off, not answered
-            purchase.response()
+        response = purchase.response()
+        assert (response.status_code, response.content, response.headers["Connection"]) == (500, b"", "close")
     finally:
         server.process.kill()
         server.stop()
 
 
-def test_waitress_stopping_a_second_time_stops_at_once_and_exits_0(tmp_path):
-    # As with Ctrl-C pressed twice: whoever sends the second signal does not want to wait the grace.
-    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")), "--server", "waitress",
-                           env={"MOCKSERVER_STOP_GRACE_S": "600"})
+def test_a_delayed_answer_holds_up_no_other_request(tmp_path):
+    """A purchase held 100 s by a delay fault takes one worker thread; the server answers
+    everything else (the state poll below included)."""
+    server = RunningServer("--scenario", str(slow_purchases(tmp_path, "100s")))
     try:
-        purchase = PurchaseUnderWay(server.url)
-        server.process.send_signal(signal.SIGINT)
-        server.read_until(lambda line: line.startswith("mockserver: stopping"))
-        server.process.send_signal(signal.SIGINT)
-        assert server.process.wait(timeout=15) == 0
-        with pytest.raises(requests.ConnectionError):
-            purchase.response()
+        PurchaseUnderWay(server.url)
+        balance = requests.get(f"{server.url}/v3/api/balance", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert balance.status_code == 200 and balance.json()["data"]["credits"] == 100
     finally:
-        server.process.kill()
         server.stop()
 
 
-def test_waitress_answers_while_hundreds_of_connections_sit_idle():
-    # Opened and never used, as by a client pool that connects ahead or a port scanner.
-    server = RunningServer("--server", "waitress", "--frozen", "--quiet")
-    idle = []
-    try:
-        for _ in range(300):
-            idle.append(socket.create_connection(("127.0.0.1", _port(server.url)), timeout=10))
-        response = requests.get(f"{server.url}/v3/api/balance", timeout=5,
-                                headers={"Authorization": "Bearer API-mock-default"})
-        assert response.status_code == 200
-        assert response.json() == {"success": True, "data": {"credits": 100}, "message": "Balance retrieved successfully"}
-    finally:
-        for connection in idle:
-            connection.close()
-        server.stop()
-
-
-def test_waitress_serves_max_connections_at_once_and_holds_the_next_until_one_closes():
-    server = RunningServer("--server", "waitress", "--quiet", env={"MOCKSERVER_MAX_CONNECTIONS": "10"})
+def test_serves_max_connections_at_once_and_holds_the_next_until_one_closes():
+    server = RunningServer("--quiet", env={"MOCKSERVER_MAX_CONNECTIONS": "10"})
     port = _port(server.url)
     open_connections = []
     try:
@@ -454,8 +380,8 @@ def test_waitress_serves_max_connections_at_once_and_holds_the_next_until_one_cl
             open_connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))
         assert requests.get(f"{server.url}/_mock/health", timeout=5).status_code == 200     # the tenth
         open_connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))  # the tenth again
-        # The eleventh is not refused: the system accepts it and it waits, unanswered, until
-        # waitress takes it. The 2 s only bound the check; served, it would answer in milliseconds.
+        # The eleventh is not refused: the system accepts it and it waits, unanswered, until the
+        # server takes it. The 2 s only bound the check; served, it would answer in milliseconds.
         eleventh = socket.create_connection(("127.0.0.1", port), timeout=2)
         open_connections.append(eleventh)
         eleventh.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mockserver\r\nConnection: close\r\n\r\n")
@@ -470,56 +396,19 @@ def test_waitress_serves_max_connections_at_once_and_holds_the_next_until_one_cl
         server.stop()
 
 
-def test_waitress_closes_a_connection_idle_for_idle_connection_timeout_s():
-    server = RunningServer("--server", "waitress", "--quiet", env={"MOCKSERVER_IDLE_CONNECTION_TIMEOUT_S": "1"})
+def test_closes_a_keep_alive_connection_idle_for_idle_connection_timeout_s():
+    server = RunningServer("--quiet", env={"MOCKSERVER_IDLE_CONNECTION_TIMEOUT_S": "1"})
     try:
         with socket.create_connection(("127.0.0.1", _port(server.url)), timeout=15) as idle:
-            assert idle.recv(1) == b""          # closed by the server (the guard: a timeout error)
+            idle.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mockserver\r\n\r\n")
+            assert idle.recv(64).startswith(b"HTTP/1.1 200 OK\r\n")
+            while idle.recv(4096):              # the rest of the answer, then the server's close
+                pass                            # (the guard: a timeout error)
     finally:
         server.stop()
 
 
-def test_waitress_leaves_bodies_a_little_over_the_app_limits_to_the_app_and_refuses_larger_ones_itself():
-    from mockserver.http.serving import waitress_options
-    from mockserver.settings import Limits
-    limits = {"MOCKSERVER_MAX_BODY_BYTES": "1000", "MOCKSERVER_MAX_SCENARIO_BYTES": "2000",
-              "MOCKSERVER_MAX_SNAPSHOT_BYTES": "3000"}
-    ceiling = waitress_options(Limits.from_environ(limits))["max_request_body_size"]
-    assert ceiling > 3000
-    server = RunningServer("--server", "waitress", "--quiet", env=limits)
-    try:
-        def purchase(size: int) -> requests.Response:
-            return requests.post(f"{server.url}/v3/api/purchase", data=b" " * size, timeout=10,
-                                 headers={"Authorization": "Bearer API-mock-default", "Content-Type": "application/json"})
-        # Over both of the app's limits but under waitress's: the app answers, in its PVADeals shape.
-        by_the_app = purchase(ceiling - 1)
-        assert by_the_app.headers["Content-Type"] == "application/json"
-        assert by_the_app.json() == {"success": False, "message": "Request entity too large", "status": 413}
-        by_waitress = purchase(ceiling)
-        assert by_waitress.status_code == 413
-        assert by_waitress.headers["Content-Type"] == "text/plain; charset=utf-8"
-        assert by_waitress.text == f"Request Entity Too Large\r\n\r\nexceeds max_body of {ceiling}\r\n\r\n(generated by waitress)"
-    finally:
-        server.stop()
-
-
-def test_served_sandbox_has_the_same_waitress_options_and_answers_while_hundreds_of_connections_sit_idle():
-    from mockserver.testing import ServedSandbox
-    served = ServedSandbox("default")
-    idle = []
-    try:
-        # 200, over waitress's default limit of 100: this loop runs on select(), which fails on a
-        # descriptor numbered 1024 or more, and this process holds both ends of each connection.
-        for _ in range(200):
-            idle.append(socket.create_connection(("127.0.0.1", _port(served.url)), timeout=10))
-        assert requests.get(f"{served.url}/_mock/health", timeout=5).json() == {"status": "ok", "scenario": "default"}
-    finally:
-        for connection in idle:
-            connection.close()
-        served.close()
-
-
-# -- granian: request bodies --------------------------------------------------------------------
+# -- request bodies --------------------------------------------------------------------------
 
 START_CI = "2026-03-01T09:00:00.000Z"        # scenario_file's clock start, which --frozen keeps
 
@@ -549,7 +438,7 @@ def _ci_server(scenario_file: Path, *args: str, env: dict | None = None) -> Runn
     return RunningServer("--frozen", "--scenario", str(scenario_file), *args, env=env)
 
 
-def test_granian_bodies_that_stall_hold_no_thread_and_the_server_keeps_answering(scenario_file):
+def test_bodies_that_stall_hold_no_thread_and_the_server_keeps_answering(scenario_file):
     """Twice as many clients as worker threads declare a body and send one byte of it. They
     used to pin every thread (each read the body it was given), freezing health checks too."""
     server = _ci_server(scenario_file, "--threads", "8", env={"MOCKSERVER_BODY_READ_TIMEOUT_S": "600"})
@@ -570,7 +459,7 @@ def test_granian_bodies_that_stall_hold_no_thread_and_the_server_keeps_answering
         server.stop()
 
 
-def test_granian_a_body_that_does_not_arrive_in_time_is_408_in_the_apis_shape_and_runs_nothing(scenario_file):
+def test_a_body_that_does_not_arrive_in_time_is_408_in_the_apis_shape_and_runs_nothing(scenario_file):
     server = _ci_server(scenario_file, env={"MOCKSERVER_BODY_READ_TIMEOUT_S": "1"})
     try:
         clock = _send(server.url, b"POST /_mock/clock HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
@@ -588,7 +477,7 @@ def test_granian_a_body_that_does_not_arrive_in_time_is_408_in_the_apis_shape_an
         server.stop()
 
 
-def test_granian_a_body_shorter_than_its_content_length_is_400_and_runs_nothing(scenario_file):
+def test_a_body_shorter_than_its_content_length_is_400_and_runs_nothing(scenario_file):
     server = _ci_server(scenario_file)
     try:
         with _send(server.url, b"POST /_mock/clock HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
@@ -601,7 +490,7 @@ def test_granian_a_body_shorter_than_its_content_length_is_400_and_runs_nothing(
 
 
 @pytest.mark.parametrize("encodings", [["gzip, chunked"], ["identity, chunked"], ["identity", "chunked"]])
-def test_granian_a_transfer_encoding_list_gets_neither_past_the_415_rule_nor_the_size_limit(scenario_file, encodings):
+def test_a_transfer_encoding_list_gets_neither_past_the_415_rule_nor_the_size_limit(scenario_file, encodings):
     server = _ci_server(scenario_file)
     try:
         headers = "".join(f"Transfer-Encoding: {value}\r\n" for value in encodings)
@@ -623,7 +512,7 @@ def test_granian_a_transfer_encoding_list_gets_neither_past_the_415_rule_nor_the
         server.stop()
 
 
-def test_granian_does_not_speak_http2_in_cleartext(scenario_file):
+def test_the_server_does_not_speak_http2_in_cleartext(scenario_file):
     """HTTP/2 bodies come without a length; neither provider offers h2c, so it is not served."""
     server = _ci_server(scenario_file)
     try:

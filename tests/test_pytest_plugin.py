@@ -165,7 +165,7 @@ def test_misspelled(sms_mock):
     result = pytester.runpytest_subprocess(*NAMED)
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*mockserver could not load the scenario '*bad.yaml' named by @pytest.mark.sms_scenario:",
-                                 "*bad.yaml:3: pvadeals.acounts: Unknown field.",
+                                 "*bad.yaml:3: pvadeals.acounts: Unknown field. Did you mean `accounts`?",
                                  "*bad.yaml:5: provynx.lifetime: *",
                                  "*no bundled scenario 'instant-code' (bundled: default, *"])
 

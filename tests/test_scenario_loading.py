@@ -29,7 +29,10 @@ def test_an_inline_catalog_and_defaults_for_everything_unsaid():
 
 @pytest.mark.parametrize("text, problem", [
     ("name: x\npvadeals:\n  lifetime: forever\n", "x.yaml:3: pvadeals.lifetime: not a duration (use e.g. 500ms"),
-    ("name: x\npvadeals:\n  acounts: []\n", "x.yaml:3: pvadeals.acounts: Unknown field."),
+    ("name: x\npvadeals:\n  acounts: []\n", "x.yaml:3: pvadeals.acounts: Unknown field. Did you mean `accounts`?"),
+    ("name: x\nprovynx:\n  behaviours: []\n", "x.yaml:3: provynx.behaviours: Unknown field. Did you mean `behaviors`?"),
+    ("name: x\npvadeals:\n  behaviors:\n    - timout: {refund: false}\n",
+     "x.yaml:4: pvadeals.behaviors[0].timout: Unknown field. Did you mean `timeout`?"),
     ("description: no name\n", "x.yaml:1: name: Missing data for required field."),
     ("name: x\npvadeals:\n  accounts:\n    - key: API-a\n      credits: -5\n",
      "x.yaml:5: pvadeals.accounts[0].credits: an amount must be a finite number, 0 or more"),

@@ -47,6 +47,19 @@ def test_the_broken_list_covers_at_least_fifteen_kinds_of_mistake():
     assert len(BROKEN) >= 15
 
 
+def test_put_answers_the_warnings_of_a_scenario_that_loads(mock):
+    """It loads (a warning is no mistake), and the answer says what looks like one."""
+    text = "name: odd\npvadeals:\n  behaviors:\n    - match: {service: Telegarm}\n"
+    response = mock.control("PUT", "/scenario", data=text, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 200
+    assert response.json()["warnings"] == [
+        "PUT /_mock/scenario:4: pvadeals.behaviors[0].match.service: warning: matches no service of the catalog, "
+        "so this behavior never applies; did you mean `Telegram`?",
+        "PUT /_mock/scenario:1: (top level): warning: no accounts and no tenant key patterns in any provider "
+        "section: every API call would answer 401 (add accounts, or copy them from the bundled default scenario)"]
+    assert mock.control("GET", "/scenario").json()["warnings"] == response.json()["warnings"]
+
+
 def test_put_loads_yaml_or_a_bundled_name_and_starts_it_afresh(mock):
     mock.buy(AIRBNB)
     text = yaml.safe_dump(scenario_with(name="replacement", **{"pvadeals.accounts": [{"key": "API-new", "credits": 7}]}))

@@ -71,11 +71,10 @@ class Burst:
         self._thread.join(timeout=10)
 
 
-@pytest.mark.parametrize("engine", ["granian", "waitress"])
-def test_a_killed_server_restarts_with_every_purchase_answered_more_than_an_interval_before(engine, scenario_file,
+def test_a_killed_server_restarts_with_every_purchase_answered_more_than_an_interval_before(scenario_file,
                                                                                               tmp_path):
     state_file = tmp_path / "state.json"
-    options = ("--server", engine, "--scenario", str(scenario_file), "--state", str(state_file),
+    options = ("--scenario", str(scenario_file), "--state", str(state_file),
                "--state-interval", str(INTERVAL_S), "--quiet")
     server = RunningServer(*options)
     assert "no file yet" in server.banner

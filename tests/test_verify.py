@@ -33,7 +33,7 @@ def stand_in(tmp_path, name: str = "standin", **changes) -> RunningServer:
         node[last] = value
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
-    return RunningServer("--scenario", str(path), "--server", "waitress", "--quiet")
+    return RunningServer("--scenario", str(path), "--quiet")
 
 
 def _default_yaml() -> dict:

@@ -75,7 +75,8 @@ def with_pvadeals_webhook(scenario, url: str):
 
 def with_provynx_secret(scenario, secret: str):
     section = scenario.section("provynx")
-    accounts = tuple(replace(a, webhook_secret=secret) if a.name == "acme" else a for a in section.accounts)
+    accounts = tuple(replace(a, webhook=replace(a.webhook, secret=secret)) if a.name == "acme" else a
+                     for a in section.accounts)
     return replace(scenario, sections={**scenario.sections, "provynx": replace(section, accounts=accounts)})
 
 

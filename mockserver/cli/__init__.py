@@ -4,22 +4,23 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import logging
 import os
 import re
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 # The rest of mockserver is imported by the functions that need it, after main() has paused the
-# garbage collector (see _collecting_after_start).
+# garbage collector (see _serve).
 
 
 def main(argv: list[str] | None = None) -> int:
     collecting = gc.isenabled()
-    gc.disable()        # on again once a server is built (_collecting_after_start), or once parsed (_main)
+    gc.disable()        # on again once a server is built (_serve), or once parsed (_main)
     try:
         status = _main(argv, collecting)
         sys.stdout.flush()          # here, where a closed pipe can still be caught, not at exit
@@ -32,22 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         (gc.enable if collecting else gc.disable)()
     return status
-
-
-def _collecting_after_start() -> None:
-    """The cyclic garbage collector back on, once a server is built and before it serves.
-
-    Starting makes a few hundred thousand objects that live as long as the process (modules,
-    classes, the app, the sandbox); with the collector on, it went through them again and again
-    while they were made: about 50 ms of a 400 ms start. main() turns it off at once; here what
-    start-up made is frozen, so that no later collection goes through it either, and the
-    collector looks after what serving makes. The few reference cycles start-up leaves behind
-    (about 1,400 objects) are kept for good: a full collection here would cost 30-45 ms.
-    serving.settle_collector freezes, and sets how often the collector runs while serving."""
-    from mockserver.http.serving import settle_collector
-
-    settle_collector()
-    gc.enable()
 
 
 def _main(argv: list[str] | None, collecting: bool = True) -> int:
@@ -80,9 +65,6 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     run.add_argument("--print-ready", action="store_true",
                      help="once the server answers, print that JSON document as the first line on stdout")
     run.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
-    run.add_argument("--server", choices=["granian", "waitress"], default=env("MOCKSERVER_SERVER", "granian"),
-                     help="WSGI server: granian (default; about twice waitress's throughput) or waitress "
-                          "(pure Python, in this process); default $MOCKSERVER_SERVER or granian")
     logging_choice = run.add_mutually_exclusive_group()
     logging_choice.add_argument("--quiet", action="store_true", help="do not log each request")
     logging_choice.add_argument("--verbose", action="store_true",
@@ -104,7 +86,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
-    commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.add_argument("--markdown", action="store_true", help="print the scenario reference (every field) instead")
     _add_verify_command(commands)
     _add_remote_commands(commands)
     argv = sys.argv[1:] if argv is None else argv
@@ -129,7 +112,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
         return _verify(args)
     if args.command == "schema":
         from mockserver.scenario.jsonschema import scenario_json_schema
-        print(json.dumps(scenario_json_schema(), indent=2))
+        from mockserver.scenario.reference import scenario_reference
+        print(scenario_reference().rstrip("\n") if args.markdown else json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
 
@@ -402,9 +386,9 @@ def format_report(report: dict) -> str:
         heads = ("SEVERITY", "RULE", "PROVIDER", "KEY", "COUNT")
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
         lines.append("")
-        lines.append("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip())
-        for finding, row in zip(findings, rows):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip())
+        for finding, row in zip(findings, rows, strict=True):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
             lines.append(f"    {finding['summary']}")
             lines.append(f"    advice: {finding['advice']}")
             for item in finding["evidence"][:3]:
@@ -427,7 +411,7 @@ def format_probe(probe: dict) -> str:
     heads = ("", "KIND", "VERDICT", "EXPECTED", "ANSWER", "DELIVERY")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
     for row in (heads, *rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -457,7 +441,7 @@ def _validate(paths: list[str]) -> int:
             failed += 1
             print("\n".join(exc.problems))
         else:
-            print(f"{path}: ok ({scenario.name})")
+            print(f"{path}: ok ({scenario.name})", *scenario.warnings, sep="\n")
     return 1 if failed else 0
 
 
@@ -471,13 +455,13 @@ def _list_scenarios() -> int:
 def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from mockserver.cli import readiness
     from mockserver.control.access import Access
-    from mockserver.http import requestlog
     from mockserver.http.app import create_app
+    from mockserver.http.serving import free_port
     from mockserver.scenario import ScenarioError, load_scenario
     from mockserver.settings import Limits, SettingError
     from mockserver.state.devserver import DevOptions
-    from mockserver.testing import readiness
 
     try:
         limits = Limits.from_environ()
@@ -492,6 +476,8 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"mockserver: cannot load scenario:\n{exc}", file=sys.stderr)
         return 2
+    for warning in scenario.warnings:
+        print(f"mockserver: {warning}", file=sys.stderr)
     if args.ready_file is not None and (why := readiness.can_write(args.ready_file)):
         print(f"mockserver: cannot write the ready file: {why}", file=sys.stderr)
         return 2
@@ -507,45 +493,27 @@ def _run(args: argparse.Namespace) -> int:
         sandbox.close()
         return 2
     scenario = sandbox.scenario
-    if args.server == "granian":
-        return _run_granian(args, app, access, limits, options, note)
-    # Imported here rather than above: granian, the default server, needs none of waitress.
-    from waitress import create_server
-
-    from mockserver.http.serving import waitress_options
-
-    # waitress warns at every queued request under load ("Task queue depth is N"): noise here.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    wsgi = requestlog.wrap(app, _log_level(args))
     try:
-        server = create_server(wsgi, host=args.host, port=args.port, threads=args.threads, **waitress_options(limits))
+        port = free_port(args.host, args.port)
     except OSError as exc:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         if args.port:
             print("  another process may hold that port: stop it, or let mockserver pick a free one with --port 0 "
                   "(--ready-file PATH or --print-ready then tells you which)", file=sys.stderr)
-        return 2
-    host, port = server.effective_host, server.effective_port
-    # Signals are caught before the banner shows: a server that printed its URL stops gracefully.
-    attached = _attach(sandbox, options)
-    if attached is None:
-        server.close()
         sandbox.close()
         return 2
-    stops = _StopSignals(server.pull_trigger)
+    attached = _attach(sandbox, options)
+    if attached is None:
+        sandbox.close()
+        return 2
     try:
-        if not _announce(scenario, _url(host, port), args, admin_token=bool(access.token), note=note):
-            server.close()
-            return 2
-        _collecting_after_start()
-        _serve_waitress(server, stops, limits.stop_grace_s)
+        banner = partial(_announce, scenario, admin_token=bool(access.token), note=note)
+        return _serve(app, args, port, limits, banner)
     finally:
-        stops.restore()
         attached.close()
         sandbox.close()
         if args.ready_file is not None:
             readiness.remove_ready_file(args.ready_file)
-    return 0
 
 
 def _attach(sandbox, options):
@@ -584,13 +552,13 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool, note: str | None = None) -> bool:
+def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool, note: str | None) -> bool:
     """What a server that answers tells: its ready line (--print-ready) first, so that a runner
     reading stdout finds it without parsing the banner, its ready file (--ready-file), then
     ``note`` (what became of the state file) and the banner. False when the ready file could not
     be written: the server should stop rather than leave a runner waiting for it."""
+    from mockserver.cli import readiness
     from mockserver.cli.banner import banner
-    from mockserver.testing import readiness
     if args.print_ready:
         print(readiness.ready_line(url), flush=True)
     if args.ready_file is not None:
@@ -623,156 +591,41 @@ def _scenario_dirs(args: argparse.Namespace) -> tuple[Path, ...] | None:
     return (chosen.parent, Path.cwd()) if chosen.is_file() else (Path.cwd(),)
 
 
-class _StopSignals:
-    """SIGTERM and SIGINT (Ctrl-C), counted instead of ending the process, each waking waitress's
-    loop (through its trigger, a pipe it polls) so that the stop begins at once."""
-
-    def __init__(self, wake):
-        self.count = 0
-        self._wake = wake
-        self._previous = {signum: signal.signal(signum, self._caught) for signum in (signal.SIGTERM, signal.SIGINT)}
-
-    def _caught(self, signum, frame) -> None:
-        self.count += 1
-        if self._wake is not None:
-            self._wake()
-
-    def stop_waking(self) -> None:
-        """Before the trigger closes: its descriptor number could then be reused by another file."""
-        self._wake = None
-
-    def restore(self) -> None:
-        self.stop_waking()
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-
-
-def _serve_waitress(server, stops: _StopSignals, grace_s: float) -> None:
-    """waitress's loop until a stop signal, then a stop as granian makes one: no new connections,
-    idle ones closed, requests under way answered for up to ``grace_s`` seconds (a second signal
-    ends the wait). waitress writes answers from this loop, in this thread, so it keeps running
-    while they drain. waitress's own run() has no such stop: SIGTERM would end the process at
-    once, with the answers under way."""
-    from waitress import wasyncore
-
-    adj = server.adj
-
-    def loop_once(timeout: float) -> None:
-        wasyncore.loop(timeout=timeout, map=server._map, use_poll=adj.asyncore_use_poll, count=1)
-
-    while not stops.count:
-        loop_once(adj.asyncore_loop_timeout)
-    deadline = time.monotonic() + grace_s
-    # Closing the listening socket refuses new connections at once (the server's trigger, which
-    # task threads pull when they finish, stays open). One pass without waiting then reads what
-    # clients had already sent, so that a request which arrived before the stop counts as under way.
-    wasyncore.dispatcher.close(server)
-    loop_once(0)
-    under_way = _close_idle_connections(server)
-    print(f"mockserver: stopping; waiting up to {grace_s} s for {under_way} connection(s) with a request "
-          f"under way (signal again to stop at once)", flush=True)
-    while under_way and stops.count < 2 and deadline - time.monotonic() > 0:
-        loop_once(min(deadline - time.monotonic(), adj.asyncore_loop_timeout))
-        under_way = _close_idle_connections(server)
-    if under_way:
-        print(f"mockserver: stopped; cut off {under_way} connection(s) with a request under way", flush=True)
-    stops.stop_waking()
-    wasyncore.close_all(server._map)
-    # Idle worker threads end at once; one still in the app (past the grace) is a daemon thread
-    # that ends with the process.
-    server.task_dispatcher.shutdown(timeout=0.5 if under_way else max(deadline - time.monotonic(), 0.5))
-
-
-def _close_idle_connections(server) -> int:
-    """Close every connection with no request under way (being received, served or sent); the
-    number of connections left. Their requests are answered with Connection: close, as if the
-    client had asked for it, so that the client does not count on the connection afterwards."""
-    left = 0
-    for channel in list(server.active_channels.values()):
-        if channel.requests or channel.request is not None or channel.total_outbufs_len:
-            left += 1
-            for request in channel.requests:
-                if request.headers.get("CONNECTION", "").lower() != "close":
-                    # A new dict rather than a change to it: a task thread may be going through it.
-                    request.headers = {**request.headers, "CONNECTION": "close"}
-        else:
-            channel.handle_close()
-    return left
-
-
-def _run_granian(args: argparse.Namespace, app, access, limits, options, note: str | None) -> int:
-    """granian serves the app from this process, embedded in an asyncio loop, rather than from a
-    worker process of its own: a worker would import and build everything a second time, after
-    this process had done so to check the scenario and print the banner (about half of a cold
-    start). One process was what the worker gave anyway (workers=1, so all state stays in one
-    place); granian's Rust side and the app's threads run as they did in the worker."""
+def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[str, argparse.Namespace], bool]) -> int:
+    """Serve ``app`` with granian on ``port`` until SIGTERM or SIGINT (Ctrl-C), from an asyncio
+    loop in this process rather than a worker process of its own: a worker would import and
+    build everything a second time. ``banner(url, args)`` is called once the server answers; False from it stops the
+    server. Returns the exit status."""
     import asyncio
 
-    from granian.constants import HTTPModes, Interfaces
-    from granian.server.embed import Server
-
     from mockserver.http import requestlog
-    from mockserver.http.app import answered_at_once
-    from mockserver.http.serving import BufferedBodies
+    from mockserver.http.serving import granian_server, settle_collector
 
-    sandbox = app.extensions["mockserver"]
-    scenario = sandbox.scenario
-    try:
-        port = _claim_port(args.host, args.port)
-    except OSError as exc:
-        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        if args.port:
-            print("  another process may hold that port: stop it, or let mockserver pick a free one with --port 0 "
-                  "(--ready-file PATH or --print-ready then tells you which)", file=sys.stderr)
-        sandbox.close()
-        return 2
     url = _url(args.host, port)
-    # RSGI, not WSGI: the body is read on granian's event loop before the app runs (there, or on one
-    # of its threads: serving.BufferedBodies); granian embeds only its async interfaces anyway. HTTP/1 only:
-    # neither provider speaks HTTP/2 in cleartext, and h2c bodies come without a length.
-    served = BufferedBodies(requestlog.wrap(app, _log_level(args)), limits, threads=args.threads,
-                            on_loop=answered_at_once(app))
-    server = Server(served,
-                    address=args.host, port=port, interface=Interfaces.RSGI, http=HTTPModes.http1,
-                    websockets=False, log_enabled=False)
-    # The embedded server takes no such argument; without it a stop would wait for ever on a
-    # request that never ends.
-    server.workers_kill_timeout = WORKER_STOP_GRACE_S
+    server = granian_server(requestlog.wrap(app, _log_level(args)), limits, host=args.host, port=port,
+                            threads=args.threads)
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, server.stop)
-        # The banner waits until the server answers, so that, as with waitress, a printed banner
-        # means the URL works.
-        threading.Thread(target=_announce_when_up, args=(scenario, url, args, bool(access.token), note),
-                         daemon=True).start()
+        # The banner waits until the server answers, so that a printed banner means the URL works.
+        threading.Thread(target=_announce_when_up, args=(url, args, banner), daemon=True).start()
         try:
             await server.serve()
-        except asyncio.TimeoutError:    # the stop gave up waiting (WORKER_STOP_GRACE_S)
+        except asyncio.TimeoutError:    # the stop gave up waiting (stop_grace_s)
             pass
 
-    attached = _attach(sandbox, options)
-    if attached is None:
-        sandbox.close()
-        return 2
-    _collecting_after_start()
-    try:
-        asyncio.run(serve())
-    finally:
-        attached.close()
-        sandbox.close()
-        if args.ready_file is not None:
-            from mockserver.testing.readiness import remove_ready_file
-            remove_ready_file(args.ready_file)
+    # What start-up made (a few hundred thousand objects: modules, the app, the sandbox) lives as
+    # long as the process; main() paused the collector while it was made, and settle_collector
+    # freezes it so that no later collection walks it. The collector then looks after serving's.
+    settle_collector()
+    gc.enable()
+    asyncio.run(serve())
     return 0
 
 
-# How long a stop waits for the requests under way before it gives up on them and exits.
-WORKER_STOP_GRACE_S = 3
-
-
-def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token: bool, note: str | None,
+def _announce_when_up(url: str, args: argparse.Namespace, banner: Callable[[str, argparse.Namespace], bool],
                       timeout_s: float = 60) -> None:
     # http.client, not urllib.request: Flask has imported it already, and this thread runs while
     # the server starts, so the import of urllib.request (about 5 ms) would hold back the first answer.
@@ -783,7 +636,7 @@ def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token:
     where = urlsplit(url)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        probe = http.client.HTTPConnection(where.hostname, where.port, timeout=2)
+        probe = http.client.HTTPConnection(where.hostname or "", where.port, timeout=2)
         try:
             probe.request("GET", "/_mock/health", headers={"User-Agent": STARTUP_PROBE})
             if 200 <= probe.getresponse().status < 300:
@@ -798,21 +651,11 @@ def _announce_when_up(scenario, url: str, args: argparse.Namespace, admin_token:
         os.kill(os.getpid(), signal.SIGTERM)
         return
     try:
-        announced = _announce(scenario, url, args, admin_token=admin_token, note=note)
+        announced = banner(url, args)
     except OSError:         # stdout closed: the server serves on, unannounced
         return
     if not announced:
         os.kill(os.getpid(), signal.SIGTERM)       # granian's own stop, as for Ctrl-C
-
-
-def _claim_port(host: str, port: int) -> int:
-    """The port granian will bind (a free one for 0), checked first: granian's worker reports a
-    port in use with a Rust panic, not a message."""
-    import socket
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -173,6 +173,8 @@ class ScenarioAnswer(Schema):
     source = fields.String(required=True)
     seed = fields.Raw(required=True, metadata={"anyOf": [{"type": "integer"}, {"type": "string"}]})
     definition = fields.Dict(required=True, attribute="raw")
+    warnings = fields.List(fields.String(), required=True, metadata={
+        "description": "What loaded but looks like a mistake (mockserver validate prints the same)"})
 
 
 class SmsAnswer(Schema):

@@ -84,11 +84,6 @@ class FaultRule:
             return bool(self.happens)
         return kind in NEEDS_REAL_ANSWER
 
-    @property
-    def waits(self) -> bool:
-        """Whether carrying it out takes real time or blocking socket writes (not on an event loop)."""
-        return bool(self.delay_ms) or self.kind in RAW
-
     def active(self, elapsed_ms: int) -> bool:
         return elapsed_ms >= self.from_ms and (self.until_ms is None or elapsed_ms < self.until_ms)
 
@@ -128,9 +123,6 @@ class Faults:
         self.seed = seed
         self._fired = [0] * len(self.rules)
         self._seen = [0] * len(self.rules)       # matching requests, for after and probability
-        # Whether a request may have to wait (real time or a socket) for a rule: the server then
-        # gives requests a thread of their own rather than answering them on its event loop.
-        self.may_delay = any(rule.waits for rule in self.rules)
 
     def export_state(self) -> list[int]:
         """How often each rule has fired, then how many requests each has matched."""

@@ -1,9 +1,7 @@
 """create_app: one Flask app serving every registered provider and the control API around a Sandbox."""
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Callable
 from functools import partial
 from typing import cast
 
@@ -18,9 +16,9 @@ from mockserver.engine.redaction import redacting_logger
 from mockserver.http.index import bp as index_bp
 from mockserver.http.pipeline import Front, view_for
 from mockserver.http.shapes import status_text
-from mockserver.http.wire import ErrorShapes, HideDroppedConnections, Request, install_error_shapes
+from mockserver.http.wire import ErrorShapes, Request, install_error_shapes
 from mockserver.providers.contract import Provider, Route
-from mockserver.providers.registry import PROVIDERS, by_path
+from mockserver.providers.registry import PROVIDERS
 from mockserver.sandbox import Sandbox
 from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import DEFAULT_LIMITS, Limits
@@ -28,16 +26,12 @@ from mockserver.settings import DEFAULT_LIMITS, Limits
 
 class _App(Flask):
     """Flask, with the app's own request (wire.Request: its body and Exchange) and every request
-    passing the pipeline's front first; minus Flask's per-call check for ``async def`` views and
-    hooks: none here is async, and the check (through inspect) runs for every hook and view."""
+    passing the pipeline's front first."""
     request_class = Request
     front: Front
 
     def full_dispatch_request(self) -> Response:
         return self.front.serve(cast(Request, request), super().full_dispatch_request)
-
-    def ensure_sync(self, func):
-        return func
 
 
 def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
@@ -52,11 +46,8 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     if sandbox is None:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, limits=limits)
         sandbox = Sandbox(loaded, real_time=real_time, limits=limits)
-    waitress_log = logging.getLogger("waitress")
-    if not any(isinstance(f, HideDroppedConnections) for f in waitress_log.filters):
-        waitress_log.addFilter(HideDroppedConnections())
     app = _App(__name__, static_folder=None)      # no /static: nothing is served from this folder
-    # What the WSGI servers, Flask and the sandbox log by these names holds no secret.
+    # What a WSGI server, Flask and the sandbox log by these names holds no secret.
     for name in ("mockserver", "waitress", app.name):
         redacting_logger(name)
     # Set before any route exists: both are read when a route is added. An OPTIONS request is
@@ -81,27 +72,6 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     install_error_shapes(app, shapes)
     app.front = Front(sandbox, shapes, CONTROL_PREFIX)
     return app
-
-
-def answered_at_once(app: Flask) -> Callable[[dict], bool]:
-    """Which requests the app answers without waiting on anything but the state lock (which no
-    one holds over I/O): a provider route's, unless a fault of the scenario delays answers, and
-    the health check and the index. The rest of the control API may wait (a webhook probe on
-    receivers, a load on files), and is never hurried."""
-    sandbox = app.extensions["mockserver"]
-    prefixes = tuple(provider.prefix + "/" for provider in PROVIDERS)
-    mounted = any(provider.mounts for provider in PROVIDERS)
-
-    def at_once(environ: dict) -> bool:
-        path = environ["PATH_INFO"]
-        return path in _NEVER_WAITING or (not sandbox.faults.may_delay and (
-            path.startswith(prefixes) or (mounted and by_path(path) is not None)))
-    return at_once
-
-
-# Control paths that wait on nothing, not even the state lock, answered on the event loop so that
-# health checks and the index answer at once however many threads slow control calls hold.
-_NEVER_WAITING = frozenset({"/", CONTROL_PREFIX + "/health"})
 
 
 def _blueprint(provider: Provider, base: str, name: str) -> Blueprint:

@@ -13,8 +13,8 @@ from mockserver.engine.redaction import redact
 # The User-Agent of `mockserver run`'s readiness check, which the log always leaves out.
 STARTUP_PROBE = "mockserver-startup-probe"
 
-# What `mockserver run` tells its server (in its environment: granian's worker is another
-# process) to log, by MOCKSERVER_LOG_REQUESTS.
+# What is logged: nothing, the client's requests, or every request (mockserver.wsgi reads it from
+# MOCKSERVER_LOG_REQUESTS).
 LOG_NOTHING, LOG_CLIENT_REQUESTS, LOG_EVERY_REQUEST = "0", "1", "all"
 LOG_LEVELS = (LOG_NOTHING, LOG_CLIENT_REQUESTS, LOG_EVERY_REQUEST)
 

@@ -1,6 +1,6 @@
-"""The WSGI servers as the project runs them, in one place: waitress's options from the sandbox's
-Limits (`mockserver run --server waitress` and ServedSandbox alike), and the front granian serves
-(`mockserver run`, the default), which reads each request body before a worker thread sees it."""
+"""granian, the one bundled server, as the project runs it (`mockserver run` and the ``sms_mock``
+fixture alike): its settings from the sandbox's Limits, and the front it serves the WSGI app
+through, which reads each request body on granian's event loop before a worker thread sees it."""
 from __future__ import annotations
 
 import asyncio
@@ -8,21 +8,23 @@ import gc
 import io
 import logging
 import queue
+import socket
 import sys
 import threading
 from collections.abc import Callable
 
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.rsgi import ProtocolClosed, ProtocolError
+from granian.server.embed import Server
+
 from mockserver.http.wire import DroppedConnection
 from mockserver.settings import SNAPSHOT_PATH, Limits
 
-# How far past the app's own body limits waitress still reads a body and hands it to the app, so
-# that a body somewhat too large gets the app's answer (JSON, in the provider's shape) rather than
-# waitress's plain-text 413; past it, waitress answers itself without buffering any more.
+# How far past the app's own body limits the front still reads a body and hands it to the app, so
+# that a body somewhat too large gets the app's answer (JSON, in the provider's shape).
 BODY_SLACK_BYTES = 64 * 1024
 
-# Besides client connections, waitress's connection count includes its listening socket and its
-# trigger (a pipe); without these two, max_connections would allow two connections fewer.
-WAITRESS_OWN_DESCRIPTORS = 2
 
 
 class _LateBody(io.BytesIO):
@@ -34,10 +36,15 @@ class _LateBody(io.BytesIO):
         raise TimeoutError("the request body did not arrive in time")
 
 
+# Paths whose answers wait on nothing, not even the state lock: the front answers them on its
+# event loop, so that health checks and the index answer however many threads slow control calls
+# (webhook probes, scenario loads) hold.
+NEVER_WAITING = frozenset({"/", "/_mock/health"})
+
 # How many allocations the youngest generation of the cyclic garbage collector takes before it is
 # collected (Python's default: 700). A request allocates hundreds of objects, so at 700 each
 # collection found some of them alive, promoted them, and the full collections this brings
-# walked the whole state (tens of thousands of numbers): about a sixth of a purchase's time.
+# walked the whole state (tens of thousands of numbers).
 GC_YOUNG_THRESHOLD = 10_000
 
 
@@ -45,38 +52,67 @@ def settle_collector() -> None:
     """For a server process, once its app is built and its state restored: what exists then lives
     as long as the process (gc.freeze: the collector no longer walks it), and the youngest
     generation is collected every GC_YOUNG_THRESHOLD allocations. Never called in a test's own
-    process (the in-process fixtures), whose collector is the user's."""
+    process (the ``sms_mock`` fixture), whose collector is the user's."""
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def waitress_options(limits: Limits) -> dict:
-    """Keyword arguments for waitress.create_server, besides the app, the address and the threads."""
-    return {
-        # waitress's defaults (100 connections, idle ones kept 120 s) let a few hundred connections
-        # opened and left idle lock it up: past the limit it stops accepting until some time out.
-        "connection_limit": limits.max_connections + WAITRESS_OWN_DESCRIPTORS,
-        "channel_timeout": limits.idle_connection_timeout_s,
-        # Idle connections are looked for every cleanup_interval seconds (default 30), so one lived
-        # up to channel_timeout + 30 s; looking every second is cheap, a pass over the open channels.
-        "cleanup_interval": 1,
-        # select() cannot watch a descriptor numbered 1024 or more, which max_connections' default
-        # of 1000 connections reaches; poll() has no such bound.
-        "asyncore_use_poll": True,
-        # waitress buffers a whole body (in memory, then a temporary file) before the app sees it:
-        # bounded here rather than at its 1 GiB default. It refuses a body of this size or more.
-        "max_request_body_size": body_buffer_bytes(limits),
-    }
-
-
-def body_buffer_bytes(limits: Limits, path: str | None = None) -> int:
-    """The most of a body either server reads before the app answers 413 itself: of a request to
-    ``path``, or (None) to any path. Only a snapshot's may be larger than a scenario."""
-    if path is None:
-        return max(limits.max_body_bytes, limits.max_scenario_bytes, limits.max_snapshot_bytes) + BODY_SLACK_BYTES
+def body_buffer_bytes(limits: Limits, path: str) -> int:
+    """The most of a body to ``path`` the front reads before the app answers 413 itself. Only a
+    snapshot's may be larger than a scenario."""
     if path == SNAPSHOT_PATH:
         return limits.max_snapshot_bytes + BODY_SLACK_BYTES
     return max(limits.max_body_bytes, limits.max_scenario_bytes) + BODY_SLACK_BYTES
+
+
+def granian_server(app, limits: Limits, *, host: str, port: int, threads: int) -> Server:
+    """granian's embedded server for the WSGI ``app``, to run with ``await server.serve()`` on an
+    asyncio loop and end with ``server.stop()`` (on that loop).
+
+    granian's defaults let ordinary clients lock everyone out: it serves at most ``backlog``
+    (128) connections at once, idle keep-alive ones included, and keeps an idle one until it
+    has waited 30 s for the next request's headers. Here it serves ``max_connections`` at once
+    (idle or sending a body slowly), the next waiting in the OS's queue, and closes a connection
+    that sends no complete request head for ``idle_connection_timeout_s``. HTTP/1 only: neither
+    provider speaks HTTP/2 in cleartext, and h2c bodies come without a length."""
+    server = Server(BufferedBodies(app, limits, threads=threads),
+                    address=host, port=port, interface=Interfaces.RSGI, http=HTTPModes.http1,
+                    websockets=False, log_enabled=False,
+                    backlog=limits.max_connections, backpressure=limits.max_connections,
+                    http1_settings=HTTP1Settings(header_read_timeout=limits.idle_connection_timeout_s * 1000))
+    # Not among the embedded server's arguments: without it a stop would wait for ever on a
+    # request that never ends.
+    server.workers_kill_timeout = limits.stop_grace_s
+    return server
+
+
+def free_port(host: str, port: int) -> int:
+    """The port granian will bind (a free one for 0), checked first: granian reports a port in
+    use with a Rust panic, not a message. Raises OSError if it cannot be bound."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        return probe.getsockname()[1]
+
+
+class ServerThread:
+    """granian serving ``app`` on ``host``:``port`` from an asyncio loop on a thread of its own,
+    in this process (what the ``sms_mock`` fixture runs). ``port`` 0 picks a free one."""
+
+    def __init__(self, app, limits: Limits, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+        self.port = free_port(host, port)
+        self._server = granian_server(app, limits, host=host, port=self.port, threads=threads)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._server.serve(),),
+                                        name="mockserver-granian", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._server.stop)
+            self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 class BufferedBodies:
@@ -86,44 +122,22 @@ class BufferedBodies:
     the wire, and reading it there blocks that thread for as long as the client likes: eight
     clients that declare a body and stall froze the whole server, health checks included. Here
     the body is read on granian's event loop, where a stalled one costs no thread, within
-    ``body_read_timeout_s`` and at most ``body_buffer_bytes`` (as waitress does); only then does
-    the app run, on the whole body (on the loop itself or on a worker thread: see ``on_loop``).
-    Answers are collected whole before they are sent, so no client can hold a thread by reading
-    slowly either.
+    ``body_read_timeout_s`` and at most ``body_buffer_bytes``; only then does the app run, on a
+    worker thread (on the loop itself for NEVER_WAITING paths), with the whole body. Answers are collected whole before they are sent, so no
+    client can hold a thread by reading slowly either. A request without a body (neither
+    Content-Length nor Transfer-Encoding: HTTP/1 has no other way to send one) reads nothing."""
 
-    The worker thread also hands the whole answer to granian itself (response_bytes is safe from
-    any thread), so the client has it without waiting for the event loop to come round; the
-    request's coroutine only learns afterwards that it is done (it must not end before: granian
-    answers 500 for a coroutine that ended unanswered). A request without a body (neither
-    Content-Length nor Transfer-Encoding: HTTP/1 has no other way to send one) reads nothing.
-
-    ``on_loop(environ)``, if given, names the requests the app answers without ever waiting (no
-    sleep, no network, no file): those run on the event loop itself once their body is in. The
-    crossing to a worker thread and back (a queue, a wake-up through the loop's self-pipe, a
-    future) cost about a quarter of a provider request's time; a request that may wait still
-    takes a thread, so that it holds up no other."""
-
-    def __init__(self, app, limits: Limits, threads: int, on_loop: Callable[[dict], bool] | None = None):
-        from granian.rsgi import (  # granian only when it serves: waitress reads this module too
-            ProtocolClosed,
-            ProtocolError,
-        )
-
+    def __init__(self, app, limits: Limits, threads: int):
         self._app = app
-        self._on_loop = on_loop
-        self._short_body = (ProtocolClosed, ProtocolError)
         self._deadline_s = limits.body_read_timeout_s
-        # What is read of a body before the app refuses it: a snapshot's may be far larger than any
-        # other (granian reads bodies into memory, on its loop, before the app's limits apply).
-        self._cap = body_buffer_bytes(limits, "")
-        self._snapshot_cap = body_buffer_bytes(limits, SNAPSHOT_PATH)
+        self._limits = limits
         self._threads = threads
-        # (environ, protocol, future) for the workers; None tells one to stop.
+        # (environ, future, its loop) for the workers; None tells one to stop.
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._loop = None
 
     def __rsgi_init__(self, loop) -> None:
-        self._loop = loop
+        # Daemon threads, not a ThreadPoolExecutor's: a request held past the stop's grace (a
+        # delay fault) must not keep the process from exiting.
         for number in range(self._threads):
             threading.Thread(target=self._work, name=f"mockserver-{number}", daemon=True).start()
 
@@ -134,77 +148,74 @@ class BufferedBodies:
     async def __rsgi__(self, scope, protocol) -> None:
         if scope.proto != "http":          # websockets are off; nothing else is served
             return
-        environ = _environ(scope)
+        environ = wsgi_environ(scope)
         environ["wsgi.input"] = io.BytesIO()
         if "CONTENT_LENGTH" in environ or "HTTP_TRANSFER_ENCODING" in environ:
             # Not a size check (the app's front makes the one, and answers 413 in the API's shape):
             # only what stops this front buffering more than the app could take. A body declared
             # longer than the cap is not read at all.
             declared = environ.get("CONTENT_LENGTH", "")
-            cap = self._snapshot_cap if environ["PATH_INFO"] == SNAPSHOT_PATH else self._cap
+            cap = body_buffer_bytes(self._limits, environ["PATH_INFO"])
             if not (declared.isdigit() and int(declared) > cap):
-                # A declared length is at most the cap here, and HTTP/1 sends no more than it
-                # declares: the body is read whole, in one call. A chunked one, in parts, to the cap.
-                reading = self._read_whole(protocol) if declared else self._read(protocol, cap)
                 try:
-                    environ["wsgi.input"] = io.BytesIO(await _within(reading, self._deadline_s))
+                    environ["wsgi.input"] = io.BytesIO(await asyncio.wait_for(self._read(protocol, cap),
+                                                                              self._deadline_s))
                 except asyncio.TimeoutError:
                     environ["wsgi.input"] = _LateBody()
-        if self._on_loop is not None and self._on_loop(environ):
+        if environ["PATH_INFO"] in NEVER_WAITING:
             status, headers, chunks, broken = self._call(environ)
-            if not broken:
-                protocol.response_bytes(status, headers, b"".join(chunks))
-                return
-            await _break_off(protocol, status, headers, chunks)
-        answered = self._loop.create_future()
-        self._jobs.put((environ, protocol, answered))
-        broken = await answered
-        if broken is not None:
-            await _break_off(protocol, *broken)
+        else:
+            answered = asyncio.get_running_loop().create_future()
+            self._jobs.put((environ, answered))
+            status, headers, chunks, broken = await answered
+        if not broken:
+            protocol.response_bytes(status, headers, b"".join(chunks))
+            return
+        # An answer that broke on purpose (a drop fault) or by a crash: what there is of it, then
+        # the connection closed short of its Content-Length, as the client would see it elsewhere.
+        transport = protocol.response_stream(status, headers)
+        for chunk in chunks:
+            await transport.send_bytes(chunk)
+        raise ConnectionAbortedError("answer broken off")
 
-    async def _read_whole(self, protocol) -> bytes:
-        """A body of a declared length; empty if the client stopped short of it, which the app
-        answers with a 400, as it does a body shorter than declared."""
-        try:
-            return await protocol()
-        except self._short_body:
-            return b""
-
-    async def _read(self, protocol, cap: int) -> bytes:
-        """The body, or its first cap + 1 bytes (the app refuses it then, without the rest)."""
+    @staticmethod
+    async def _read(protocol, cap: int) -> bytes:
+        """The body, or its first cap + 1 bytes (the app refuses it then, without the rest); what
+        arrived if the client stopped short of it (the app answers 400 to a body shorter than
+        declared)."""
         parts, size = [], 0
-        async for chunk in protocol:
-            parts.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                break
+        try:
+            async for chunk in protocol:
+                parts.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    break
+        except (ProtocolClosed, ProtocolError):
+            pass
         return b"".join(parts)
 
     def _work(self) -> None:
-        """A worker thread: runs the app for each request queued, answers it, then wakes its
-        coroutine (with None, or what there is of a broken answer for it to send)."""
-        jobs, call = self._jobs, self._call
-        while (job := jobs.get()) is not None:
-            environ, protocol, answered = job
-            try:
-                status, headers, chunks, broken = call(environ)
-                if broken:
-                    self._wake(_settle, answered, (status, headers, chunks))
-                    continue
-                protocol.response_bytes(status, headers, b"".join(chunks))
-                self._wake(_settle, answered, None)
-            except BaseException as exc:       # the coroutine raises it, as granian expects
-                self._wake(_fail, answered, exc)
-
-    def _wake(self, *call) -> None:
-        try:
-            self._loop.call_soon_threadsafe(*call)
-        except RuntimeError:            # the loop closed: the server is stopping
+        """A worker thread: answers requests until told to stop."""
+        while self._answer(self._jobs.get()):
             pass
 
-    def _call(self, environ):
+    def _answer(self, job: tuple[dict, asyncio.Future] | None) -> bool:
+        """Runs the app for a request and hands its coroutine the answer; False for the stop. The
+        request is held only in this call, so that a waiting thread keeps no body alive."""
+        if job is None:
+            return False
+        environ, answered = job
+        try:
+            outcome = self._call(environ)
+        except BaseException as exc:       # the coroutine raises it, as granian expects
+            _wake(answered, answered.set_exception, exc)
+        else:
+            _wake(answered, answered.set_result, outcome)
+        return True
+
+    def _call(self, environ: dict) -> tuple[int, list, list[bytes], bool]:
         """The app's answer, on a worker thread: (status, headers, body chunks, broken off)."""
-        seen = {}
+        seen: dict = {}
 
         def start_response(status, headers, exc_info=None):
             seen["status"], seen["headers"] = int(status.split(" ", 1)[0]), headers
@@ -221,101 +232,53 @@ class BufferedBodies:
                                                       environ["REQUEST_METHOD"], environ["PATH_INFO"])
             broken = True
         finally:
-            close = getattr(answer, "close", None)
+            close: Callable[[], None] | None = getattr(answer, "close", None)
             if close is not None:
                 close()
         return seen["status"], seen["headers"], chunks, broken
 
 
-async def _break_off(protocol, status: int, headers, chunks) -> None:
-    """An answer that broke on purpose (a drop fault) or by a crash: what there is of it, then the
-    connection closed short of its Content-Length, as the client would see it elsewhere."""
-    transport = protocol.response_stream(status, headers)
-    for chunk in chunks:
-        await transport.send_bytes(chunk)
-    raise ConnectionAbortedError("answer broken off")
+def _wake(future: asyncio.Future, settle: Callable, value) -> None:
+    """``settle(value)`` on the future's loop, unless the future is done (cancelled) by then."""
+    def settle_if_waiting() -> None:
+        if not future.done():
+            settle(value)
+    try:
+        future.get_loop().call_soon_threadsafe(settle_if_waiting)
+    except RuntimeError:            # the loop closed: the server has stopped
+        pass
 
 
-if sys.version_info >= (3, 11):
-    async def _within(reading, seconds: float):
-        """What ``reading`` gives, or TimeoutError after ``seconds``; asyncio.timeout runs it in
-        this task, where wait_for (all 3.10 has) makes a task of it for every body."""
-        async with asyncio.timeout(seconds):
-            return await reading
-else:
-    def _within(reading, seconds: float):
-        return asyncio.wait_for(reading, seconds)
-
-
-def _settle(future, value) -> None:
-    if not future.done():              # not cancelled meanwhile
-        future.set_result(value)
-
-
-def _fail(future, exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
-
-
-# What each header is called in the environ, learnt as headers come (at most _HEADER_KEYS_KEPT
-# names, so that clients inventing names cannot grow it without bound).
-_HEADER_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
-_HEADER_KEYS_KEPT = 1024
-# The part of the environ that depends only on the address the request came in on.
-_SERVER_ENVIRONS: dict[str, dict] = {}
-
-
-def _environ(scope) -> dict:
-    """The WSGI environ granian's WSGI interface would build from the request."""
-    server = _SERVER_ENVIRONS.get(scope.server)
-    if server is None:
-        server_host, _, server_port = scope.server.rpartition(":")
-        server = {
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": server_host.strip("[]"),
-            "SERVER_PORT": server_port,
-            "SERVER_SOFTWARE": "Granian",
-            "wsgi.version": (1, 0),
-            "wsgi.errors": _ERRORS,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
-        if len(_SERVER_ENVIRONS) < 64:
-            _SERVER_ENVIRONS[scope.server] = server
-    environ = server.copy()
+def wsgi_environ(scope) -> dict:
+    """The WSGI environ of an RSGI request, as granian's WSGI interface would build it."""
+    server_host, _, server_port = scope.server.rpartition(":")
     path = scope.path
-    environ["REQUEST_METHOD"] = scope.method
-    # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1.
-    environ["PATH_INFO"] = path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("latin-1")
-    environ["QUERY_STRING"] = scope.query_string
-    environ["SERVER_PROTOCOL"] = "HTTP/" + scope.http_version
-    client_host, _, client_port = scope.client.rpartition(":")
-    environ["REMOTE_ADDR"] = client_host.strip("[]")
-    environ["REMOTE_PORT"] = client_port     # a fault finds the client's socket by its address (rawwire.py)
-    environ["wsgi.url_scheme"] = scope.scheme
-    keys = _HEADER_KEYS
+    environ = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # RSGI gives the path percent-decoded as text; WSGI wants its bytes as latin-1.
+        "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server_host.strip("[]"),
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": "HTTP/" + scope.http_version,
+        "SERVER_SOFTWARE": "Granian",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]"),
+        # A fault finds the client's own socket by its address (rawwire.py).
+        "REMOTE_PORT": scope.client.rpartition(":")[2],
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+    }
     for name, value in scope.headers.items():
-        key = keys.get(name)
-        if key is None:
-            key = "HTTP_" + name.upper().replace("-", "_")
-            if len(keys) < _HEADER_KEYS_KEPT:
-                keys[name] = key
+        key = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}.get(name)
+        key = key or "HTTP_" + name.upper().replace("-", "_")
         # A header sent more than once is one value, its values joined by commas (RFC 9110 5.3).
         environ[key] = environ[key] + "," + value if key in environ else value
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
-
-
-class _LogErrors(io.TextIOBase):
-    """wsgi.errors: what the app writes there goes to the log."""
-
-    def write(self, text: str) -> int:
-        if text.strip():
-            logging.getLogger("mockserver").error(text.rstrip())
-        return len(text)
-
-
-_ERRORS = _LogErrors()

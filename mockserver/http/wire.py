@@ -4,9 +4,7 @@ a dropped connection."""
 from __future__ import annotations
 
 import datetime
-import errno
 import json
-import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
@@ -136,21 +134,6 @@ def install_error_shapes(app: Flask, shapes: ErrorShapes) -> None:
 
 class DroppedConnection(ConnectionAbortedError):
     """Raised mid-answer on purpose by a drop fault."""
-
-
-class HideDroppedConnections(logging.Filter):
-    """The WSGI server logs an error with a traceback for every broken answer; a fault's are
-    intended, so they are not logged, nor what they lead to: waitress then fails to write its own
-    error page, or what it still had buffered, to a connection a fault took over (its descriptor
-    now names /dev/null, not a socket: http/rawwire.py)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        while error is not None:
-            if isinstance(error, DroppedConnection) or (isinstance(error, OSError) and error.errno == errno.ENOTSOCK):
-                return False
-            error = error.__context__
-        return True
 
 
 def dropped_connection() -> Response:

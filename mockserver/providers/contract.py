@@ -297,9 +297,10 @@ class Provider(ABC):
     openapi_info: ClassVar[dict]             # title, version, description, security description
     referred_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # answers' parts referred to by name only
     state_schema: ClassVar[type[Schema]]     # its part of GET /_mock/state
-    section_schema: ClassVar[type[Schema]]   # its scenario section, as the scenario file writes it
+    # Its scenario section: a frozen dataclass whose fields are declared with scenario/declare.py's
+    # option(), which the file format, its JSON Schema and its reference are derived from.
+    section: ClassVar[type]
     section_help: ClassVar[str]
-    extra_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # reached only through fixture files
     verification: ClassVar[Verification | None] = None      # how `mockserver verify` checks it
     # Further prefixes its routes are served under, each with path variables that reach the calls
     # as path arguments: "/<dialect>/stubs" serves "/herosms/stubs/handler_api.php" with

@@ -1,11 +1,16 @@
-"""What every provider's snapshot module (providers/*/snapshot.py) does alike on a restore: keep
-the objects restored by id, for the timeline events that name them as arguments, and link each
-object to its events once those exist."""
+"""What every provider's snapshot module (providers/*/snapshot.py) does alike: write and read back
+an object's plain fields (derived from its dataclass), keep the objects restored by id for the
+timeline events that name them as arguments, and link each object to its events once those exist."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
 
+from mockserver.engine.clock import instant
 from mockserver.engine.records import Record
 from mockserver.engine.timeline import Event
 
@@ -56,3 +61,44 @@ def count(held: str, backend, tenant) -> tuple[int, int]:
     """A backend's accounts (of a tenant, or everyone's), and the objects they hold in ``held``."""
     accounts = [a for a in backend.accounts.values() if tenant is None or a.tenant == tenant]
     return len(accounts), sum(len(getattr(a, held)) for a in accounts)
+
+
+Plain = dict[str, tuple[type, bool]]
+
+
+def plain_fields(cls: type) -> Plain:
+    """The fields of a dataclass a snapshot writes as they are: text, whole numbers, true or false
+    and amounts (written as text), each maybe null; name -> (type, may be null)."""
+    hints, plain = typing.get_type_hints(cls), {}
+    for field in dataclasses.fields(cls):
+        hint = hints[field.name]
+        args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        kinds = [kind for kind in args if kind is not type(None)]
+        if len(kinds) == 1 and kinds[0] in (str, int, bool, Decimal):
+            plain[field.name] = (kinds[0], len(kinds) < len(args))
+    return plain
+
+
+def export_plain(obj: object, plain: Plain) -> dict[str, Any]:
+    return {name: str(value) if isinstance(value := getattr(obj, name), Decimal) else value for name in plain}
+
+
+def read_plain(record: Record, plain: Plain, newer: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The plain fields back, each checked: a whole number that is always there is 0 or more (a
+    count), and one named ``*_ms`` an instant the clock can show. ``newer``: fields that older
+    snapshots lack, with the value their absence means."""
+    values: dict[str, Any] = {}
+    for name, (kind, optional) in plain.items():
+        if newer and name in newer and record.raw(name, None) is None:
+            values[name] = newer[name]
+        elif kind is bool:
+            values[name] = record.bool(name)
+        elif kind is str:
+            values[name] = record.str(name, optional=optional)
+        elif kind is Decimal:
+            values[name] = record.decimal(name, optional=optional)
+        elif name.endswith("_ms"):
+            values[name] = instant(record, name, optional=optional)
+        else:
+            values[name] = record.int(name, optional=optional, minimum=None if optional else 0)
+    return values

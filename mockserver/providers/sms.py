@@ -11,7 +11,7 @@ _CODE_IN_TEXT = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
 
 def code_shape(target) -> tuple[int, str]:
     """Length and alphabet of the target's codes: the behavior's length, else the service's."""
-    return target.behavior.code_length or target.service.code_length, target.behavior.code_alphabet
+    return target.behavior.code.length or target.service.code_length, target.behavior.code.alphabet
 
 
 def sms_text(target, code: str, template: str | None = None) -> str:

@@ -22,6 +22,7 @@ from mockserver.engine.clock import (
 from mockserver.engine.durations import format_duration, parse_duration
 from mockserver.engine.signing import SecretError, secret_key
 from mockserver.scenario import fixture_cache
+from mockserver.scenario.declare import schema_of
 from mockserver.scenario.files import check_file_name, read_text_file
 from mockserver.scenario.paths import format_path, line_of
 from mockserver.settings import DEFAULT_LIMITS, Limits
@@ -41,7 +42,7 @@ class FixtureSearch:
 
 
 fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("fixture_search",
-                                                                                default=FixtureSearch())
+                                                                                default=FixtureSearch())  # noqa: B039 (a load sets its own; the default is only read)
 
 
 def load_limits() -> Limits:
@@ -182,11 +183,11 @@ _loaded_this_process: dict[tuple, object] = {}
 
 
 class Fixture(fields.Field):
-    """Inline data, or the name of a YAML file holding it, loaded with ``schema``."""
+    """Inline data, or the name of a YAML file holding it, loaded into ``kind`` (a declared dataclass)."""
 
-    def __init__(self, schema: type[Schema], *, many: bool = False, **kwargs):
+    def __init__(self, kind: type, *, many: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self._schema = schema
+        schema = self.item_schema = schema_of(kind)   # the schema its values load with
         self._many = many
         inline = {"type": "array", "items": ref(schema)} if many else ref(schema)
         _schema_hints(self, {"anyOf": [{"type": "string", "description": "a fixture file"}, inline]})
@@ -197,7 +198,7 @@ class Fixture(fields.Field):
         if not isinstance(value, list if self._many else dict):
             kind = "a list" if self._many else "a mapping"
             raise ValidationError(f"expected {kind}, or the name of a fixture file")
-        return self._schema(many=self._many).load(value)
+        return self.item_schema(many=self._many).load(value)
 
     def _load_file(self, name: str):
         search = fixture_search.get()
@@ -205,7 +206,7 @@ class Fixture(fields.Field):
         search.read.append(path)
         stat = path.stat()
         # Loaded data is frozen, so a file unchanged since its last load is not parsed again.
-        cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self._schema, self._many)
+        cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, self.item_schema, self._many)
         if cache_key not in _loaded_this_process:
             trusted = search.bundled is not None and path.is_relative_to(search.bundled)
             _loaded_this_process[cache_key] = self._parse(path, search.limits, trusted)
@@ -217,7 +218,7 @@ class Fixture(fields.Field):
         raw, problem = read_text_file(path, None if trusted else limits.max_scenario_bytes)
         if problem:
             raise ValidationError(f"{path}: {problem}")
-        loader = f"{self._schema.__module__}.{self._schema.__qualname__}{'[]' if self._many else ''}"
+        loader = f"{self.item_schema.__module__}.{self.item_schema.__qualname__}{'[]' if self._many else ''}"
         cached = fixture_cache.load(raw, loader)
         if cached is not None:
             return cached
@@ -234,7 +235,7 @@ class Fixture(fields.Field):
         if not isinstance(data, list if self._many else dict):
             raise ValidationError(f"{path}: expected {'a list' if self._many else 'a mapping'} at the top level")
         try:
-            loaded = self._schema(many=self._many).load(data)
+            loaded = self.item_schema(many=self._many).load(data)
         except ValidationError as exc:
             from mockserver.scenario.vocabulary import (
                 is_known,  # it imports the schemas, which import this module

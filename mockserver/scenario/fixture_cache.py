@@ -28,7 +28,7 @@ CACHE_DIR_ENV = "MOCKSERVER_CACHE_DIR"
 MAX_ENTRIES = 64            # about 12 KB each
 _FORMAT = b"mockserver-fixture-cache-1"
 # The packages whose code validates a fixture or defines the objects a loaded one holds: the
-# catalogs' schemas and model classes are the providers' own (providers/*/section.py, model.py).
+# catalogs' declarations are the providers' own (providers/*/section.py).
 _CODE = [Path(__file__).parent.parent / name for name in ("scenario", "engine", "providers")]
 
 

@@ -1,6 +1,6 @@
-"""The JSON Schema of scenario files, generated from the marshmallow schemas, so editors
-(yaml-language-server) can complete and check scenarios. Shipped as scenarios/scenario.schema.json;
-a test keeps that file equal to what this module generates."""
+"""The JSON Schema of scenario files, generated from the scenario's declarations (declare.py), so
+editors (yaml-language-server) can complete and check scenarios. Shipped as
+scenarios/scenario.schema.json; a test keeps that file equal to what this module generates."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from mockserver.providers.registry import names
 from mockserver.scenario.fields import schema_name
 from mockserver.scenario.loader import SCENARIOS_DIR
-from mockserver.scenario.vocabulary import all_schemas, fixture_schemas
+from mockserver.scenario.schema import scenario_schema
+from mockserver.scenario.vocabulary import all_schemas
 
 SHIPPED = SCENARIOS_DIR / "scenario.schema.json"
 SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
@@ -21,15 +22,15 @@ SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
 def scenario_json_schema() -> dict:
     spec = APISpec(title="mockserver scenario", version="1", openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
+    schemas = all_schemas(scenario_schema())
     # Schemas reached only through custom fields (fixtures, SMS lists) are registered by hand.
-    roots = fixture_schemas()
-    for schema in roots:
+    for schema in schemas:
         if schema_name(schema) not in spec.components.schemas:
             spec.components.schema(schema_name(schema), schema=schema)
     generated = spec.to_dict()["components"]["schemas"]
-    # A fault names a provider: the registered ones (the field checks them when loading).
+    # A fault names a provider: the registered ones (the top level checks them when loading).
     generated["FaultMatch"]["properties"]["provider"]["enum"] = [*names(), None]
-    for schema in all_schemas(*roots):
+    for schema in schemas:
         for name, field in schema().fields.items():
             if hasattr(field, "json_schema"):
                 generated[schema_name(schema)]["properties"][field.data_key or name].update(field.json_schema)

@@ -25,12 +25,14 @@ from mockserver.scenario.model import Scenario
 from mockserver.scenario.paths import format_path, line_of
 from mockserver.scenario.schema import scenario_schema
 from mockserver.scenario.vocabulary import is_known
+from mockserver.scenario.warnings import did_you_mean, scenario_warnings
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # The bundled scenarios and catalogs: the top-level scenarios/ and fixtures/ folders, installed
 # as packages of their own (setup.py), found wherever the installation put them.
 SCENARIOS_DIR = Path(os.path.realpath(str(files("mockserver.scenarios"))))
 FIXTURES_DIR = Path(os.path.realpath(str(files("mockserver.fixtures"))))
+UNKNOWN = "Unknown field."          # marshmallow's message for a key no field has
 
 
 class ScenarioError(ValueError):
@@ -137,6 +139,7 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
         scenario = scenario_schema()().load(data)
     except ValidationError as exc:
         raise ScenarioError([f"{source}:{line_of(lines, path) or 1}: {format_path(path, is_known)}: {message}"
+                             + (did_you_mean(scenario_schema(), path) if message == UNKNOWN else "")
                              for path, message in flatten_messages(exc.messages)]) from exc
     finally:
         fixture_search.reset(token)
@@ -145,7 +148,10 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
         raise ScenarioError([f"{source}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: a value "
                              "GET /_mock/scenario could not show as JSON (a set, binary data or an endless "
                              "number); write a list, text or a finite number"])
-    return replace(scenario, source=source, raw=data, files=tuple(dict.fromkeys(str(p) for p in fixtures.read)))
+    warnings = tuple(f"{source}:{line_of(lines, path) or 1}: {format_path(path, is_known)}: warning: {text}"
+                     for path, text in scenario_warnings(scenario))
+    return replace(scenario, source=source, raw=data, files=tuple(dict.fromkeys(str(p) for p in fixtures.read)),
+                   warnings=warnings)
 
 
 def _parse(text: str, source: str, limits: Limits, remember: bool) -> tuple[object, dict]:

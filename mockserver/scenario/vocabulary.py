@@ -6,36 +6,35 @@ from __future__ import annotations
 import difflib
 from functools import cache
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
+
+from mockserver.scenario.schema import scenario_schema
+
+
+def nested_schema(field: fields.Field) -> type[Schema] | None:
+    """The schema a field's values load with, if it has one (a list's items', a fixture's)."""
+    inner = field.inner if isinstance(field, fields.List) else field
+    nested = inner.nested if isinstance(inner, fields.Nested) else getattr(inner, "item_schema", None)
+    return nested if isinstance(nested, type) else None
 
 
 def all_schemas(*roots: type[Schema]) -> list[type[Schema]]:
-    """Every schema class reachable from the roots through nested fields."""
-    seen, todo = [], list(roots)
+    """Every schema class reachable from the roots through nested fields, and custom fields'
+    ``item_schema`` (fixture files, SMS lists, Provynx's servers)."""
+    seen: list[type[Schema]] = []
+    todo = list(roots)
     while todo:
         schema = todo.pop()
         if schema in seen:
             continue
         seen.append(schema)
-        for field in schema().fields.values():
-            inner = getattr(field, "inner", field)
-            nested = getattr(inner, "nested", None)
-            if isinstance(nested, type):
-                todo.append(nested)
+        todo.extend(nested for field in schema().fields.values() if (nested := nested_schema(field)))
     return seen
-
-
-def fixture_schemas() -> tuple[type[Schema], ...]:
-    """The schemas a scenario's fields lead to, those behind fixture files and SMS lists included."""
-    from mockserver.providers.registry import PROVIDERS
-    from mockserver.scenario.common import SmsPlanSchema
-    from mockserver.scenario.schema import scenario_schema
-    return (scenario_schema(), SmsPlanSchema, *(schema for provider in PROVIDERS for schema in provider.extra_schemas))
 
 
 @cache
 def field_names() -> frozenset[str]:
-    return frozenset(field.data_key or name for schema in all_schemas(*fixture_schemas())
+    return frozenset(field.data_key or name for schema in all_schemas(scenario_schema())
                      for name, field in schema().fields.items())
 
 

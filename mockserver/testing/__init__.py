@@ -12,11 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-from waitress import create_server
 
 from mockserver.control.access import Access
 from mockserver.http.app import create_app
-from mockserver.http.serving import waitress_options
+from mockserver.http.serving import ServerThread
 from mockserver.providers.registry import PROVIDERS
 from mockserver.scenario import Scenario
 from mockserver.settings import DEFAULT_LIMITS, Limits
@@ -38,7 +37,8 @@ class MockServerError(RuntimeError):
 
 
 class ServedSandbox:
-    """The sandbox served by waitress on 127.0.0.1 in a background thread.
+    """The sandbox served by granian on 127.0.0.1 from a background thread of this process, as
+    `mockserver run` serves it.
 
     Port 0 picks a free port, so parallel workers never collide; a server that does not answer
     its health check within a few seconds raises instead of hanging."""
@@ -47,21 +47,13 @@ class ServedSandbox:
                  real_time: bool = True, limits: Limits = DEFAULT_LIMITS, access: Access | None = None):
         self.app = create_app(scenario, real_time=real_time, limits=limits, access=access)
         self.sandbox = self.app.extensions["mockserver"]
-        self._server = create_server(self.app, host=host, port=port, threads=8, **waitress_options(limits))
-        self.url = f"http://{host}:{self._server.effective_port}"
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="mockserver", daemon=True)
-        self._thread.start()
+        try:
+            self._server = ServerThread(self.app, limits, host=host, port=port)
+        except OSError:
+            self.sandbox.close()
+            raise
+        self.url = f"http://{host}:{self._server.port}"
         self._wait_until_healthy()
-
-    def _serve(self) -> None:
-        # waitress's run() never returns; closing its socket from another thread while it sits in
-        # select() fails with EBADF. So the loop runs in short slices and this thread closes it.
-        server = self._server
-        while not self._stopping.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1, use_poll=server.adj.asyncore_use_poll)
-        server.close()
-        server.task_dispatcher.shutdown()
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -77,8 +69,7 @@ class ServedSandbox:
             time.sleep(0.02)
 
     def close(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
+        self._server.close()
         self.sandbox.close()
 
 

@@ -231,7 +231,7 @@ def test_webhook_ports_at_the_ends_load():
     scenario = load_text("name: x\npvadeals:\n  accounts:\n    - {key: API-x, webhook: 'http://127.0.0.1:65535/'}\n"
                          "provynx:\n  accounts:\n    - {keys: [nsk_live_x], webhook: {url: 'http://h:1'}}\n")
     assert scenario.pvadeals.accounts[0].webhook == "http://127.0.0.1:65535/"
-    assert scenario.provynx.accounts[0].webhook_url == "http://h:1"
+    assert scenario.provynx.accounts[0].webhook.url == "http://h:1"
     with pytest.raises(ScenarioError) as refusal:
         load_text("name: x\nprovynx:\n  accounts:\n    - {keys: [nsk_live_x], webhook: {url: 'http://h:65536'}}\n")
     assert refusal.value.problems == [f"<scenario>:4: provynx.accounts[0].webhook.url: {PORT}"]

@@ -1,5 +1,5 @@
-"""Provynx v1: the provider contract (contract.py) in one place. Its parts: defaults.py (every
-default, [assumed] ones marked), errors.py (refusals with status and message), model.py and
+"""Provynx v1: the provider contract (contract.py) in one place. Its parts: defaults.py (defaults
+besides the scenario's, [assumed] ones marked), errors.py (refusals with status and message),
 section.py (its scenario section), backend.py (state and rules), schemas.py (wire shapes),
 routes.py (the routes), idempotency.py and cors.py (steps of its pipeline), console.py (what
 mockserver's own tools show of it)."""
@@ -15,7 +15,7 @@ from mockserver.providers.contract import BuildContext, DashboardView, Provider
 from mockserver.providers.provynx import console, cors, probes, schemas, snapshot
 from mockserver.providers.provynx.backend import Account, Number, Provynx
 from mockserver.providers.provynx.routes import ROUTES
-from mockserver.providers.provynx.section import PnxServerSchema, ProvynxSchema
+from mockserver.providers.provynx.section import ProvynxScenario
 from mockserver.providers.provynx.verification import VERIFICATION
 
 
@@ -28,9 +28,8 @@ class ProvynxProvider(Provider):
     errors = schemas.ERRORS
     invalid_json = schemas.INVALID_JSON
     state_schema = schemas.ProvynxState
-    section_schema = ProvynxSchema
+    section = ProvynxScenario
     section_help = "Provynx v1, under /api/v1/sms"
-    extra_schemas = (PnxServerSchema,)
     verification = VERIFICATION
     snapshot = snapshot
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",

@@ -30,7 +30,7 @@ from mockserver.providers.provynx.errors import (
     UnknownOperator,
     UnknownServer,
 )
-from mockserver.providers.provynx.model import (
+from mockserver.providers.provynx.section import (
     PnxBehavior,
     PnxCountry,
     PnxServer,
@@ -146,7 +146,7 @@ class Provynx:
         self.accounts: dict[str, Account] = {}
         self.accounts_by_key: dict[str, Account] = {}
         for declared in scenario.accounts:
-            self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
+            self._open(declared.name, declared.balance, declared.keys, declared.webhook.url, declared.webhook.secret)
         self.stock = dict(scenario.initial_stock)
 
     # -- access ---------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class Provynx:
         if account is None and provision and key not in self._revoked and tenants.admits(key):
             if len(self.accounts) - len(self.scenario.accounts) >= self._max_tenants:
                 raise TenantLimitReached(self._max_tenants)
-            account = self._open(key, tenants.balance, (key,), tenants.webhook_url, tenants.webhook_secret)
+            account = self._open(key, tenants.balance, (key,), tenants.webhook.url, tenants.webhook.secret)
         return None if account is None else Caller(account, key, is_sandbox_key(key))
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
@@ -187,7 +187,7 @@ class Provynx:
         self.idempotency.forget(f"{name}:")
         declared = next((a for a in self.scenario.accounts if a.name == name), None)
         if declared is not None:
-            self._open(declared.name, declared.balance, declared.keys, declared.webhook_url, declared.webhook_secret)
+            self._open(declared.name, declared.balance, declared.keys, declared.webhook.url, declared.webhook.secret)
 
     def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
@@ -298,7 +298,7 @@ class Provynx:
             raise CancelNotAllowed(number.status)
         number.status = CANCELED
         self._timeline.cancel([*number.sms_events, number.expiry])     # a canceled number takes no SMS
-        self._release(number, refund=number.behavior.cancel_refund)
+        self._release(number, refund=number.behavior.cancel.refund)
         return number
 
     # -- codes ----------------------------------------------------------------------------
@@ -321,7 +321,7 @@ class Provynx:
     @staticmethod
     def cancellable(number: Number) -> bool:
         """Whether DELETE would cancel it: a US number still waiting, where the behavior allows."""
-        return number.region == US and number.status == PENDING and number.behavior.cancel_allowed
+        return number.region == US and number.status == PENDING and number.behavior.cancel.allowed
 
     def receive_sms(self, number: Number, now_ms: int, text: str | None = None) -> Number:
         if not self.takes_sms(number, now_ms):
@@ -351,7 +351,7 @@ class Provynx:
     def _expire(self, number: Number, at_ms: int) -> None:
         if number.status == PENDING:
             number.status = EXPIRED
-            self._release(number, refund=number.behavior.timeout_refund)
+            self._release(number, refund=number.behavior.timeout.refund)
 
     def _release(self, number: Number, *, refund: bool) -> None:
         """A number given back before a code: its stock returns, and a live price if refunded."""

@@ -66,8 +66,8 @@ def banner(section, base_url: str) -> list[str]:
     for account in section.accounts:
         kinds = ", ".join(f"{key} ({'sandbox' if is_sandbox_key(key) else 'live'})" for key in account.keys)
         lines.append(f"             keys {kinds}; live wallet {account.balance:.2f}")
-        if account.webhook_secret:
-            lines.append(f"             webhook secret {account.webhook_secret}")
+        if account.webhook.secret:
+            lines.append(f"             webhook secret {account.webhook.secret}")
     return lines
 
 
@@ -75,10 +75,10 @@ def expired(backend, tenant: Tenant | None) -> list[Ended]:
     """Numbers that expired pending while a cancel was open to the client (US numbers whose
     behavior allows it: global numbers cannot be given back)."""
     return [Ended(n.id, key_of(a, sandbox=n.sandbox), n.expires_ms,
-                  Decimal(0) if n.sandbox or n.behavior.timeout_refund else n.price)
+                  Decimal(0) if n.sandbox or n.behavior.timeout.refund else n.price)
             for a in backend.accounts.values() if tenant is None or a.tenant == tenant
             for n in a.numbers.values()
-            if n.status == EXPIRED and n.region == US and n.behavior.cancel_allowed]
+            if n.status == EXPIRED and n.region == US and n.behavior.cancel.allowed]
 
 
 def key_of(account, *, sandbox: bool = False) -> str:

@@ -1,14 +1,13 @@
-"""Every Provynx default in one place: the documented values, and SPEC's [assumed] ones (the
-public page shows few). The scenario section's defaults and the model's are these."""
+"""Provynx defaults that more than the scenario section uses: the documented values, and SPEC's
+[assumed] ones (the public page shows few). A default only a scenario field has is declared with
+the field (section.py)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 from mockserver.engine.ratelimit import Rule
 
-LIFETIME_MS = 20 * 60_000                 # [assumed] pending -> expired with no code
 RATE_LIMITS = (Rule(limit=60, window_ms=60_000),)      # [assumed] 60 requests per 60 s per key
-IDEMPOTENCY_TTL_MS = 24 * 3_600_000       # [assumed] how long an Idempotency-Key is remembered
 MAX_ACTIVE_KEYS = 10                      # documented: up to 10 active keys per account
 BALANCE = Decimal("0")                    # a live wallet's starting balance, unless the scenario gives one
 
@@ -23,6 +22,3 @@ SERVER_FIXTURES = {1: "provynx/server1.yaml", 2: "provynx/server2.yaml", 3: "pro
 DEFAULT_SERVER = 1
 SERVICE_STOCK = 100                       # numbers in stock, when a catalog entry names none
 US_NUMBER_FORMAT = "+1$##$######"         # E.164 with NANP area code and exchange: $ a digit 2-9
-
-CANCEL_ALLOWED = True                     # documented: US numbers can be canceled while pending
-CANCEL_REFUND = True                      # [assumed] a live price is refunded on cancel

@@ -1,58 +1,35 @@
-"""The `provynx:` section of a scenario: its format, loaded into model.py's data."""
+"""The `provynx:` section of a scenario: each field declared once (scenario/declare.py), with its
+type, default ([assumed] ones marked), validation and description; loaded, it is plain frozen data."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cached_property
 
-from marshmallow import (
-    ValidationError,
-    fields,
-    post_load,
-    pre_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import ValidationError, fields, validate
 
+from mockserver.engine.ratelimit import Rule
+from mockserver.engine.webhooks import RetryPolicy
 from mockserver.providers.provynx import defaults
 from mockserver.providers.provynx.defaults import MAX_ACTIVE_KEYS
-from mockserver.providers.provynx.model import (
-    PnxAccount,
-    PnxBehavior,
-    PnxCountry,
-    PnxOperator,
-    PnxServer,
-    PnxService,
-    ProvynxScenario,
-    SandboxRules,
-)
-from mockserver.scenario.common import (
-    CODE_CHARS,
-    TEMPLATE_HELP,
-    BehaviorSchema,
-    MatchSchema,
-    Strict,
-    WebhookPolicySchema,
-    check_template,
-    described,
-    no_repeats,
-    rate_limits_field,
-    sms_length_problems,
-)
-from mockserver.scenario.fields import (
-    Duration,
-    Fixture,
-    Money,
-    WebhookUrl,
-    signing_secret,
-)
+from mockserver.scenario.common import CODE_CHARS, TEMPLATE_HELP, check_template, no_repeats, sms_length_problems
+from mockserver.scenario.declare import many, option
+from mockserver.scenario.fields import Duration, Fixture, Money, WebhookUrl, signing_secret
 from mockserver.scenario.model import (
     DEFAULT_CODE_LENGTH,
     DEFAULT_SMS_TEMPLATE,
+    Behavior,
+    KeyPatterns,
     Match,
-    Tenants,
+    first_match,
+    rate_limits,
 )
 
 # A server number written as text (JSON keys are text), as the JSON Schema's pattern has it.
 _SERVER_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+_KEY = validate.Regexp(r"^nsk_(live|test)_[A-Za-z0-9_]+$", error="a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx")
+_TWENTY_MINUTES = 20 * 60_000
 
 
 def _server_number(key):
@@ -61,71 +38,72 @@ def _server_number(key):
     return int(key) if isinstance(key, str) and _SERVER_NUMBER.fullmatch(key) else key
 
 
-_KEY = validate.Regexp(r"^nsk_(live|test)_[A-Za-z0-9_]+$", error="a Provynx key looks like nsk_live_xxxx or nsk_test_xxxx")
+@dataclass(frozen=True, kw_only=True)
+class PnxMatch(Match):
+    country: str | None = option(fields.String, None, "A country code or glob; US numbers are 'us'", example="gb")
+    server: int | None = option(fields.Integer, None, "A server's number, as its catalog is listed under servers",
+                                validate=validate.Range(min=1))
+    operator: str | None = option(fields.String, None, "An operator id or glob", example="tmobile")
 
 
-class PnxMatchSchema(MatchSchema):
-    country = fields.String(load_default=None, metadata=described("A country code or glob; US numbers are 'us'"))
-    server = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata=described(
-        "A server's number, as its catalog is listed under servers"))
-    operator = fields.String(load_default=None, metadata=described("An operator id or glob"))
-
-    @post_load
-    def make(self, data, **kwargs):
-        return Match(**data)
+@dataclass(frozen=True, kw_only=True)
+class Cancel:
+    allowed: bool = option(fields.Boolean, True, "DELETE on a pending US number")
+    refund: bool = option(fields.Boolean, True, "Refund a live price on cancel [assumed: yes]")
 
 
-class CancelSchema(Strict):
-    allowed = fields.Boolean(load_default=defaults.CANCEL_ALLOWED, metadata=described("DELETE on a pending US number"))
-    refund = fields.Boolean(load_default=defaults.CANCEL_REFUND, metadata=described("Refund a live price on cancel"))
-
-
-class PnxBehaviorSchema(BehaviorSchema):
-    match = fields.Nested(PnxMatchSchema, metadata=described("Which numbers this is for; {} matches all"))
-    cancel = fields.Nested(CancelSchema)
-    stock = fields.Integer(load_default=None, validate=validate.Range(min=0), metadata=described(
+@dataclass(frozen=True, kw_only=True)
+class PnxBehavior(Behavior):
+    """A Provynx behavior: the shared part, cancels, and stock."""
+    match: PnxMatch = option(PnxMatch, PnxMatch(), "Which numbers this is for; {} matches all")
+    cancel: Cancel = option(Cancel, Cancel(), "DELETE /numbers/{id}")
+    stock: int | None = option(fields.Integer, None, validate=validate.Range(min=0), text=(
         "Replaces the catalog stock of the services this matches (0: every purchase is a 503); "
         "ignored on a behavior that matches an operator or number"))
 
-    @post_load
-    def make(self, data, **kwargs):
-        return PnxBehavior(**self.behavior_fields(data), cancel_allowed=data["cancel"]["allowed"],
-                        cancel_refund=data["cancel"]["refund"], stock=data["stock"])
+
+DEFAULT_BEHAVIOR = PnxBehavior()
 
 
-class PnxOperatorSchema(Strict):
-    id = fields.String(required=True, validate=validate.Length(min=1))
-    name = fields.String(required=True)
-
-    @post_load
-    def make(self, data, **kwargs):
-        return PnxOperator(**data)
+@dataclass(frozen=True, kw_only=True)
+class PnxOperator:
+    id: str = option(fields.String, text="Its id, as clients name it", validate=validate.Length(min=1), example="any")
+    name: str = option(fields.String, text="Its name", example="Any operator")
 
 
-class PnxServiceSchema(Strict):
-    id = fields.String(required=True, validate=validate.Length(min=1))
-    name = fields.String(required=True)
-    price = Money(required=True)
-    stock = fields.Integer(load_default=defaults.SERVICE_STOCK, validate=validate.Range(min=0),
-                           metadata=described("Numbers available"))
-    operators = fields.List(fields.String(), load_default=list,
-                            metadata=described("Operators carrying it (default: all of the country's)"))
-    sms = fields.String(load_default=DEFAULT_SMS_TEMPLATE, validate=check_template,
-                        metadata=described(f"The service's SMS wording; {TEMPLATE_HELP}"))
-    code_length = fields.Integer(load_default=DEFAULT_CODE_LENGTH, validate=validate.Range(min=3, max=12))
+@dataclass(frozen=True, kw_only=True)
+class PnxService:
+    id: str = option(fields.String, text="Its id, as clients name it", validate=validate.Length(min=1), example="wa")
+    name: str = option(fields.String, text="Its name ({service} in SMS)", example="WhatsApp")
+    price: Decimal = option(Money, text="A live number's price", example=0.5)
+    stock: int = option(fields.Integer, defaults.SERVICE_STOCK, "Numbers available", validate=validate.Range(min=0))
+    operators: tuple[str, ...] = option(many(fields.String()), (), "Operators carrying it (default: all of the "
+                                        "country's)", example=["tmobile"])
+    sms: str = option(fields.String, DEFAULT_SMS_TEMPLATE, f"The service's SMS wording; {TEMPLATE_HELP}",
+                      validate=check_template)
+    code_length: int = option(fields.Integer, DEFAULT_CODE_LENGTH, "Characters in its codes",
+                              validate=validate.Range(min=3, max=12))
 
-    @post_load
-    def make(self, data, **kwargs):
-        return PnxService(**{**data, "operators": tuple(data["operators"])})
+    def carried_by(self, operator: str) -> bool:
+        return not self.operators or operator in self.operators
 
 
-class _CatalogSchema(Strict):
-    operators = fields.List(fields.Nested(PnxOperatorSchema), required=True,
-                            validate=validate.Length(min=1, error="list at least the operator 'any'"))
-    services = fields.List(fields.Nested(PnxServiceSchema), load_default=list)
+@dataclass(frozen=True, kw_only=True)
+class PnxCountry:
+    operators: tuple[PnxOperator, ...] = option(many(PnxOperator), text="Its operators ('any' among them)",
+                                                validate=validate.Length(
+        min=1, error="list at least the operator 'any'"))
+    services: tuple[PnxService, ...] = option(many(PnxService), (), "What it offers")
+    code: str = option(fields.String, text="Its code, as clients name it", example="gb",
+                       validate=validate.Regexp(r"^[a-z]{2}$", error="a two-letter lowercase code"))
+    name: str = option(fields.String, text="Its name", example="United Kingdom")
+    number_format: str = option(fields.String, text="How its numbers look: # any digit, $ a digit 2-9",
+                                example="+447#########", validate=validate.Regexp(
+                                    r"^\+[0-9#$]{6,16}$", error="an E.164 pattern like +447######### (# any digit, "
+                                    "$ 2-9)"))
 
-    @validates_schema
-    def consistent(self, data, **kwargs):
+    @staticmethod
+    def check(data: dict) -> None:
         no_repeats([o.id for o in data.get("operators", [])], "operators", "id")
         no_repeats([s.id for s in data.get("services", [])], "services", "id")
         known = {o.id for o in data.get("operators", [])}
@@ -135,38 +113,41 @@ class _CatalogSchema(Strict):
                 raise ValidationError({"services": {index: {"operators": {
                     unknown[0]: ["not one of this catalog's operators"]}}}})
 
+    def operator(self, operator_id: str) -> PnxOperator | None:
+        return next((o for o in self.operators if o.id == operator_id), None)
 
-class PnxUsSchema(_CatalogSchema):
-    @post_load
-    def make(self, data, **kwargs):
-        return PnxCountry(code="us", name="United States", number_format=defaults.US_NUMBER_FORMAT,
-                          operators=tuple(data["operators"]), services=tuple(data["services"]))
-
-
-class PnxCountrySchema(_CatalogSchema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{2}$", error="a two-letter lowercase code"))
-    name = fields.String(required=True)
-    number_format = fields.String(required=True, validate=validate.Regexp(
-        r"^\+[0-9#$]{6,16}$", error="an E.164 pattern like +447######### (# any digit, $ 2-9)"),
-        metadata=described("How its numbers look: # any digit, $ a digit 2-9"))
-
-    @post_load
-    def make(self, data, **kwargs):
-        return PnxCountry(code=data["code"], name=data["name"], number_format=data["number_format"],
-                          operators=tuple(data["operators"]), services=tuple(data["services"]))
+    def service(self, service_id: str) -> PnxService | None:
+        return next((s for s in self.services if s.id == service_id), None)
 
 
-class PnxGlobalSchema(Strict):
-    countries = fields.List(fields.Nested(PnxCountrySchema), load_default=list)
+@dataclass(frozen=True, kw_only=True)
+class PnxUs(PnxCountry):
+    code: str = "us"
+    name: str = "United States"
+    number_format: str = defaults.US_NUMBER_FORMAT
 
-    @validates_schema
-    def unique(self, data, **kwargs):
+
+@dataclass(frozen=True, kw_only=True)
+class PnxGlobal:
+    countries: tuple[PnxCountry, ...] = option(many(PnxCountry), (), "Countries other than the US, each its catalog")
+
+    @staticmethod
+    def check(data: dict) -> None:
         no_repeats([c.code for c in data.get("countries", [])], "countries", "code")
 
 
-class PnxServerSchema(Strict):
-    us = fields.Nested(PnxUsSchema, required=True, metadata=described("The US catalog"))
-    global_ = fields.Nested(PnxGlobalSchema, data_key="global", metadata=described("The other countries"))
+@dataclass(frozen=True, kw_only=True)
+class PnxServer:
+    id: int = 0                               # its number under servers (Servers sets it)
+    us: PnxUs = option(PnxUs, text="The US catalog")
+    global_: PnxGlobal = option(PnxGlobal, PnxGlobal(), "The other countries", key="global")
+
+    @property
+    def countries(self) -> tuple[PnxCountry, ...]:
+        return self.global_.countries
+
+    def country(self, code: str) -> PnxCountry | None:
+        return next((c for c in self.countries if c.code == code), None)
 
 
 class Servers(fields.Field):
@@ -174,10 +155,12 @@ class Servers(fields.Field):
     these. Errors are filed under the server number, so they point at the entry in the file."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", described(
+        kwargs.setdefault("metadata", {"description": (
             "Catalog per server number: a fixture file or inline {us, global}; servers 1, 2 and 3 not given "
-            "keep the bundled provynx/serverN.yaml"))
+            "keep the bundled provynx/serverN.yaml")})
         super().__init__(**kwargs)
+        self.catalog = Fixture(PnxServer)
+        self.item_schema = self.catalog.item_schema
 
     # Keywords apispec does not pass through; jsonschema.py adds them to this field's property.
     json_schema = {"type": "object", "additionalProperties": False,
@@ -188,14 +171,13 @@ class Servers(fields.Field):
         if not isinstance(value, dict):
             raise ValidationError("a mapping of server number to its catalog")
         loaded, errors = {}, {}
-        catalog = Fixture(PnxServerSchema)
         for key, entry in value.items():
             number = _server_number(key)
             if isinstance(number, bool) or not isinstance(number, int) or number < 1:
                 errors[key] = ["a server is a whole number from 1"]
                 continue
             try:
-                loaded[number] = catalog.deserialize(entry)
+                loaded[number] = replace(self.catalog.deserialize(entry), id=number)
             except ValidationError as exc:
                 errors[number] = exc.messages
         if errors:
@@ -203,113 +185,127 @@ class Servers(fields.Field):
         return loaded
 
 
-class PnxWebhookSchema(Strict):
-    url = WebhookUrl(load_default=None, metadata=described("Where otp.received is POSTed"))
-    secret = fields.String(load_default=None, validate=signing_secret, metadata=described(
-        "whsec_ + base64 key for Standard Webhooks signatures (default: derived from the seed)"))
+@dataclass(frozen=True, kw_only=True)
+class PnxWebhook:
+    url: str | None = option(WebhookUrl, None, "Where otp.received is POSTed", example="http://127.0.0.1:9000/pnx")
+    secret: str | None = option(fields.String, None, "whsec_ + base64 key for Standard Webhooks signatures "
+                                "(default: derived from the seed)", validate=signing_secret,
+                                example="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
 
-class PnxAccountSchema(Strict):
-    name = fields.String(load_default=None, validate=validate.Length(min=1),
-                         metadata=described("Default: account-1, account-2, ..."))
-    keys = fields.List(fields.String(validate=_KEY), required=True, validate=validate.Length(
+@dataclass(frozen=True, kw_only=True)
+class PnxAccount:
+    name: str | None = option(fields.String, None, "The account's name. Default: account-1, account-2, ...",
+                              validate=validate.Length(min=1), example="ci")
+    keys: tuple[str, ...] = option(many(fields.String(validate=_KEY)), validate=validate.Length(
         min=1, max=MAX_ACTIVE_KEYS, error=f"an account has from 1 to {MAX_ACTIVE_KEYS} active keys"),
-        metadata=described("Active keys: nsk_live_... spend the wallet, nsk_test_... get the sandbox"))
-    revoked_keys = fields.List(fields.String(validate=_KEY), load_default=list,
-                               metadata=described("Keys that answer 401"))
-    balance = Money(load_default=defaults.BALANCE, metadata=described("The live wallet"))
-    webhook = fields.Nested(PnxWebhookSchema)
+        text="Active keys: nsk_live_... spend the wallet, nsk_test_... get the sandbox", example=["nsk_live_demo"])
+    revoked_keys: tuple[str, ...] = option(many(fields.String(validate=_KEY)), (), "Keys that answer 401",
+                                           example=["nsk_live_old"])
+    balance: Decimal = option(Money, defaults.BALANCE, "The live wallet")
+    webhook: PnxWebhook = option(PnxWebhook, PnxWebhook(), "Where its otp.received events go, signed how")
 
 
-class PnxTenantsSchema(Strict):
-    keys = fields.List(fields.String(validate=validate.Regexp(r"^nsk_(live|test)_", error="a pattern for nsk_ keys")),
-                       load_default=list, metadata=described("Key patterns, e.g. nsk_test_worker*"))
-    balance = Money(load_default=defaults.BALANCE, metadata=described("Each new account's live wallet"))
-    webhook = fields.Nested(PnxWebhookSchema)
-
-    @post_load
-    def make(self, data, **kwargs):
-        return Tenants(patterns=tuple(data["keys"]), balance=data["balance"], webhook_url=data["webhook"]["url"],
-                       webhook_secret=data["webhook"]["secret"])
+@dataclass(frozen=True, kw_only=True)
+class PnxTenants(KeyPatterns):
+    keys: tuple[str, ...] = option(many(fields.String(validate=validate.Regexp(
+        r"^nsk_(live|test)_", error="a pattern for nsk_ keys"))), (), "Key patterns, e.g. nsk_test_worker*",
+        example=["nsk_test_worker*"])
+    balance: Decimal = option(Money, defaults.BALANCE, "Each new account's live wallet")
+    webhook: PnxWebhook = option(PnxWebhook, PnxWebhook(), "Each new account's webhook")
 
 
-class SandboxSchema(Strict):
-    polls = fields.Integer(load_default=defaults.SANDBOX_POLLS, validate=validate.Range(min=1),
-                           metadata=described("The code appears on this poll of a test-key number"))
-    code = fields.String(load_default=defaults.SANDBOX_CODE, validate=validate.Length(min=1, max=CODE_CHARS),
-                         metadata=described(f"The code test-key numbers get (at most {CODE_CHARS} characters, like "
-                                            "any code)"))
-    balance = Money(load_default=defaults.SANDBOX_BALANCE, metadata=described("What test keys see as balance"))
+@dataclass(frozen=True, kw_only=True)
+class SandboxRules:
+    """What test keys (nsk_test_...) see: the documented fixed balance and polled code."""
+    schema_name = "Sandbox"
 
-    @post_load
-    def make(self, data, **kwargs):
-        return SandboxRules(**data)
+    polls: int = option(fields.Integer, defaults.SANDBOX_POLLS, "The code appears on this poll of a test-key "
+                        "number [assumed: 2]", validate=validate.Range(min=1))
+    code: str = option(fields.String, defaults.SANDBOX_CODE, f"The code test-key numbers get (at most {CODE_CHARS} "
+                       "characters, like any code) [assumed: 123456]", validate=validate.Length(min=1, max=CODE_CHARS))
+    balance: Decimal = option(Money, defaults.SANDBOX_BALANCE, "What test keys see as balance")
 
 
-class ProvynxSchema(Strict):
-    default_servers = defaults.SERVER_FIXTURES
+@dataclass(frozen=True, kw_only=True)
+class ProvynxScenario:
+    schema_name = "Provynx"
 
-    accounts = fields.List(fields.Nested(PnxAccountSchema), load_default=list)
-    tenants = fields.Nested(PnxTenantsSchema, metadata=described(
-        "Unknown keys matching these patterns become fresh one-key accounts on first use"))
-    servers = Servers()
-    lifetime = Duration(load_default=defaults.LIFETIME_MS, validate=validate.Range(min=1),
-                        metadata=described("How long a number waits for its code [assumed: 20m]"))
-    rate_limits = rate_limits_field("60 requests per 60 s per key [assumed]")
-    webhooks = fields.Nested(WebhookPolicySchema, metadata=described("Delivery retries"))
-    behaviors = fields.List(fields.Nested(PnxBehaviorSchema), load_default=list,
-                            metadata=described("First match wins; none matching: a code 3 s after purchase (live)"))
-    sandbox = fields.Nested(SandboxSchema, metadata=described("What test keys get"))
-    cors_origins = fields.List(fields.String(validate=validate.Regexp(
-        r"^https?://[^/\s]+$", error="an origin is scheme://host[:port], no path")), load_default=list,
-        metadata=described("Browser origins allowed by CORS (API_CORS_ORIGINS overrides)"))
-    idempotency_ttl = Duration(load_default=defaults.IDEMPOTENCY_TTL_MS, validate=validate.Range(min=1),
-                               metadata=described("How long an Idempotency-Key is remembered [assumed: 24h]"))
+    accounts: tuple[PnxAccount, ...] = option(many(PnxAccount), (), "The accounts, each with its keys and wallet")
+    tenants: PnxTenants = option(PnxTenants, PnxTenants(), "Unknown keys matching these patterns become fresh "
+                                 "one-key accounts on first use")
+    servers: dict[int, PnxServer] = option(Servers, factory=dict, example={"2": "provynx/server2.yaml"})
+    lifetime_ms: int = option(Duration, _TWENTY_MINUTES, "How long a number waits for its code [assumed: 20m]",
+                              key="lifetime", validate=validate.Range(min=1))
+    rate_limits: tuple[Rule, ...] = rate_limits(defaults.RATE_LIMITS, "60 requests per 60 s per key [assumed]")
+    webhooks: RetryPolicy = option(RetryPolicy, RetryPolicy(), "Delivery retries [assumed: as PVADeals's]")
+    behaviors: tuple[PnxBehavior, ...] = option(many(PnxBehavior), (), "First match wins; none matching: a code "
+                                                "3 s after purchase (live)")
+    sandbox: SandboxRules = option(SandboxRules, SandboxRules(), "What test keys get")
+    cors_origins: tuple[str, ...] = option(many(fields.String(validate=validate.Regexp(
+        r"^https?://[^/\s]+$", error="an origin is scheme://host[:port], no path"))), (),
+        "Browser origins allowed by CORS (API_CORS_ORIGINS overrides)", example=["http://localhost:5173"])
+    idempotency_ttl_ms: int = option(Duration, 24 * 3_600_000, "How long an Idempotency-Key is remembered "
+                                     "[assumed: 24h]", key="idempotency_ttl", validate=validate.Range(min=1))
 
-    @pre_load
-    def _bundled_servers(self, data, **kwargs):
+    @staticmethod
+    def before_load(data: dict) -> dict:
         """A scenario that replaces one server's catalog keeps the bundled ones of the others."""
-        if isinstance(data, dict):
-            given = data.get("servers", {})
-            if isinstance(given, dict):
-                given = {_server_number(key): entry for key, entry in given.items()}
-                data = {**data, "servers": {**self.default_servers, **given}}
+        given = data.get("servers", {})
+        if isinstance(given, dict):
+            given = {_server_number(key): entry for key, entry in given.items()}
+            data = {**data, "servers": {**defaults.SERVER_FIXTURES, **given}}
         return data
 
-    @validates_schema
-    def keys_unique(self, data, **kwargs):
+    @staticmethod
+    def check(data: dict) -> None:
         seen: dict[str, int] = {}
         for index, account in enumerate(data.get("accounts", [])):
-            for key in account["keys"] + account["revoked_keys"]:
+            for key in account.keys + account.revoked_keys:
                 if key in seen:
                     raise ValidationError({"accounts": {index: {"keys": [
                         f"a key also given in accounts[{seen[key]}]" if seen[key] != index else "a key given twice"]}}})
                 seen[key] = index
-        no_repeats([a["name"] for a in data.get("accounts", []) if a["name"]], "accounts", "name")
-
-    @validates_schema
-    def sms_bounded(self, data, **kwargs):
-        services = []
-        for number, catalog in data.get("servers", {}).items():
+        no_repeats([a.name for a in data.get("accounts", []) if a.name], "accounts", "name")
+        services: list[tuple[tuple, PnxService]] = []
+        for number, server in data.get("servers", {}).items():
             services += [(("servers", number, "us", "services", index), service)
-                         for index, service in enumerate(catalog["us"].services)]
-            for at, country in enumerate(catalog["global_"]["countries"]):
+                         for index, service in enumerate(server.us.services)]
+            for at, country in enumerate(server.countries):
                 services += [(("servers", number, "global", "countries", at, "services", index), service)
                              for index, service in enumerate(country.services)]
         errors = sms_length_problems(services, data.get("behaviors", []))
         if errors:
             raise ValidationError(errors)
 
-    @post_load
-    def make(self, data, **kwargs):
-        servers = {number: PnxServer(id=number, us=catalog["us"], countries=tuple(catalog["global_"]["countries"]))
-                   for number, catalog in sorted(data["servers"].items())}
-        accounts = tuple(PnxAccount(
-            name=a["name"] or f"account-{index + 1}", keys=tuple(a["keys"]), revoked_keys=tuple(a["revoked_keys"]),
-            balance=a["balance"], webhook_url=a["webhook"]["url"], webhook_secret=a["webhook"]["secret"])
-            for index, a in enumerate(data["accounts"]))
-        return ProvynxScenario(
-            accounts=accounts, tenants=data["tenants"], servers=servers, lifetime_ms=data["lifetime"],
-            rate_limits=defaults.RATE_LIMITS if data["rate_limits"] is None else tuple(data["rate_limits"]),
-            webhooks=data["webhooks"], behaviors=tuple(data["behaviors"]), sandbox=data["sandbox"],
-            cors_origins=tuple(data["cors_origins"]), idempotency_ttl_ms=data["idempotency_ttl"])
+    @staticmethod
+    def loaded(data: dict) -> dict:
+        return {**data, "servers": dict(sorted(data["servers"].items())),
+                "accounts": tuple(replace(a, name=a.name or f"account-{index + 1}")
+                                  for index, a in enumerate(data["accounts"]))}
+
+    def behavior_for(self, server: PnxServer, country: PnxCountry, operator: str | None, service: PnxService,
+                     number: str | None = None) -> PnxBehavior:
+        return first_match(self.behaviors, DEFAULT_BEHAVIOR, service=(service.name, service.id),
+                           country=country.code, server=server.id, operator=operator, number=number)
+
+    @cached_property
+    def initial_stock(self) -> dict[tuple[int, str, str], int]:
+        """(server, country, service) -> the stock a fresh state starts with. Worked out once per
+        scenario (it matches every offer against the behaviors: about 0.5 ms for the bundled
+        catalog), not at every reset; a caller copies it before changing it."""
+        return {(server.id, country.code, service.id): self.stock_of(server, country, service)
+                for server in self.servers.values()
+                for country in (server.us, *server.countries) for service in country.services}
+
+    def stock_of(self, server: PnxServer, country: PnxCountry, service: PnxService) -> int:
+        """The catalog's stock, unless the first behavior for the service (any operator) sets one."""
+        behavior = self.behavior_for(server, country, None, service)
+        return service.stock if behavior.stock is None else behavior.stock
+
+    def match_values(self) -> dict[str, set]:
+        """What a behavior's match can name here, by match field (scenario/warnings.py)."""
+        countries = [country for server in self.servers.values() for country in (server.us, *server.countries)]
+        return {"service": {name for c in countries for s in c.services for name in (s.name, s.id)},
+                "country": {c.code for c in countries}, "operator": {o.id for c in countries for o in c.operators},
+                "server": set(self.servers)}

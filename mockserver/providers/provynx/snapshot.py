@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from mockserver.engine.clock import instant
 from mockserver.engine.records import Record, SnapshotError
 from mockserver.engine.timeline import Event
 from mockserver.providers import restoring
@@ -48,11 +47,11 @@ def export_state(backend: Provynx, tenant: Tenant | None, seq_of) -> dict:
     }
 
 
+_PLAIN = restoring.plain_fields(Number)     # id, region, country, number, price, status, instants...
+
+
 def _number(n: Number, seq_of) -> dict:
-    return {"id": n.id, "sandbox": n.sandbox, "region": n.region, "country": n.country, "number": n.number,
-            "service": n.service.id, "operator": n.operator, "server": n.server, "price": str(n.price),
-            "created_ms": n.created_ms, "expires_ms": n.expires_ms, "status": n.status, "code": n.code, "sms": n.sms,
-            "polls": n.polls, "sms_at_ms": n.sms_at_ms,
+    return {**restoring.export_plain(n, _PLAIN), "service": n.service.id,
             "events": {"sms": [s for e in n.sms_events if (s := seq_of(e)) is not None], "expiry": seq_of(n.expiry)}}
 
 
@@ -121,26 +120,20 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
 
 
 def _number_from(backend: Provynx, account: Account, r: Record) -> Number:
-    server_id, region, country_code = r.int("server"), r.str("region"), r.str("country")
-    if region not in (US, GLOBAL):
+    plain = restoring.read_plain(r, _PLAIN)
+    if plain["region"] not in (US, GLOBAL):
         raise r.fail("region", f"expected {US} or {GLOBAL}")
     try:
-        server = backend.server(server_id)
-        country = backend.country(server_id, region, country_code)
+        server = backend.server(plain["server"])
+        country = backend.country(plain["server"], plain["region"], plain["country"])
     except (UnknownServer, UnknownCountry):
         raise r.fail("server", "no such server and country in the scenario's catalogs") from None
     service = country.service(r.str("service"))
     if service is None:
         raise r.fail("service", "no such service in that catalog")
-    status = r.str("status")
-    if status not in _STATUSES:
+    if plain["status"] not in _STATUSES:
         raise r.fail("status", f"expected one of {', '.join(_STATUSES)}")
-    sms, sms_at_ms = r.str("sms", optional=True), instant(r, "sms_at_ms", optional=True)
-    if (sms is None) != (sms_at_ms is None):
+    if (plain["sms"] is None) != (plain["sms_at_ms"] is None):
         raise r.fail("sms_at_ms", "a number's SMS and when it came go together")
-    phone, operator = r.str("number"), r.str("operator")
-    return Number(id=r.str("id"), account=account, sandbox=r.bool("sandbox"), region=region, country=country.code,
-                  number=phone, service=service, operator=operator, server=server_id, price=r.decimal("price"),
-                  behavior=backend.scenario.behavior_for(server, country, operator, service, phone),
-                  created_ms=instant(r, "created_ms"), expires_ms=instant(r, "expires_ms"), status=status,
-                  code=r.str("code", optional=True), sms=sms, polls=r.int("polls", minimum=0), sms_at_ms=sms_at_ms)
+    return Number(**plain, account=account, service=service, behavior=backend.scenario.behavior_for(
+        server, country, plain["operator"], service, plain["number"]))

@@ -1,5 +1,5 @@
-"""PVADeals v3: the provider contract (contract.py) in one place. Its parts: defaults.py (every
-default, [assumed] ones marked), errors.py (refusals with status and message), model.py and
+"""PVADeals v3: the provider contract (contract.py) in one place. Its parts: defaults.py (defaults
+besides the scenario's, [assumed] ones marked), errors.py (refusals with status and message),
 section.py (its scenario section), backend.py (state and rules), schemas.py (wire shapes),
 routes.py (the routes), console.py (what mockserver's own tools show of it)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from mockserver.providers.contract import BuildContext, DashboardView, Provider
 from mockserver.providers.pvadeals import console, probes, schemas, snapshot
 from mockserver.providers.pvadeals.backend import Account, PvaDeals, ServiceRequest
 from mockserver.providers.pvadeals.routes import ROUTES
-from mockserver.providers.pvadeals.section import PvaDealsSchema, PvaServiceSchema
+from mockserver.providers.pvadeals.section import PvaDealsScenario
 from mockserver.providers.pvadeals.verification import VERIFICATION
 
 
@@ -25,9 +25,8 @@ class PvaDealsProvider(Provider):
     strict_slashes = False           # an Express API: its router answers "/balance/" as "/balance"
     invalid_json = schemas.INVALID_JSON
     state_schema = schemas.PvaDealsState
-    section_schema = PvaDealsSchema
+    section = PvaDealsScenario
     section_help = "PVADeals v3, under /v3/api"
-    extra_schemas = (PvaServiceSchema,)
     referred_schemas = schemas.REFERRED
     verification = VERIFICATION
     snapshot = snapshot

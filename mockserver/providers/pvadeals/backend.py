@@ -41,7 +41,7 @@ from mockserver.providers.pvadeals.errors import (
     ReuseNotAllowed,
     ServiceNotFound,
 )
-from mockserver.providers.pvadeals.model import (
+from mockserver.providers.pvadeals.section import (
     PvaBehavior,
     PvaDealsScenario,
     PvaService,
@@ -176,7 +176,7 @@ class PvaDeals:
         if found is None and provision and tenants.admits(key):
             if len(self.accounts) - len(self._declared) >= self._max_tenants:
                 raise TenantLimitReached(self._max_tenants)
-            found = self._open(key, tenants.balance, tenants.webhook_url)
+            found = self._open(key, tenants.credits, tenants.webhook)
         return found
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
@@ -239,7 +239,7 @@ class PvaDeals:
             account.credits -= service.price
             bought.append(self._open_request(account, service, behavior, number, service.price,
                                              now_ms + self.scenario.lifetime_ms, now_ms,
-                                             allow_flag=behavior.flag_allowed))
+                                             allow_flag=behavior.flag.allowed))
         return bought
 
     def purchase_ltr(self, account: Account, service_id: str, days: int, area_code: str, now_ms: int) -> ServiceRequest:
@@ -266,7 +266,7 @@ class PvaDeals:
         behavior = self.scenario.behavior_for(service, number)
         account.credits -= price
         return self._open_request(account, service, behavior, number, price, now_ms + days * DAY_MS, now_ms,
-                                  allow_flag=behavior.flag_allowed and service is not self.all_services,
+                                  allow_flag=behavior.flag.allowed and service is not self.all_services,
                                   kind=LTR, duration_days=days)
 
     def _area(self, service: PvaService, area_code: str) -> str | None:
@@ -304,7 +304,7 @@ class PvaDeals:
         if not request.allow_flag:
             raise FlagNotAllowed()
         # allowFlag is only true before an SMS arrives, which is when a refund is owed.
-        refund = self.scenario.rentals.flag_refund if request.kind == LTR else request.behavior.flag_refund
+        refund = self.scenario.rentals.flag_refund if request.kind == LTR else request.behavior.flag.refund
         if refund:
             account.credits += request.amount
         request.status = FLAGGED
@@ -318,7 +318,7 @@ class PvaDeals:
         request = self.request(account, request_id)
         if not request.allow_reuse:
             raise ReuseNotAllowed()
-        price = request.behavior.reuse_price
+        price = request.behavior.reuse.price
         if price > account.credits:
             raise InsufficientBalance()
         account.credits -= price
@@ -334,7 +334,7 @@ class PvaDeals:
         self._timeline.cancel(request.sms_events)
         request.sms_events = []
         if request.kind == STR:            # a rental keeps its days: reuse arms it for another SMS
-            request.end_ms = now_ms + request.behavior.reuse_lifetime_ms
+            request.end_ms = now_ms + request.behavior.reuse.lifetime_ms
             self._timeline.cancel([request.end_event])
             request.end_event = None
         request.allow_flag = False
@@ -401,14 +401,14 @@ class PvaDeals:
         if request.status == RESERVED:
             request.status = COMPLETED
             request.allow_flag = False
-            request.allow_reuse = request.behavior.reuse_allowed
+            request.allow_reuse = request.behavior.reuse.allowed
             if request.kind == STR:        # a completed number does not time out (only a reuse re-arms it)
                 self._timeline.cancel([request.end_event])
                 request.end_event = None
             if request.allow_reuse:
                 # a rental stays reusable for its days; a short-term number for the reuse window
                 request.reuse_until_ms = (request.end_ms if request.kind == LTR
-                                          else sms.at_ms + request.behavior.reuse_window_ms)
+                                          else sms.at_ms + request.behavior.reuse.window_ms)
                 self._timeline.cancel([request.reuse_close])     # an earlier window's close finds it moved
                 request.reuse_close = self._timeline.schedule(
                     request.reuse_until_ms, request.tenant, partial(self._close_reuse, request, request.reuse_until_ms),
@@ -458,7 +458,7 @@ class PvaDeals:
         request.allow_flag = request.allow_reuse = False
         request.updated_ms = at_ms
         self._cancel_events(request)
-        if request.behavior.timeout_refund:
+        if request.behavior.timeout.refund:
             request.account.credits += request.amount
 
     def _rental_end(self, request: ServiceRequest, at_ms: int) -> None:

@@ -84,6 +84,6 @@ def example_key(section) -> str | None:
 
 def expired(backend, tenant: Tenant | None) -> list[Ended]:
     """Short-term requests that reached TIMEOUT with no SMS (rentals end by design)."""
-    return [Ended(r.id, a.key, r.updated_ms, Decimal(0) if r.behavior.timeout_refund else r.amount)
+    return [Ended(r.id, a.key, r.updated_ms, Decimal(0) if r.behavior.timeout.refund else r.amount)
             for a in backend.accounts.values() if tenant is None or a.tenant == tenant
             for r in a.requests.values() if r.kind == STR and r.status == TIMEOUT and not r.messages]

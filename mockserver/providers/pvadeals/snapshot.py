@@ -43,16 +43,16 @@ def export_state(backend: PvaDeals, tenant: Tenant | None, seq_of) -> dict:
     }
 
 
+_PLAIN = restoring.plain_fields(ServiceRequest)     # id, number, amount, status, counters, instants...
+# Fields newer than the first snapshots, with the value one that lacks them means.
+_NEWER = {"renewals_dropped": 0}
+
+
 def _request(r: ServiceRequest, seq_of) -> dict:
     return {
-        "id": r.id, "service": r.service.id, "number": r.number, "amount": str(r.amount), "end_ms": r.end_ms,
-        "created_ms": r.created_ms, "updated_ms": r.updated_ms, "status": r.status, "allow_flag": r.allow_flag,
-        "allow_reuse": r.allow_reuse, "reuse_counter": r.reuse_counter, "message_counter": r.message_counter,
-        "generation": r.generation, "reuse_until_ms": r.reuse_until_ms, "polls": r.polls,
-        "messages": [[m.text, m.code, m.at_ms] for m in r.messages], "kind": r.kind,
-        "duration_days": r.duration_days, "auto_renew": r.auto_renew,
+        **restoring.export_plain(r, _PLAIN), "service": r.service.id,
+        "messages": [[m.text, m.code, m.at_ms] for m in r.messages],
         "renewals": [[n.at_ms, str(n.amount), n.end_ms] for n in r.renewals],
-        "renewal_refused_ms": r.renewal_refused_ms, "renewals_dropped": r.renewals_dropped,
         "events": {"sms": [s for e in r.sms_events if (s := seq_of(e)) is not None],
                    "end": seq_of(r.end_event), "reuse_close": seq_of(r.reuse_close)},
     }
@@ -100,14 +100,14 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
     service = backend.all_services if service_id == defaults.ALL_SERVICES else backend.services.get(service_id)
     if service is None:
         raise r.fail("service", "no such service in the scenario")
-    number, status, kind = r.str("number"), r.str("status"), r.str("kind")
-    if status not in _STATUSES:
+    plain = restoring.read_plain(r, _PLAIN, _NEWER)
+    if plain["status"] not in _STATUSES:
         raise r.fail("status", f"expected one of {', '.join(_STATUSES)}")
-    if kind not in (STR, LTR):
+    if plain["kind"] not in (STR, LTR):
         raise r.fail("kind", f"expected {STR} or {LTR}")
-    days = r.int("duration_days", optional=True)
+    days = plain["duration_days"]
     rentals = backend.scenario.rentals
-    if (days is not None or kind == LTR) and days not in (*defaults.LTR_DURATIONS, rentals.all_services_days):
+    if (days is not None or plain["kind"] == LTR) and days not in (*defaults.LTR_DURATIONS, rentals.all_services_days):
         raise r.fail("duration_days", "not a rental's days")
     messages = []
     for index, item in enumerate(r.list("messages")):
@@ -123,13 +123,5 @@ def _request_from(backend: PvaDeals, account: Account, r: Record) -> ServiceRequ
             raise SnapshotError(f"{at}: expected [at_ms, amount, end_ms]")
         entry = Record({"at_ms": item[0], "amount": item[1], "end_ms": item[2]}, at)
         renewals.append(Renewal(instant(entry, "at_ms"), entry.decimal("amount"), instant(entry, "end_ms")))
-    return ServiceRequest(
-        id=r.str("id"), account=account, service=service, behavior=backend.scenario.behavior_for(service, number),
-        number=number, amount=r.decimal("amount"), end_ms=instant(r, "end_ms"), created_ms=instant(r, "created_ms"),
-        updated_ms=instant(r, "updated_ms"), status=status, allow_flag=r.bool("allow_flag"),
-        allow_reuse=r.bool("allow_reuse"), reuse_counter=r.int("reuse_counter", minimum=0),
-        message_counter=r.int("message_counter", minimum=0), generation=r.int("generation", minimum=0),
-        reuse_until_ms=instant(r, "reuse_until_ms", optional=True), polls=r.int("polls", minimum=0), messages=messages,
-        kind=kind, duration_days=days, auto_renew=r.bool("auto_renew"),
-        renewals=renewals, renewal_refused_ms=instant(r, "renewal_refused_ms", optional=True),
-        renewals_dropped=r.int("renewals_dropped", minimum=0, optional=True) or 0)
+    return ServiceRequest(**plain, account=account, service=service, messages=messages, renewals=renewals,
+                          behavior=backend.scenario.behavior_for(service, plain["number"]))

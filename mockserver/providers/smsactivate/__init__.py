@@ -1,7 +1,7 @@
 """The sms-activate protocol (sms-activate, HeroSMS, SMSHub, GrizzlySMS, privatesms.vip and the
 rest of the family): the provider contract (contract.py) in one place. Its parts: defaults.py
 (every default and the built-in dialects, [inferred] ones marked), errors.py (the protocol's
-tokens), model.py and section.py (its scenario section), backend.py (state and lifecycle),
+tokens), section.py (its scenario section), backend.py (state and lifecycle),
 schemas.py (wire shapes), routes.py (one URL, one route per action), console.py, snapshot.py and
 probes.py (what mockserver's own tools show and keep of it).
 
@@ -18,7 +18,7 @@ from mockserver.providers.smsactivate import console, defaults, probes, schemas,
 from mockserver.providers.smsactivate.backend import Account, Activation, Sms, SmsActivate
 from mockserver.providers.smsactivate.errors import UnknownDialect
 from mockserver.providers.smsactivate.routes import ROUTES
-from mockserver.providers.smsactivate.section import SaCountrySchema, SaPriceSchema, SaServiceSchema, SmsActivateSchema
+from mockserver.providers.smsactivate.section import SmsActivateScenario
 from mockserver.providers.smsactivate.verification import VERIFICATION
 
 _FORM = "application/x-www-form-urlencoded"
@@ -34,9 +34,8 @@ class SmsActivateProvider(Provider):
     errors = schemas.ERRORS
     invalid_json = schemas.INVALID_JSON
     state_schema = schemas.SmsActivateState
-    section_schema = SmsActivateSchema
+    section = SmsActivateScenario
     section_help = "The sms-activate protocol, at /stubs/handler_api.php and /<dialect>/stubs/handler_api.php"
-    extra_schemas = (SaServiceSchema, SaCountrySchema, SaPriceSchema)
     snapshot = snapshot
     verification = VERIFICATION
     # The JSON actions carry their schemas; the text ones (ACCESS_NUMBER:...) are listed without.

@@ -39,7 +39,7 @@ from mockserver.providers.smsactivate.errors import (
     WrongExceptionPhone,
     WrongMaxPrice,
 )
-from mockserver.providers.smsactivate.model import (
+from mockserver.providers.smsactivate.section import (
     Dialect,
     SaBehavior,
     SaCountry,
@@ -162,7 +162,7 @@ class SmsActivate:
         if found is None and provision and tenants.admits(key):
             if len(self.accounts) - len(self._declared) >= self._max_tenants:
                 raise TenantLimitReached(self._max_tenants)
-            found = self._open(key, tenants.balance, tenants.webhook_url)
+            found = self._open(key, tenants.balance, tenants.webhook)
         return found
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
@@ -339,7 +339,7 @@ class SmsActivate:
             raise BadStatus()
         if now_ms - activation.created_ms < self.scenario.early_cancel_of(dialect):
             raise EarlyCancelDenied()
-        self._close(activation, CANCELLED, now_ms, refund=activation.behavior.cancel_refund)
+        self._close(activation, CANCELLED, now_ms, refund=activation.behavior.cancel.refund)
 
     def finish(self, activation: Activation, now_ms: int) -> None:
         if activation.status not in (CODE, WAIT_RETRY):
@@ -351,7 +351,7 @@ class SmsActivate:
         straight after the first code)."""
         if activation.status == WAIT_RETRY:
             return
-        if activation.status != CODE or not activation.behavior.another_sms or now_ms >= activation.end_ms:
+        if activation.status != CODE or not activation.behavior.another_sms.allowed or now_ms >= activation.end_ms:
             raise BadStatus()
         activation.status = WAIT_RETRY
         activation.retry_code = activation.last.shown if activation.last else ""
@@ -438,6 +438,6 @@ class SmsActivate:
         if activation.status in ENDED:
             return
         if activation.status == WAIT_CODE:
-            self._close(activation, EXPIRED, at_ms, refund=activation.behavior.timeout_refund)
+            self._close(activation, EXPIRED, at_ms, refund=activation.behavior.timeout.refund)
         else:
             self._close(activation, FINISHED, at_ms, refund=False)

@@ -1,6 +1,6 @@
 """Every default of the sms-activate protocol in one place: the values its reference establishes,
-and the [inferred] ones where no source says them outright. The scenario section's defaults and
-the model's are these, so a change here changes both."""
+and the [inferred] ones where no source says them outright. The scenario section (section.py)
+declares its fields with these defaults."""
 from __future__ import annotations
 
 from decimal import Decimal

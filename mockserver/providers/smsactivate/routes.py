@@ -12,7 +12,7 @@ from mockserver.providers.smsactivate import defaults
 from mockserver.providers.smsactivate import schemas as s
 from mockserver.providers.smsactivate.backend import CODE, FINISHED, WAIT_CODE, Activation
 from mockserver.providers.smsactivate.errors import BadAction, NoAction
-from mockserver.providers.smsactivate.model import SERVICE_COUNTRY
+from mockserver.providers.smsactivate.section import SERVICE_COUNTRY
 
 
 def _money(amount: Decimal) -> str:
@@ -112,7 +112,7 @@ def number_v2(activation: Activation, currency: int) -> dict:
     return {"activationId": str(activation.id), "phoneNumber": activation.number,
             "activationCost": _money(activation.cost), "currency": currency,
             "countryCode": str(activation.country.id), "countryPhoneCode": int(activation.country.phone_code),
-            "canGetAnotherSms": activation.behavior.another_sms,
+            "canGetAnotherSms": activation.behavior.another_sms.allowed,
             "activationTime": s.wire_time(activation.created_ms), "activationEndTime": s.wire_time(activation.end_ms),
             "activationOperator": activation.operator}
 
@@ -166,7 +166,7 @@ def _listed(activation: Activation, spoken) -> dict:
             "smsText": activation.last.text if activation.last else None,
             "activationTime": s.wire_time(activation.created_ms), "discount": "0.00", "repeated": "0",
             "countryCode": str(activation.country.id), "countryName": activation.country.eng,
-            "canGetAnotherSms": activation.behavior.another_sms, "currency": spoken.currency}
+            "canGetAnotherSms": activation.behavior.another_sms.allowed, "currency": spoken.currency}
 
 
 # [inferred] getActiveActivations' activationStatus: the setStatus code the state answers to
