@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 from pathlib import Path
@@ -332,3 +333,13 @@ def test_a_fault_that_cannot_be_is_refused_and_the_running_scenario_stays(mock, 
     assert response.status_code == 400
     assert any(problem in line for line in response.json()["problems"]), response.json()["problems"]
     assert mock.control("GET", "/scenario").json()["name"] == "test"
+
+
+def test_the_dashboard_and_mockserver_journal_name_the_fault(start_server):
+    from mockserver.cli import format_journal
+    server = start_server(faulty({"match": PURCHASE, "times": 1, "respond": {"cut": 5}}))
+    server.pva("POST", "/purchase", data=PURCHASE_BODY, headers={"Content-Type": "application/json"})
+    live = server.control("GET", "/dashboard/live").json()["journal"]
+    row = re.search(r'<tr data-seq="\d+" data-status="200".*?</tr>', live, re.S).group(0)
+    assert "fault: cut #0, happened" in row
+    assert "(key API-test-one; fault cut #0, the call ran)" in format_journal(journal(server, path="/v3/api/purchase"))
