@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mockserver.scenario import load_text
+from mockserver.loading import load_text
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
 

@@ -30,10 +30,10 @@ from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import Taken
 from mockserver.http import faulting
 from mockserver.http.inputs import BodyError, parse_json, validate, validate_leniently
-from mockserver.http.shapes import dump, status_text
 from mockserver.http.wire import ErrorShapes, Request, answer_response, dropped_connection
 from mockserver.providers.contract import Backend, Call, Caller, Provider, ProviderError, Route, bearer_token
 from mockserver.providers.registry import by_path
+from mockserver.providers.shapes import dump, status_text
 from mockserver.providers.tenancy import TenantLimitReached
 from mockserver.sandbox import Sandbox
 from mockserver.settings import SNAPSHOT_PATH

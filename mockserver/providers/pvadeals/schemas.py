@@ -10,11 +10,11 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from mockserver.engine.ratelimit import Rejection
-from mockserver.http.shapes import IsoTime, Itself, constant, dump, ref
 from mockserver.providers.contract import ErrorWire
 from mockserver.providers.pvadeals import defaults
 from mockserver.providers.pvadeals.backend import LTR, ORDER_FIELDS, STR
 from mockserver.providers.pvadeals.errors import InvalidCursor
+from mockserver.providers.shapes import IsoTime, Itself, constant, dump, ref
 
 # -- values -----------------------------------------------------------------------------------
 
