@@ -91,7 +91,7 @@ def _apply(mutation: Mutation, holder: dict | list, name: str) -> None:
     elif mutation.op == "remove":
         del holder[key]                                     # type: ignore[arg-type]
     elif mutation.op == "rename" and isinstance(holder, dict):
-        holder[mutation.to] = holder.pop(name)             # type: ignore[index]
+        holder[mutation.to] = holder.pop(name)
     elif mutation.op == "null":
         holder[key] = None                                  # type: ignore[index]
     elif mutation.op == "empty":
