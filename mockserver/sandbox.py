@@ -71,7 +71,7 @@ class Sandbox:
                                    max_tenants=self.limits.max_tenants,
                                    renewals_kept=self.limits.rental_renewals_kept)
             self.backends = {p.name: p.build(scenario.section(p.name), context) for p in PROVIDERS}
-            self.faults = Faults(list(scenario.faults))
+            self.faults = Faults(list(scenario.faults), scenario.seed)
             self.started_ms = self.clock.now()
             self.resets += 1
 

@@ -45,6 +45,9 @@ class Limits:
     # past it the move stops at the instant it reached, and says so. An auto-renewing rental moved
     # a thousand years is over a hundred thousand renewals; every request waits while they run.
     max_events_per_move: int = 10_000
+    # Real time a fault trickling an answer over the virtual clock waits for a test to move that
+    # clock; then it gives up and resets the connection, freeing the server's thread.
+    fault_trickle_patience_s: int = 600
 
     # -- the client report (GET /_mock/report) -------------------------------------------------
     # Evidence (requests, webhook attempts) kept per finding of a rule; the count goes on past it.

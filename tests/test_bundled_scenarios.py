@@ -179,3 +179,23 @@ def test_rentals(bundled):
     assert mock.credits(PVA_KEY) == 95.5
     assert mock.detail(rentals["API-mock-short"], key="API-mock-short")["status"] == "TIMEOUT"
     assert mock.credits("API-mock-short") == 0.75
+
+
+def test_flaky_network(bundled):
+    def run(mock) -> tuple[list, list]:
+        seen = []
+        for _ in range(60):
+            try:
+                response = mock.pva("GET", "/balance", key=PVA_KEY)
+                seen.append((response.status_code, response.headers.get("Content-Type")))
+            except requests.RequestException as exc:
+                seen.append(type(exc).__name__)
+        faults = [entry["fault"] for entry in mock.control("GET", "/requests").json()["requests"]]
+        return seen, faults
+
+    seen, faults = run(bundled("flaky-network"))
+    assert (seen, faults) == run(bundled("flaky-network"))       # seeded: the same faults on every run
+    taken = [fault for fault in faults if fault is not None]
+    assert 1 <= len(taken) <= 15                                   # now and then, not all the time
+    assert seen.count((200, "application/json")) >= 45
+    assert any(status != (200, "application/json") for status in seen)

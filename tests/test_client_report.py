@@ -511,9 +511,9 @@ def test_the_report_part_of_an_earlier_snapshot_restores_and_reads_back_as_it_wa
     assert [(f["rule"], f["severity"], f["summary"]) for f in findings(mock)] == [
         ("retry-after-ignored", "error", "2 requests sent before the Retry-After of a 429 had passed (the real API "
                                          "may refuse longer, or block the key)"),
-        ("unsafe-retry", "error", "1 time: a purchase that failed (5xx or a broken connection) was sent again at "
-                                  "once, without looking it up first (this API has no idempotency): a possible double "
-                                  "purchase"),
+        ("unsafe-retry", "error", "1 time: a purchase that failed (5xx, a broken connection or a broken answer) was "
+                                  "sent again at once, without looking it up first (this API has no idempotency): a "
+                                  "possible double purchase"),
         ("webhook-receiver", "error", "the webhook receiver accepted (2xx) 1 probe it should have refused: "
                                       "missing-signature"),
         ("webhook-trouble", "error", "1 webhook message never accepted by the receiver, its retries used up"),

@@ -42,6 +42,7 @@ CHECKED = {
     ("docs/real-addresses.md", "curl (and anything else that honours HTTPS_PROXY), through the proxy"),
     ("docs/real-addresses.md", "Node, and anything that does not use a proxy: the TLS port at the real names"),
     ("docs/sms-activate.md", "A session with curl"),   # test_smsactivate_docs.py runs it
+    ("docs/faults.md", "*"),                     # test_faults_doc.py loads and runs them
 }
 
 

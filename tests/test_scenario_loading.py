@@ -98,5 +98,7 @@ def test_the_guide_example_loads_with_what_its_comments_say():
     server1 = pnx.servers[1]
     whatsapp = server1.country("gb").service("whatsapp")
     assert pnx.stock_of(server1, server1.country("gb"), whatsapp) == 0
-    assert [f.times for f in scenario.faults] == [2, None, None]
+    assert [f.times for f in scenario.faults] == [2, None, None, None]
+    assert (scenario.faults[3].probability, scenario.faults[3].canned.status,
+            scenario.faults[3].canned.content_type) == (0.05, 502, "text/html; charset=utf-8")
     assert (scenario.faults[1].drop, scenario.faults[1].from_ms, scenario.faults[1].until_ms) == (True, 300_000, 420_000)

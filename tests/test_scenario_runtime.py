@@ -25,7 +25,7 @@ BROKEN = [  # (a mistake, the line and field it must be reported at)
     ("name: x\nprovynx:\n  servers:\n    1: {us: {operators: []}}\n", "4: provynx.servers[1]"),
     ("name: x\nprovynx:\n  cors_origins: [app.example.com]\n", "3: provynx.cors_origins[0]: an origin is scheme://host[:port]"),
     ("name: x\nfaults:\n  - respond: {status: 200}\n", "3: faults[0].respond.status: Must be greater than or equal to 400"),
-    ("name: x\nfaults:\n  - respond: {status: 500, drop: true}\n", "3: faults[0].respond: give a status or drop: true"),
+    ("name: x\nfaults:\n  - respond: {status: 500, drop: true}\n", "3: faults[0].respond: give one of: status"),
     ("name: x\nclock: {frozen: sometimes}\n", "2: clock.frozen: Not a valid boolean."),
     ("name: x\nseed: [1, 2]\n", "2: seed: a seed is a whole number or a string"),
 ]

@@ -326,13 +326,15 @@ def _load(mock, chosen: str) -> dict:
 
 
 def format_journal(entries: list[dict]) -> str:
-    """One line a request: time, status, method, path and query, key, ignored fields."""
+    """One line a request: time, status, method, path and query, key, ignored fields, the fault."""
     lines = []
     for entry in entries:
         target = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
         notes = [f"key {entry['key']}"] if entry["key"] else []
         notes += [] if entry["matched"] else ["no route"]
         notes += [f"ignored {', '.join(entry['ignored'])}"] if entry["ignored"] else []
+        if entry.get("fault"):
+            notes += [f"fault {entry['fault']}, " + ("the call ran" if entry.get("happened") else "the call did not run")]
         lines.append(f"{entry['at']}  {entry['status']}  {entry['method']:<6} {target}"
                      + (f"  ({'; '.join(notes)})" if notes else ""))
     return "".join(f"{line}\n" for line in lines) or "no requests\n"

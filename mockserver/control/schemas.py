@@ -276,6 +276,10 @@ class JournalEntryAnswer(Schema):
     host = fields.String(required=True, allow_none=True, metadata={
         "description": "The Host header as the client sent it: the name it asked for (a provider's real host "
                        "name when it reached the sandbox there), null when it sent none"})
+    fault = fields.String(allow_none=True, metadata={
+        "description": "The scenario fault that shaped the answer: its kind and the rule's index (reset #2)"})
+    happened = fields.Boolean(allow_none=True, metadata={
+        "description": "Under a fault: whether the call behind the answer ran (a purchase was made)"})
 
 
 class JournalAnswer(Schema):
@@ -302,7 +306,7 @@ class FindingAnswer(Schema):
     """One finding of the client report (mockserver/report/)."""
     rule = fields.String(required=True, metadata={"enum": [
         "rate-headroom", "retry-after-ignored", "polling-too-fast", "unsafe-retry", "refusal-loop",
-        "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request"]})
+        "numbers-left-to-expire", "webhook-trouble", "webhook-receiver", "lenient-request", "stopped-after-drift"]})
     severity = fields.String(required=True, metadata=_SEVERITY)
     provider = fields.String(required=True)
     key = fields.String(required=True)

@@ -42,6 +42,10 @@ class Exchange:
     rejection: Rejection | None = None   # the rate limit's, for a 429
     refused: bool = False                # the provider refused it, whatever the status (sms-activate answers 200)
     dropped: bool = False                # the connection was broken on purpose (a fault)
+    fault: str | None = None             # the scenario fault that shaped the answer: kind and rule ("reset #2")
+    happened: bool | None = None         # under a fault: whether the backend call ran (a purchase made)
+    broken: bool = False                 # a fault broke or changed the answer (engine/faults.py BROKEN)
+    mutated: bool = False                # a fault changed the answer's fields (schema drift)
     done: bool = False                   # a poll whose answer showed the number finished
     duration_ms: float = 0.0
     matched: bool = True                 # False when no route of any API took the path

@@ -8,8 +8,9 @@ hands it to the one recorder (Sandbox.record), whatever answered.
 
 A route: 1 preflight; then, before the lock, the body parsed once and the input validated, kept
 for step 8; then one hold of the state lock: 2 catch up, 3 authenticate (401), 4 tenant and its
-clock, 5 rate limit (429), 6 guards (Idempotency-Key, may answer instead), 7 fault (a status or
-a dropped connection), 8 the input's 400 or its ignored fields noted, 9 the backend call, 10 the
+clock, 5 rate limit (429), 6 guards (Idempotency-Key, may answer instead), 7 fault (a status, a
+dropped connection, or an answer http/faulting.py makes or breaks, with or without the call as
+engine/faults.py says), 8 the input's 400 or its ignored fields noted, 9 the backend call, 10 the
 answer dumped and the guards told; the JSON is encoded after the lock is let go. Only a fault's
 delay lets go of it in between: the request waits after step 7, then steps 7 to 10 run in a
 second hold as if it came in then. A dropped connection or a crash tells the guards there will
@@ -26,7 +27,8 @@ from flask import request as current_request
 from werkzeug.exceptions import MethodNotAllowed
 
 from mockserver.engine.exchange import Exchange
-from mockserver.engine.faults import FaultRule
+from mockserver.engine.faults import Taken
+from mockserver.http import faulting
 from mockserver.http.inputs import BodyError, parse_json, validate, validate_leniently
 from mockserver.http.wire import ErrorShapes, Request, answer_response, dropped_connection
 from mockserver.providers.contract import Backend, Call, Caller, Provider, ProviderError, Route, bearer_token
@@ -151,7 +153,7 @@ def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Res
         exchange.retry_header, exchange.retry_value = route.retry_header, request.headers.get(route.retry_header)
     given = _read_input(sandbox, plan, request, exchange, path_args)
     call: Call | None = None
-    fault: FaultRule | None = None
+    fault: Taken | None = None
     outcome: object = None
     try:
         with sandbox.lock:
@@ -170,10 +172,10 @@ def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Res
                     if outcome is None:
                         fault = sandbox.fault_for(provider.name, exchange.method, exchange.path, local_path,
                                                   caller.key, tenant)
-                        if fault is None or not fault.delay_ms:
+                        if fault is None or not fault.rule.delay_ms:
                             outcome = _rest(plan, call, fault, given)
-        if call is not None and fault is not None and fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
+        if call is not None and fault is not None and fault.rule.delay_ms:
+            time.sleep(fault.rule.delay_ms / 1000)
             with sandbox.lock:
                 sandbox.catch_up()
                 outcome = None
@@ -201,7 +203,17 @@ def run(sandbox: Sandbox, plan: _Plan, request: Request, path_args: dict) -> Res
     if outcome is DROPPED:
         exchange.dropped = True
         return dropped_connection()
-    return _answer(plan, section, request, cast(Outcome, outcome))
+    if isinstance(outcome, Response):           # a fault's own answer, made without the call
+        return outcome
+    answer = _answer(plan, section, request, cast(Outcome, outcome))
+    return answer if fault is None else _faulted(sandbox, fault, answer, exchange)
+
+
+def _faulted(sandbox: Sandbox, fault: Taken, answer: Response, exchange: Exchange) -> Response:
+    """The answer as the scenario's fault gives it to the client (http/faulting.py)."""
+    tenant = exchange.tenant
+    return faulting.shaped(fault, answer, lambda: sandbox.clock.now(tenant) / 1000,
+                           sandbox.limits.fault_trickle_patience_s)
 
 
 def _read_input(sandbox: Sandbox, plan: _Plan, request: Request, exchange: Exchange, path_args: dict) -> _Input:
@@ -262,13 +274,20 @@ def _guarded(plan: _Plan, call: Call) -> Outcome | None:
     return None
 
 
-def _rest(plan: _Plan, call: Call, fault: FaultRule | None, given: _Input) -> object:
-    """Steps 7 (but a delay) to 10, under the lock: the outcome (status, body[, headers]), or DROPPED."""
+def _rest(plan: _Plan, call: Call, taken: Taken | None, given: _Input) -> object:
+    """Steps 7 (but a delay) to 10, under the lock: the outcome (status, body[, headers]), DROPPED,
+    or a fault's own answer (a Response)."""
     errors, exchange = plan.errors, call.exchange
-    if fault is not None:
+    if taken is not None:
+        faulting.note(exchange, taken)
+        fault = taken.rule
         if fault.drop:
             _abandon_guards(plan, call)
             return DROPPED
+        instead = faulting.instead(taken)
+        if instead is not None:             # answered without the call: nothing was begun
+            _abandon_guards(plan, call)
+            return instead
         if fault.status:
             body = errors.for_status(fault.status, status_text(fault.status))
             _tell_guards(plan, call, fault.status, body, refused_input=False)

@@ -266,6 +266,8 @@ def wsgi_environ(scope) -> dict:
         "SERVER_PROTOCOL": "HTTP/" + scope.http_version,
         "SERVER_SOFTWARE": "Granian",
         "REMOTE_ADDR": scope.client.rpartition(":")[0].strip("[]"),
+        # A fault finds the client's own socket by its address (rawwire.py).
+        "REMOTE_PORT": scope.client.rpartition(":")[2],
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.scheme,
         "wsgi.errors": sys.stderr,

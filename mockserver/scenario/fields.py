@@ -252,7 +252,28 @@ class Fixture(fields.Field):
 FIXTURE_SUFFIXES = (".yaml", ".yml")
 
 
-def _find_fixture(name: str, search: FixtureSearch) -> Path:
+class BodyFile(fields.String):
+    """The name of a file whose bytes a fault answers with (an HTML error page), found as fixture
+    files are (the scenario's folder, then the bundled fixtures: ``faults/nginx-502.html``) and read
+    within the scenario limit; loads as the file's bytes and its suffix (".html")."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[bytes, str]:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        search = fixture_search.get()
+        path = _find_fixture(name, search, BODY_FILE_SUFFIXES)
+        search.read.append(path)
+        trusted = search.bundled is not None and path.is_relative_to(search.bundled)
+        raw, problem = read_text_file(path, None if trusted else search.limits.max_scenario_bytes)
+        if problem:
+            raise ValidationError(f"{path}: {problem}")
+        return raw, path.suffix.lower()
+
+
+# What an answer body file may be: text a proxy sends, never a scenario's neighbour such as a .env.
+BODY_FILE_SUFFIXES = (".html", ".htm", ".txt", ".json", ".xml")
+
+
+def _find_fixture(name: str, search: FixtureSearch, suffixes: tuple[str, ...] = FIXTURE_SUFFIXES) -> Path:
     """The file a fixture reference names, relative to the folders searched. The reference comes
     from a scenario that may be someone else's, so it is never an absolute path, never leads
     outside the allowed folders, names a YAML file (not a .env next to the scenario), and is not
@@ -268,8 +289,8 @@ def _find_fixture(name: str, search: FixtureSearch) -> Path:
         if not candidates:
             raise ValidationError("that fixture file lies outside the folders scenarios may read "
                                   "(the scenario's own, the allowed scenario folders, the bundled fixtures)")
-        if not name.lower().endswith(FIXTURE_SUFFIXES):
-            raise ValidationError(f"a fixture file's name ends in {' or '.join(FIXTURE_SUFFIXES)}")
+        if not name.lower().endswith(suffixes):
+            raise ValidationError(f"a fixture file's name ends in {' or '.join(suffixes)}")
         for candidate in candidates:
             if candidate.is_file():
                 return candidate

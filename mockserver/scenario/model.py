@@ -13,12 +13,13 @@ from marshmallow import ValidationError, fields, validate
 
 from mockserver.engine.chaos import NONE as NO_CHAOS
 from mockserver.engine.chaos import Chaos, Rotation
-from mockserver.engine.faults import FaultRule
+from mockserver.engine.faults import HEADERS_ONLY, REAL, VIRTUAL, Canned, FaultRule
+from mockserver.engine.mutations import OPS, Mutation
 from mockserver.engine.ratelimit import Rule
 from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS, RetryPolicy
 from mockserver.scenario.common import TEMPLATE_HELP, check_template
 from mockserver.scenario.declare import describe, many, option, schema_of
-from mockserver.scenario.fields import LONGEST_WAIT_MS, Duration, Instant, Seed, signing_secret
+from mockserver.scenario.fields import LONGEST_WAIT_MS, BodyFile, Duration, Instant, Seed, signing_secret
 from mockserver.scenario.hosts import MAX_EXTRA_HOSTS, RealHost, parse_targets
 
 # A number gets one message this long after it is bought, unless a behavior says otherwise.
@@ -203,38 +204,158 @@ class FaultWindow:
     until: int | None = option(Duration, None, "Until this long after it starts (default: forever)")
 
 
+# How much a fault may send or keep of an answer: far more than any provider answer, far less than memory.
+LARGEST_FAULT_BYTES = 1024 * 1024
+_HEADER_NAME = validate.Regexp(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$", error="not a header name")
+_CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+                  ".json": "application/json", ".xml": "application/xml"}
+_PLAIN = "text/plain; charset=utf-8"
+_KINDS = ("drop", "cut", "garbage", "empty", "reset", "trickle", "mutate")
+_CANNED = ("headers", "content_type", "body", "body_file")
+
+
+def _given(value: Any) -> bool:
+    """Whether a respond field asks for its kind (``cut: 0`` and ``reset: headers`` do)."""
+    return value is not None and value is not False and value != [] and value != ()
+
+
+def _header_value(value: str) -> None:
+    if any(ch in value for ch in "\r\n\0") or len(value) > 1024:
+        raise ValidationError("a header value is one line of at most 1024 characters")
+
+
+class ResetAt(fields.Field):
+    """``headers`` (no body byte) or a number of body bytes."""
+    json_schema = {"anyOf": [{"const": "headers"}, {"type": "integer", "minimum": 0, "maximum": LARGEST_FAULT_BYTES}]}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "headers":
+            return HEADERS_ONLY
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_FAULT_BYTES:
+            raise ValidationError(f"expected headers, or a number of body bytes (0 to {LARGEST_FAULT_BYTES})")
+        return value
+
+
 @dataclass(frozen=True, kw_only=True)
-class FaultRespond:
-    status: int | None = option(fields.Integer, None, "Answer with this status in the provider's own error shape",
-                                validate=validate.Range(min=400, max=599))
-    drop: bool = option(fields.Boolean, False, "Break the connection mid-answer instead")
+class FaultMutation:
+    # YAML reads an unquoted `op: null` as no value: that is the null op too.
+    op: str | None = option(fields.String, "null", (
+        "remove, rename (to: the new name), null, retype (to: string, number, boolean, array, object, null), add "
+        "(value: the new field's), empty (a list, object or text emptied)"), allow_none=True,
+        validate=validate.OneOf(OPS), json={"enum": [*OPS, None]})
+    path: str = option(fields.String, text="Fields from the top of the JSON answer, dot by dot (a list's element "
+                       "by its index); * is every element: data.requests.*.number",
+                       validate=validate.Length(min=1, max=200))
+    to: str | None = option(fields.String, None, "rename: the new name; retype: the type",
+                            validate=validate.Length(min=1, max=64))
+    value: Any = option(fields.Raw, None, "add: the new field's value", allow_none=True)
 
     @staticmethod
     def check(data: dict) -> None:
-        if (data.get("status") is None) == (not data.get("drop")):
-            raise ValidationError("give a status or drop: true")
+        try:
+            Mutation.parse(data.get("op") or "null", data["path"], to=data.get("to"), value=data.get("value"))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def mutation(self) -> Mutation:
+        return Mutation.parse(self.op or "null", self.path, to=self.to, value=self.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultRespond:
+    status: int | None = option(fields.Integer, None, (
+        "Answer with this status: alone, in the provider's own error shape (400 to 599); with a body, body_file, "
+        "headers or content_type, that answer as given (a proxy's HTML 502, an empty 200)"),
+        validate=validate.Range(min=200, max=599))
+    headers: Mapping[str, str] | None = option(
+        lambda **kw: fields.Dict(keys=fields.String(validate=_HEADER_NAME), values=fields.String(validate=_header_value),
+                                 **kw), None, "Headers of the answer given", validate=validate.Length(max=32))
+    content_type: str | None = option(fields.String, None, "Its Content-Type (default: from body_file's suffix, else "
+                                      "text/plain; charset=utf-8)", validate=_header_value)
+    body: str | None = option(fields.String, None, "Its body, inline", validate=validate.Length(max=LARGEST_FAULT_BYTES))
+    body_file: tuple[bytes, str] | None = option(BodyFile, None, (
+        "Its body from a file beside the scenario or bundled: faults/cloudflare-502.html, faults/nginx-502.html, "
+        "faults/nginx-503.html, faults/nginx-504.html, faults/gateway-429.txt"))
+    drop: bool = option(fields.Boolean, False, "Break the connection mid-answer instead")
+    cut: int | None = option(fields.Integer, None, "The real answer's first N bytes, with Content-Length N "
+                             "(malformed JSON)", validate=validate.Range(min=0, max=LARGEST_FAULT_BYTES))
+    garbage: int | None = option(fields.Integer, None, "N random bytes (from the seed) instead of an answer, then "
+                                 "close", validate=validate.Range(min=1, max=LARGEST_FAULT_BYTES))
+    empty: bool = option(fields.Boolean, False, "Close the connection with no answer at all")
+    reset: int | None = option(ResetAt, None, "The real answer's headers (reset: headers) or headers and N body "
+                               "bytes, then a connection reset (RST)")
+    trickle: int | None = option(Duration, None, "The real answer's headers at once, its body spread over this long",
+                                 longest_ms=LONGEST_WAIT_MS, validate=validate.Range(min=1))
+    clock: str = option(fields.String, REAL, "trickle: over real time, or over the tenant's virtual clock (it ends "
+                        "as the test advances it)", validate=validate.OneOf([REAL, VIRTUAL]))
+    mutate: tuple[FaultMutation, ...] = option(many(FaultMutation), (), "The real answer with these changes "
+                                               "(schema drift)", validate=validate.Length(max=32))
+    happens: bool | None = option(fields.Boolean, None, "garbage, empty: whether the call behind the answer runs "
+                                  "(a purchase made) all the same (default: no)")
+
+    @staticmethod
+    def check(data: dict) -> None:
+        kinds = [kind for kind in _KINDS if _given(data.get(kind))]
+        canned = [name for name in _CANNED if data.get(name) is not None]
+        if canned and data.get("status") is None:
+            raise ValidationError(f"{', '.join(canned)} go with a status: the answer they make")
+        if data.get("status") is not None:
+            kinds.append("status")
+        if len(set(kinds)) != 1:
+            raise ValidationError("give one of: status (with body, body_file, headers or content_type for any "
+                                  "answer), drop, cut, garbage, empty, reset, trickle, mutate")
+        if canned and kinds != ["status"]:
+            raise ValidationError(f"{', '.join(canned)} go with a status: the answer they make")
+        if kinds == ["status"] and not canned and data["status"] < 400:
+            raise ValidationError("Must be greater than or equal to 400 (alone, a status is an error in the "
+                                  "provider's shape; give a body for any other answer)", field_name="status")
+        if data.get("body") is not None and data.get("body_file") is not None:
+            raise ValidationError("give body or body_file, not both")
+        if data.get("happens") is not None and kinds[0] not in ("garbage", "empty"):
+            raise ValidationError("happens goes with garbage or empty (the other faults say whether the call runs)")
+
+    def rule_fields(self) -> dict[str, Any]:
+        """The FaultRule fields it sets."""
+        made: dict[str, Any] = {
+            "drop": self.drop, "cut": self.cut, "garbage": self.garbage, "empty": self.empty, "reset": self.reset,
+            "trickle_ms": self.trickle, "trickle_clock": self.clock,
+            "mutations": tuple(m.mutation() for m in self.mutate), "happens": self.happens}
+        if any(getattr(self, name) is not None for name in _CANNED):
+            body, suffix = self.body_file or ((self.body or "").encode("utf-8"), "")
+            made["canned"] = Canned(self.status or 200, self.content_type or _CONTENT_TYPES.get(suffix, _PLAIN),
+                                    tuple((self.headers or {}).items()), body)
+        else:
+            made["status"] = self.status
+        return made
 
 
 @dataclass(frozen=True, kw_only=True)
 class Fault:
     match: FaultMatch = option(FaultMatch, FaultMatch(), "Which requests; {} matches every provider request")
-    times: int | None = option(fields.Integer, None, "Only the first N matching requests (default: all)",
+    times: int | None = option(fields.Integer, None, "At most N times (default: every time it takes a request)",
                                validate=validate.Range(min=1))
+    after: int = option(fields.Integer, 0, "Let the first N matching requests through first",
+                        validate=validate.Range(min=0))
+    probability: float = option(fields.Float, 1.0, "The share of matching requests it takes (0 to 1), drawn from the "
+                                "scenario's seed: the same seed, the same faults",
+                                validate=validate.Range(min=0, max=1, min_inclusive=False))
     during: FaultWindow | None = option(FaultWindow, None, "Only inside this window of virtual time")
-    respond: FaultRespond | None = option(FaultRespond, None, "How to fail (with a delay only: slow, then answer)")
-    delay: int = option(Duration, 0, "Real time to wait before answering (a slow provider)", longest_ms=LONGEST_WAIT_MS)
+    respond: FaultRespond | None = option(FaultRespond, None, "How to fail (with a delay only: slow, then answer); "
+                                          "see docs/faults.md")
+    delay: int = option(Duration, 0, "Real time to wait before the first byte (latency)", longest_ms=LONGEST_WAIT_MS)
 
     @staticmethod
     def check(data: dict) -> None:
         if data.get("respond") is None and not data.get("delay"):
-            raise ValidationError("a fault needs respond: {status: N} or {drop: true}, a delay, or both")
+            raise ValidationError("a fault needs respond: (a status, an answer, a broken or slow body, mutations), "
+                                  "a delay, or both")
 
     def rule(self) -> FaultRule:
-        match, respond, during = self.match, self.respond, self.during or FaultWindow()
+        match, during = self.match, self.during or FaultWindow()
+        respond = self.respond.rule_fields() if self.respond else {}
         return FaultRule(provider=match.provider, method=match.method, path=match.path, key=match.key,
-                         times=self.times, status=respond.status if respond else None,
-                         drop=bool(respond and respond.drop), delay_ms=self.delay, from_ms=during.start,
-                         until_ms=during.until)
+                         times=self.times, after=self.after, probability=self.probability, **respond,
+                         delay_ms=self.delay, from_ms=during.start, until_ms=during.until)
 
 
 # -- the scenario ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from mockserver.report.rules import (
     rate_headroom,
     refusal_loop,
     retry_after_ignored,
+    stopped_after_drift,
     unsafe_retry,
     webhook_receiver,
     webhook_trouble,
@@ -30,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     webhook_trouble.WebhookTrouble(),
     webhook_receiver.WebhookReceiver(),
     lenient_request.LenientRequest(),
+    stopped_after_drift.StoppedAfterDrift(),
 )
 
 THRESHOLDS = tuple(threshold for rule in RULES for threshold in rule.thresholds)

@@ -1,5 +1,6 @@
-"""unsafe-retry: a purchase that failed (a 5xx or a dropped connection) sent again, same path and
-body, without its idempotency header, with a new one, or, where the API has none, at once."""
+"""unsafe-retry: a purchase that failed (a 5xx, a dropped connection, or an answer a scenario fault
+broke: cut, garbage, empty, reset, another page, changed fields) sent again, same path and body,
+without its idempotency header, with a new one, or, where the API has none, at once."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,13 +11,12 @@ from mockserver.report.rule import Finding, Rule, Seen, Thresholds, body_hash, l
 
 NO_KEY, NEW_KEY, NOT_IDEMPOTENT = "no-key", "new-key", "not-idempotent"
 _FAILED = (str, int, bool, (str, type(None)), list)   # path, body hash, retry header?, its value, evidence
+_FAILED_TEXT = "a purchase that failed (5xx, a broken connection or a broken answer) was sent again"
 _SUMMARIES = {
-    NO_KEY: "a purchase that failed (5xx or a broken connection) was sent again without an {header}: a possible "
-            "double purchase",
-    NEW_KEY: "a purchase that failed (5xx or a broken connection) was sent again with a new {header}: a possible "
-             "double purchase",
-    NOT_IDEMPOTENT: "a purchase that failed (5xx or a broken connection) was sent again at once, without looking "
-                    "it up first (this API has no idempotency): a possible double purchase"}
+    NO_KEY: _FAILED_TEXT + " without an {header}: a possible double purchase",
+    NEW_KEY: _FAILED_TEXT + " with a new {header}: a possible double purchase",
+    NOT_IDEMPOTENT: _FAILED_TEXT + " at once, without looking it up first (this API has no idempotency): a possible "
+                                   "double purchase"}
 
 
 class UnsafeRetry(Rule):
@@ -44,7 +44,7 @@ class UnsafeRetry(Rule):
                 if header is not None:
                     found.names[header] = None      # the summary names the header
                 found.evidence.append(evidence)
-        failed = exchange.status >= 500 or exchange.dropped
+        failed = exchange.status >= 500 or exchange.dropped or exchange.broken
         mine["failed_purchase"] = (path, hashed, header is not None, value, evidence) if failed else None
 
     def describe(self, variant: Any, found: Finding, thresholds: Thresholds) -> tuple[str, str]:
