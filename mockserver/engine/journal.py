@@ -33,6 +33,7 @@ class Entry:
 
 class Journal:
     def __init__(self, size: int = 1000):
+        self._size = size
         self._entries: deque[Entry] = deque(maxlen=size)
         self._next_seq = 1
         self._guard = threading.Lock()
@@ -44,7 +45,7 @@ class Journal:
 
     @property
     def size(self) -> int:
-        return self._entries.maxlen
+        return self._size
 
     def record(self, exchange: Exchange) -> None:
         """One answered request (its text bounded by the recorder, Sandbox.record)."""

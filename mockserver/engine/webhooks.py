@@ -33,6 +33,7 @@ import secrets
 import threading
 import time
 from collections import Counter, OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -162,8 +163,8 @@ class Outbox:
         self._lanes: dict[str, _Lane] = {}         # url -> its lane, while attempts to it are queued or under way
         # tenant -> its lanes with attempts queued and none under way. The order is the tenants'
         # turns: a tenant served goes to the back.
-        self._waiting: OrderedDict[str, deque[_Lane]] = OrderedDict()
-        self._under_way: dict[str, int] = {}      # tenant -> attempts under way, when any
+        self._waiting: OrderedDict[TenantKey, deque[_Lane]] = OrderedDict()
+        self._under_way: dict[TenantKey, int] = {}      # tenant -> attempts under way, when any
         self._idle_workers: list[_Worker] = []
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
@@ -290,7 +291,7 @@ class Outbox:
                 return []
             lane = self._lanes.get(message.url)
             opened = lane is None
-            if opened:                         # Receiver() does not raise for a URL it cannot post to
+            if lane is None:                         # Receiver() does not raise for a URL it cannot post to
                 receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes,
                                     targets=self._limits.webhook_targets, resolver=self._resolver)
                 lane = self._lanes[message.url] = _Lane(message.url, receiver)
@@ -314,17 +315,15 @@ class Outbox:
         in turn that is under its share of the workers (holding the guard)."""
         for tenant, lanes in self._waiting.items():
             if self._under_way.get(tenant, 0) < self._limits.webhook_workers_per_tenant:
-                break
-        else:
-            return None
-        lane = lanes.popleft()
-        if lanes:
-            self._waiting.move_to_end(tenant)
-        else:
-            del self._waiting[tenant]
-        self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
-        lane.under_way = True
-        return lane, self._take(lane)
+                lane = lanes.popleft()
+                if lanes:                      # the loop ends here, so changing the order is safe
+                    self._waiting.move_to_end(tenant)
+                else:
+                    del self._waiting[tenant]
+                self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
+                lane.under_way = True
+                return lane, self._take(lane)
+        return None
 
     def _take(self, lane: _Lane) -> _Queued:
         """A lane's next attempt, for a worker to send (holding the guard)."""
@@ -349,7 +348,7 @@ class Outbox:
                 turns_for_new_workers.append(turn)
         return turns_for_new_workers
 
-    def _start_workers(self, turns: list[tuple[_Lane, _Queued]]) -> None:
+    def _start_workers(self, turns: Sequence[tuple[_Lane, _Queued]]) -> None:
         for turn in turns:
             threading.Thread(target=self._work, args=(turn,), name=f"webhook-{next(self._worker_numbers)}",
                              daemon=True).start()
@@ -364,7 +363,8 @@ class Outbox:
                     self._deliver(lane.receiver, queued)
             except Exception:                  # a fault of ours: the worker goes on
                 _log.exception("webhook delivery to %s failed", lane.url)
-            retired, turns_for_new_workers = None, ()
+            retired: Receiver | None = None
+            turns_for_new_workers: Sequence[tuple[_Lane, _Queued]] = ()
             with self._guard:
                 self._sending.discard(queued)
                 self._done(queued)
@@ -422,6 +422,8 @@ class Outbox:
         message = queued.message
         headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
         started = time.perf_counter()
+        status: int | None
+        error: str | None
         try:
             if message.secrets:
                 headers.update(signed_headers(message.secrets, message.id, wall_seconds(), message.body,
