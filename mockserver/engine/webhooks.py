@@ -36,6 +36,7 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 from mockserver.engine import chaos as chaos_
 from mockserver.engine.chaos import Chaos
@@ -59,6 +60,17 @@ DEFAULT_MESSAGE_IDS = UNIQUE_IDS
 _ID_LENGTH = 24
 
 _log = redacting_logger(__name__)
+
+
+class AttemptObserver(Protocol):
+    """What the outbox tells of each attempt's outcome: the client report's observer
+    (report/observe.py), which the engine does not import."""
+
+    def webhook(self, tenant: TenantKey, message_id: str, at_ms: int, *, ok: bool, first: bool,
+                final: bool) -> None: ...
+
+    def probe(self, tenant: TenantKey, message_id: str, at_ms: int, kind: str, verdict: str,
+              expect: str | None) -> None: ...       # expect None: a restored probe without one
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,7 @@ class Outbox:
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
         self._closed = False
-        self.observer = None                       # told of every attempt's outcome (report/observe.py)
+        self.observer: AttemptObserver | None = None     # told of every attempt's outcome (report/observe.py)
         self.reset(seed=0)
 
     def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS, chaos: Chaos = chaos_.NONE,
@@ -447,8 +459,8 @@ class Outbox:
             round_ = queued.round_
             if self.observer is not None:
                 if message.probe is not None:
-                    self.observer.probe(message.tenant, message.id, queued.at_ms, message.probe, attempt.verdict,
-                                        message.expect)
+                    self.observer.probe(message.tenant, message.id, queued.at_ms, message.probe,
+                                        verdict(attempt.status), message.expect)     # a probe's verdict
                 else:
                     self.observer.webhook(message.tenant, message.id, queued.at_ms, ok=error is None,
                                           first=round_ == 1,
