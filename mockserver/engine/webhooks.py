@@ -327,15 +327,17 @@ class Outbox:
         in turn that is under its share of the workers (holding the guard)."""
         for tenant, lanes in self._waiting.items():  # noqa: B007 (the lane found is used after the break)
             if self._under_way.get(tenant, 0) < self._limits.webhook_workers_per_tenant:
-                lane = lanes.popleft()
-                if lanes:                      # the loop ends here, so changing the order is safe
-                    self._waiting.move_to_end(tenant)
-                else:
-                    del self._waiting[tenant]
-                self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
-                lane.under_way = True
-                return lane, self._take(lane)
-        return None
+                break
+        else:
+            return None
+        lane = lanes.popleft()
+        if lanes:
+            self._waiting.move_to_end(tenant)
+        else:
+            del self._waiting[tenant]
+        self._under_way[tenant] = self._under_way.get(tenant, 0) + 1
+        lane.under_way = True
+        return lane, self._take(lane)
 
     def _take(self, lane: _Lane) -> _Queued:
         """A lane's next attempt, for a worker to send (holding the guard)."""
