@@ -21,12 +21,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 from marshmallow import Schema
 
 from mockserver.engine.exchange import Exchange
+from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.ratelimit import Rejection, Usage
+from mockserver.engine.timeline import Timeline
+from mockserver.engine.webhooks import Outbox
 from mockserver.providers.tenancy import Tenant
 from mockserver.settings import DEFAULT_LIMITS
 
@@ -239,15 +242,26 @@ class Ended:
 
 
 @dataclass(frozen=True)
+class Bought:
+    """A number a key bought, for the client report: what for (the service and country, as the
+    provider names them) and when, and when the client gave it back (a cancel), if it did."""
+    id: str
+    key: str
+    offer: str                     # the service and country, e.g. "wa, country 187"
+    bought_ms: int
+    released_ms: int | None = None  # when the client cancelled it; None: it did not
+
+
+@dataclass(frozen=True)
 class BuildContext:
     """What a backend is built with, besides its scenario section: the engine's shared parts and
     the generators, seeded, that the providers share (one phone-number pool, so no number is
     handed out twice)."""
     seed: int | str
-    timeline: object
-    outbox: object
-    phones: object
-    codes: object
+    timeline: Timeline
+    outbox: Outbox
+    phones: PhoneNumbers
+    codes: Codes
     max_tenants: int
     renewals_kept: int = DEFAULT_LIMITS.rental_renewals_kept
 
@@ -285,7 +299,12 @@ class Verification:
     with_profile: Callable[[object, str], object] | None = None    # (section, profile) -> section
 
 
-class Provider(ABC):
+# The backend a provider builds: its methods below take the one it built (a provider that does
+# not name it, Provider unparameterized, takes any).
+B = TypeVar("B", bound=Backend)
+
+
+class Provider(ABC, Generic[B]):
     name: ClassVar[str]              # the scenario section, the journal's and the control API's name
     title: ClassVar[str]             # for people: "PVADeals v3"
     prefix: ClassVar[str]            # "/v3/api"
@@ -312,7 +331,7 @@ class Provider(ABC):
     snapshot: ClassVar[object] = None
 
     @abstractmethod
-    def build(self, section, context: BuildContext) -> Backend: ...
+    def build(self, section, context: BuildContext) -> B: ...
 
     def serves(self, path: str) -> bool:
         """Whether a request path is under its prefix or one of its mounts."""
@@ -359,22 +378,28 @@ class Provider(ABC):
 
     # What the control API and the dashboard show.
     @abstractmethod
-    def state(self, backend: Backend, tenant: Tenant | None) -> dict: ...
+    def state(self, backend: B, tenant: Tenant | None) -> dict: ...
 
     @abstractmethod
-    def dashboard(self, backend: Backend, clock) -> DashboardView: ...
+    def dashboard(self, backend: B, clock) -> DashboardView: ...
 
     @abstractmethod
     def banner(self, section, url: str) -> list[str]:
         """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
 
     # What the client report (mockserver/report/rules/) reads of it.
-    def expired(self, backend: Backend, tenant: Tenant | None) -> list[Ended]:
+    def expired(self, backend: B, tenant: Tenant | None) -> list[Ended]:
         """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
         still have given them back."""
         return []
 
-    def key_of(self, backend: Backend, tenant: Tenant) -> str:
+    def bought(self, backend: B, tenant: Tenant | None) -> list[Bought]:
+        """Numbers (of the tenant, or everyone's) bought and still held in its state, each key's in
+        the order they were bought, with the cancels of them; a provider that lists none makes no
+        number-cycling finding."""
+        return []
+
+    def key_of(self, backend: B, tenant: Tenant) -> str:
         """A key of the tenant's account, to name it by in the report (webhook findings)."""
         return tenant.account
 
@@ -383,7 +408,7 @@ class Provider(ABC):
         return None
 
     # Its webhook probe (engine/probe.py): deliveries that test the tenant's receiver.
-    def probes(self, backend: Backend, tenant: Tenant, now_ms: int) -> list:
+    def probes(self, backend: B, tenant: Tenant, now_ms: int) -> list:
         """The probe kinds it sends (ProbeSpec), in order, to the tenant's webhook URL;
         NoWebhookUrl if the account has none."""
         raise NoWebhookUrl(f"{self.title} sends no webhooks")

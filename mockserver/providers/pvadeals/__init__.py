@@ -68,6 +68,9 @@ class PvaDealsProvider(Provider):
     def expired(self, backend: PvaDeals, tenant) -> list:
         return console.expired(backend, tenant)
 
+    def bought(self, backend: PvaDeals, tenant) -> list:
+        return console.bought(backend, tenant)
+
     def probes(self, backend: PvaDeals, tenant, now_ms: int) -> list:
         return probes.probes(backend, tenant, now_ms)
 
