@@ -17,6 +17,7 @@ Scenario: ``@pytest.mark.sms_scenario("name-or-path")`` (a file next to the test
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,7 +126,7 @@ def _sms_mock_served(pytestconfig):
 
 
 @pytest.fixture
-def sms_mock(request, _sms_mock_served) -> SmsMock:
+def sms_mock(request, _sms_mock_served) -> Iterator[SmsMock]:
     """A running mockserver on this test's scenario, loaded afresh (so nothing leaks between tests)."""
     from mockserver.testing import SmsMock
     yield from _for_one_test(request, SmsMock(_sms_mock_served.url), _sms_mock_served.sandbox)
@@ -186,7 +187,7 @@ def _sms_mock_app(pytestconfig):
 
 
 @pytest.fixture
-def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
+def sms_mock_inprocess(request, _sms_mock_app) -> Iterator[SmsMock]:
     """A mockserver reached without sockets: point clients at ``sms_mock_inprocess.url``."""
     import requests
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 ENV_PREFIX = "MOCKSERVER_"
 # The one path whose bodies may be up to max_snapshot_bytes (the control API's snapshot route).
@@ -140,7 +141,7 @@ class Limits:
     def from_environ(cls, environ=None) -> Limits:
         """The defaults, with each ``MOCKSERVER_<NAME>`` set in the environment applied."""
         environ = os.environ if environ is None else environ
-        changes = {}
+        changes: dict[str, Any] = {}     # each value checked against its field by _problem
         for field in fields(cls):
             name = ENV_PREFIX + field.name.upper()
             text = (environ.get(name) or "").strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Literal, overload
 
 from mockserver.engine.records import Record, TenantOf
 from mockserver.engine.tenants import TenantKey
@@ -29,6 +30,11 @@ END_OF_TIME_MS = 253_402_300_799_999              # 9999-12-31T23:59:59.999Z
 ANSWER_HORIZON_MS = 366 * DAY_MS
 LATEST_MS = END_OF_TIME_MS - ANSWER_HORIZON_MS    # 9998-12-30T23:59:59.999Z
 
+
+@overload
+def instant(record: Record, name: str, *, optional: Literal[False] = False) -> int: ...
+@overload
+def instant(record: Record, name: str, *, optional: bool) -> int | None: ...
 
 def instant(record: Record, name: str, *, optional: bool = False) -> int | None:
     """A snapshot's virtual instant: one the clock can show (answers write it as ISO text)."""

@@ -32,6 +32,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver.settings import DEFAULT_LIMITS, ENV_PREFIX
@@ -82,7 +83,8 @@ class Resolver:
         if not self._slots.acquire(timeout=_time_left(deadline)):
             raise TimeoutError(f"no DNS lookup slot for {host} before the deadline")
         lookup = self._lookup or socket.getaddrinfo
-        done, outcome = threading.Event(), {}
+        done = threading.Event()
+        outcome: dict[str, Any] = {}      # "addresses", or the lookup's "error"
 
         def run() -> None:
             try:
@@ -300,7 +302,7 @@ class Receiver:
             status, error, reusable = None, f"timeout after {timeout_ms} ms", False
         if not reusable:
             self.close()
-        if error is None and not 200 <= status < 300:
+        if error is None and status is not None and not 200 <= status < 300:     # no error: a status
             error = f"HTTP {status}"
         return status, error
 
@@ -375,6 +377,7 @@ def _dropped(connection: http.client.HTTPConnection) -> bool:
 
 
 def _root_cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None:
+        exc, cause = cause, cause.__cause__ or cause.__context__
     return str(exc) or type(exc).__name__

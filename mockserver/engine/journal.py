@@ -36,6 +36,7 @@ class Entry:
 
 class Journal:
     def __init__(self, size: int = 1000):
+        self._size = size
         self._entries: deque[Entry] = deque(maxlen=size)
         self._next_seq = 1
         self._guard = threading.Lock()
@@ -47,7 +48,7 @@ class Journal:
 
     @property
     def size(self) -> int:
-        return self._entries.maxlen
+        return self._size
 
     def record(self, exchange: Exchange) -> None:
         """One answered request (its text bounded by the recorder, Sandbox.record)."""

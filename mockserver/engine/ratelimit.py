@@ -154,18 +154,19 @@ class RateLimiter:
     def restore_state(self, records, subjects: frozenset[str] | None = None) -> None:
         """Counters as export_state gave them, for these rules; given subjects, only theirs are
         replaced."""
-        restored = {}
+        restored: dict[tuple[int, str], _RollingWindow | _TokenBucket] = {}
         for record in records:
             index = record.int("rule", minimum=0)
             if index >= len(self.rules):
                 raise record.fail("rule", "no such rate-limit rule in the scenario")
             rule = self.rules[index]
+            counter: _RollingWindow | _TokenBucket
             if rule.algorithm == "token_bucket":
-                counter = _TokenBucket(rule, record.int("stamp"))
-                counter.tokens = record.float("tokens")
+                counter = bucket = _TokenBucket(rule, record.int("stamp"))
+                bucket.tokens = record.float("tokens")
             else:
-                counter = _RollingWindow()
-                counter.hits.extend(record.ints("hits"))
+                counter = window = _RollingWindow()
+                window.hits.extend(record.ints("hits"))
             counter.peak, counter.peak_ms = record.int("peak", minimum=0), instant(record, "peak_ms")
             counter.peak_path, counter.refused = record.str("peak_path"), record.int("refused", minimum=0)
             restored[(index, record.str("subject"))] = counter

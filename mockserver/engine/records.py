@@ -4,8 +4,10 @@ credits``), so that a corrupt or hand-edited snapshot is refused with a message,
 and never a 500. Messages name fields, not values: a snapshot may hold keys and secrets."""
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Hashable, Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, overload
 
 
 class SnapshotError(ValueError):
@@ -53,7 +55,17 @@ class Record:
     def at(self, name) -> str:
         return f"{self.path}.{name}" if isinstance(name, str) else f"{self.path}[{name}]"
 
-    def int(self, name: str, *, optional: bool = False, minimum: int | None = None) -> int | None:
+    # Record's readers are named after the types they read (int, str, bool, list), so inside the
+    # class body those names are the methods: annotations name the builtins explicitly.
+    @overload
+    def int(self, name: builtins.str, *, optional: Literal[False] = False,
+            minimum: builtins.int | None = None) -> builtins.int: ...
+    @overload
+    def int(self, name: builtins.str, *, optional: builtins.bool,
+            minimum: builtins.int | None = None) -> builtins.int | None: ...
+
+    def int(self, name: builtins.str, *, optional: builtins.bool = False,
+            minimum: builtins.int | None = None) -> builtins.int | None:
         value = self._value.get(name)
         if type(value) is int and (minimum is None or value >= minimum):     # the usual case, first
             return value
@@ -64,13 +76,18 @@ class Record:
                                                          else "missing"))
         return check_int(value, self.at(name), minimum)
 
-    def float(self, name: str) -> float:
+    def float(self, name: builtins.str) -> builtins.float:
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SnapshotError(f"{self.at(name)}: expected a number")
         return float(value)
 
-    def str(self, name: str, *, optional: bool = False) -> str | None:
+    @overload
+    def str(self, name: builtins.str, *, optional: Literal[False] = False) -> builtins.str: ...
+    @overload
+    def str(self, name: builtins.str, *, optional: builtins.bool) -> builtins.str | None: ...
+
+    def str(self, name: builtins.str, *, optional: builtins.bool = False) -> builtins.str | None:
         value = self._value.get(name)
         if type(value) is str:
             return value
@@ -81,13 +98,18 @@ class Record:
                 raise SnapshotError(f"{self.at(name)}: missing")
         raise SnapshotError(f"{self.at(name)}: expected text")
 
-    def bool(self, name: str) -> bool:
+    def bool(self, name: builtins.str) -> builtins.bool:
         value = self.raw(name)
         if not isinstance(value, bool):
             raise SnapshotError(f"{self.at(name)}: expected true or false")
         return value
 
-    def decimal(self, name: str, *, optional: bool = False) -> Decimal | None:
+    @overload
+    def decimal(self, name: builtins.str, *, optional: Literal[False] = False) -> Decimal: ...
+    @overload
+    def decimal(self, name: builtins.str, *, optional: builtins.bool) -> Decimal | None: ...
+
+    def decimal(self, name: builtins.str, *, optional: builtins.bool = False) -> Decimal | None:
         text = self.str(name, optional=optional)
         if text is None:
             return None
@@ -95,58 +117,64 @@ class Record:
             value = Decimal(text)
         except InvalidOperation:
             raise SnapshotError(f"{self.at(name)}: expected an amount as text, e.g. \"12.50\"") from None
-        if not value.is_finite() or abs(value) > _LARGEST_AMOUNT or value.as_tuple().exponent < -_AMOUNT_PLACES:
+        exponent = value.as_tuple().exponent       # text ('n', 'N', 'F') only for a value not finite
+        if not isinstance(exponent, builtins.int) or abs(value) > _LARGEST_AMOUNT or exponent < -_AMOUNT_PLACES:
             raise SnapshotError(f"{self.at(name)}: not an amount the sandbox could have made")
         return value
 
-    def record(self, name: str, *, optional: bool = False) -> Record | None:
+    @overload
+    def record(self, name: builtins.str, *, optional: Literal[False] = False) -> Record: ...
+    @overload
+    def record(self, name: builtins.str, *, optional: builtins.bool) -> Record | None: ...
+
+    def record(self, name: builtins.str, *, optional: builtins.bool = False) -> Record | None:
         value = self.raw(name, None if optional else ...)
         if value is None and optional:
             return None
         return Record(value, self, name)
 
-    def mapping(self, name: str, *, texts: bool = False) -> dict:
+    def mapping(self, name: builtins.str, *, texts: builtins.bool = False) -> dict[builtins.str, Any]:
         """A JSON object as it is (``texts``: every value text, e.g. headers)."""
         value = self.raw(name)
         if not isinstance(value, dict) or (texts and not all(isinstance(v, str) for v in value.values())):
             raise SnapshotError(f"{self.at(name)}: expected an object" + (" of texts" if texts else ""))
         return value
 
-    def list(self, name: str) -> list:
+    def list(self, name: builtins.str) -> builtins.list[Any]:
         value = self.raw(name)
         if not isinstance(value, list):
             raise SnapshotError(f"{self.at(name)}: expected a list")
         return value
 
-    def records(self, name: str) -> Iterator[Record]:
+    def records(self, name: builtins.str) -> Iterator[Record]:
         items = self.list(name)
         if items:
             where = Record({}, self, name)       # the list's place, for its items' messages
             for index, item in enumerate(items):
                 yield Record(item, where, index)
 
-    def ints(self, name: str) -> list[int]:
+    def ints(self, name: builtins.str) -> builtins.list[builtins.int]:
         items = self.list(name)
         for index, item in enumerate(items):
             if type(item) is not int:
                 check_int(item, f"{self.at(name)}[{index}]")
         return items
 
-    def strs(self, name: str) -> list[str]:
+    def strs(self, name: builtins.str) -> builtins.list[builtins.str]:
         items = self.list(name)
         for index, item in enumerate(items):
             if type(item) is not str:
                 raise SnapshotError(f"{self.at(name)}[{index}]: expected text")
         return items
 
-    def pair(self, name: str) -> tuple[str, str]:
+    def pair(self, name: builtins.str) -> tuple[builtins.str, builtins.str]:
         """Two texts, e.g. a tenant: [provider, account]."""
         value = self._value.get(name)
         if type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
             return value[0], value[1]
         return check_pair(value, self.at(name))
 
-    def fail(self, name: str, why: str) -> SnapshotError:
+    def fail(self, name: builtins.str, why: builtins.str) -> SnapshotError:
         return SnapshotError(f"{self.at(name)}: {why}")
 
 

@@ -50,8 +50,8 @@ class Timeline:
 
     def __init__(self, clock: Clock):
         self._clock = clock
-        self._queues: dict[str, list[Event]] = {}
-        self._cancelled: dict[str, int] = {}      # tenant -> cancelled events still in its heap
+        self._queues: dict[TenantKey, list[Event]] = {}
+        self._cancelled: dict[TenantKey, int] = {}      # tenant -> cancelled events still in its heap
         self._next_seq = 0                        # orders events due at the same instant; a snapshot keeps it
         self.ran = 0                              # events taken to run so far (a state file sees a change)
         # Set when an event is added that falls due before the runner thread means to wake

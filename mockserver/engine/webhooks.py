@@ -33,8 +33,10 @@ import secrets
 import threading
 import time
 from collections import Counter, OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 from mockserver.engine import chaos as chaos_
 from mockserver.engine.chaos import Chaos
@@ -58,6 +60,17 @@ DEFAULT_MESSAGE_IDS = UNIQUE_IDS
 _ID_LENGTH = 24
 
 _log = redacting_logger(__name__)
+
+
+class AttemptObserver(Protocol):
+    """What the outbox tells of each attempt's outcome: the client report's observer
+    (report/observe.py), which the engine does not import."""
+
+    def webhook(self, tenant: TenantKey, message_id: str, at_ms: int, *, ok: bool, first: bool,
+                final: bool) -> None: ...
+
+    def probe(self, tenant: TenantKey, message_id: str, at_ms: int, kind: str, verdict: str,
+              expect: str | None) -> None: ...       # expect None: a restored probe without one
 
 
 @dataclass(frozen=True)
@@ -162,13 +175,13 @@ class Outbox:
         self._lanes: dict[str, _Lane] = {}         # url -> its lane, while attempts to it are queued or under way
         # tenant -> its lanes with attempts queued and none under way. The order is the tenants'
         # turns: a tenant served goes to the back.
-        self._waiting: OrderedDict[str, deque[_Lane]] = OrderedDict()
-        self._under_way: dict[str, int] = {}      # tenant -> attempts under way, when any
+        self._waiting: OrderedDict[TenantKey, deque[_Lane]] = OrderedDict()
+        self._under_way: dict[TenantKey, int] = {}      # tenant -> attempts under way, when any
         self._idle_workers: list[_Worker] = []
         self._workers = 0                          # threads started and not ended
         self._worker_numbers = itertools.count(1)
         self._closed = False
-        self.observer = None                       # told of every attempt's outcome (report/observe.py)
+        self.observer: AttemptObserver | None = None     # told of every attempt's outcome (report/observe.py)
         self.reset(seed=0)
 
     def reset(self, seed: int | str, message_ids: str = DEFAULT_MESSAGE_IDS, chaos: Chaos = chaos_.NONE,
@@ -290,7 +303,7 @@ class Outbox:
                 return []
             lane = self._lanes.get(message.url)
             opened = lane is None
-            if opened:                         # Receiver() does not raise for a URL it cannot post to
+            if lane is None:                         # Receiver() does not raise for a URL it cannot post to
                 receiver = Receiver(message.url, self._watchdog, answer_bytes=self._limits.webhook_answer_bytes,
                                     targets=self._limits.webhook_targets, resolver=self._resolver)
                 lane = self._lanes[message.url] = _Lane(message.url, receiver)
@@ -349,7 +362,7 @@ class Outbox:
                 turns_for_new_workers.append(turn)
         return turns_for_new_workers
 
-    def _start_workers(self, turns: list[tuple[_Lane, _Queued]]) -> None:
+    def _start_workers(self, turns: Sequence[tuple[_Lane, _Queued]]) -> None:
         for turn in turns:
             threading.Thread(target=self._work, args=(turn,), name=f"webhook-{next(self._worker_numbers)}",
                              daemon=True).start()
@@ -364,7 +377,8 @@ class Outbox:
                     self._deliver(lane.receiver, queued)
             except Exception:                  # a fault of ours: the worker goes on
                 _log.exception("webhook delivery to %s failed", lane.url)
-            retired, turns_for_new_workers = None, ()
+            retired: Receiver | None = None
+            turns_for_new_workers: Sequence[tuple[_Lane, _Queued]] = ()
             with self._guard:
                 self._sending.discard(queued)
                 self._done(queued)
@@ -422,6 +436,8 @@ class Outbox:
         message = queued.message
         headers = {"Content-Type": "application/json", "User-Agent": self._user_agent}
         started = time.perf_counter()
+        status: int | None
+        error: str | None
         try:
             if message.secrets:
                 headers.update(signed_headers(message.secrets, message.id, wall_seconds(), message.body,
@@ -445,8 +461,8 @@ class Outbox:
             round_ = queued.round_
             if self.observer is not None:
                 if message.probe is not None:
-                    self.observer.probe(message.tenant, message.id, queued.at_ms, message.probe, attempt.verdict,
-                                        message.expect)
+                    self.observer.probe(message.tenant, message.id, queued.at_ms, message.probe,
+                                        verdict(attempt.status), message.expect)     # a probe's verdict
                 else:
                     self.observer.webhook(message.tenant, message.id, queued.at_ms, ok=error is None,
                                           first=round_ == 1,

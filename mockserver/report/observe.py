@@ -14,7 +14,7 @@ from typing import NamedTuple
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.records import Record, TenantOf
 from mockserver.engine.tenants import TenantKey
-from mockserver.report.rule import COUNTS, Finding, Rule, Seen, export_variant, load_evidence, load_variant
+from mockserver.report.rule import COUNTS, Finding, Rule, Seen, export_variant, load_evidence, load_variant, place_below
 from mockserver.report.rules import RULES, thresholds
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
@@ -107,7 +107,8 @@ class Observer:
             for rule in RULES:
                 rule.webhook(seen, message_id, at_ms, ok=ok, first=first, final=final)
 
-    def probe(self, tenant: TenantKey, message_id: str, at_ms: int, kind: str, verdict: str, expect: str) -> None:
+    def probe(self, tenant: TenantKey, message_id: str, at_ms: int, kind: str, verdict: str,
+              expect: str | None) -> None:
         """One webhook probe's verdict (``expect``: the one it should have)."""
         with self._guard:
             seen = self._seen(tenant)
@@ -148,7 +149,7 @@ class Observer:
         for r in record.records("findings"):
             found = seen.finding(r.str("rule"), r.str("key", optional=True), load_variant(r))
             found.count = r.int("count", minimum=0)
-            found.evidence.extend(load_evidence(item, lambda r=r, i=i: f"{r.path}.evidence[{i}]")
+            found.evidence.extend(load_evidence(item, place_below(r, f".evidence[{i}]"))
                                   for i, item in enumerate(r.list("evidence")))
             found.names = dict.fromkeys(r.strs("names"))
         return seen

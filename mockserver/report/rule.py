@@ -9,7 +9,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from mockserver.engine.clock import EARLIEST_MS, END_OF_TIME_MS
 from mockserver.engine.exchange import Exchange
@@ -101,7 +101,8 @@ class Rule:
     def webhook(self, seen: Seen, message_id: str, at_ms: int, *, ok: bool, first: bool, final: bool) -> None:
         """One delivery attempt (see Observer.webhook)."""
 
-    def probe(self, seen: Seen, message_id: str, at_ms: int, kind: str, verdict: str, expect: str) -> None:
+    def probe(self, seen: Seen, message_id: str, at_ms: int, kind: str, verdict: str,
+              expect: str | None) -> None:
         """One webhook probe's verdict (see Observer.probe)."""
 
     def describe(self, variant: Any, found: Finding, thresholds: Thresholds) -> tuple[str, str] | None:
@@ -182,6 +183,17 @@ def shaped(record: Record, name: str, shape: tuple) -> tuple | None:
         raise record.fail(name, "not an observation of the shape this version keeps")
     return tuple(value)
 
+
+def place_below(record: Record, below: str) -> Callable[[], str]:
+    """A place below a record (``below``: ".evidence[0]"), for load_evidence: written out only
+    for a message."""
+    return lambda: record.path + below
+
+
+@overload
+def load_evidence(value: Any, where: Callable[[], str], *, optional: Literal[False] = False) -> Evidence: ...
+@overload
+def load_evidence(value: Any, where: Callable[[], str], *, optional: bool) -> Evidence | None: ...
 
 def load_evidence(value: Any, where: Callable[[], str], *, optional: bool = False) -> Evidence | None:
     """An item of evidence as a snapshot holds it. ``where``: its place, worked out for a message."""

@@ -45,6 +45,7 @@ class Attached:
         if self.state_file is not None:
             # Restored from the file: it holds this state already. Else it is written now, so a
             # file that cannot be written stops the start rather than the first change.
+            assert options.state is not None        # a state file only for a path given
             self.state_file.start(write_now=options.fresh or not options.state.exists())
         if self.watcher is not None:
             self.watcher.start()

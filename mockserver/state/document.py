@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from types import MethodType
 
 from mockserver import __version__
 from mockserver.engine.clock import instant
@@ -91,7 +92,7 @@ def definition(scenario) -> dict:
 def _event(sandbox, event, messages: dict) -> dict:
     """A pending timeline event as the call it will make."""
     action = event.action.action
-    if not isinstance(action, partial) or not hasattr(action.func, "__self__"):
+    if not isinstance(action, partial) or not isinstance(action.func, MethodType):
         raise TypeError(f"timeline event {event.label!r} is not a method call a snapshot can hold")
     owner, name = action.func.__self__, action.func.__func__.__name__
     args = []
@@ -150,6 +151,7 @@ def restore(sandbox, document, *, scenario_dirs: tuple[Path, ...] = ()) -> dict:
             if tenant is None:
                 _apply_whole(sandbox, scenario, record)
             else:
+                assert key is not None          # a tenant's restore is a key's
                 _apply_tenant(sandbox, tenant, key, record)
         except (TypeError, ValueError, LookupError, AttributeError) as exc:     # SnapshotError among them
             _apply_whole(sandbox, running, Record(json.loads(backup)))
@@ -188,14 +190,14 @@ def _scenario(running, given: Record, scenario_dirs: tuple[Path, ...], limits):
     """The scenario a snapshot runs: the running one when its definition is the same (with the
     snapshot's clock settings), else loaded from the definition the snapshot holds."""
     wanted = given.mapping("definition")
-    clock = {"clock_start_ms": instant(given, "clock_start_ms", optional=True), "clock_frozen": given.bool("clock_frozen")}
+    start_ms, frozen = instant(given, "clock_start_ms", optional=True), given.bool("clock_frozen")
     if wanted == definition(running) and given.str("source") == running.source:
-        return replace(running, **clock)
+        return replace(running, clock_start_ms=start_ms, clock_frozen=frozen)
     try:
         loaded = load_text(json.dumps(wanted), source=given.str("source"), allowed_dirs=scenario_dirs, limits=limits)
     except ScenarioError as exc:
         raise SnapshotError("the snapshot's scenario does not load here: " + "; ".join(exc.problems)) from None
-    return replace(loaded, **clock)
+    return replace(loaded, clock_start_ms=start_ms, clock_frozen=frozen)
 
 
 def _tenant_of(record: Record, name: str) -> Tenant:
@@ -304,7 +306,8 @@ def _action(sandbox, r: Record, parts: dict[str, _Part], messages: dict[str, Mes
 def _message(messages: dict[str, Message], value):
     """A webhook event's argument: a message by {"message": id}, or a plain value."""
     if isinstance(value, dict):
-        found = messages.get(value.get("message")) if isinstance(value.get("message"), str) else None
+        ident = value.get("message")
+        found = messages.get(ident) if isinstance(ident, str) else None
         if found is None:
             raise LookupError("message")
         return found

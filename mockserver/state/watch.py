@@ -19,7 +19,7 @@ POLL_S = 0.3
 
 
 def _stamps(files: tuple[str, ...]) -> tuple:
-    stamps = []
+    stamps: list[tuple[int, int] | None] = []
     for path in files:
         try:
             stat = os.stat(path)

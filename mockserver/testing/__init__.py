@@ -325,8 +325,9 @@ class WebhookReceiver:
                                         f" {len(got)} arrived (path, event): {got}")
             return list(self.deliveries)
 
-    def events(self) -> list[str]:
-        """The event name of each delivery so far whose body is a JSON object, in arrival order."""
+    def events(self) -> list[str | None]:
+        """The event name of each delivery so far whose body is a JSON object, in arrival order
+        (None for an object that names none)."""
         return [_event(d) for d in self.deliveries if isinstance(d["json"], dict)]
 
     def clear(self) -> None:

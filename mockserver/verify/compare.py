@@ -54,8 +54,10 @@ def compare(name: str, real: Exchange | None, sandbox: Exchange | None, *, value
             real_unknown: tuple | None, sandbox_unknown: tuple | None) -> Verdict:
     """``*_unknown``: (status, body) each side gives for a route it does not have."""
     some = real or sandbox
-    verdict = Verdict(name, some.route or f"{some.method} {some.path}", PASS, real_status=real and real.status,
-                      sandbox_status=sandbox and sandbox.status)
+    assert some is not None                 # a call is compared once one side at least made it
+    verdict = Verdict(name, some.route or f"{some.method} {some.path}", PASS,
+                      real_status=None if real is None else real.status,
+                      sandbox_status=None if sandbox is None else sandbox.status)
     if real is None or sandbox is None:
         verdict.verdict = ONE_SIDED
         verdict.differences.append(f"only the {'sandbox' if real is None else 'real API'} made this call "

@@ -21,7 +21,7 @@ from mockserver.verify import KEY_VARIABLE
 from mockserver.verify.compare import compare
 from mockserver.verify.report import Report
 from mockserver.verify.session import Session, StopVerifying
-from mockserver.verify.transport import CouldNotReach, Http, InProcess, Recorder, Replay
+from mockserver.verify.transport import CouldNotReach, Http, InProcess, Recorder, Replay, Transport
 
 UNKNOWN_ROUTE_STEP = "unknown route"        # every script's probe of a route no API has
 MAX_ANSWER_BYTES = 8 * 1024 * 1024          # a real answer larger than this stops the run
@@ -54,7 +54,7 @@ class Redactor:
         self.shown_key = None if key is None else _prefix(key) + "<redacted>"
 
     def __call__(self, text: str) -> str:
-        if self.key:
+        if self.key and self.shown_key:      # the one is given with the other
             text = text.replace(self.key, self.shown_key)
         return re.sub(r"whsec_[A-Za-z0-9+/=]+", "whsec_<redacted>", text)
 
@@ -78,9 +78,11 @@ def verify(options: VerifyOptions, *, out: TextIO = sys.stdout, err: TextIO = sy
     if problem:
         err.write(problem + "\n")
         return COULD_NOT_RUN
+    assert checks is not None                  # _check refuses a provider without a script
     redact = Redactor(options.key)
     replaying = options.replay is not None
-    if replaying:
+    real_transport: Transport
+    if options.replay is not None:
         try:
             replay = Replay(options.replay)
         except CouldNotReach as exc:
@@ -88,6 +90,7 @@ def verify(options: VerifyOptions, *, out: TextIO = sys.stdout, err: TextIO = sy
             return COULD_NOT_RUN
         real_transport, real_key = replay, replay.key
     else:
+        assert options.base_url is not None    # _check: a base URL where there is no recording
         real_transport = Http(options.base_url, timeout_s=options.timeout_s, max_answer_bytes=MAX_ANSWER_BYTES)
         real_key = options.key
     recorder = None
@@ -100,6 +103,7 @@ def verify(options: VerifyOptions, *, out: TextIO = sys.stdout, err: TextIO = sy
         return COULD_NOT_RUN
     section = scenario.section(provider.name)
     if options.profile:
+        assert checks.with_profile is not None     # _check: a profile of the script's profiles
         section = checks.with_profile(section, options.profile)
         scenario = replace(scenario, sections={**scenario.sections, provider.name: section})
 
@@ -135,10 +139,10 @@ def verify(options: VerifyOptions, *, out: TextIO = sys.stdout, err: TextIO = sy
 
     report = _report(provider, checks, redact(options.base_url or f"a recording in {options.replay}"),
                      real.exchanges, mirror.exchanges)
-    if recorder is not None:
+    if recorder is not None and options.record is not None:      # the one is made for the other
         saved = recorder.write(options.record, key=redact.shown_key)
         err.write(f"recorded {len(recorder.kept)} answers in {saved}\n")
-    if full_catalog:
+    if options.save_catalog is not None:      # full_catalog
         for path in _save_catalog(checks, real.exchanges, options.save_catalog, redact(options.base_url or "")):
             err.write(f"saved the real catalog as {path}\n")
         limited = sum(exchange.status == 429 for exchange in real.exchanges)

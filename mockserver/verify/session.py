@@ -62,7 +62,10 @@ class Session:
         """One step: ``route`` in werkzeug syntax below the API's prefix, ``path_args`` filling it
         (a route of None is called as ``path_args["path"]``). ``unauthorized``: the step expects
         a 401 (it sends no key or a wrong one)."""
-        path = path_args.pop("path", None) or _fill(route.split(" ", 1)[1], path_args)
+        path = path_args.pop("path", None)
+        if not path:
+            assert route is not None        # a step without a route names its path
+            path = _fill(route.split(" ", 1)[1], path_args)
         headers = {"Accept": "application/json"}
         use_key = self.key if key is _OWN_KEY else key
         if use_key is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.engine.records import Record
-from mockserver.report.rule import Evidence, Finding, Rule, Seen, Thresholds, load_evidence, plural
+from mockserver.report.rule import Evidence, Finding, Rule, Seen, Thresholds, load_evidence, place_below, plural
 
 ACCEPTS_FORGED, REFUSES_GENUINE, INCONCLUSIVE = "accepts-forged", "refuses-genuine", "inconclusive"
 
@@ -23,7 +23,8 @@ class WebhookReceiver(Rule):
     def fresh(self) -> dict[str, tuple]:
         return {}              # probe kind -> its latest (variant or None, evidence)
 
-    def probe(self, seen: Seen, message_id: str, at_ms: int, kind: str, verdict: str, expect: str) -> None:
+    def probe(self, seen: Seen, message_id: str, at_ms: int, kind: str, verdict: str,
+              expect: str | None) -> None:
         variant = (None if verdict == expect else REFUSES_GENUINE if expect == "accepted" else
                    ACCEPTS_FORGED if verdict == "accepted" else INCONCLUSIVE)
         probes = seen.own[self.id]
@@ -52,5 +53,5 @@ class WebhookReceiver(Rule):
         for kind, latest in record.mapping("probes").items():
             if not (isinstance(latest, list) and len(latest) == 2 and (latest[0] is None or isinstance(latest[0], str))):
                 raise record.fail("probes", "expected [variant or null, evidence] per probe kind")
-            probes[kind] = (latest[0], load_evidence(latest[1], lambda kind=kind: f"{record.path}.probes.{kind}[1]"))
+            probes[kind] = (latest[0], load_evidence(latest[1], place_below(record, f".probes.{kind}[1]")))
         return probes
