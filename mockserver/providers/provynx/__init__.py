@@ -5,6 +5,9 @@ routes.py (the routes), idempotency.py and cors.py (steps of its pipeline), cons
 mockserver's own tools show of it)."""
 from __future__ import annotations
 
+from types import ModuleType
+from typing import ClassVar
+
 import base64
 import hashlib
 
@@ -19,7 +22,7 @@ from mockserver.providers.provynx.section import ProvynxScenario
 from mockserver.providers.provynx.verification import VERIFICATION
 
 
-class ProvynxProvider(Provider):
+class ProvynxProvider(Provider[Provynx]):
     name = "provynx"
     title = "Provynx"
     prefix = "/api/v1/sms"
@@ -31,7 +34,7 @@ class ProvynxProvider(Provider):
     section = ProvynxScenario
     section_help = "Provynx v1, under /api/v1/sms"
     verification = VERIFICATION
-    snapshot = snapshot
+    snapshot: ClassVar[ModuleType] = snapshot
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",
                     "description": "The public Provynx page shows no bodies: these shapes are the sandbox's assumption; errors are {\"error\": \"...\"}.",
                     "security": "nsk_live_... or nsk_test_..."}

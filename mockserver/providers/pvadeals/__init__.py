@@ -4,6 +4,9 @@ section.py (its scenario section), backend.py (state and rules), schemas.py (wir
 routes.py (the routes), console.py (what mockserver's own tools show of it)."""
 from __future__ import annotations
 
+from types import ModuleType
+from typing import ClassVar
+
 from mockserver.engine.ids import ObjectIds
 from mockserver.engine.webhooks import Message, encode_body
 from mockserver.http.shapes import dump
@@ -15,7 +18,7 @@ from mockserver.providers.pvadeals.section import PvaDealsScenario
 from mockserver.providers.pvadeals.verification import VERIFICATION
 
 
-class PvaDealsProvider(Provider):
+class PvaDealsProvider(Provider[PvaDeals]):
     name = "pvadeals"
     title = "PVADeals"
     prefix = "/v3/api"
@@ -29,7 +32,7 @@ class PvaDealsProvider(Provider):
     section_help = "PVADeals v3, under /v3/api"
     referred_schemas = schemas.REFERRED
     verification = VERIFICATION
-    snapshot = snapshot
+    snapshot: ClassVar[ModuleType] = snapshot
     # PVADeals publishes no OpenAPI document: mockserver serves its own under the control API only
     # (/_mock/openapi/pvadeals.json), never under /v3/api where a client could tell it apart.
     openapi_info = {"title": "PVADeals v3 (mockserver emulation)", "version": "3",

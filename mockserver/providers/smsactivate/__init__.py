@@ -11,6 +11,9 @@ form body (``parameters``) and the ``action`` among them picks the route (``Rout
 refusal's status and shape depend on the dialect the path names (``refusal``, ``mounts``)."""
 from __future__ import annotations
 
+from types import ModuleType
+from typing import ClassVar
+
 from mockserver.engine.webhooks import Message, encode_body
 from mockserver.http.shapes import dump
 from mockserver.providers.contract import BuildContext, DashboardView, Provider
@@ -24,7 +27,7 @@ from mockserver.providers.smsactivate.verification import VERIFICATION
 _FORM = "application/x-www-form-urlencoded"
 
 
-class SmsActivateProvider(Provider):
+class SmsActivateProvider(Provider[SmsActivate]):
     name = "smsactivate"
     title = "sms-activate"
     prefix = "/stubs"
@@ -36,7 +39,7 @@ class SmsActivateProvider(Provider):
     state_schema = schemas.SmsActivateState
     section = SmsActivateScenario
     section_help = "The sms-activate protocol, at /stubs/handler_api.php and /<dialect>/stubs/handler_api.php"
-    snapshot = snapshot
+    snapshot: ClassVar[ModuleType] = snapshot
     verification = VERIFICATION
     # The JSON actions carry their schemas; the text ones (ACCESS_NUMBER:...) are listed without.
     openapi_info = {"title": "sms-activate protocol (mockserver emulation)", "version": "2",
