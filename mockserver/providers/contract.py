@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
@@ -278,9 +278,9 @@ class DashboardView:
     what the table shows, ``detail`` (a tooltip), ``note`` (a line under the id, such as a rental's
     days left) and ``actions``: (verb, path, method) triples the page sends to the provider's API
     with the row's ``key``."""
-    accounts: list[dict]
-    numbers: list[tuple[tuple, Callable[[], dict]]]      # sort key: (created, id)
-    messages: list[tuple[tuple, Callable[[], dict]]]     # sort key: (received or created, id)
+    accounts: list[dict[str, Any]]
+    numbers: Sequence[tuple[tuple[Any, ...], Callable[[], dict[str, Any]]]]      # sort key: (created, id)
+    messages: Sequence[tuple[tuple[Any, ...], Callable[[], dict[str, Any]]]]     # sort key: (received or created, id)
 
 
 @dataclass(frozen=True)
