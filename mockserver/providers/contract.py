@@ -28,15 +28,15 @@ from marshmallow import Schema
 
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.ids import Codes, PhoneNumbers
+from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.ratelimit import Rejection, Usage
 from mockserver.engine.timeline import Timeline
-from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.webhooks import Outbox, RetryPolicy
 from mockserver.providers.tenancy import Tenant
 from mockserver.settings import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
-    from werkzeug.wrappers import Request   # a type only: no web framework below the HTTP front
+    from werkzeug.wrappers import Request  # a type only: no web framework below the HTTP front
 
     from mockserver.engine.clock import Clock
     from mockserver.sandbox import Sandbox  # a type only: the sandbox builds backends through this contract

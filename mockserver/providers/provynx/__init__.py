@@ -5,11 +5,10 @@ routes.py (the routes), idempotency.py and cors.py (steps of its pipeline), cons
 mockserver's own tools show of it)."""
 from __future__ import annotations
 
-from types import ModuleType
-from typing import ClassVar
-
 import base64
 import hashlib
+from types import ModuleType
+from typing import ClassVar
 
 from mockserver.engine.ids import TokenIds
 from mockserver.engine.webhooks import Message, encode_body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
@@ -105,7 +106,7 @@ def _by_kind(short: type[Schema], rental: type[Schema]) -> fields.Function:
 
 
 # The catalog's service, from a listing {"id", "name", "price", "str_price", "picture", "ltr3", ..., "ltr30"}.
-_SERVICE_FIELDS = {
+_SERVICE_FIELDS: dict[str, Callable[[], fields.Field]] = {
     "_id": lambda: fields.String(attribute="id"),
     "name": lambda: fields.String(),
     "picture": lambda: fields.String(),

@@ -2,7 +2,7 @@
 type, default ([inferred] ones marked), validation and description; loaded, it is plain frozen data."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -31,7 +31,7 @@ _TOKEN = validate.Regexp(r"^[A-Z_]{2,40}$", error="a token in capitals, e.g. BAD
 _NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$", error="a dialect's name: lowercase letters, digits, - and _")
 
 
-def _by_token(values: fields.Field) -> object:
+def _by_token(values: fields.Field) -> Callable[..., fields.Dict]:
     return lambda **kwargs: fields.Dict(keys=fields.String(validate=_TOKEN), values=values, **kwargs)
 
 
