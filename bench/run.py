@@ -237,8 +237,8 @@ def _snapshot_restore() -> dict:
 
 def thousand_numbers() -> dict:
     """1,000 numbers bought, then 20 virtual minutes in one advance: SMS, expiries, every webhook."""
-    from mockserver.http.app import create_app
-    from mockserver.scenario import load_text
+    from mockserver.app import create_app
+    from mockserver.loading import load_text
     from mockserver.testing import WebhookReceiver
 
     receiver = WebhookReceiver()
@@ -277,8 +277,8 @@ pvadeals:
 
 def page_fetch() -> dict:
     """A page of 20 requests out of 100, then out of 100,000 (cursor in the middle)."""
-    from mockserver.http.app import create_app
-    from mockserver.scenario import load_text
+    from mockserver.app import create_app
+    from mockserver.loading import load_text
 
     timings = {}
     for total in (100, 100_000):
@@ -308,8 +308,8 @@ def page_fetch() -> dict:
 
 def rss_growth(small: int, large: int) -> dict:
     """Resident memory after ``small`` then ``large`` balance requests through the WSGI app."""
-    from mockserver.http.app import create_app
-    from mockserver.scenario import load_scenario
+    from mockserver.app import create_app
+    from mockserver.loading import load_scenario
 
     app = create_app(load_scenario(SCENARIO), real_time=False)
 

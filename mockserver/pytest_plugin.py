@@ -176,7 +176,7 @@ def _source_of(chosen: str):
 
 @pytest.fixture(scope="session")
 def _sms_mock_app(pytestconfig):
-    from mockserver.http.app import create_app
+    from mockserver.app import create_app
     from mockserver.testing.inprocess import HOST
     app = create_app("default", access=_access(pytestconfig, HOST))
     yield app

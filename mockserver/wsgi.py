@@ -9,10 +9,10 @@ the process that serves it. The body read deadline (408) and the bounds on conne
 import os
 from dataclasses import replace
 
+from mockserver.app import create_app
+from mockserver.cli import requestlog
 from mockserver.control.access import Access
-from mockserver.http import requestlog
-from mockserver.http.app import create_app
-from mockserver.scenario import load_scenario
+from mockserver.loading import load_scenario
 from mockserver.settings import Limits
 
 _limits = Limits.from_environ()

@@ -15,7 +15,7 @@ import requests
 import yaml
 
 from mockserver.engine.clock import parse_iso
-from mockserver.scenario import load_scenario, load_text
+from mockserver.loading import load_scenario, load_text
 from mockserver.testing import ServedSandbox
 
 KEY = "API-test-one"

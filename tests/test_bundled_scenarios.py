@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from harness import AIRBNB, THREE_FUN
-from mockserver.scenario import bundled_names, load_scenario
+from mockserver.loading import bundled_names, load_scenario
 
 PVA_KEY, LIVE, TEST = "API-mock-default", "nsk_live_mock", "nsk_test_mock"
 

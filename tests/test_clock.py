@@ -85,8 +85,8 @@ def test_the_clock_follows_freezegun_in_process():
     """A test that freezes and ticks time in its own process moves the sandbox with it."""
     import yaml
 
-    from mockserver.http.app import create_app
-    from mockserver.scenario import load_text
+    from mockserver.app import create_app
+    from mockserver.loading import load_text
 
     scenario = {**BASE_SCENARIO, "clock": {"start": "now", "frozen": False}}
     with freeze_time("2030-05-01T12:00:00Z") as frozen:

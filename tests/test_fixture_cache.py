@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.loading import ScenarioError, load_scenario
 from mockserver.providers.provynx import section as provynx_section
 from mockserver.providers.pvadeals import section as pvadeals_section
 from mockserver.providers.pvadeals.section import PvaService
 from mockserver.providers.smsactivate import section as smsactivate_section
-from mockserver.scenario import ScenarioError, fixture_cache, load_scenario
+from mockserver.scenario import fixture_cache
 
 CATALOG = ("- {id: 0123456789abcdef01234567, name: Alpha, price: 0.5}\n"
            "- {id: 0123456789abcdef01234568, name: Beta, price: 1.5}\n")

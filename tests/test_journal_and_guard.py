@@ -75,8 +75,8 @@ def test_the_app_leaves_no_keys_of_its_own_in_the_wsgi_environ():
     import yaml
     from werkzeug.test import EnvironBuilder
 
-    from mockserver.http.app import create_app
-    from mockserver.scenario import load_text
+    from mockserver.app import create_app
+    from mockserver.loading import load_text
     app = create_app(load_text(yaml.safe_dump(BASE_SCENARIO)), real_time=False)
     bearer = {"Authorization": f"Bearer {KEY}"}
     requests_ = [EnvironBuilder("/v3/api/purchase", method="POST", headers=bearer,
@@ -141,8 +141,8 @@ def test_without_a_token_only_loopback_clients_may_use_the_control_api():
     """Checked in-process (no traffic leaves this machine): a request from another address."""
     import yaml
 
-    from mockserver.http.app import create_app
-    from mockserver.scenario import load_text
+    from mockserver.app import create_app
+    from mockserver.loading import load_text
     app = create_app(load_text(yaml.safe_dump(BASE_SCENARIO)), real_time=False)
     client = app.test_client()
     outside = {"REMOTE_ADDR": "192.0.2.10"}

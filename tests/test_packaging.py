@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.scenario import bundled_names
+from mockserver.loading import bundled_names
 
 ROOT = Path(__file__).parent.parent
 TESTING_DOC = ROOT / "docs" / "testing.md"

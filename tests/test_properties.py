@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from mockserver.engine.clock import Clock
 from mockserver.engine.ids import Codes, ObjectIds, PhoneNumbers
 from mockserver.engine.timeline import Timeline
+from mockserver.loading import load_text
 from mockserver.providers.pvadeals.backend import PvaDeals
 from mockserver.providers.pvadeals.errors import PvaDealsError
-from mockserver.scenario import load_text
 
 START = 1_769_640_146_452
 

@@ -10,7 +10,7 @@ UNAUTHORIZED = {"success": False, "message": "Unauthorized Access! Invalid API k
 
 def pvadeals_routes() -> list[tuple[str, str]]:
     """Every PVADeals route the app has, read from its URL map, so a new one cannot skip the gate."""
-    from mockserver.http.app import create_app
+    from mockserver.app import create_app
     from mockserver.providers.registry import by_name
     prefix = by_name("pvadeals").prefix
     app = create_app(real_time=False)

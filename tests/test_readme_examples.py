@@ -175,7 +175,7 @@ def test_every_code_block_runs_in_a_test_or_says_it_is_an_excerpt(path):
 
 
 def test_the_readme_scenario_loads_and_does_what_it_says():
-    from mockserver.scenario import load_text
+    from mockserver.loading import load_text
     block = re.search(r"```yaml\n(.*?)```", _section(README, "Scenarios"), re.S).group(1)
     scenario = load_text(block, source="README.md")
     google = next(s for s in scenario.pvadeals.services if s.name == "Google")
@@ -273,8 +273,8 @@ def test_an_excerpt_that_names_its_file_stands_in_it_verbatim():
 
 
 def test_the_report_thresholds_shown_are_the_defaults():
+    from mockserver.loading import load_text
     from mockserver.report.rules import thresholds
-    from mockserver.scenario import load_text
     block = re.search(r"```yaml\n(.*?)```", _section(ROOT / "docs" / "report.md", "Thresholds"), re.S).group(1)
     assert load_text("name: shown\n" + block, source="docs/report.md").report == thresholds()
 

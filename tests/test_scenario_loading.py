@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from mockserver.scenario import ScenarioError, load_scenario, load_text
+from mockserver.loading import ScenarioError, load_scenario, load_text
 
 
 def test_the_default_scenario_has_what_make_run_promises():

@@ -10,18 +10,18 @@ import jsonschema
 import pytest
 import yaml
 
-from mockserver.scenario import bundled_names, load_scenario
-from mockserver.scenario.jsonschema import SHIPPED, scenario_json_schema
-from mockserver.scenario.loader import SCENARIOS_DIR
-from mockserver.scenario.reference import SHIPPED as REFERENCE
-from mockserver.scenario.reference import scenario_reference
+from mockserver.loading import bundled_names, load_scenario
+from mockserver.loading.jsonschema import SHIPPED, scenario_json_schema
+from mockserver.loading.loader import SCENARIOS_DIR
+from mockserver.loading.reference import SHIPPED as REFERENCE
+from mockserver.loading.reference import scenario_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_shipped_json_schema_is_what_the_marshmallow_schemas_generate():
     shipped = json.loads(SHIPPED.read_text())
-    assert shipped == scenario_json_schema(), "regenerate: python -m mockserver.scenario.jsonschema"
+    assert shipped == scenario_json_schema(), "regenerate: python -m mockserver.loading.jsonschema"
     jsonschema.Draft202012Validator.check_schema(shipped)
 
 

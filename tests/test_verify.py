@@ -14,7 +14,7 @@ import requests
 import yaml
 from test_cli import RunningServer
 
-from mockserver.scenario import load_scenario
+from mockserver.loading import load_scenario
 from mockserver.verify.run import VerifyOptions, verify
 
 PVA_KEY, PNX_TEST, PNX_LIVE = "API-mock-default", "nsk_test_mock", "nsk_live_mock"
@@ -37,7 +37,7 @@ def stand_in(tmp_path, name: str = "standin", **changes) -> RunningServer:
 
 
 def _default_yaml() -> dict:
-    from mockserver.scenario.loader import SCENARIOS_DIR
+    from mockserver.loading.loader import SCENARIOS_DIR
     return yaml.safe_load((SCENARIOS_DIR / "default.yaml").read_text())
 
 

@@ -13,7 +13,7 @@ import yaml
 
 from harness import AIRBNB, KEY, LIVE, THREE_FUN, MockServer, scenario_with
 from mockserver.engine import Engine
-from mockserver.scenario import load_text
+from mockserver.loading import load_text
 from mockserver.testing import ServedSandbox, WebhookReceiver
 
 BAD_PORT = "http://127.0.0.1:99999/x"

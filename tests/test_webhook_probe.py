@@ -282,7 +282,7 @@ def test_a_rotation_signs_with_both_secrets_while_it_lasts(start_server, receive
 def test_chaos_settings_are_checked(start_server):
     import yaml
 
-    from mockserver.scenario import ScenarioError, load_text
+    from mockserver.loading import ScenarioError, load_text
     for hooks, problem in [({"duplicates": 1.5}, "duplicates"), ({"reorder_window": "2h"}, "reorder_window"),
                            ({"rotation": {"old_secret": "nope"}}, "old_secret"),
                            ({"rotation": {"old_secret": OLD_SECRET, "from": "2m", "until": "1m"}}, "until")]:
@@ -296,7 +296,7 @@ def test_the_delivery_chaos_example_of_the_scenario_guide_loads_as_it_says():
     from pathlib import Path
 
     from mockserver.engine.chaos import Rotation
-    from mockserver.scenario import load_text
+    from mockserver.loading import load_text
     text = (Path(__file__).parent.parent / "docs" / "scenarios.md").read_text()
     block = re.search(r"## Delivery chaos\n.*?```yaml\n(.*?)```", text, re.S).group(1)
     assert load_text("name: chaos\n" + block, source="docs/scenarios.md").webhook_chaos == Chaos(

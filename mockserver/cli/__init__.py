@@ -111,8 +111,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     if args.command == "verify":
         return _verify(args)
     if args.command == "schema":
-        from mockserver.scenario.jsonschema import scenario_json_schema
-        from mockserver.scenario.reference import scenario_reference
+        from mockserver.loading.jsonschema import scenario_json_schema
+        from mockserver.loading.reference import scenario_reference
         print(scenario_reference().rstrip("\n") if args.markdown else json.dumps(scenario_json_schema(), indent=2))
         return 0
     return _run(args)
@@ -430,7 +430,7 @@ def _token_sent(status: int) -> str:
 
 
 def _validate(paths: list[str]) -> int:
-    from mockserver.scenario import ScenarioError, load_scenario
+    from mockserver.loading import ScenarioError, load_scenario
     failed = 0
     for path in paths:
         try:
@@ -446,7 +446,7 @@ def _validate(paths: list[str]) -> int:
 
 
 def _list_scenarios() -> int:
-    from mockserver.scenario import bundled_descriptions
+    from mockserver.loading import bundled_descriptions
     for name, description in bundled_descriptions().items():
         print(f"{name:<20} {description}")
     return 0
@@ -455,11 +455,11 @@ def _list_scenarios() -> int:
 def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from mockserver.app import create_app
     from mockserver.cli import readiness
     from mockserver.control.access import Access
-    from mockserver.http.app import create_app
     from mockserver.http.serving import free_port
-    from mockserver.scenario import ScenarioError, load_scenario
+    from mockserver.loading import ScenarioError, load_scenario
     from mockserver.settings import Limits, SettingError
     from mockserver.state.devserver import DevOptions
 
@@ -574,7 +574,7 @@ def _announce(scenario, url: str, args: argparse.Namespace, *, admin_token: bool
 
 
 def _log_level(args: argparse.Namespace) -> str:
-    from mockserver.http import requestlog
+    from mockserver.cli import requestlog
     if args.quiet:
         return requestlog.LOG_NOTHING
     return requestlog.LOG_EVERY_REQUEST if args.verbose else requestlog.LOG_CLIENT_REQUESTS
@@ -598,7 +598,7 @@ def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[s
     server. Returns the exit status."""
     import asyncio
 
-    from mockserver.http import requestlog
+    from mockserver.cli import requestlog
     from mockserver.http.serving import granian_server, settle_collector
 
     url = _url(args.host, port)
@@ -632,7 +632,7 @@ def _announce_when_up(url: str, args: argparse.Namespace, banner: Callable[[str,
     import http.client
     from urllib.parse import urlsplit
 
-    from mockserver.http.requestlog import STARTUP_PROBE
+    from mockserver.cli.requestlog import STARTUP_PROBE
     where = urlsplit(url)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -1,13 +1,10 @@
 """The OpenAPI 3.1 document of the control API, generated from its route registrations
-(control/views.py) and control/schemas.py, served at /_mock/openapi/control.json and fuzzed by the
-tests like the providers' documents."""
+(control/views.py, which hands them over: this module imports no view) and control/schemas.py,
+served at /_mock/openapi/control.json and fuzzed by the tests like the providers' documents."""
 from __future__ import annotations
 
-from functools import cache
-
 from mockserver.control.access import TOKEN_HEADER, TOKEN_VARIABLE
-from mockserver.control.views import OPERATIONS, PREFIX
-from mockserver.http.openapi import build
+from mockserver.providers.openapi import Operation, build
 from mockserver.providers.registry import PROVIDERS
 
 _WHEN = (f"Needed when the server runs with {TOKEN_VARIABLE} set, from every client, loopback ones "
@@ -21,8 +18,8 @@ SECURITY_SCHEMES = {
 }
 
 
-@cache
-def document() -> dict:
+def document(prefix: str, operations: list[Operation]) -> dict:
+    """The document of the routes registered under ``prefix``, in their order (views.py keeps it)."""
     # Each provider's part of GET /_mock/state is in its own shape, referred to by name.
-    return build({"title": "mockserver control API", "version": "1"}, PREFIX, OPERATIONS,
+    return build({"title": "mockserver control API", "version": "1"}, prefix, operations,
                  security_schemes=SECURITY_SCHEMES, components=tuple(provider.state_schema for provider in PROVIDERS))

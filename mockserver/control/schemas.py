@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from mockserver.http.shapes import IsoTime, dump
 from mockserver.providers.registry import PROVIDERS, names
+from mockserver.providers.shapes import IsoTime, dump
 from mockserver.scenario.fields import Duration, Instant, signing_secret
 
 _PROVIDER = validate.OneOf(names())

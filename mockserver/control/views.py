@@ -6,24 +6,26 @@ the routes. Answers are dumped through control/schemas.py."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 from flask import Blueprint, Response, current_app, request
 
 from mockserver.control import probing
 from mockserver.control import schemas as s
 from mockserver.control.access import JSON_TYPES, YAML_TYPES, Access, refusal
+from mockserver.control.openapi import document as control_document
 from mockserver.engine import pictures
 from mockserver.engine.clock import ClockError
 from mockserver.engine.records import SnapshotError
 from mockserver.http.inputs import BodyError, read_json_text, refuse_unencodable_text, validate
-from mockserver.http.openapi import Operation
-from mockserver.http.shapes import dump
 from mockserver.http.wire import body_of, json_response, read_json
+from mockserver.loading import ScenarioError, bundled_names, load_scenario, load_text
 from mockserver.providers.contract import NotReceiving, NoWebhookUrl
+from mockserver.providers.openapi import Operation
 from mockserver.providers.registry import PROVIDERS, by_name
+from mockserver.providers.shapes import dump
 from mockserver.providers.tenancy import TenantLimitReached
 from mockserver.sandbox import UnknownKey
-from mockserver.scenario import ScenarioError, bundled_names, load_scenario, load_text
 from mockserver.settings import SNAPSHOT_PATH, Limits
 from mockserver.state import document
 
@@ -154,16 +156,21 @@ def document_path(name: str) -> str:
     return f"{PREFIX}/openapi/{name}.json"
 
 
+@cache
+def _control_document() -> dict:
+    return control_document(PREFIX, OPERATIONS)
+
+
 @bp.get(document_path("<name>").removeprefix(PREFIX))
 def openapi(name: str):
     """OpenAPI documents: this API's, and every provider's (PVADeals publishes none, so this is the
     only place its document is served: never under /v3/api, where a client could tell it apart)."""
-    from mockserver.control.openapi import document
-    from mockserver.http.openapi import (
+
+    from mockserver.providers.openapi import (
         provider_document,  # apispec is imported only by who asks for a document
     )
     if name == "control":
-        return json_response(document())
+        return json_response(_control_document())
     if name in {p.name for p in PROVIDERS}:
         return json_response(provider_document(by_name(name), _sandbox().scenario.section(name)))
     known = ", ".join(f"{n}.json" for n in ["control", *(p.name for p in PROVIDERS)])

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from mockserver.control import schemas as control_schemas
 from mockserver.engine.clock import format_iso
-from mockserver.http.shapes import dump
+from mockserver.loading import bundled_descriptions
 from mockserver.providers.registry import PROVIDERS
+from mockserver.providers.shapes import dump
 from mockserver.report.summary import build as build_report
-from mockserver.scenario import bundled_descriptions
 
 # How much the page lists, newest first, so a busy sandbox still renders quickly once a second
 # (the control API has everything).

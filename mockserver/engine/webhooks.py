@@ -312,7 +312,7 @@ class Outbox:
     def _next_turn(self) -> tuple[_Lane, _Queued] | None:
         """The next lane to send from, and its attempt to send: the first lane of the first tenant
         in turn that is under its share of the workers (holding the guard)."""
-        for tenant, lanes in self._waiting.items():
+        for tenant, lanes in self._waiting.items():  # noqa: B007 (the lane found is used after the break)
             if self._under_way.get(tenant, 0) < self._limits.webhook_workers_per_tenant:
                 break
         else:

@@ -10,7 +10,7 @@ import re
 
 from marshmallow import Schema, ValidationError
 
-from mockserver.http.shapes import schema_instance
+from mockserver.providers.shapes import schema_instance
 from mockserver.scenario.fields import flatten_messages
 from mockserver.scenario.paths import format_path
 from mockserver.settings import DEFAULT_LIMITS, Limits

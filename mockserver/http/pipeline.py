@@ -28,10 +28,10 @@ from werkzeug.exceptions import MethodNotAllowed
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.faults import FaultRule
 from mockserver.http.inputs import BodyError, parse_json, validate, validate_leniently
-from mockserver.http.shapes import dump, status_text
 from mockserver.http.wire import ErrorShapes, Request, answer_response, dropped_connection
 from mockserver.providers.contract import Backend, Call, Caller, Provider, ProviderError, Route, bearer_token
 from mockserver.providers.registry import by_path
+from mockserver.providers.shapes import dump, status_text
 from mockserver.providers.tenancy import TenantLimitReached
 from mockserver.sandbox import Sandbox
 from mockserver.settings import SNAPSHOT_PATH

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,10 +40,13 @@ class FixtureSearch:
     bundled: Path | None = None       # the bundled fixtures: part of mockserver, read whatever the limits
     # The fixture files this load has read, in order (what `mockserver run --watch` watches).
     read: list[Path] = field(default_factory=list, compare=False)
+    # Whether a name is one of the format's fields (or close to one), for naming it in a message:
+    # the loader, above the providers whose sections make the format, says.
+    known: Callable[[str], bool] = field(default=lambda name: False, compare=False)
 
 
 fixture_search: contextvars.ContextVar[FixtureSearch] = contextvars.ContextVar("fixture_search",
-                                                                                default=FixtureSearch())
+                                                                                default=FixtureSearch())  # noqa: B039 (a load sets its own; the default is only read)
 
 
 def load_limits() -> Limits:
@@ -237,10 +241,8 @@ class Fixture(fields.Field):
         try:
             loaded = self.item_schema(many=self._many).load(data)
         except ValidationError as exc:
-            from mockserver.scenario.vocabulary import (
-                is_known,  # it imports the schemas, which import this module
-            )
-            problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where, is_known)}: {text}"
+            known = fixture_search.get().known
+            problems = [f"{path}:{line_of(lines, where) or 1}: {format_path(where, known)}: {text}"
                         for where, text in flatten_messages(exc.messages)]
             raise ValidationError("; ".join(problems)) from exc
         fixture_cache.store(raw, loader, loaded)

@@ -29,7 +29,7 @@ MAX_ENTRIES = 64            # about 12 KB each
 _FORMAT = b"mockserver-fixture-cache-1"
 # The packages whose code validates a fixture or defines the objects a loaded one holds: the
 # catalogs' declarations are the providers' own (providers/*/section.py).
-_CODE = [Path(__file__).parent.parent / name for name in ("scenario", "engine", "providers")]
+_CODE = [Path(__file__).parent.parent / name for name in ("scenario", "loading", "engine", "providers")]
 
 
 def load(text: bytes, loader: str) -> object | None:

@@ -30,10 +30,10 @@ from mockserver.engine.clock import instant
 from mockserver.engine.records import Record, SnapshotError
 from mockserver.engine.webhooks import Message, message_record
 from mockserver.http.wire import json_bytes
+from mockserver.loading import ScenarioError, load_text
 from mockserver.providers.registry import PROVIDERS, by_name
 from mockserver.providers.tenancy import Tenant
 from mockserver.sandbox import UnknownKey
-from mockserver.scenario import ScenarioError, load_text
 
 FORMAT = "mockserver-snapshot"
 VERSION = 1

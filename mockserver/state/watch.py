@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from mockserver.scenario import ScenarioError, load_scenario
+from mockserver.loading import ScenarioError, load_scenario
 
 POLL_S = 0.3
 

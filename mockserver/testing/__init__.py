@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 
+from mockserver.app import create_app
 from mockserver.control.access import Access
-from mockserver.http.app import create_app
 from mockserver.http.serving import ServerThread
 from mockserver.providers.registry import PROVIDERS
 from mockserver.scenario import Scenario

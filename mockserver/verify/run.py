@@ -13,10 +13,10 @@ from typing import TextIO
 
 import yaml
 
-from mockserver.http.app import create_app
+from mockserver.app import create_app
+from mockserver.loading import ScenarioError, load_scenario
 from mockserver.providers.registry import PROVIDERS, by_name
 from mockserver.sandbox import Sandbox
-from mockserver.scenario import ScenarioError, load_scenario
 from mockserver.verify import KEY_VARIABLE
 from mockserver.verify.compare import compare
 from mockserver.verify.report import Report

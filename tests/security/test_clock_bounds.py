@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from harness import AIRBNB, BASE_SCENARIO, scenario_with
 from mockserver.engine.clock import END_OF_TIME_MS, LATEST_MS, Clock, format_iso
-from mockserver.scenario import ScenarioError, load_text
+from mockserver.loading import ScenarioError, load_text
 
 LATEST = "9998-12-30T23:59:59.999Z"
 

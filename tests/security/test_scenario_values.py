@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness import BASE_SCENARIO, LIVE, MockServer, scenario_with
-from mockserver.scenario import ScenarioError, load_text
+from mockserver.loading import ScenarioError, load_text
 
 WHERE = "PUT /_mock/scenario"
 NUMBER = "not valid YAML: a number longer than 64 characters (MOCKSERVER_MAX_YAML_NUMBER_CHARS)"

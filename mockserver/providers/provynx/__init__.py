@@ -12,13 +12,13 @@ from typing import ClassVar
 
 from mockserver.engine.ids import TokenIds
 from mockserver.engine.webhooks import Message, encode_body
-from mockserver.http.shapes import dump
 from mockserver.providers.contract import BuildContext, DashboardView, Provider
 from mockserver.providers.provynx import console, cors, probes, schemas, snapshot
 from mockserver.providers.provynx.backend import Account, Number, Provynx
 from mockserver.providers.provynx.routes import ROUTES
 from mockserver.providers.provynx.section import ProvynxScenario
 from mockserver.providers.provynx.verification import VERIFICATION
+from mockserver.providers.shapes import dump
 
 
 class ProvynxProvider(Provider[Provynx]):

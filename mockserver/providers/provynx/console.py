@@ -7,10 +7,10 @@ from functools import partial
 
 from mockserver.engine.clock import format_iso
 from mockserver.engine.ids import Codes
-from mockserver.http.shapes import dump
 from mockserver.providers.contract import DashboardView, Ended
 from mockserver.providers.provynx import schemas
 from mockserver.providers.provynx.backend import EXPIRED, US, is_sandbox_key
+from mockserver.providers.shapes import dump
 from mockserver.providers.sms import code_shape, sms_text
 from mockserver.providers.tenancy import Tenant
 

@@ -13,7 +13,7 @@ from mockserver.providers.provynx.idempotency import HEADER, IDEMPOTENCY_KEY
 
 
 def openapi(section):
-    from mockserver.http.openapi import (
+    from mockserver.providers.openapi import (
         provider_document,  # apispec is imported only by who asks for the document
     )
     from mockserver.providers.provynx import PROVIDER

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from mockserver.http.shapes import IsoTime, constant, dump
 from mockserver.providers.contract import ErrorWire
 from mockserver.providers.provynx import defaults
 from mockserver.providers.provynx.backend import (
@@ -19,6 +18,7 @@ from mockserver.providers.provynx.backend import (
     RECEIVED,
     US,
 )
+from mockserver.providers.shapes import IsoTime, constant, dump
 
 
 def _required(field: fields.Field) -> fields.Field:

@@ -4,11 +4,12 @@ nothing that costs unless asked), and how it turns the real catalogs into server
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 
 from mockserver.providers.contract import Verification
 from mockserver.providers.provynx import defaults
 from mockserver.providers.provynx.backend import is_sandbox_key
-from mockserver.verify import dig, pace_for
+from mockserver.providers.verifying import dig, pace_for
 
 SERVERS = tuple(defaults.SERVER_FIXTURES)    # the servers clients may name
 NO_SUCH_NUMBER = "num_" + "0" * 20
@@ -104,10 +105,13 @@ def _services(listed) -> list[dict]:
 
 @cache
 def _number_formats() -> dict[str, str]:
-    from mockserver.scenario import load_scenario
-    section = load_scenario("default").section("provynx")
-    return {country.code: country.number_format for server in section.servers.values()
-            for country in server.countries}
+    """Each country's number format, from the bundled catalogs (the default scenario's servers),
+    read as plain data: only a verification run needs them."""
+    import yaml
+    folder = files("mockserver.fixtures") / "provynx"
+    return {country["code"]: country["number_format"]
+            for server in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+            for country in yaml.safe_load((folder / server).read_text())["global"]["countries"]}
 
 
 def _sandbox_key(section, key: str) -> str:

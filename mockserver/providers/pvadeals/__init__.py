@@ -9,13 +9,13 @@ from typing import ClassVar
 
 from mockserver.engine.ids import ObjectIds
 from mockserver.engine.webhooks import Message, encode_body
-from mockserver.http.shapes import dump
 from mockserver.providers.contract import BuildContext, DashboardView, Provider
 from mockserver.providers.pvadeals import console, probes, schemas, snapshot
 from mockserver.providers.pvadeals.backend import Account, PvaDeals, ServiceRequest
 from mockserver.providers.pvadeals.routes import ROUTES
 from mockserver.providers.pvadeals.section import PvaDealsScenario
 from mockserver.providers.pvadeals.verification import VERIFICATION
+from mockserver.providers.shapes import dump
 
 
 class PvaDealsProvider(Provider[PvaDeals]):

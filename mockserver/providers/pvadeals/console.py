@@ -7,10 +7,10 @@ from functools import partial
 
 from mockserver.engine.clock import DAY_MS, format_iso
 from mockserver.engine.ids import Codes
-from mockserver.http.shapes import dump
 from mockserver.providers.contract import DashboardView, Ended
 from mockserver.providers.pvadeals import schemas
 from mockserver.providers.pvadeals.backend import FLAGGED, LTR, STR, TIMEOUT
+from mockserver.providers.shapes import dump
 from mockserver.providers.sms import code_shape, sms_text
 from mockserver.providers.tenancy import Tenant
 

@@ -11,11 +11,11 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from mockserver.engine.ratelimit import Rejection
-from mockserver.http.shapes import IsoTime, Itself, constant, dump, ref
 from mockserver.providers.contract import ErrorWire
 from mockserver.providers.pvadeals import defaults
 from mockserver.providers.pvadeals.backend import LTR, ORDER_FIELDS, STR
 from mockserver.providers.pvadeals.errors import InvalidCursor
+from mockserver.providers.shapes import IsoTime, Itself, constant, dump, ref
 
 # -- values -----------------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ Balance = _envelope("Balance", Itself(Schema.from_dict({"credits": Money()}, nam
 # The catalog, by shape profile: its services as the doc page, the collection, or both show them.
 SERVICES = {shape: _envelope(f"Services{shape.capitalize()}", Itself(Schema.from_dict(
     {"services": fields.List(fields.Nested(service))}, name=f"ServiceList{shape.capitalize()}")))
-    for shape, service in zip(defaults.SHAPES, (ServiceDocumented, ServiceCollection, ServiceBoth))}
+    for shape, service in zip(defaults.SHAPES, (ServiceDocumented, ServiceCollection, ServiceBoth), strict=True)}
 Purchased = _envelope("Purchased", Itself(Schema.from_dict({"requests": fields.List(fields.Nested(Request))},
                                                            name="RequestList")), "Numbers purchased successfully")
 RentalPurchased = _envelope("RentalPurchased", Itself(RentalRequest), "LTR number purchased successfully")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from mockserver.providers.contract import Verification
 from mockserver.providers.pvadeals import defaults
-from mockserver.verify import dig, pace_for
+from mockserver.providers.verifying import dig, pace_for
 
 PAGE = 5                                   # requests per listed page: small, so paging is tried
 NO_SUCH_REQUEST = "0" * 24                 # a well-formed id no account has

@@ -15,8 +15,8 @@ from types import ModuleType
 from typing import ClassVar
 
 from mockserver.engine.webhooks import Message, encode_body
-from mockserver.http.shapes import dump
 from mockserver.providers.contract import BuildContext, DashboardView, Provider
+from mockserver.providers.shapes import dump
 from mockserver.providers.smsactivate import console, defaults, probes, schemas, snapshot
 from mockserver.providers.smsactivate.backend import Account, Activation, Sms, SmsActivate
 from mockserver.providers.smsactivate.errors import UnknownDialect

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from mockserver.engine.clock import format_iso
 from mockserver.engine.ids import Codes
-from mockserver.http.shapes import dump
 from mockserver.providers.contract import DashboardView, Ended
+from mockserver.providers.shapes import dump
 from mockserver.providers.sms import code_shape, sms_text
 from mockserver.providers.smsactivate import defaults, schemas
 from mockserver.providers.smsactivate.backend import EXPIRED, WAIT_CODE

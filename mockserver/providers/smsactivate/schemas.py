@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from mockserver.http.shapes import constant
 from mockserver.providers.contract import ErrorWire
+from mockserver.providers.shapes import constant
 
 # Every parameter the actions read; others are ignored, as the real servers ignore them. Each
 # is bounded (the whole query is bounded by the server's request line).

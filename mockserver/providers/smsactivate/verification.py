@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from mockserver.providers.contract import Verification
 from mockserver.providers.smsactivate import defaults
-from mockserver.verify import pace_for
+from mockserver.providers.verifying import pace_for
 
 ROUTE = "GET " + defaults.ROUTE_PATH
 WRONG_KEY = "verify-no-such-key"

@@ -12,15 +12,16 @@ from mockserver.control.access import Access
 from mockserver.control.views import PREFIX as CONTROL_PREFIX
 from mockserver.control.views import bp as control_bp
 from mockserver.dashboard import bp as dashboard_bp
+from mockserver.dashboard.index import bp as index_bp
 from mockserver.engine.redaction import redacting_logger
-from mockserver.http.index import bp as index_bp
 from mockserver.http.pipeline import Front, view_for
-from mockserver.http.shapes import status_text
 from mockserver.http.wire import ErrorShapes, Request, install_error_shapes
+from mockserver.loading import load_scenario
 from mockserver.providers.contract import Provider, Route
 from mockserver.providers.registry import PROVIDERS
+from mockserver.providers.shapes import status_text
 from mockserver.sandbox import Sandbox
-from mockserver.scenario import Scenario, load_scenario
+from mockserver.scenario import Scenario
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mockserver.scenario.jsonschema import scenario_json_schema
+from mockserver.loading.jsonschema import scenario_json_schema
 
 SHIPPED = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 _DURATION = "duration"

@@ -8,7 +8,7 @@ from functools import cache
 
 from marshmallow import Schema, fields
 
-from mockserver.scenario.schema import scenario_schema
+from mockserver.loading.schema import scenario_schema
 
 
 def nested_schema(field: fields.Field) -> type[Schema] | None:

@@ -10,9 +10,9 @@ from fnmatch import fnmatchcase
 
 from marshmallow import Schema
 
+from mockserver.loading.vocabulary import nested_schema
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.paths import Path
-from mockserver.scenario.vocabulary import nested_schema
 
 
 def scenario_warnings(scenario: Scenario) -> list[tuple[Path, str]]:

@@ -19,14 +19,14 @@ from typing import Any, cast
 
 from marshmallow import ValidationError
 
+from mockserver.loading.schema import scenario_schema
+from mockserver.loading.vocabulary import is_known
+from mockserver.loading.warnings import did_you_mean, scenario_warnings
 from mockserver.scenario import fixture_cache
 from mockserver.scenario.fields import FixtureSearch, fixture_search, flatten_messages
 from mockserver.scenario.files import check_file_name, read_text_file
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.paths import format_path, line_of
-from mockserver.scenario.schema import scenario_schema
-from mockserver.scenario.vocabulary import is_known
-from mockserver.scenario.warnings import did_you_mean, scenario_warnings
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # The bundled scenarios and catalogs: the top-level scenarios/ and fixtures/ folders, installed
@@ -119,7 +119,7 @@ def load_scenario(name_or_path: str | Path, *, allowed_dirs: tuple[Path, ...] | 
     roots = (folder, *(allowed_dirs if allowed_dirs is not None else (Path(os.path.realpath(Path.cwd())),)))
     scenario = load_text(raw.decode("utf-8"), source=str(path), limits=limits,
                          fixtures=FixtureSearch(folders=(folder, FIXTURES_DIR), roots=(*roots, FIXTURES_DIR),
-                                                limits=limits, bundled=FIXTURES_DIR), remember=remember)
+                                                limits=limits, bundled=FIXTURES_DIR, known=is_known), remember=remember)
     return replace(scenario, files=(str(path), *scenario.files))
 
 
@@ -131,7 +131,7 @@ def load_text(text: str, source: str = "<scenario>", *, allowed_dirs: tuple[Path
     ``remember``: keep the parsed text in the fixture cache (see load_scenario)."""
     if fixtures is None:
         fixtures = FixtureSearch(folders=(*allowed_dirs, FIXTURES_DIR), roots=(*allowed_dirs, FIXTURES_DIR),
-                                 limits=limits, bundled=FIXTURES_DIR)
+                                 limits=limits, bundled=FIXTURES_DIR, known=is_known)
     data, lines = _parse(text, source, limits, remember)
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 from marshmallow import Schema
 
-from mockserver.http.shapes import component_name
 from mockserver.providers.contract import Provider
+from mockserver.providers.shapes import component_name
 
 _PATH_ARGUMENT = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 

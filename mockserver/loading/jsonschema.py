@@ -9,11 +9,11 @@ from pathlib import Path
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from mockserver.loading.loader import SCENARIOS_DIR
+from mockserver.loading.schema import scenario_schema
+from mockserver.loading.vocabulary import all_schemas
 from mockserver.providers.registry import names
 from mockserver.scenario.fields import schema_name
-from mockserver.scenario.loader import SCENARIOS_DIR
-from mockserver.scenario.schema import scenario_schema
-from mockserver.scenario.vocabulary import all_schemas
 
 SHIPPED = SCENARIOS_DIR / "scenario.schema.json"
 SCHEMA_ID = "https://mockserver.invalid/scenario.schema.json"
