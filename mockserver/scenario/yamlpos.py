@@ -58,24 +58,24 @@ class Loader(_BaseLoader):
 
     max_number_chars = DEFAULT_LIMITS.max_yaml_number_chars
 
-    def _number_text(self, node: yaml.Node) -> str:
+    def _number_text(self, node: yaml.ScalarNode) -> str:
         text = self.construct_scalar(node)
         if len(text) > self.max_number_chars:
             raise _refused(node, f"a number longer than {self.max_number_chars} characters "
                                  "(MOCKSERVER_MAX_YAML_NUMBER_CHARS)")
         return text
 
-    def construct_bounded_int(self, node: yaml.Node) -> int:
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
         try:
             return yaml_int(self._number_text(node))
         except ValueError as exc:
             raise _refused(node, "not a valid integer") from exc
 
-    def construct_bounded_float(self, node: yaml.Node) -> float:
+    def construct_bounded_float(self, node: yaml.ScalarNode) -> float:
         self._number_text(node)
         return self.construct_yaml_float(node)
 
-    def construct_checked_timestamp(self, node: yaml.Node):
+    def construct_checked_timestamp(self, node: yaml.ScalarNode):
         try:
             return self.construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
@@ -107,12 +107,14 @@ def load_with_lines(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, di
     loader.max_number_chars = limits.max_yaml_number_chars
     try:
         root = loader.get_single_node()
-        try:
-            data = loader.construct_document(root) if root is not None else None
-        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-            # Every constructor above raises its own problem; this is for one that does not.
-            raise yaml.constructor.ConstructorError(None, None, "a value that cannot be built",
-                                                    root.start_mark) from exc
+        data = None
+        if root is not None:
+            try:
+                data = loader.construct_document(root)
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                # Every constructor above raises its own problem; this is for one that does not.
+                raise yaml.constructor.ConstructorError(None, None, "a value that cannot be built",
+                                                        root.start_mark) from exc
     finally:
         loader.dispose()
     lines: dict[Path, int] = {}

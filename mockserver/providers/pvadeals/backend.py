@@ -391,6 +391,7 @@ class PvaDeals:
         if not self.takes_sms(request, now_ms):
             raise RequestNotReceiving(f"request {request.id} does not take SMS now (status {request.status}, "
                                       f"end time {format_iso(request.end_ms)})")
+        code: str | None
         if text is None:
             code = self._codes.new(*code_shape(request))
             text = sms_text(request, code, template)
