@@ -65,6 +65,11 @@ class Restored(Generic[Held]):
             self._link_events(held, record, events)
 
 
+def event_at(events: dict[int, Event], seq: int | None) -> Event | None:
+    """The event a snapshot names by its number (None: it names none, or one that is not there)."""
+    return None if seq is None else events.get(seq)
+
+
 def refer(noun: str, kind: type[Identified], obj: object) -> dict[str, str] | None:
     """How an event's argument is written when it is a provider's object of ``kind``."""
     return {noun: obj.id} if isinstance(obj, kind) else None

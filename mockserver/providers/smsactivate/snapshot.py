@@ -41,7 +41,7 @@ def _activation(a: Activation, seq_of) -> dict:
 
 def _link_events(activation: Activation, record: Record, events: dict[int, Event]) -> None:
     activation.sms_events = [events[s] for s in record.ints("sms") if s in events]
-    activation.end_event = events.get(record.int("end", optional=True))
+    activation.end_event = restoring.event_at(events, record.int("end", optional=True))
 
 
 def refer(obj) -> dict | None:
