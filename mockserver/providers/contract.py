@@ -21,7 +21,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from marshmallow import Schema
@@ -30,13 +29,15 @@ from mockserver.engine.exchange import Exchange
 from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.ratelimit import Rejection, Usage
-from mockserver.engine.timeline import Timeline
+from mockserver.engine.records import Record
+from mockserver.engine.timeline import Event, Timeline
 from mockserver.engine.webhooks import Outbox, RetryPolicy
+from mockserver.providers.restoring import Restored
 from mockserver.providers.tenancy import Tenant
 from mockserver.settings import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
-    from werkzeug.wrappers import Request  # a type only: no web framework below the HTTP front
+    from flask import Request  # a type only: no web framework below the HTTP front
 
     from mockserver.engine.clock import Clock
     from mockserver.sandbox import Sandbox  # a type only: the sandbox builds backends through this contract
@@ -59,7 +60,7 @@ def base_length(path: str, base: str) -> int | None:
     return None if found is None else found.end()
 
 
-_BASES: dict[str, re.Pattern] = {}
+_BASES: dict[str, re.Pattern[str]] = {}
 
 
 class ProviderError(Exception):
@@ -174,7 +175,8 @@ class Caller(Protocol):
 
 
 CallerT = TypeVar("CallerT", bound=Caller)
-BackendT = TypeVar("BackendT", bound="Backend[Any]")
+TargetT = TypeVar("TargetT")
+BackendT = TypeVar("BackendT", bound="Backend[Any, Any]")
 
 
 @dataclass
@@ -218,9 +220,10 @@ class Delivered:
     at_ms: int
 
 
-class Backend(Protocol[CallerT]):
+class Backend(Protocol[CallerT, TargetT]):
     """A provider's state and rules: plain Python under the state lock, no HTTP. ``CallerT``: who
-    its keys belong to (its accounts, or a key's view of one)."""
+    its keys belong to (its accounts, or a key's view of one); ``TargetT``: what the control API
+    finds and delivers an SMS to (a request, a number, an activation)."""
 
     def authenticate(self, key: str | None) -> CallerT | None:
         """The caller a key belongs to (making an account from the tenant patterns if it matches
@@ -233,10 +236,10 @@ class Backend(Protocol[CallerT]):
     def reset_tenant(self, tenant: Tenant) -> None:
         """Back to the scenario's account, or none if it was made from a pattern."""
 
-    def find(self, *, target_id: str | None = None, number: str | None = None) -> object | None:
+    def find(self, *, target_id: str | None = None, number: str | None = None) -> TargetT | None:
         """Any account's number (a request, for PVADeals) by id, or the newest with that phone number."""
 
-    def deliver_sms(self, target: Any, now_ms: int, text: str | None) -> Delivered:
+    def deliver_sms(self, target: TargetT, now_ms: int, text: str | None) -> Delivered:
         """An SMS to it now (NotReceiving if it takes none); text None: the service's wording."""
 
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
@@ -303,6 +306,28 @@ class Verification:
     with_profile: Callable[[Any, str], Any] | None = None    # (section, profile) -> section
 
 
+class SnapshotPart(Protocol):
+    """A provider's state in a snapshot (mockserver/state/document.py): its snapshot.py module.
+    ``backend`` is the provider's own; ``seq_of`` numbers a timeline event (None: not in the
+    snapshot), ``tenant_of(record, field)`` reads a tenant. ``ACTIONS``: the backend methods a
+    restored event may call."""
+
+    @property
+    def ACTIONS(self) -> frozenset[str]: ...
+
+    def export_state(self, backend: Any, tenant: Tenant | None,
+                     seq_of: Callable[[Event], int | None]) -> dict[str, Any]: ...
+
+    def restore_state(self, backend: Any, record: Record, tenant: Tenant | None,
+                      tenant_of: Callable[[Record, str], Tenant]) -> Restored[Any]: ...
+
+    def count(self, backend: Any, tenant: Tenant | None) -> tuple[int, int]:
+        """Its accounts and the numbers they hold (of the tenant, or everyone's)."""
+
+    def refer(self, obj: object) -> dict[str, Any] | None:
+        """An event's argument of its own, as JSON (None: not one of its objects)."""
+
+
 class Provider(ABC, Generic[BackendT]):
     """A provider, over its backend's type (what build makes and the other methods are given)."""
 
@@ -315,7 +340,7 @@ class Provider(ABC, Generic[BackendT]):
     errors: ClassVar[ErrorWire]
     invalid_json: ClassVar[str]              # the message for a body that is not JSON
     strict_slashes: ClassVar[bool] = True    # False: "/balance/" answers as "/balance" (Express)
-    openapi_info: ClassVar[dict]             # title, version, description, security description
+    openapi_info: ClassVar[dict[str, Any]]   # title, version, description, security (or security_schemes)
     referred_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # answers' parts referred to by name only
     state_schema: ClassVar[type[Schema]]     # its part of GET /_mock/state
     # Its scenario section: a frozen dataclass whose fields are declared with scenario/declare.py's
@@ -330,7 +355,7 @@ class Provider(ABC, Generic[BackendT]):
     # Its state in a snapshot (mockserver/state/document.py): a module with export_state,
     # restore_state (giving a restoring.Restored), count (accounts and numbers), refer (an event
     # argument of its own, as JSON) and ACTIONS (the backend methods a restored event may call).
-    snapshot: ClassVar[ModuleType]
+    snapshot: ClassVar[SnapshotPart]
 
     @abstractmethod
     def build(self, section: Any, context: BuildContext) -> BackendT: ...
@@ -380,7 +405,7 @@ class Provider(ABC, Generic[BackendT]):
 
     # What the control API and the dashboard show.
     @abstractmethod
-    def state(self, backend: BackendT, tenant: Tenant | None) -> dict: ...
+    def state(self, backend: BackendT, tenant: Tenant | None) -> dict[str, Any]: ...
 
     @abstractmethod
     def dashboard(self, backend: BackendT, clock: Clock) -> DashboardView: ...
