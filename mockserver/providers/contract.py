@@ -34,13 +34,12 @@ from mockserver.engine.timeline import Event, Timeline
 from mockserver.engine.webhooks import Outbox, RetryPolicy
 from mockserver.providers.restoring import Restored
 from mockserver.providers.tenancy import Tenant
-from mockserver.settings import DEFAULT_LIMITS
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from flask import Request  # a type only: no web framework below the HTTP front
 
     from mockserver.engine.clock import Clock
-    from mockserver.sandbox import Sandbox  # a type only: the sandbox builds backends through this contract
 
 
 def under(path: str, base: str) -> bool:
@@ -174,6 +173,12 @@ class Caller(Protocol):
     def tenant(self) -> Tenant: ...
 
 
+class SandboxView(Protocol):
+    """What a route's steps read of the sandbox: its bounds (settings.py), as they are now."""
+    @property
+    def limits(self) -> Limits: ...
+
+
 CallerT = TypeVar("CallerT", bound=Caller)
 TargetT = TypeVar("TargetT")
 BackendT = TypeVar("BackendT", bound="Backend[Any, Any]")
@@ -183,7 +188,7 @@ BackendT = TypeVar("BackendT", bound="Backend[Any, Any]")
 class Call(Generic[BackendT, CallerT]):
     """One request as the pipeline's steps see it; a guard of one provider's routes names that
     provider's backend and caller."""
-    sandbox: Sandbox
+    sandbox: SandboxView
     section: Any                               # the provider's scenario section (its own dataclass)
     backend: BackendT
     caller: CallerT
