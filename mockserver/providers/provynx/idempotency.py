@@ -34,8 +34,9 @@ ProvynxCall = Call[Provynx, Caller]
 
 
 class IdempotencyKeyGuard:
-    parameters: tuple[dict[str, object], ...] = ({"in": "header", "name": HEADER, "required": False, "schema": {"type": "string"},
-                   "description": "Replays the first answer for a repeat with the same body"},)
+    parameters: tuple[dict[str, object], ...] = (
+        {"in": "header", "name": HEADER, "required": False, "schema": {"type": "string"},
+         "description": "Replays the first answer for a repeat with the same body"},)
 
     def before(self, call: ProvynxCall) -> tuple[int, object, dict[str, str]] | None:
         key = call.request.headers.get(HEADER)
