@@ -15,6 +15,7 @@ from mockserver.dashboard import bp as dashboard_bp
 from mockserver.dashboard.index import bp as index_bp
 from mockserver.engine.redaction import redacting_logger
 from mockserver.http.pipeline import Front, view_for
+from mockserver.http.realhosts import RealHostFront
 from mockserver.http.wire import ErrorShapes, Request, install_error_shapes
 from mockserver.loading import load_scenario
 from mockserver.providers.contract import Provider, Route
@@ -72,6 +73,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     )
     install_error_shapes(app, shapes)
     app.front = Front(sandbox, shapes, CONTROL_PREFIX)
+    app.wsgi_app = RealHostFront(app.wsgi_app, sandbox, CONTROL_PREFIX)     # type: ignore[method-assign]
     return app
 
 

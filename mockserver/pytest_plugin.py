@@ -6,7 +6,9 @@ Fixtures:
 - ``sms_mock_inprocess``: the same handle on an app reached without any socket
   (``http://mockserver.local``, through wsgi-intercept, for requests, urllib3, urllib.request and
   http.client; ``httpx_transport()`` and ``httpx_async_transport()`` for httpx), for sandboxes
-  with no network. aiohttp cannot be intercepted: use ``sms_mock``.
+  with no network. The providers' real ``https://`` addresses reach it too, from those clients
+  and from httpx without a transport (testing/realhosts.py). aiohttp cannot be intercepted: use
+  ``sms_mock``.
 - ``webhook_receiver``: a real local HTTP receiver that records deliveries and can fail.
 
 Scenario: ``@pytest.mark.sms_scenario("name-or-path")`` (a file next to the test), else
@@ -189,7 +191,8 @@ def sms_mock_inprocess(request, _sms_mock_app) -> SmsMock:
     import requests
 
     from mockserver.testing.inprocess import HOST, intercepted
-    with intercepted(_sms_mock_app):
+    from mockserver.testing.realhosts import routed
+    with intercepted(_sms_mock_app), routed(_sms_mock_app):
         yield from _for_one_test(request, _in_process_mock_class()(_sms_mock_app, f"http://{HOST}",
                                                                    session=requests.Session()),
                                  _sms_mock_app.extensions["mockserver"])

@@ -95,6 +95,7 @@ class Sandbox:
         exchange.method = exchange.method[:16]
         exchange.path, exchange.query = exchange.path[:longest], exchange.query[:longest]
         exchange.key = exchange.key[:longest] if exchange.key else None
+        exchange.host = exchange.host[:longest] if exchange.host else None
         self.journal.record(exchange)
         self.observer.observe(exchange)
 

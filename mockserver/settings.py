@@ -121,6 +121,12 @@ class Limits:
     # How long a stopping server lets requests under way finish.
     stop_grace_s: int = 5
 
+    # -- the HTTPS proxy (mockserver run --proxy-port) -----------------------------------------
+    # A CONNECT request's line and headers; a longer one is refused (431). It must arrive within
+    # body_read_timeout_s; tunnels count against max_connections and close after
+    # idle_connection_timeout_s without a byte either way.
+    max_proxy_head_bytes: int = 8192
+
     def __post_init__(self) -> None:
         for field in fields(self):
             problem = _problem(field, getattr(self, field.name))

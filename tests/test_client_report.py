@@ -518,3 +518,32 @@ def test_the_report_part_of_an_earlier_snapshot_restores_and_reads_back_as_it_wa
                                       "missing-signature"),
         ("webhook-trouble", "error", "1 webhook message never accepted by the receiver, its retries used up"),
         ("lenient-request", "warning", "1 request had body fields or query parameters the API ignored: frist")]
+
+
+# -- number-cycling ---------------------------------------------------------------------------
+
+
+def test_flagging_numbers_and_buying_them_again(mock):
+    """PVADeals: a flag is a cancel; each cycle here is a number bought, flagged a second later,
+    and the same service bought again at once (the sms-activate cycles: test_smsactivate_cycling.py)."""
+    [bought] = mock.buy(THREE_FUN)
+    ids = [bought["_id"]]
+    for cycles in range(1, 4):
+        mock.advance("1s")
+        assert mock.pva("POST", f"/flag/{ids[-1]}").status_code == 200
+        ids.append(mock.buy(THREE_FUN)[0]["_id"])
+        if cycles < 3:
+            assert findings(mock, rule="number-cycling") == []
+    [finding] = findings(mock, rule="number-cycling")
+    assert (finding["severity"], finding["provider"], finding["key"], finding["count"]) == (
+        "warning", "pvadeals", KEY, 3)
+    assert finding["summary"] == ("3 cycles of cancelling a number and buying one again for the same service and "
+                                  f"country (3Fun ({THREE_FUN})): 3 or more within 10m")
+    assert [e["id"] for e in finding["evidence"]] == [ids[0], ids[1], ids[1], ids[2], ids[2], ids[3]]
+
+
+def test_numbers_bought_together_and_flagged_together_are_no_cycle(mock):
+    bought = [mock.buy(THREE_FUN)[0]["_id"] for _ in range(4)]
+    for request_id in bought:
+        assert mock.pva("POST", f"/flag/{request_id}").status_code == 200
+    assert findings(mock, rule="number-cycling") == []

@@ -22,7 +22,7 @@ from mockserver.scenario import fixture_cache
 CATALOG = ("- {id: 0123456789abcdef01234567, name: Alpha, price: 0.5}\n"
            "- {id: 0123456789abcdef01234568, name: Beta, price: 1.5}\n")
 # A later run: a new process, with nothing but the files and the cache folder in common.
-LATER_RUN = ("import json, sys; from mockserver.scenario import load_scenario; "
+LATER_RUN = ("import json, sys; from mockserver.loading import load_scenario; "
              "print(json.dumps([s.name for s in load_scenario(sys.argv[1]).pvadeals.services]))")
 
 
@@ -135,7 +135,7 @@ def test_without_a_home_nothing_is_kept_in_the_working_folder(files, monkeypatch
 
 # `mockserver run`'s load of its scenario: the parsed text is kept too, so an unchanged scenario
 # starts without importing PyYAML.
-REMEMBERING_RUN = ("import json, sys; from mockserver.scenario import load_scenario; "
+REMEMBERING_RUN = ("import json, sys; from mockserver.loading import load_scenario; "
                    "s = load_scenario(sys.argv[1], remember=True); "
                    "print(json.dumps([s.name, [x.name for x in s.pvadeals.services], 'yaml' in sys.modules]))")
 

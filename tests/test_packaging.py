@@ -98,7 +98,7 @@ def test_installing_mockserver_brings_no_pytest_plugin_but_its_own(installed):
 
 def test_bundled_scenarios_and_fixtures_load_after_a_plain_wheel_install(installed, tmp_path):
     _, python, site = installed
-    script = ("import mockserver, json; from mockserver.scenario import bundled_names, load_scenario; "
+    script = ("import mockserver, json; from mockserver.loading import bundled_names, load_scenario; "
               "names = bundled_names(); [load_scenario(n) for n in names]; "
               "print(json.dumps({'file': mockserver.__file__, 'names': names}))")
     result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path,

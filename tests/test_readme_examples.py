@@ -37,6 +37,10 @@ CHECKED = {
     ("docs/scenarios.md", "Delivery chaos"),     # test_webhook_probe.py loads it
     ("docs/snapshots.md", "Over HTTP and from the command line"),     # test_snapshots_doc.py runs these two
     ("docs/snapshots.md", "In pytest"),
+    # test_real_addresses_doc.py runs these
+    ("docs/real-addresses.md", "Python, in process"),
+    ("docs/real-addresses.md", "curl (and anything else that honours HTTPS_PROXY), through the proxy"),
+    ("docs/real-addresses.md", "Node, and anything that does not use a proxy: the TLS port at the real names"),
     ("docs/sms-activate.md", "A session with curl"),   # test_smsactivate_docs.py runs it
 }
 

@@ -447,3 +447,20 @@ def test_report_sees_an_early_cancel_denied_loop(sa, dialect):
             api.cancel(activation) if dialect.hero else api.set_status(activation, dialect.cancel)
     [finding] = report(sa, "refusal-loop")
     assert finding["key"] == KEY and finding["count"] == 1
+
+
+NOT_SERVED = ("getRentServicesAndCountries", "getRentNumber", "getRentStatus", "setRentStatus", "getRentList",
+              "continueRentNumber", "getContinueRentPriceNumber", "getMultiServiceNumber", "getAdditionalService",
+              "getPricesExtended", "getPricesVerification", "reactivate", "reactivationPrice",
+              "getTopCountriesByServiceRank", "serviceCountRent")
+
+
+def test_actions_not_served_are_bad_actions(sa, dialect):
+    """What docs/sms-activate.md lists as not served: BAD_ACTION as the dialect speaks it, and
+    nothing charged (a rent or a reactivation would have cost money)."""
+    api = client(sa, dialect)
+    balance = api.balance()
+    for action in NOT_SERVED:
+        refused(dialect, lambda action=action: token(api.text(action, service="tg", country=187, id=1,
+                                                                multiService="tg,wa", time=4)), "BAD_ACTION")
+    assert api.balance() == balance

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -13,6 +14,8 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+
+from mockserver.cli import realaddresses
 
 # The rest of mockserver is imported by the functions that need it, after main() has paused the
 # garbage collector (see _serve).
@@ -83,6 +86,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
     run.add_argument("--journal-size", type=int, default=None,
                      help="requests kept in the journal, the oldest going first (default $MOCKSERVER_JOURNAL_SIZE or "
                           f"{DEFAULT_LIMITS.journal_size})")
+    realaddresses.add_run_options(run)
+    realaddresses.add_ca_command(commands)
     commands.add_parser("scenarios", help="list the bundled scenarios")
     check = commands.add_parser("validate", help="check scenario files; exit 1 if any has a mistake")
     check.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or bundled names)")
@@ -106,6 +111,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
         return _remote(args)
     if args.command == "scenarios":
         return _list_scenarios()
+    if args.command == "ca":
+        return realaddresses.run_ca(args)
     if args.command == "validate":
         return _validate(args.paths)
     if args.command == "verify":
@@ -604,15 +611,26 @@ def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[s
     url = _url(args.host, port)
     server = granian_server(requestlog.wrap(app, _log_level(args)), limits, host=args.host, port=port,
                             threads=args.threads)
+    fronts = contextlib.ExitStack()
+    try:
+        extra, ports = _real_address_fronts(args, app, limits, fronts)
+    except OSError as exc:
+        print(f"mockserver: cannot serve the providers' real addresses: {exc}", file=sys.stderr)
+        fronts.close()
+        return 2
+    servers = [server, *extra]
+    if extra and isinstance(banner, partial):     # where the real addresses answer, with the banner's note
+        note = "\n".join(filter(None, [banner.keywords.get("note"), realaddresses.banner_lines(args, ports)]))
+        banner = partial(banner, note=note)
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, server.stop)
+            loop.add_signal_handler(signum, _stop_all, servers)
         # The banner waits until the server answers, so that a printed banner means the URL works.
         threading.Thread(target=_announce_when_up, args=(url, args, banner), daemon=True).start()
         try:
-            await server.serve()
+            await asyncio.gather(*(each.serve() for each in servers))
         except asyncio.TimeoutError:    # the stop gave up waiting (stop_grace_s)
             pass
 
@@ -621,8 +639,41 @@ def _serve(app, args: argparse.Namespace, port: int, limits, banner: Callable[[s
     # freezes it so that no later collection walks it. The collector then looks after serving's.
     settle_collector()
     gc.enable()
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    finally:
+        fronts.close()
     return 0
+
+
+def _stop_all(servers) -> None:
+    for each in servers:
+        each.stop()
+
+
+def _real_address_fronts(args: argparse.Namespace, app, limits,
+                         stack: contextlib.ExitStack) -> tuple[list, realaddresses.Fronts]:
+    """The TLS listener (--tls-port, or one on loopback for the proxy alone) as a granian server
+    to serve beside the plain one, and the proxy (--proxy-port) started; with the ports they
+    took. What they leave behind closes with ``stack``."""
+    from mockserver.cli import requestlog
+    from mockserver.http.serving import free_port
+
+    ports = realaddresses.Fronts()
+    if not realaddresses.wanted(args):
+        return [], ports
+    sandbox = app.extensions["mockserver"]
+    files = realaddresses.certificate(args, sandbox, stack)
+    tls_host = args.host if args.tls_port is not None else "127.0.0.1"
+    tls_port = free_port(tls_host, args.tls_port or 0)
+    tls = realaddresses.tls_server(requestlog.wrap(app, _log_level(args)), limits, args.threads, files,
+                                   tls_host, tls_port)
+    if args.tls_port is not None:
+        ports.tls_port = tls_port
+    if args.proxy_port is not None:
+        admin_token = bool(app.extensions["mockserver.access"].token)
+        ports.proxy_port = realaddresses.start_proxy(args, sandbox, limits, tls_port, admin_token, stack)
+    return [tls], ports
 
 
 def _announce_when_up(url: str, args: argparse.Namespace, banner: Callable[[str, argparse.Namespace], bool],

@@ -273,6 +273,9 @@ class JournalEntryAnswer(Schema):
     matched = fields.Boolean(required=True)
     ignored = fields.List(fields.String(), required=True, metadata={
         "description": "Fields of the body the API ignored, not knowing them (a typo?)"})
+    host = fields.String(required=True, allow_none=True, metadata={
+        "description": "The Host header as the client sent it: the name it asked for (a provider's real host "
+                       "name when it reached the sandbox there), null when it sent none"})
 
 
 class JournalAnswer(Schema):

@@ -29,6 +29,7 @@ class Entry:
     body: str              # the first characters of the request body
     matched: bool          # False when no route answered the path
     ignored: tuple[str, ...] = ()      # fields of the body the API ignored (it does not know them)
+    host: str | None = None            # the Host header as sent: the name the client asked for
 
 
 class Journal:
@@ -50,7 +51,8 @@ class Journal:
         """One answered request (its text bounded by the recorder, Sandbox.record)."""
         entry = Entry(0, exchange.at_ms, exchange.tenant, exchange.provider, exchange.method, exchange.path,
                       exchange.query, exchange.key, exchange.status, round(exchange.duration_ms, 2),
-                      summarize(exchange.body) if exchange.body else "", exchange.matched, exchange.ignored)
+                      summarize(exchange.body) if exchange.body else "", exchange.matched, exchange.ignored,
+                      exchange.host)
         with self._guard:
             entry.seq, self._next_seq = self._next_seq, self._next_seq + 1
             self._entries.append(entry)
@@ -76,7 +78,7 @@ class Journal:
         return {"next_seq": next_seq, "entries": [
             {"seq": e.seq, "at_ms": e.at_ms, "tenant": e.tenant, "provider": e.provider, "method": e.method,
              "path": e.path, "query": e.query, "key": e.key, "status": e.status, "duration_ms": e.duration_ms,
-             "body": e.body, "matched": e.matched, "ignored": list(e.ignored)} for e in entries]}
+             "body": e.body, "matched": e.matched, "ignored": list(e.ignored), "host": e.host} for e in entries]}
 
     def restore_state(self, record: Record, tenant_of: TenantOf,
                       tenant: TenantKey | None = None) -> None:
@@ -86,7 +88,8 @@ class Journal:
                           None if r.raw("tenant") is None else tenant_of(r, "tenant"),
                           r.str("provider", optional=True), r.str("method"), r.str("path"), r.str("query"),
                           r.str("key", optional=True), r.int("status"), r.float("duration_ms"), r.str("body"),
-                          r.bool("matched"), tuple(r.strs("ignored"))) for r in record.records("entries")]
+                          r.bool("matched"), tuple(r.strs("ignored")), r.str("host", optional=True))
+                    for r in record.records("entries")]
         next_seq = record.int("next_seq", minimum=1)
         with self._guard:
             if tenant is None:

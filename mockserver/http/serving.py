@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -65,7 +66,7 @@ def body_buffer_bytes(limits: Limits, path: str) -> int:
     return max(limits.max_body_bytes, limits.max_scenario_bytes) + BODY_SLACK_BYTES
 
 
-def granian_server(app, limits: Limits, *, host: str, port: int, threads: int) -> Server:
+def granian_server(app, limits: Limits, *, host: str, port: int, threads: int, **tls: Any) -> Server:
     """granian's embedded server for the WSGI ``app``, to run with ``await server.serve()`` on an
     asyncio loop and end with ``server.stop()`` (on that loop).
 
@@ -74,12 +75,13 @@ def granian_server(app, limits: Limits, *, host: str, port: int, threads: int) -
     has waited 30 s for the next request's headers. Here it serves ``max_connections`` at once
     (idle or sending a body slowly), the next waiting in the OS's queue, and closes a connection
     that sends no complete request head for ``idle_connection_timeout_s``. HTTP/1 only: neither
-    provider speaks HTTP/2 in cleartext, and h2c bodies come without a length."""
+    provider speaks HTTP/2 in cleartext, and h2c bodies come without a length. ``tls``: granian's
+    ssl_* arguments, for the HTTPS listener at the providers' real names (--tls-port)."""
     server = Server(BufferedBodies(app, limits, threads=threads),
                     address=host, port=port, interface=Interfaces.RSGI, http=HTTPModes.http1,
                     websockets=False, log_enabled=False,
                     backlog=limits.max_connections, backpressure=limits.max_connections,
-                    http1_settings=HTTP1Settings(header_read_timeout=limits.idle_connection_timeout_s * 1000))
+                    http1_settings=HTTP1Settings(header_read_timeout=limits.idle_connection_timeout_s * 1000), **tls)
     # Not among the embedded server's arguments: without it a stop would wait for ever on a
     # request that never ends.
     server.workers_kill_timeout = limits.stop_grace_s

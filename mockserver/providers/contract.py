@@ -265,6 +265,17 @@ class Ended:
 
 
 @dataclass(frozen=True)
+class Bought:
+    """A number a key bought, for the client report: what for (the service and country, as the
+    provider names them) and when, and when the client gave it back (a cancel), if it did."""
+    id: str
+    key: str
+    offer: str                     # the service and country, e.g. "wa, country 187"
+    bought_ms: int
+    released_ms: int | None = None  # when the client cancelled it; None: it did not
+
+
+@dataclass(frozen=True)
 class BuildContext:
     """What a backend is built with, besides its scenario section: the engine's shared parts and
     the generators, seeded, that the providers share (one phone-number pool, so no number is
@@ -423,6 +434,12 @@ class Provider(ABC, Generic[BackendT]):
     def expired(self, backend: BackendT, tenant: Tenant | None) -> list[Ended]:
         """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
         still have given them back."""
+        return []
+
+    def bought(self, backend: BackendT, tenant: Tenant | None) -> list[Bought]:
+        """Numbers (of the tenant, or everyone's) bought and still held in its state, each key's in
+        the order they were bought, with the cancels of them; a provider that lists none makes no
+        number-cycling finding."""
         return []
 
     def key_of(self, backend: BackendT, tenant: Tenant) -> str:

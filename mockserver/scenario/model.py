@@ -19,6 +19,7 @@ from mockserver.engine.webhooks import DEFAULT_MESSAGE_IDS, MESSAGE_ID_KINDS, Re
 from mockserver.scenario.common import TEMPLATE_HELP, check_template
 from mockserver.scenario.declare import describe, many, option, schema_of
 from mockserver.scenario.fields import LONGEST_WAIT_MS, Duration, Instant, Seed, signing_secret
+from mockserver.scenario.hosts import MAX_EXTRA_HOSTS, RealHost, parse_targets
 
 # A number gets one message this long after it is bought, unless a behavior says otherwise.
 DEFAULT_SMS_AFTER_MS = 3000
@@ -266,6 +267,13 @@ class SandboxWebhooks:
         "of the same requests (a receiver that keeps the ids it processed drops the second run's deliveries)"))
 
 
+
+def _real_hosts(targets: dict[str, str]) -> tuple[RealHost, ...]:
+    try:
+        return parse_targets(targets)
+    except ValueError as exc:
+        raise ValidationError(str(exc), "real_hosts") from None
+
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
     """A scenario file, loaded. Its ``clock:`` and ``webhooks:`` (Clock, SandboxWebhooks) and each
@@ -288,6 +296,11 @@ class Scenario:
     sections: Mapping[str, object] = field(default_factory=dict)   # provider name -> its section
     faults: tuple[FaultRule, ...] = option(many(Fault), (), "Requests to fail or slow down; the first that "
                                            "applies is used", convert=lambda faults: tuple(f.rule() for f in faults))
+    real_hosts: tuple[RealHost, ...] = option(
+        lambda **kwargs: fields.Dict(keys=fields.String(), values=fields.String(), **kwargs), factory=dict,
+        text="Real host names the sandbox answers as a provider (TLS port, HTTPS proxy, in process), added to "
+             "the providers' own (docs/real-addresses.md): host name -> provider, or provider/dialect",
+        json={"maxProperties": MAX_EXTRA_HOSTS}, convert=lambda targets: _real_hosts(targets))
     source: str = "<inline>"                  # file path or bundled name, for messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
     # The files it was read from: its own (when it is one) and the fixture files it names.

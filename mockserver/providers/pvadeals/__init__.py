@@ -10,7 +10,7 @@ from mockserver.engine.clock import Clock
 from mockserver.engine.ids import ObjectIds
 from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.webhooks import Message, encode_body
-from mockserver.providers.contract import BuildContext, DashboardView, Ended, Provider, SnapshotPart
+from mockserver.providers.contract import Bought, BuildContext, DashboardView, Ended, Provider, SnapshotPart
 from mockserver.providers.pvadeals import console, probes, schemas, snapshot
 from mockserver.providers.pvadeals.backend import Account, PvaDeals, ServiceRequest
 from mockserver.providers.pvadeals.routes import ROUTES
@@ -72,6 +72,9 @@ class PvaDealsProvider(Provider[PvaDeals]):
 
     def expired(self, backend: PvaDeals, tenant: Tenant | None) -> list[Ended]:
         return console.expired(backend, tenant)
+
+    def bought(self, backend: PvaDeals, tenant: Tenant | None) -> list[Bought]:
+        return console.bought(backend, tenant)
 
     def probes(self, backend: PvaDeals, tenant: Tenant, now_ms: int) -> list[ProbeSpec]:
         return probes.probes(backend, tenant, now_ms)

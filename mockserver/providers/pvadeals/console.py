@@ -7,7 +7,7 @@ from functools import partial
 
 from mockserver.engine.clock import DAY_MS, format_iso
 from mockserver.engine.ids import Codes
-from mockserver.providers.contract import DashboardView, Ended
+from mockserver.providers.contract import Bought, DashboardView, Ended
 from mockserver.providers.pvadeals import schemas
 from mockserver.providers.pvadeals.backend import FLAGGED, LTR, STR, TIMEOUT
 from mockserver.providers.shapes import dump
@@ -87,3 +87,11 @@ def expired(backend, tenant: Tenant | None) -> list[Ended]:
     return [Ended(r.id, a.key, r.updated_ms, Decimal(0) if r.behavior.timeout.refund else r.amount)
             for a in backend.accounts.values() if tenant is None or a.tenant == tenant
             for r in a.requests.values() if r.kind == STR and r.status == TIMEOUT and not r.messages]
+
+
+def bought(backend, tenant: Tenant | None) -> list[Bought]:
+    """Short-term requests held, with the moment of their flag (a flagged request changes no more)."""
+    return [Bought(r.id, a.key, f"{r.service.name} ({r.service.id})", r.created_ms,
+                   r.updated_ms if r.status == FLAGGED else None)
+            for a in backend.accounts.values() if tenant is None or a.tenant == tenant
+            for r in a.requests.values() if r.kind == STR]

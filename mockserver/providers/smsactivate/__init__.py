@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mockserver.engine.clock import Clock
 from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.webhooks import Message, encode_body
-from mockserver.providers.contract import BuildContext, DashboardView, Ended, Provider, SnapshotPart
+from mockserver.providers.contract import Bought, BuildContext, DashboardView, Ended, Provider, SnapshotPart
 from mockserver.providers.shapes import dump
 from mockserver.providers.smsactivate import console, defaults, probes, schemas, snapshot
 from mockserver.providers.smsactivate.backend import Account, Activation, Sms, SmsActivate
@@ -102,6 +102,9 @@ class SmsActivateProvider(Provider[SmsActivate]):
 
     def expired(self, backend: SmsActivate, tenant: Tenant | None) -> list[Ended]:
         return console.expired(backend, tenant)
+
+    def bought(self, backend: SmsActivate, tenant: Tenant | None) -> list[Bought]:
+        return console.bought(backend, tenant)
 
     def probes(self, backend: SmsActivate, tenant: Tenant, now_ms: int) -> list[ProbeSpec]:
         return probes.probes(backend, tenant, now_ms)

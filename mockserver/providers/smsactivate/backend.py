@@ -13,7 +13,7 @@ then, and events of an earlier generation find it changed and do nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -22,7 +22,7 @@ from mockserver.engine.clock import format_iso
 from mockserver.engine.ids import Codes, PhoneNumbers
 from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
 from mockserver.engine.timeline import Event, Timeline
-from mockserver.providers.contract import Delivered
+from mockserver.providers.contract import Caller, Delivered
 from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.smsactivate import defaults
 from mockserver.providers.smsactivate.errors import (
@@ -178,7 +178,7 @@ class SmsActivate:
             self._open(declared.key, declared.balance, declared.webhook)
         self.limiter.forget(key)
 
-    def admit(self, caller: Account, ip: str, path: str, now_ms: int) -> Rejection | None:
+    def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
         return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
 
     def rate_usage(self) -> list[Usage]:
@@ -228,7 +228,7 @@ class SmsActivate:
 
     # -- ordering -------------------------------------------------------------------------
 
-    def buy(self, account: Account, params: dict, now_ms: int) -> Activation:
+    def buy(self, account: Account, params: Mapping[str, str | None], now_ms: int) -> Activation:
         """getNumber / getNumberV2: the checks in the order the protocol's errors suggest
         (service, stock, price cap, balance), then the debit."""
         service = self.service(params.get("service"))

@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 from mockserver.engine.clock import format_iso
 from mockserver.engine.ids import Codes
-from mockserver.providers.contract import DashboardView, Ended
+from mockserver.providers.contract import Bought, DashboardView, Ended
 from mockserver.providers.shapes import dump
 from mockserver.providers.sms import code_shape, sms_text
 from mockserver.providers.smsactivate import defaults, schemas
-from mockserver.providers.smsactivate.backend import EXPIRED, WAIT_CODE
+from mockserver.providers.smsactivate.backend import CANCELLED, EXPIRED, WAIT_CODE
 from mockserver.providers.tenancy import Tenant
 
 
@@ -77,3 +77,11 @@ def expired(backend, tenant: Tenant | None) -> list[Ended]:
     return [Ended(str(a.id), account.key, a.ended_ms or a.end_ms, Decimal(0) if a.refunded else a.cost)
             for account in backend.accounts.values() if tenant is None or account.tenant == tenant
             for a in account.activations.values() if a.status == EXPIRED]
+
+
+def bought(backend, tenant: Tenant | None) -> list[Bought]:
+    """Every activation held, with the moment of its cancel (setStatus 8, cancelActivation)."""
+    return [Bought(str(a.id), account.key, f"{a.service.code}, country {a.country.id}", a.created_ms,
+                   a.ended_ms if a.status == CANCELLED else None)
+            for account in backend.accounts.values() if tenant is None or account.tenant == tenant
+            for a in account.activations.values()]

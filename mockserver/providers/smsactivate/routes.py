@@ -5,14 +5,19 @@ faults and reads the parameters; a call runs under the state lock with the calle
 virtual now, the parameters and the dialect its path names (None: the scenario's default)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import NoReturn
 
 from mockserver.providers.contract import Route
 from mockserver.providers.smsactivate import defaults
 from mockserver.providers.smsactivate import schemas as s
-from mockserver.providers.smsactivate.backend import CODE, FINISHED, WAIT_CODE, Activation
+from mockserver.providers.smsactivate.backend import CODE, FINISHED, WAIT_CODE, Account, Activation, SmsActivate
 from mockserver.providers.smsactivate.errors import BadAction, NoAction
-from mockserver.providers.smsactivate.section import SERVICE_COUNTRY
+from mockserver.providers.smsactivate.section import SERVICE_COUNTRY, Dialect
+
+# The parameters as schemas.Params reads them: every name it knows, None when not sent.
+Query = Mapping[str, str | None]
 
 
 def _money(amount: Decimal) -> str:
@@ -27,14 +32,16 @@ def _number(amount: Decimal) -> float:
 
 # -- account ----------------------------------------------------------------------------------
 
-def get_balance(backend, account, now, query, dialect=None):
+def get_balance(backend: SmsActivate, account: Account, now: int, query: Query,
+                dialect: str | None = None) -> str:
     backend.dialect(dialect)
     return f"ACCESS_BALANCE:{_money(account.balance)}"
 
 
 # -- catalogue --------------------------------------------------------------------------------
 
-def get_numbers_status(backend, account, now, query, dialect=None):
+def get_numbers_status(backend: SmsActivate, account: Account, now: int, query: Query,
+                       dialect: str | None = None) -> dict[str, int]:
     backend.dialect(dialect)
     country = backend.country(query["country"])
     if country is None:
@@ -45,14 +52,15 @@ def get_numbers_status(backend, account, now, query, dialect=None):
     return {f"{p.service}_0": p.count for p in backend.offers(country=country.id)}
 
 
-def get_top_countries(backend, account, now, query, dialect=None):
+def get_top_countries(backend: SmsActivate, account: Account, now: int, query: Query,
+                      dialect: str | None = None) -> dict[str, dict]:
     backend.dialect(dialect)
     offers = backend.offers(service=query["service"]) if query["service"] else backend.offers()
     ranked = sorted(offers, key=lambda p: (-p.count, p.country, p.service))
     free = (query["freePrice"] or "").lower() in ("true", "1")
     answer = {}
     for index, p in enumerate(ranked):
-        entry = {"country": p.country, "count": p.count, "price": _number(p.cost),
+        entry: dict[str, object] = {"country": p.country, "count": p.count, "price": _number(p.cost),
                  "retail_price": _number(p.retail if p.retail is not None else p.cost * 2)}
         if free:
             entry["freePriceMap"] = {_money(p.cost): p.count}
@@ -60,7 +68,8 @@ def get_top_countries(backend, account, now, query, dialect=None):
     return answer
 
 
-def get_prices(backend, account, now, query, dialect=None):
+def get_prices(backend: SmsActivate, account: Account, now: int, query: Query,
+               dialect: str | None = None) -> dict:
     spoken = backend.dialect(dialect)
     country = None
     if query["country"]:
@@ -78,32 +87,37 @@ def get_prices(backend, account, now, query, dialect=None):
     return answer
 
 
-def get_countries(backend, account, now, query, dialect=None):
+def get_countries(backend: SmsActivate, account: Account, now: int, query: Query,
+                  dialect: str | None = None) -> dict[str, dict]:
     backend.dialect(dialect)
     return {str(c.id): {"id": c.id, "rus": c.rus, "eng": c.eng, "chn": c.chn, "visible": int(c.visible),
                         "retry": int(c.retry), "rent": int(c.rent), "multiService": int(c.multi_service)}
             for c in backend.countries.values()}
 
 
-def get_services_list(backend, account, now, query, dialect=None):
+def get_services_list(backend: SmsActivate, account: Account, now: int, query: Query,
+                      dialect: str | None = None) -> dict[str, list]:
     backend.dialect(dialect)
     return {"services": [{"code": code, "name": service.name} for code, service in backend.services.items()]}
 
 
-def get_operators(backend, account, now, query, dialect=None):
+def get_operators(backend: SmsActivate, account: Account, now: int, query: Query,
+                  dialect: str | None = None) -> dict[str, dict]:
     backend.dialect(dialect)
     return {"countryOperators": backend.operators(query["country"])}
 
 
 # -- ordering ---------------------------------------------------------------------------------
 
-def get_number(backend, account, now, query, dialect=None):
+def get_number(backend: SmsActivate, account: Account, now: int, query: Query,
+               dialect: str | None = None) -> str:
     backend.dialect(dialect)
     activation = backend.buy(account, query, now)
     return f"ACCESS_NUMBER:{activation.id}:{activation.number}"
 
 
-def get_number_v2(backend, account, now, query, dialect=None):
+def get_number_v2(backend: SmsActivate, account: Account, now: int, query: Query,
+                  dialect: str | None = None) -> dict:
     spoken = backend.dialect(dialect)
     return number_v2(backend.buy(account, query, now), spoken.currency)
 
@@ -119,27 +133,32 @@ def number_v2(activation: Activation, currency: int) -> dict:
 
 # -- activation control -----------------------------------------------------------------------
 
-def set_status(backend, account, now, query, dialect=None):
+def set_status(backend: SmsActivate, account: Account, now: int, query: Query,
+               dialect: str | None = None) -> str:
     spoken = backend.dialect(dialect)
     return backend.set_status(account, query["id"], query["status"], spoken, now)
 
 
-def get_status(backend, account, now, query, dialect=None):
+def get_status(backend: SmsActivate, account: Account, now: int, query: Query,
+               dialect: str | None = None) -> str:
     backend.dialect(dialect)
     return backend.poll(account, query["id"], now).status_token()
 
 
-def get_status_v2(backend, account, now, query, dialect=None):
+def get_status_v2(backend: SmsActivate, account: Account, now: int, query: Query,
+                  dialect: str | None = None) -> dict:
     backend.dialect(dialect)
     activation = backend.poll(account, query["id"], now)
     last = activation.last
     shows = last is not None and (activation.status == CODE or activation.status == FINISHED)
     return {"verificationType": defaults.VERIFICATION_TYPE_SMS,
-            "sms": {"dateTime": s.wire_time(last.at_ms), "code": last.code, "text": last.text} if shows else None,
+            "sms": {"dateTime": s.wire_time(last.at_ms), "code": last.code, "text": last.text}
+            if last is not None and shows else None,
             "call": None}
 
 
-def get_full_sms(backend, account, now, query, dialect=None):
+def get_full_sms(backend: SmsActivate, account: Account, now: int, query: Query,
+                 dialect: str | None = None) -> str:
     backend.dialect(dialect)
     activation = backend.activation(account, query["id"])
     if activation.last is None or activation.status not in (CODE, FINISHED):
@@ -147,7 +166,7 @@ def get_full_sms(backend, account, now, query, dialect=None):
     return f"FULL_SMS:{activation.last.text}"
 
 
-def _page(query) -> tuple[int, int]:
+def _page(query: Query) -> tuple[int, int]:
     def number(name: str, default: int, top: int) -> int:
         value = query[name]
         return max(0, min(top, int(value))) if value and value.isdigit() else default
@@ -156,7 +175,7 @@ def _page(query) -> tuple[int, int]:
     return start, limit
 
 
-def _listed(activation: Activation, spoken) -> dict:
+def _listed(activation: Activation, spoken: Dialect) -> dict:
     codes = [m.code or m.text for m in activation.messages]
     hero = spoken.active_list == "data"
     return {"activationId": str(activation.id), "serviceCode": activation.service.code,
@@ -174,7 +193,8 @@ def _listed(activation: Activation, spoken) -> dict:
 _ACTIVATION_STATUS = {WAIT_CODE: "4", CODE: "2", "WAIT_RETRY": "3", FINISHED: "6", "CANCELLED": "8", "EXPIRED": "8"}
 
 
-def get_active_activations(backend, account, now, query, dialect=None):
+def get_active_activations(backend: SmsActivate, account: Account, now: int, query: Query,
+                           dialect: str | None = None) -> dict:
     spoken = backend.dialect(dialect)
     start, limit = _page(query)
     active = backend.active(account)[start:start + limit]
@@ -183,7 +203,8 @@ def get_active_activations(backend, account, now, query, dialect=None):
     return {"status": "success", spoken.active_list: [_listed(a, spoken) for a in active]}
 
 
-def get_history(backend, account, now, query, dialect=None):
+def get_history(backend: SmsActivate, account: Account, now: int, query: Query,
+                dialect: str | None = None) -> dict:
     spoken = backend.dialect(dialect)
     start, limit = _page({**query, "start": query["offset"]})
 
@@ -196,24 +217,27 @@ def get_history(backend, account, now, query, dialect=None):
 
 # -- HeroSMS's own actions ---------------------------------------------------------------------
 
-def _hero(backend, dialect, action: str):
+def _hero(backend: SmsActivate, dialect: str | None, action: str) -> Dialect:
     spoken = backend.dialect(dialect)
     if action not in spoken.actions:
         raise BadAction()
     return spoken
 
 
-def finish_activation(backend, account, now, query, dialect=None):
+def finish_activation(backend: SmsActivate, account: Account, now: int, query: Query,
+                      dialect: str | None = None) -> None:
     _hero(backend, dialect, "finishActivation")
     backend.finish(backend.activation(account, query["id"]), now)
 
 
-def cancel_activation(backend, account, now, query, dialect=None):
+def cancel_activation(backend: SmsActivate, account: Account, now: int, query: Query,
+                      dialect: str | None = None) -> None:
     spoken = _hero(backend, dialect, "cancelActivation")
     backend.cancel(backend.activation(account, query["id"]), spoken, now)
 
 
-def get_all_sms(backend, account, now, query, dialect=None):
+def get_all_sms(backend: SmsActivate, account: Account, now: int, query: Query,
+                dialect: str | None = None) -> dict[str, list]:
     _hero(backend, dialect, "getAllSms")
     activation = backend.activation(account, query["id"])
     return {"data": [{"id": index + 1, "phoneFrom": activation.service.name, "code": m.code, "text": m.text,
@@ -221,16 +245,17 @@ def get_all_sms(backend, account, now, query, dialect=None):
                      for index, m in enumerate(activation.messages)]}
 
 
-def unknown_action(backend, account, now, query, dialect=None):
+def unknown_action(backend: SmsActivate, account: Account, now: int, query: Query,
+                   dialect: str | None = None) -> NoReturn:
     backend.dialect(dialect)
     raise BadAction() if query["action"] else NoAction()
 
 
-def _waiting(token) -> bool:
+def _waiting(token: object) -> bool:
     return not str(token).startswith("STATUS_WAIT")
 
 
-def _v2_done(answer) -> bool:
+def _v2_done(answer: dict) -> bool:
     return answer["sms"] is not None
 
 

@@ -31,7 +31,8 @@ _TOKEN = validate.Regexp(r"^[A-Z_]{2,40}$", error="a token in capitals, e.g. BAD
 _NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$", error="a dialect's name: lowercase letters, digits, - and _")
 
 
-def _by_token(values: fields.Field) -> Callable[..., fields.Dict]:
+def _by_token(values: fields.Field) -> Callable[..., fields.Field]:
+    """A mapping field keyed by protocol tokens, as option() takes a field kind."""
     return lambda **kwargs: fields.Dict(keys=fields.String(validate=_TOKEN), values=values, **kwargs)
 
 

@@ -5,6 +5,7 @@ its service, country, operator and number, found again on restore as at purchase
 from __future__ import annotations
 
 from functools import partial
+from typing import TypeVar
 
 from mockserver.engine.clock import EARLIEST_MS, END_OF_TIME_MS, instant
 from mockserver.engine.records import Record, SnapshotError
@@ -16,6 +17,16 @@ from mockserver.providers.tenancy import Tenant
 
 # What an activation's timeline events may do when a snapshot brings them back.
 ACTIONS = frozenset({"_sms_due", "_end"})
+
+T = TypeVar("T")
+
+
+def _given(value: T | None, r: Record, name: str) -> T:
+    """A required field's value. Record's readers give None only for an optional field (they raise
+    for a missing required one), which their signatures cannot say; this says it to the checker."""
+    if value is None:
+        raise r.fail(name, "missing")
+    return value
 
 
 def export_state(backend: SmsActivate, tenant: Tenant | None, seq_of) -> dict:
@@ -55,16 +66,16 @@ def restore_state(backend: SmsActivate, record: Record, tenant: Tenant | None, t
     restored: Restored = Restored("activation", _link_events)
     if tenant is None:
         backend.next_id = record.int("next_id", minimum=0) or backend.next_id
-    accounts = {}
+    accounts: dict[str, Account] = {}
     for a in record.records("accounts"):
-        key = a.str("key")
+        key = _given(a.str("key"), a, "key")
         if tenant is not None and key != tenant.account:
             raise a.fail("key", "a snapshot of one tenant holds its account only")
-        account = accounts[key] = Account(key, a.decimal("balance"), a.str("webhook", optional=True),
+        account = accounts[key] = Account(key, _given(a.decimal("balance"), a, "balance"), a.str("webhook", optional=True),
                                           Tenant(backend.name, key))
         for r in a.records("activations"):
             activation = _activation_from(backend, account, r)
-            restored.add(str(activation.id), activation, r.record("events"), r)
+            restored.add(str(activation.id), activation, _given(r.record("events"), r, "events"), r)
             account.activations[activation.id] = activation
             backend.next_id = max(backend.next_id, activation.id + 1)
     if tenant is None:
@@ -78,16 +89,16 @@ def restore_state(backend: SmsActivate, record: Record, tenant: Tenant | None, t
 
 
 def _activation_from(backend: SmsActivate, account: Account, r: Record) -> Activation:
-    service = backend.services.get(r.str("service"))
+    service = backend.services.get(_given(r.str("service"), r, "service"))
     if service is None:
         raise r.fail("service", "no such service in the scenario")
-    country = backend.countries.get(r.int("country"))
+    country = backend.countries.get(_given(r.int("country"), r, "country"))
     if country is None:
         raise r.fail("country", "no such country in the scenario")
-    status = r.str("status")
+    status = _given(r.str("status"), r, "status")
     if status not in STATUSES:
         raise r.fail("status", f"expected one of {', '.join(STATUSES)}")
-    raw_id = r.str("id")
+    raw_id = _given(r.str("id"), r, "id")
     if not raw_id.isdigit() or len(raw_id) > 18:
         raise r.fail("id", "expected an activation id: digits")
     messages = []
@@ -97,11 +108,13 @@ def _activation_from(backend: SmsActivate, account: Account, r: Record) -> Activ
                 and EARLIEST_MS <= item[2] <= END_OF_TIME_MS):
             raise SnapshotError(f"{r.path}.messages[{index}]: expected [text, code or null, at_ms]")
         messages.append(Sms(*item))
-    number, operator = r.str("number"), r.str("operator")
+    number, operator = _given(r.str("number"), r, "number"), _given(r.str("operator"), r, "operator")
     return Activation(
         id=int(raw_id), account=account, service=service, country=country, operator=operator,
         behavior=backend.scenario.behavior_for(service, country, operator, number), number=number,
-        cost=r.decimal("cost"), created_ms=instant(r, "created_ms"), end_ms=instant(r, "end_ms"), status=status,
-        ready=r.bool("ready"), generation=r.int("generation", minimum=0), polls=r.int("polls", minimum=0),
+        cost=_given(r.decimal("cost"), r, "cost"), created_ms=_given(instant(r, "created_ms"), r, "created_ms"),
+        end_ms=_given(instant(r, "end_ms"), r, "end_ms"), status=status, ready=r.bool("ready"),
+        generation=_given(r.int("generation", minimum=0), r, "generation"),
+        polls=_given(r.int("polls", minimum=0), r, "polls"),
         retry_code=r.str("retry_code", optional=True), refunded=r.bool("refunded"),
         ended_ms=instant(r, "ended_ms", optional=True), messages=messages)

@@ -8,6 +8,7 @@ from typing import Any
 from mockserver.report.rule import Rule, Thresholds
 from mockserver.report.rules import (
     lenient_request,
+    number_cycling,
     numbers_left_to_expire,
     polling_too_fast,
     rate_headroom,
@@ -25,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     unsafe_retry.UnsafeRetry(),
     retry_after_ignored.RetryAfterIgnored(),
     numbers_left_to_expire.NumbersLeftToExpire(),
+    number_cycling.NumberCycling(),
     webhook_trouble.WebhookTrouble(),
     webhook_receiver.WebhookReceiver(),
     lenient_request.LenientRequest(),
