@@ -93,7 +93,8 @@ class ErrorShapes:
         self._headers = headers or {}
 
     def headers_for(self, path: str, req: flask.Request) -> dict:
-        headers_of = self._headers.get(self.prefix_of(path))
+        prefix = self.prefix_of(path)
+        headers_of = None if prefix is None else self._headers.get(prefix)
         return {} if headers_of is None else headers_of(req)
 
     def prefix_of(self, path: str) -> str | None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, cast
 
 from marshmallow import ValidationError
 
@@ -160,8 +161,9 @@ def _parse(text: str, source: str, limits: Limits, remember: bool) -> tuple[obje
     so that a start whose scenario and fixtures are unchanged imports no PyYAML (about 15 ms of
     the start); it is validated again all the same. Only documents that parsed are kept."""
     key = f"scenario-yaml:{limits.max_yaml_nodes}:{limits.max_yaml_depth}:{limits.max_yaml_number_chars}"
-    if remember and (parsed := fixture_cache.load(text.encode("utf-8"), key)) is not None:
-        return parsed
+    if remember and (cached := fixture_cache.load(text.encode("utf-8"), key)) is not None:
+        # the entry under this key is what the store below kept: a (document, lines) pair
+        return cast(tuple[object, dict], cached)
     import yaml
 
     from mockserver.scenario.yamlpos import YamlTooLarge, load_with_lines
@@ -187,7 +189,7 @@ def unshowable(data) -> tuple | None:
     definition GET /_mock/scenario shows), or None. The loader bounds numbers and nesting, so
     every value here has a JSON form but a set, bytes, a NaN or an infinity, or a key that is not
     text or a number: YAML can write those, and the format's fields may take some of them."""
-    pending = [((), data)]
+    pending: list[tuple[tuple[object, ...], Any]] = [((), data)]
     while pending:
         path, value = pending.pop()
         if isinstance(value, dict):

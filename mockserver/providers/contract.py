@@ -18,23 +18,28 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from marshmallow import Schema
 
 from mockserver.engine.exchange import Exchange
 from mockserver.engine.ids import Codes, PhoneNumbers
+from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.ratelimit import Rejection, Usage
-from mockserver.engine.timeline import Timeline
-from mockserver.engine.webhooks import Outbox
+from mockserver.engine.records import Record
+from mockserver.engine.timeline import Event, Timeline
+from mockserver.engine.webhooks import Outbox, RetryPolicy
+from mockserver.providers.restoring import Restored
 from mockserver.providers.tenancy import Tenant
-from mockserver.settings import DEFAULT_LIMITS
+from mockserver.settings import DEFAULT_LIMITS, Limits
 
-if TYPE_CHECKING:        # a type only: no web framework below the HTTP front
-    from werkzeug.wrappers import Request
+if TYPE_CHECKING:
+    from flask import Request  # a type only: no web framework below the HTTP front
+
+    from mockserver.engine.clock import Clock
 
 
 def under(path: str, base: str) -> bool:
@@ -54,7 +59,7 @@ def base_length(path: str, base: str) -> int | None:
     return None if found is None else found.end()
 
 
-_BASES: dict[str, re.Pattern] = {}
+_BASES: dict[str, re.Pattern[str]] = {}
 
 
 class ProviderError(Exception):
@@ -107,7 +112,7 @@ class Route:
     method: str
     path: str                                  # below the provider's prefix, in werkzeug's syntax
     call: Callable[..., object]
-    answer: type[Schema] | Callable[[object], type[Schema]] | None = None
+    answer: type[Schema] | Callable[[Any], type[Schema]] | None = None
     status: int | None = 200                   # None: it never succeeds (it only refuses)
     body: type[Schema] | None = None           # a JSON body, read and validated outside the lock
     query: type[Schema] | None = None
@@ -121,7 +126,7 @@ class Route:
     # one number, the path's id), "purchase" (spends money; with an id, re-arms that number) or
     # "release" (gives a number back: a flag, a cancel); None: none of these.
     kind: str | None = None
-    done: Callable[[object], bool] | None = None   # a poll's result shows the number finished (code or end)
+    done: Callable[[Any], bool] | None = None   # a poll's result shows the number finished (code or end)
     retry_header: str | None = None            # a purchase's header that makes a repeat safe (an idempotency key)
     # Routes that share a method and a path are told apart by their parameters (Provider.parameters):
     # this one takes the requests whose parameters hold these values (sms-activate's one URL, whose
@@ -136,7 +141,7 @@ class Route:
     def name(self) -> str:
         return self.endpoint or self.call.__name__
 
-    def answer_for(self, section) -> type[Schema] | None:
+    def answer_for(self, section: Any) -> type[Schema] | None:
         answer = self.answer
         return answer if answer is None or isinstance(answer, type) else answer(section)
 
@@ -149,26 +154,48 @@ class Guard(Protocol):
     will be none (a dropped connection, a crash). ``parameters``: what it reads, for the OpenAPI
     document (a header)."""
 
-    parameters: tuple[dict, ...]
+    @property
+    def parameters(self) -> tuple[dict[str, object], ...]: ...
 
-    def before(self, call: Call) -> tuple[int, dict, dict] | None: ...
+    def before(self, call: Call[Any, Any]) -> tuple[int, object, dict[str, str]] | None: ...
 
-    def after(self, call: Call, status: int, body: object, refused_input: bool) -> None: ...
+    def after(self, call: Call[Any, Any], status: int, body: object, refused_input: bool) -> None: ...
 
-    def abandon(self, call: Call) -> None: ...
+    def abandon(self, call: Call[Any, Any]) -> None: ...
+
+
+class Caller(Protocol):
+    """Who a key belongs to."""
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def tenant(self) -> Tenant: ...
+
+
+class SandboxView(Protocol):
+    """What a route's steps read of the sandbox: its bounds (settings.py), as they are now."""
+    @property
+    def limits(self) -> Limits: ...
+
+
+CallerT = TypeVar("CallerT", bound=Caller)
+TargetT = TypeVar("TargetT")
+BackendT = TypeVar("BackendT", bound="Backend[Any, Any]")
 
 
 @dataclass
-class Call:
-    """One request as the pipeline's steps see it."""
-    sandbox: object
-    section: object                            # the provider's scenario section
-    backend: Backend
-    caller: Caller
-    request: object                            # the Flask request
+class Call(Generic[BackendT, CallerT]):
+    """One request as the pipeline's steps see it; a guard of one provider's routes names that
+    provider's backend and caller."""
+    sandbox: SandboxView
+    section: Any                               # the provider's scenario section (its own dataclass)
+    backend: BackendT
+    caller: CallerT
+    request: Request                           # the Flask request
     now_ms: int
     exchange: Exchange                         # what the pipeline has read and learnt of it
-    held: dict = field(default_factory=dict)   # what guards keep between their steps
+    held: dict[str, Any] = field(default_factory=dict)   # what guards keep between their steps
 
 
 @dataclass(frozen=True)
@@ -186,12 +213,6 @@ class ErrorWire:
         return self.body(status, self.texts.get(status) or fallback)
 
 
-class Caller(Protocol):
-    """Who a key belongs to."""
-    key: str
-    tenant: Tenant
-
-
 @dataclass(frozen=True)
 class Delivered:
     """An SMS the control API delivered."""
@@ -204,24 +225,26 @@ class Delivered:
     at_ms: int
 
 
-class Backend(Protocol):
-    """A provider's state and rules: plain Python under the state lock, no HTTP."""
+class Backend(Protocol[CallerT, TargetT]):
+    """A provider's state and rules: plain Python under the state lock, no HTTP. ``CallerT``: who
+    its keys belong to (its accounts, or a key's view of one); ``TargetT``: what the control API
+    finds and delivers an SMS to (a request, a number, an activation)."""
 
-    def authenticate(self, key: str | None) -> Caller | None:
+    def authenticate(self, key: str | None) -> CallerT | None:
         """The caller a key belongs to (making an account from the tenant patterns if it matches
         one; TenantLimitReached past the limit), or None."""
 
-    def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None: ...
+    def admit(self, caller: CallerT, ip: str, path: str, now_ms: int) -> Rejection | None: ...
 
     def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None: ...
 
     def reset_tenant(self, tenant: Tenant) -> None:
         """Back to the scenario's account, or none if it was made from a pattern."""
 
-    def find(self, *, target_id: str | None = None, number: str | None = None) -> object | None:
+    def find(self, *, target_id: str | None = None, number: str | None = None) -> TargetT | None:
         """Any account's number (a request, for PVADeals) by id, or the newest with that phone number."""
 
-    def deliver_sms(self, target, now_ms: int, text: str | None) -> Delivered:
+    def deliver_sms(self, target: TargetT, now_ms: int, text: str | None) -> Delivered:
         """An SMS to it now (NotReceiving if it takes none); text None: the service's wording."""
 
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
@@ -274,9 +297,9 @@ class DashboardView:
     what the table shows, ``detail`` (a tooltip), ``note`` (a line under the id, such as a rental's
     days left) and ``actions``: (verb, path, method) triples the page sends to the provider's API
     with the row's ``key``."""
-    accounts: list[dict]
-    numbers: list[tuple[tuple, Callable[[], dict]]]      # sort key: (created, id)
-    messages: list[tuple[tuple, Callable[[], dict]]]     # sort key: (received or created, id)
+    accounts: list[dict[str, Any]]
+    numbers: Sequence[tuple[tuple[Any, ...], Callable[[], dict[str, Any]]]]      # sort key: (created, id)
+    messages: Sequence[tuple[tuple[Any, ...], Callable[[], dict[str, Any]]]]     # sort key: (received or created, id)
 
 
 @dataclass(frozen=True)
@@ -292,19 +315,39 @@ class Verification:
     script: Callable[..., None]
     value_keys: frozenset[str]                 # fields whose values are the API's own words
     pace_s: float                              # least time between two calls: the documented rate
-    sandbox_key: Callable[[object, str], str]  # (section, the user's key) -> the sandbox key that plays it
+    sandbox_key: Callable[[Any, str], str]  # (section, the user's key) -> the sandbox key that plays it
     prime: Callable[..., None] = lambda session, real: None
-    catalog: Callable[[list], dict[str, tuple[object, str | None]]] | None = None
+    catalog: Callable[[list[Any]], Mapping[str, tuple[object, str | None]]] | None = None
     profiles: tuple[str, ...] = ()             # the section's shape profiles, if it has them
-    with_profile: Callable[[object, str], object] | None = None    # (section, profile) -> section
+    with_profile: Callable[[Any, str], Any] | None = None    # (section, profile) -> section
 
 
-# The backend a provider builds: its methods below take the one it built (a provider that does
-# not name it, Provider unparameterized, takes any).
-B = TypeVar("B", bound=Backend)
+class SnapshotPart(Protocol):
+    """A provider's state in a snapshot (mockserver/state/document.py): its snapshot.py module.
+    ``backend`` is the provider's own; ``seq_of`` numbers a timeline event (None: not in the
+    snapshot), ``tenant_of(record, field)`` reads a tenant. ``ACTIONS``: the backend methods a
+    restored event may call."""
+
+    @property
+    def ACTIONS(self) -> frozenset[str]: ...
+
+    def export_state(self, backend: Any, tenant: Tenant | None,
+                     seq_of: Callable[[Event], int | None]) -> dict[str, Any]: ...
+
+    def restore_state(self, backend: Any, record: Record, tenant: Tenant | None,
+                      tenant_of: Callable[[Record, str], Tenant]) -> Restored[Any]: ...
+
+    def count(self, backend: Any, tenant: Tenant | None) -> tuple[int, int]:
+        """Its accounts and the numbers they hold (of the tenant, or everyone's)."""
+
+    def refer(self, obj: object) -> dict[str, Any] | None:
+        """An event's argument of its own, as JSON (None: not one of its objects)."""
 
 
-class Provider(ABC, Generic[B]):
+class Provider(ABC, Generic[BackendT]):
+    """A provider, over its backend's type (what build makes and the other methods are given)."""
+
+
     name: ClassVar[str]              # the scenario section, the journal's and the control API's name
     title: ClassVar[str]             # for people: "PVADeals v3"
     prefix: ClassVar[str]            # "/v3/api"
@@ -313,7 +356,7 @@ class Provider(ABC, Generic[B]):
     errors: ClassVar[ErrorWire]
     invalid_json: ClassVar[str]              # the message for a body that is not JSON
     strict_slashes: ClassVar[bool] = True    # False: "/balance/" answers as "/balance" (Express)
-    openapi_info: ClassVar[dict]             # title, version, description, security description
+    openapi_info: ClassVar[dict[str, Any]]   # title, version, description, security (or security_schemes)
     referred_schemas: ClassVar[tuple[type[Schema], ...]] = ()   # answers' parts referred to by name only
     state_schema: ClassVar[type[Schema]]     # its part of GET /_mock/state
     # Its scenario section: a frozen dataclass whose fields are declared with scenario/declare.py's
@@ -328,10 +371,10 @@ class Provider(ABC, Generic[B]):
     # Its state in a snapshot (mockserver/state/document.py): a module with export_state,
     # restore_state (giving a restoring.Restored), count (accounts and numbers), refer (an event
     # argument of its own, as JSON) and ACTIONS (the backend methods a restored event may call).
-    snapshot: ClassVar[object] = None
+    snapshot: ClassVar[SnapshotPart]
 
     @abstractmethod
-    def build(self, section, context: BuildContext) -> B: ...
+    def build(self, section: Any, context: BuildContext) -> BackendT: ...
 
     def serves(self, path: str) -> bool:
         """Whether a request path is under its prefix or one of its mounts."""
@@ -345,7 +388,7 @@ class Provider(ABC, Generic[B]):
                 return path[length:]
         return None
 
-    def variant(self, section) -> str | None:
+    def variant(self, section: Any) -> str | None:
         """What of the section changes the shape of its answers (and so its OpenAPI document)."""
         return None
 
@@ -356,63 +399,63 @@ class Provider(ABC, Generic[B]):
         ``Authorization: Bearer`` token; a provider may read the query or a form body."""
         return bearer_token(request.headers)
 
-    def parameters(self, request) -> dict[str, str]:
+    def parameters(self, request: Request) -> dict[str, str]:
         """A request's parameters, which a route's ``query`` schema reads and its ``when`` matches:
         by default the query string (a provider may add a form body, as PHP's $_REQUEST does)."""
         return request.args.to_dict()
 
-    def refusal(self, section, request, status: int, message: str) -> tuple[int, object]:
+    def refusal(self, section: Any, request: Request, status: int, message: str) -> tuple[int, object]:
         """How a refusal is answered (an unknown key, refused input, a backend's ProviderError):
         its status and body. By default as raised; a provider whose answers depend on the request
         (a dialect its path names: ``request.view_args``) decides here. A str body is text/plain."""
         return status, self.errors.body(status, message)
 
     # Steps of the pipeline a provider may add to every answer of its routes (Provynx's CORS).
-    def preflight(self, section) -> bool:
+    def preflight(self, section: Any) -> bool:
         """Whether an OPTIONS request is answered 204 before anything else (else 405)."""
         return False
 
-    def answer_headers(self, section, request) -> dict:
+    def answer_headers(self, section: Any, request: Request) -> dict[str, str]:
         """Headers every answer of its routes gets."""
         return {}
 
     # What the control API and the dashboard show.
     @abstractmethod
-    def state(self, backend: B, tenant: Tenant | None) -> dict: ...
+    def state(self, backend: BackendT, tenant: Tenant | None) -> dict[str, Any]: ...
 
     @abstractmethod
-    def dashboard(self, backend: B, clock) -> DashboardView: ...
+    def dashboard(self, backend: BackendT, clock: Clock) -> DashboardView: ...
 
     @abstractmethod
-    def banner(self, section, url: str) -> list[str]:
+    def banner(self, section: Any, url: str) -> list[str]:
         """Its lines in `mockserver run`'s banner: base URL and keys (``url``: the server's)."""
 
     # What the client report (mockserver/report/rules/) reads of it.
-    def expired(self, backend: B, tenant: Tenant | None) -> list[Ended]:
+    def expired(self, backend: BackendT, tenant: Tenant | None) -> list[Ended]:
         """Numbers (of the tenant, or everyone's) that ran out with no code while the client could
         still have given them back."""
         return []
 
-    def bought(self, backend: B, tenant: Tenant | None) -> list[Bought]:
+    def bought(self, backend: BackendT, tenant: Tenant | None) -> list[Bought]:
         """Numbers (of the tenant, or everyone's) bought and still held in its state, each key's in
         the order they were bought, with the cancels of them; a provider that lists none makes no
         number-cycling finding."""
         return []
 
-    def key_of(self, backend: B, tenant: Tenant) -> str:
+    def key_of(self, backend: BackendT, tenant: Tenant) -> str:
         """A key of the tenant's account, to name it by in the report (webhook findings)."""
         return tenant.account
 
-    def try_it(self, section, url: str) -> str | None:
+    def try_it(self, section: Any, url: str) -> str | None:
         """A command a newcomer can paste to see it answer."""
         return None
 
     # Its webhook probe (engine/probe.py): deliveries that test the tenant's receiver.
-    def probes(self, backend: B, tenant: Tenant, now_ms: int) -> list:
+    def probes(self, backend: BackendT, tenant: Tenant, now_ms: int) -> list[ProbeSpec]:
         """The probe kinds it sends (ProbeSpec), in order, to the tenant's webhook URL;
         NoWebhookUrl if the account has none."""
         raise NoWebhookUrl(f"{self.title} sends no webhooks")
 
-    def webhook_policy(self, section):
+    def webhook_policy(self, section: Any) -> RetryPolicy:
         """Its deliveries' timeout and retries (engine/webhooks.py RetryPolicy)."""
         return section.webhooks

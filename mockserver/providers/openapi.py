@@ -62,8 +62,8 @@ def build(info: dict, server: str, operations: list[Operation], *, bearer: str |
     for op in operations:
         responses = {}
         if op.success is not None:
-            status, schema = op.success
-            responses[str(status)] = {"description": "OK", **({"content": _json(schema)} if schema else {})}
+            status, answer = op.success
+            responses[str(status)] = {"description": "OK", **({"content": _json(answer)} if answer else {})}
         for status, (why, schema) in sorted(op.errors.items()):
             responses[str(status)] = {"description": why, "content": _json(schema)}
             if status in op.error_headers:

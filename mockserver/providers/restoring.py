@@ -8,13 +8,26 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from mockserver.engine.clock import instant
 from mockserver.engine.records import Record
 from mockserver.engine.timeline import Event
 
-Held = TypeVar("Held")
+
+class Numbered(Protocol):
+    """A provider's object a snapshot holds (a request, a number, an activation): it has a phone number."""
+    @property
+    def number(self) -> str: ...
+
+
+class Identified(Protocol):
+    """An object an event's argument names by its id."""
+    @property
+    def id(self) -> str: ...
+
+
+Held = TypeVar("Held", bound=Numbered)
 
 
 class Restored(Generic[Held]):
@@ -52,7 +65,12 @@ class Restored(Generic[Held]):
             self._link_events(held, record, events)
 
 
-def refer(noun: str, kind: type, obj) -> dict | None:
+def event_at(events: dict[int, Event], seq: int | None) -> Event | None:
+    """The event a snapshot names by its number (None: it names none, or one that is not there)."""
+    return None if seq is None else events.get(seq)
+
+
+def refer(noun: str, kind: type[Identified], obj: object) -> dict[str, str] | None:
     """How an event's argument is written when it is a provider's object of ``kind``."""
     return {noun: obj.id} if isinstance(obj, kind) else None
 

@@ -51,7 +51,7 @@ def template_parts(text: str, limits: Limits) -> tuple[int, tuple[Placeholder, .
             if any(size and (len(size.lstrip("0")) > 9 or int(size) > limits.max_template_width) for size in sizes):
                 raise ValidationError(f"bad template: a width or precision over {limits.max_template_width} "
                                       "(MOCKSERVER_MAX_TEMPLATE_WIDTH)")
-            format("", spec)          # the rest of the spec, on an empty value: at most the width
+            format("", spec or "")    # the rest of the spec, on an empty value: at most the width
             placeholders.append(Placeholder(name, int(match["width"] or 0),
                                             None if match["precision"] is None else int(match["precision"])))
     except ValueError as exc:

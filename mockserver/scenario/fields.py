@@ -81,7 +81,7 @@ class Duration(fields.Field):
     def __init__(self, *, longest_ms: int | None = ANSWER_HORIZON_MS, **kwargs):
         self._longest_ms = longest_ms
         super().__init__(**kwargs)
-        hints = {"anyOf": [{"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|h|d))+$"},
+        hints: dict[str, object] = {"anyOf": [{"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|h|d))+$"},
                            {"type": "number", "minimum": 0}]}
         if isinstance(self.load_default, int):
             hints["default"] = format_duration(self.load_default)

@@ -10,7 +10,7 @@ problem with its line, like any other.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -18,7 +18,10 @@ from mockserver.scenario.paths import Path
 from mockserver.settings import DEFAULT_LIMITS, Limits
 
 # libyaml's parser when PyYAML was built with it: the bundled catalogs load several times faster.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader       # the C loader has the same methods, under other base classes
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _refused(node: yaml.Node, problem: str) -> yaml.constructor.ConstructorError:
@@ -55,24 +58,24 @@ class Loader(_BaseLoader):
 
     max_number_chars = DEFAULT_LIMITS.max_yaml_number_chars
 
-    def _number_text(self, node: yaml.Node) -> str:
+    def _number_text(self, node: yaml.ScalarNode) -> str:
         text = self.construct_scalar(node)
         if len(text) > self.max_number_chars:
             raise _refused(node, f"a number longer than {self.max_number_chars} characters "
                                  "(MOCKSERVER_MAX_YAML_NUMBER_CHARS)")
         return text
 
-    def construct_bounded_int(self, node: yaml.Node) -> int:
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
         try:
             return yaml_int(self._number_text(node))
         except ValueError as exc:
             raise _refused(node, "not a valid integer") from exc
 
-    def construct_bounded_float(self, node: yaml.Node) -> float:
+    def construct_bounded_float(self, node: yaml.ScalarNode) -> float:
         self._number_text(node)
         return self.construct_yaml_float(node)
 
-    def construct_checked_timestamp(self, node: yaml.Node):
+    def construct_checked_timestamp(self, node: yaml.ScalarNode):
         try:
             return self.construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
@@ -104,12 +107,14 @@ def load_with_lines(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, di
     loader.max_number_chars = limits.max_yaml_number_chars
     try:
         root = loader.get_single_node()
-        try:
-            data = loader.construct_document(root) if root is not None else None
-        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-            # Every constructor above raises its own problem; this is for one that does not.
-            raise yaml.constructor.ConstructorError(None, None, "a value that cannot be built",
-                                                    root.start_mark) from exc
+        data = None
+        if root is not None:
+            try:
+                data = loader.construct_document(root)
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                # Every constructor above raises its own problem; this is for one that does not.
+                raise yaml.constructor.ConstructorError(None, None, "a value that cannot be built",
+                                                        root.start_mark) from exc
     finally:
         loader.dispose()
     lines: dict[Path, int] = {}
@@ -129,8 +134,8 @@ def check_size(text: str, limits: Limits) -> None:
             if event.anchor in anchored and anchored[event.anchor] is None:
                 # Inside the value it names: a value that holds itself, endless to walk or show.
                 raise YamlTooLarge("an alias inside the value it refers to (a value that contains itself)",
-                                   event.start_mark.line + 1)
-            expanded += anchored.get(event.anchor) or 1
+                                   _line(event))
+            expanded += anchored.get(event.anchor or "") or 1     # an alias names an anchor: never empty
         elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
             expanded += 1
             if isinstance(event, yaml.ScalarEvent):
@@ -142,14 +147,21 @@ def check_size(text: str, limits: Limits) -> None:
                 open_anchors.append((event.anchor, expanded - 1))
                 if len(open_anchors) > limits.max_yaml_depth:
                     raise YamlTooLarge(f"nested more than {limits.max_yaml_depth} levels deep "
-                                       "(MOCKSERVER_MAX_YAML_DEPTH)", event.start_mark.line + 1)
+                                       "(MOCKSERVER_MAX_YAML_DEPTH)", _line(event))
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, started = open_anchors.pop()
             if anchor:
                 anchored[anchor] = expanded - started
         if expanded > limits.max_yaml_nodes:
             raise YamlTooLarge(f"more than {limits.max_yaml_nodes} values once its aliases are expanded "
-                               "(MOCKSERVER_MAX_YAML_NODES)", event.start_mark.line + 1)
+                               "(MOCKSERVER_MAX_YAML_NODES)", _line(event))
+
+
+def _line(event: yaml.Event) -> int:
+    """The line an event starts on, from 1: the parser marks every event it makes."""
+    mark = event.start_mark
+    assert mark is not None
+    return mark.line + 1
 
 
 def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:

@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from mockserver.engine.clock import Clock
 from mockserver.engine.ids import TokenIds
+from mockserver.engine.probe import ProbeSpec
 from mockserver.engine.webhooks import Message, encode_body
-from mockserver.providers.contract import BuildContext, DashboardView, Provider
+from mockserver.providers.contract import BuildContext, DashboardView, Ended, Provider, SnapshotPart
 from mockserver.providers.provynx import console, cors, probes, schemas, snapshot
 from mockserver.providers.provynx.backend import Account, Number, Provynx
 from mockserver.providers.provynx.routes import ROUTES
 from mockserver.providers.provynx.section import ProvynxScenario
 from mockserver.providers.provynx.verification import VERIFICATION
 from mockserver.providers.shapes import dump
+from mockserver.providers.tenancy import Tenant
+
+if TYPE_CHECKING:
+    from flask import Request  # a type only: the HTTP front hands it over
 
 
-class ProvynxProvider(Provider):
+class ProvynxProvider(Provider[Provynx]):
     name = "provynx"
     title = "Provynx"
     prefix = "/api/v1/sms"
@@ -31,12 +38,12 @@ class ProvynxProvider(Provider):
     section = ProvynxScenario
     section_help = "Provynx v1, under /api/v1/sms"
     verification = VERIFICATION
-    snapshot = snapshot
+    snapshot: ClassVar[SnapshotPart] = snapshot
     openapi_info = {"title": "Provynx SMS API (mockserver emulation)", "version": "1",
                     "description": "The public Provynx page shows no bodies: these shapes are the sandbox's assumption; errors are {\"error\": \"...\"}.",
                     "security": "nsk_live_... or nsk_test_..."}
 
-    def build(self, section, context: BuildContext) -> Provynx:
+    def build(self, section: ProvynxScenario, context: BuildContext) -> Provynx:
         """A backend whose otp.received events are signed and posted through the outbox."""
         outbox, seed = context.outbox, context.seed
 
@@ -58,28 +65,28 @@ class ProvynxProvider(Provider):
                        phones=context.phones, codes=context.codes, notify=notify, default_secret=default_secret,
                        max_tenants=context.max_tenants)
 
-    def preflight(self, section) -> bool:
+    def preflight(self, section: ProvynxScenario) -> bool:
         return bool(cors.allowed_origins(section))
 
-    def answer_headers(self, section, request) -> dict:
+    def answer_headers(self, section: ProvynxScenario, request: Request) -> dict[str, str]:
         return cors.headers(section, request.headers.get("Origin"), request.method)
 
-    def state(self, backend: Provynx, tenant) -> dict:
+    def state(self, backend: Provynx, tenant: Tenant | None) -> dict[str, Any]:
         return console.state(backend, tenant)
 
-    def dashboard(self, backend: Provynx, clock) -> DashboardView:
+    def dashboard(self, backend: Provynx, clock: Clock) -> DashboardView:
         return console.dashboard(backend, clock, self.name, self.title, self.prefix)
 
-    def expired(self, backend: Provynx, tenant) -> list:
+    def expired(self, backend: Provynx, tenant: Tenant | None) -> list[Ended]:
         return console.expired(backend, tenant)
 
-    def key_of(self, backend: Provynx, tenant) -> str:
+    def key_of(self, backend: Provynx, tenant: Tenant) -> str:
         return console.key_of(backend.accounts[tenant.account])
 
-    def banner(self, section, url: str) -> list[str]:
+    def banner(self, section: ProvynxScenario, url: str) -> list[str]:
         return console.banner(section, url + self.prefix)
 
-    def probes(self, backend: Provynx, tenant, now_ms: int) -> list:
+    def probes(self, backend: Provynx, tenant: Tenant, now_ms: int) -> list[ProbeSpec]:
         return probes.probes(backend, tenant, now_ms)
 
 

@@ -146,6 +146,7 @@ class Provynx:
         self.accounts: dict[str, Account] = {}
         self.accounts_by_key: dict[str, Account] = {}
         for declared in scenario.accounts:
+            assert declared.name is not None       # the section names every account it loads
             self._open(declared.name, declared.balance, declared.keys, declared.webhook.url, declared.webhook.secret)
         self.stock = dict(scenario.initial_stock)
 
@@ -187,6 +188,7 @@ class Provynx:
         self.idempotency.forget(f"{name}:")
         declared = next((a for a in self.scenario.accounts if a.name == name), None)
         if declared is not None:
+            assert declared.name is not None       # the section names every account it loads
             self._open(declared.name, declared.balance, declared.keys, declared.webhook.url, declared.webhook.secret)
 
     def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
@@ -312,6 +314,7 @@ class Provynx:
     def deliver_sms(self, number: Number, now_ms: int, text: str | None) -> Delivered:
         """An SMS pushed through the control API."""
         self.receive_sms(number, now_ms, text)
+        assert number.sms is not None              # just received
         return Delivered(self.name, number.id, number.number, number.status, number.sms, number.code, now_ms)
 
     @staticmethod

@@ -21,6 +21,7 @@ import json
 
 from mockserver.engine.idempotency import Outcome
 from mockserver.providers.contract import Call
+from mockserver.providers.provynx.backend import Caller, Provynx
 from mockserver.providers.provynx.errors import (
     IdempotencyInFlight,
     IdempotencyKeyTooLong,
@@ -29,13 +30,15 @@ from mockserver.providers.provynx.errors import (
 from mockserver.settings import Limits
 
 HEADER = "Idempotency-Key"
+ProvynxCall = Call[Provynx, Caller]
 
 
 class IdempotencyKeyGuard:
-    parameters = ({"in": "header", "name": HEADER, "required": False, "schema": {"type": "string"},
-                   "description": "Replays the first answer for a repeat with the same body"},)
+    parameters: tuple[dict[str, object], ...] = (
+        {"in": "header", "name": HEADER, "required": False, "schema": {"type": "string"},
+         "description": "Replays the first answer for a repeat with the same body"},)
 
-    def before(self, call: Call) -> tuple[int, object, dict] | None:
+    def before(self, call: ProvynxCall) -> tuple[int, object, dict[str, str]] | None:
         key = call.request.headers.get(HEADER)
         if not key:
             return None
@@ -47,7 +50,10 @@ class IdempotencyKeyGuard:
                                                owner=call.caller.tenant, per_owner=limits.idempotency_keys_per_tenant,
                                                total=limits.idempotency_keys)
         if begun.outcome is Outcome.REPLAY:
-            return begun.stored.status, begun.stored.body, {"Idempotent-Replayed": "true"}
+            stored = begun.stored
+            # the store answers REPLAY only with the key's finished entry (a status, not in flight)
+            assert stored is not None and stored.status is not None
+            return stored.status, stored.body, {"Idempotent-Replayed": "true"}
         if begun.outcome is Outcome.MISMATCH:
             raise IdempotencyMismatch()
         if begun.outcome is Outcome.IN_FLIGHT:
@@ -55,23 +61,24 @@ class IdempotencyKeyGuard:
         call.held["idempotency"] = (scope, key)
         return None
 
-    def after(self, call: Call, status: int, body: object, refused_input: bool) -> None:
-        held = call.held.pop("idempotency", None)
+    def after(self, call: ProvynxCall, status: int, body: object, refused_input: bool) -> None:
+        held: tuple[str, str] | None = call.held.pop("idempotency", None)
         if held is None:
             return
+        scope, key = held
         if status < 500 and not refused_input:
             keep_body = 200 <= status < 300 or _keepable(body, call.sandbox.limits)
-            call.backend.idempotency.finish(*held, status, body, keep_body=keep_body)
+            call.backend.idempotency.finish(scope, key, status, body, keep_body=keep_body)
         else:
-            call.backend.idempotency.release(*held)
+            call.backend.idempotency.release(scope, key)
 
-    def abandon(self, call: Call) -> None:
-        held = call.held.pop("idempotency", None)
+    def abandon(self, call: ProvynxCall) -> None:
+        held: tuple[str, str] | None = call.held.pop("idempotency", None)
         if held is not None:
             call.backend.idempotency.release(*held)
 
     @staticmethod
-    def _fingerprint(call: Call) -> str:
+    def _fingerprint(call: ProvynxCall) -> str:
         """A hash of the path and the body as JSON with sorted keys (as the pipeline parsed it), so
         spacing or key order does not make a repeat differ; a body that is not JSON, as sent. Only
         the hash is kept: a key is remembered for a day, and a body may be large."""

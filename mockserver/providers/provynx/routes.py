@@ -3,9 +3,12 @@ pipeline (mockserver/pipeline.py) authenticates, rate-limits, applies faults and
 a call runs under the state lock with the caller and its virtual now."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypedDict
+
 from mockserver.providers.contract import Route
 from mockserver.providers.provynx import schemas as s
-from mockserver.providers.provynx.backend import GLOBAL, PENDING, US
+from mockserver.providers.provynx.backend import GLOBAL, PENDING, US, Number
 from mockserver.providers.provynx.idempotency import HEADER, IDEMPOTENCY_KEY
 
 
@@ -89,8 +92,17 @@ _PURCHASE_ERRORS = {
     503: "SMS numbers are temporarily unavailable",
 }
 _NOT_FOUND = {404: "Number not found"}
-_POLL = {"kind": "poll", "done": lambda number: number.status != PENDING}    # a code came, or it ended
-_PURCHASE = {"kind": "purchase", "retry_header": HEADER}
+
+
+class _Kind(TypedDict, total=False):
+    """What the client report makes of a route (Route's kind, done and retry_header)."""
+    kind: str
+    done: Callable[[Number], bool]
+    retry_header: str
+
+
+_POLL: _Kind = {"kind": "poll", "done": lambda number: number.status != PENDING}    # a code came, or it ended
+_PURCHASE: _Kind = {"kind": "purchase", "retry_header": HEADER}
 
 ROUTES = (
     Route("GET", "/openapi.json", openapi, public=True, summary="This document"),

@@ -57,7 +57,7 @@ def _number(n: Number, seq_of) -> dict:
 
 def _link_events(number: Number, record: Record, events: dict[int, Event]) -> None:
     number.sms_events = [events[s] for s in record.ints("sms") if s in events]
-    number.expiry = events.get(record.int("expiry", optional=True))
+    number.expiry = restoring.event_at(events, record.int("expiry", optional=True))
 
 
 count = partial(restoring.count, "numbers")
@@ -75,14 +75,14 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
             if not (isinstance(item, list) and len(item) == 4 and type(item[0]) is int and type(item[1]) is str
                     and type(item[2]) is str and type(item[3]) is int and item[3] >= 0):
                 raise SnapshotError(f"{at}: expected [server, country, service, count left]")
-            key = (item[0], item[1], item[2])
-            if key not in backend.stock:
+            service_key = (item[0], item[1], item[2])
+            if service_key not in backend.stock:
                 raise SnapshotError(f"{at}: the scenario's catalogs have no such service")
-            stock[key] = item[3]
-    accounts = []
+            stock[service_key] = item[3]
+    accounts: list[Account] = []
     for a in record.records("accounts"):
         name = a.str("name")
-        if not whole and name != tenant.account:
+        if tenant is not None and name != tenant.account:
             raise a.fail("name", "a snapshot of one tenant holds its account only")
         keys = frozenset(a.strs("keys"))
         if not 1 <= len(keys) <= MAX_ACTIVE_KEYS:
@@ -100,7 +100,7 @@ def restore_state(backend: Provynx, record: Record, tenant: Tenant | None, tenan
             account.numbers[number.id] = number
         accounts.append(account)
     subjects = None if whole else frozenset(key for account in accounts for key in account.keys)
-    if whole:
+    if tenant is None:
         backend.accounts, backend.accounts_by_key = {}, {}
         backend.stock.update(stock)
     else:

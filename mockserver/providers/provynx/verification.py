@@ -70,7 +70,7 @@ def catalog(real: list) -> dict[str, tuple[object, str | None]]:
     format is not in any answer: it is taken from the bundled catalogs, and a country they do
     not know is left out (the saved file says which)."""
     answers = {exchange.name: exchange.json() for exchange in real}
-    files = {}
+    files: dict[str, tuple[object, str | None]] = {}
     for server in SERVERS:
         operators = dig(answers.get(f"us operators, server {server}"), "operators")
         services = dig(answers.get(f"us services, server {server}"), "services")

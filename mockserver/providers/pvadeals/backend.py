@@ -224,7 +224,7 @@ class PvaDeals:
     def purchase(self, account: Account, items: list[tuple[str, str]], now_ms: int) -> list[ServiceRequest]:
         """Short-term numbers, one per (service id, area code or ""): all or nothing, so every
         service must exist, offer its area code, and the total must be covered."""
-        chosen = []
+        chosen: list[tuple[PvaService, str | None]] = []
         for service_id, area_code in items:
             service = self.services.get(service_id)
             if service is None:
@@ -233,8 +233,8 @@ class PvaDeals:
         if sum((service.price for service, _ in chosen), Decimal("0")) > account.credits:
             raise InsufficientBalance()
         bought = []
-        for service, area_code in chosen:
-            number = self._phones.us(area_code)
+        for service, area in chosen:
+            number = self._phones.us(area)
             behavior = self.scenario.behavior_for(service, number)
             account.credits -= service.price
             bought.append(self._open_request(account, service, behavior, number, service.price,
@@ -246,6 +246,8 @@ class PvaDeals:
         """A long-term rental: a service's number for 3, 7, 14 or 30 days, or the 28-day number
         that takes SMS from any service (ALL_SERVICES), which cannot be flagged."""
         rentals = self.scenario.rentals
+        service: PvaService | None
+        price: Decimal | None
         if service_id == defaults.ALL_SERVICES:
             if days != rentals.all_services_days:
                 raise InvalidDuration()
@@ -259,10 +261,10 @@ class PvaDeals:
             price = service.ltr_price(days)
             if price is None:
                 raise RentalNotOffered()
-        area_code = self._area(service, area_code)
+        area = self._area(service, area_code)
         if price > account.credits:
             raise InsufficientBalance()
-        number = self._phones.us(area_code)
+        number = self._phones.us(area)
         behavior = self.scenario.behavior_for(service, number)
         account.credits -= price
         return self._open_request(account, service, behavior, number, price, now_ms + days * DAY_MS, now_ms,
@@ -361,7 +363,7 @@ class PvaDeals:
 
         try:
             page: Page = account.indexes[order_field].page(
-                defaults.PAGE_SIZE if first is None and last is None else first or last, after=key_of(after),
+                first if first is not None else last if last is not None else defaults.PAGE_SIZE, after=key_of(after),
                 before=key_of(before), descending=descending, from_end=last is not None)
         except CursorNotFound as exc:
             raise InvalidCursor() from exc
@@ -389,6 +391,7 @@ class PvaDeals:
         if not self.takes_sms(request, now_ms):
             raise RequestNotReceiving(f"request {request.id} does not take SMS now (status {request.status}, "
                                       f"end time {format_iso(request.end_ms)})")
+        code: str | None
         if text is None:
             code = self._codes.new(*code_shape(request))
             text = sms_text(request, code, template)
@@ -467,13 +470,15 @@ class PvaDeals:
         if request.status in (TIMEOUT, FLAGGED) or at_ms != request.end_ms:
             return
         account = request.account
+        days = request.duration_days
+        assert days is not None            # a rental's end: every rental has its days
         price = (self.scenario.rentals.all_services_price if request.service is self.all_services
-                 else request.service.ltr_price(request.duration_days))
+                 else request.service.ltr_price(days))
         if request.auto_renew and price is not None and price <= account.credits:
             account.credits -= price
             end_index = account.indexes["endTime"]
             end_index.remove(request.sort_key("endTime"))
-            request.end_ms += request.duration_days * DAY_MS
+            request.end_ms += days * DAY_MS
             end_index.add(request.sort_key("endTime"))
             request.amount = price
             request.updated_ms = at_ms

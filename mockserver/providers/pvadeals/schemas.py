@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from marshmallow import Schema, fields, validate
 
@@ -104,16 +106,19 @@ def _by_kind(short: type[Schema], rental: type[Schema]) -> fields.Function:
                            metadata={"oneOf": [ref(short), ref(rental)]})
 
 
+def _ltr_price(days: int) -> Money:
+    return Money(attribute=f"ltr{days}", allow_none=True)
+
+
 # The catalog's service, from a listing {"id", "name", "price", "str_price", "picture", "ltr3", ..., "ltr30"}.
-_SERVICE_FIELDS = {
+_SERVICE_FIELDS: dict[str, Callable[[], fields.Field]] = {
     "_id": lambda: fields.String(attribute="id"),
     "name": lambda: fields.String(),
     "picture": lambda: fields.String(),
     "country": lambda: constant("USA"),
     "price": lambda: Money(),
     "STRprice": lambda: Money(attribute="str_price"),
-    **{f"LTR{days}price": (lambda days=days: Money(attribute=f"ltr{days}", allow_none=True))
-       for days in defaults.LTR_DURATIONS},
+    **{f"LTR{days}price": partial(_ltr_price, days) for days in defaults.LTR_DURATIONS},
 }
 _PRICES = " ".join(f"LTR{days}price" for days in defaults.LTR_DURATIONS)
 SERVICE_SHAPES = {"documented": "_id name country price",

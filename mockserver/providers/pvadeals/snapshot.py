@@ -60,8 +60,8 @@ def _request(r: ServiceRequest, seq_of) -> dict:
 
 def _link_events(request: ServiceRequest, record: Record, events: dict[int, Event]) -> None:
     request.sms_events = [events[s] for s in record.ints("sms") if s in events]
-    request.end_event = events.get(record.int("end", optional=True))
-    request.reuse_close = events.get(record.int("reuse_close", optional=True))
+    request.end_event = restoring.event_at(events, record.int("end", optional=True))
+    request.reuse_close = restoring.event_at(events, record.int("reuse_close", optional=True))
 
 
 count = partial(restoring.count, "requests")

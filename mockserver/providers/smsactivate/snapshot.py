@@ -5,7 +5,7 @@ its service, country, operator and number, found again on restore as at purchase
 from __future__ import annotations
 
 from functools import partial
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from mockserver.engine.clock import EARLIEST_MS, END_OF_TIME_MS, instant
 from mockserver.engine.records import Record, SnapshotError
@@ -51,10 +51,8 @@ def _activation(a: Activation, seq_of) -> dict:
 
 
 def _link_events(activation: Activation, record: Record, events: dict[int, Event]) -> None:
-    # cast: Record's annotations name its own methods (list, int), so the checker misreads them
-    activation.sms_events = [events[s] for s in cast("list[int]", record.ints("sms")) if s in events]
-    end = record.int("end", optional=True)
-    activation.end_event = None if end is None else events.get(end)
+    activation.sms_events = [events[s] for s in record.ints("sms") if s in events]
+    activation.end_event = restoring.event_at(events, record.int("end", optional=True))
 
 
 def refer(obj) -> dict | None:
