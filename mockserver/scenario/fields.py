@@ -257,7 +257,7 @@ class BodyFile(fields.String):
     files are (the scenario's folder, then the bundled fixtures: ``faults/nginx-502.html``) and read
     within the scenario limit; loads as the file's bytes and its suffix (".html")."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> tuple[bytes, str]:
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[bytes, str]:  # type: ignore[override]  # a name in, the file out
         name = super()._deserialize(value, attr, data, **kwargs)
         search = fixture_search.get()
         path = _find_fixture(name, search, BODY_FILE_SUFFIXES)
