@@ -113,9 +113,9 @@ def purchase_us(checkout: Path | None, count: int) -> tuple[float, float]:
     the thread that made them (steadier while others load the machine)."""
     env = environment(checkout, MOCKSERVER_SCENARIO=str(SCENARIO), MOCKSERVER_FROZEN="1")
     service = json.loads(subprocess.run(
-        [sys.executable, "-c", "import json, sys\nfrom mockserver.wsgi import _flask_app as app\n"
-         "c = app.test_client()\nprint(json.dumps(c.get('/v3/api/services/all', headers={'Authorization': "
-         f"'Bearer {KEY}'}}).get_json()['data']['services'][0]['_id']))"],
+        [sys.executable, "-c", "import json\nfrom werkzeug.test import Client\nfrom mockserver.wsgi import app\n"
+         "c = Client(app)\nprint(json.dumps(c.get('/v3/api/services/all', headers={'Authorization': "
+         f"'Bearer {KEY}'}}).json['data']['services'][0]['_id']))"],
         env=env, cwd=HERE, capture_output=True, text=True, check=True).stdout)
     output = subprocess.run([sys.executable, "-c", PURCHASES, service, str(count), KEY], env=env, cwd=HERE,
                             capture_output=True, text=True, check=True).stdout
