@@ -22,7 +22,7 @@ from functools import partial
 from mockserver.engine.clock import DAY_MS, format_iso
 from mockserver.engine.ids import Codes, ObjectIds, PhoneNumbers
 from mockserver.engine.pages import CursorNotFound, Page, SortedIndex
-from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
+from mockserver.engine.ratelimit import RateLimiter
 from mockserver.engine.timeline import Event, Timeline
 from mockserver.providers.contract import Delivered
 from mockserver.providers.pvadeals import defaults
@@ -47,7 +47,7 @@ from mockserver.providers.pvadeals.section import (
     PvaService,
 )
 from mockserver.providers.sms import code_in, code_shape, sms_text
-from mockserver.providers.tenancy import Tenant, TenantLimitReached
+from mockserver.providers.tenancy import KeyedAccounts, Tenant
 from mockserver.settings import DEFAULT_LIMITS
 
 RESERVED, COMPLETED, TIMEOUT, FLAGGED = "RESERVED", "COMPLETED", "TIMEOUT", "FLAGGED"
@@ -136,7 +136,9 @@ class RequestPage:
 Notify = Callable[[Account, str, ServiceRequest, int, str], None]
 
 
-class PvaDeals:
+class PvaDeals(KeyedAccounts[Account]):
+    opening = "credits"
+
     def __init__(self, scenario: PvaDealsScenario, *, name: str, timeline: Timeline, ids: ObjectIds,
                  phones: PhoneNumbers, codes: Codes, notify: Notify,
                  max_tenants: int = DEFAULT_LIMITS.max_tenants,
@@ -156,48 +158,13 @@ class PvaDeals:
         self.all_services = PvaService(id=defaults.ALL_SERVICES, name=defaults.ALL_SERVICES,
                                        price=scenario.rentals.all_services_price, sms=defaults.ALL_SERVICES_SMS)
         self.accounts: dict[str, Account] = {}
-        for declared in scenario.accounts:
-            self._open(declared.key, declared.credits, declared.webhook)
-        self._declared = frozenset(self.accounts)
+        self._open_declared()
 
     def _open(self, key: str, credits: Decimal, webhook: str | None) -> Account:
         account = self.accounts[key] = Account(key, credits, webhook, Tenant(self.name, key))
         return account
 
     # -- access ---------------------------------------------------------------------------
-
-    def authenticate(self, key: str | None, *, provision: bool = True) -> Account | None:
-        """The key's account; an unknown key that matches the scenario's tenant patterns gets a
-        fresh one on first use (TenantLimitReached past the limit)."""
-        if not key:
-            return None
-        found = self.accounts.get(key)
-        tenants = self.scenario.tenants
-        if found is None and provision and tenants.admits(key):
-            if len(self.accounts) - len(self._declared) >= self._max_tenants:
-                raise TenantLimitReached(self._max_tenants)
-            found = self._open(key, tenants.credits, tenants.webhook)
-        return found
-
-    def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
-        account = self.authenticate(key, provision=provision)
-        return None if account is None else account.tenant
-
-    def reset_tenant(self, tenant: Tenant) -> None:
-        """Back to the scenario's account for this key, or no account if it was provisioned."""
-        key = tenant.account
-        declared = next((a for a in self.scenario.accounts if a.key == key), None)
-        if declared is None:
-            self.accounts.pop(key, None)
-        else:
-            self._open(declared.key, declared.credits, declared.webhook)
-        self.limiter.forget(key)
-
-    def admit(self, caller: Account, ip: str, path: str, now_ms: int) -> Rejection | None:
-        return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
-
-    def rate_usage(self) -> list[Usage]:
-        return self.limiter.usage()
 
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
         """PVADeals signs nothing, so a secret is not kept: integrators put theirs in the URL."""

@@ -20,9 +20,9 @@ from functools import partial
 
 from mockserver.engine.clock import format_iso
 from mockserver.engine.ids import Codes, PhoneNumbers
-from mockserver.engine.ratelimit import RateLimiter, Rejection, Usage
+from mockserver.engine.ratelimit import RateLimiter
 from mockserver.engine.timeline import Event, Timeline
-from mockserver.providers.contract import Caller, Delivered
+from mockserver.providers.contract import Delivered
 from mockserver.providers.sms import code_in, code_shape, sms_text
 from mockserver.providers.smsactivate import defaults
 from mockserver.providers.smsactivate.errors import (
@@ -47,7 +47,7 @@ from mockserver.providers.smsactivate.section import (
     SaService,
     SmsActivateScenario,
 )
-from mockserver.providers.tenancy import Tenant, TenantLimitReached
+from mockserver.providers.tenancy import KeyedAccounts, Tenant
 from mockserver.settings import DEFAULT_LIMITS
 
 WAIT_CODE, CODE, WAIT_RETRY, FINISHED, CANCELLED, EXPIRED = (
@@ -128,7 +128,9 @@ class Account:
 Notify = Callable[[Account, Activation, Sms], None]
 
 
-class SmsActivate:
+class SmsActivate(KeyedAccounts[Account]):
+    opening = "balance"
+
     def __init__(self, scenario: SmsActivateScenario, *, name: str, timeline: Timeline, phones: PhoneNumbers,
                  codes: Codes, notify: Notify, max_tenants: int = DEFAULT_LIMITS.max_tenants):
         self.scenario = scenario
@@ -144,45 +146,13 @@ class SmsActivate:
         self.prices: dict[tuple[int, str], SaPrice] = {(p.country, p.service): p for p in scenario.prices}
         self.next_id = defaults.ACTIVATION_ID_START
         self.accounts: dict[str, Account] = {}
-        for declared in scenario.accounts:
-            self._open(declared.key, declared.balance, declared.webhook)
-        self._declared = frozenset(self.accounts)
+        self._open_declared()
 
     def _open(self, key: str, balance: Decimal, webhook: str | None) -> Account:
         account = self.accounts[key] = Account(key, balance, webhook, Tenant(self.name, key))
         return account
 
     # -- access ---------------------------------------------------------------------------
-
-    def authenticate(self, key: str | None, *, provision: bool = True) -> Account | None:
-        if not key:
-            return None
-        found = self.accounts.get(key)
-        tenants = self.scenario.tenants
-        if found is None and provision and tenants.admits(key):
-            if len(self.accounts) - len(self._declared) >= self._max_tenants:
-                raise TenantLimitReached(self._max_tenants)
-            found = self._open(key, tenants.balance, tenants.webhook)
-        return found
-
-    def tenant_for_key(self, key: str, *, provision: bool = True) -> Tenant | None:
-        account = self.authenticate(key, provision=provision)
-        return None if account is None else account.tenant
-
-    def reset_tenant(self, tenant: Tenant) -> None:
-        key = tenant.account
-        declared = next((a for a in self.scenario.accounts if a.key == key), None)
-        if declared is None:
-            self.accounts.pop(key, None)
-        else:
-            self._open(declared.key, declared.balance, declared.webhook)
-        self.limiter.forget(key)
-
-    def admit(self, caller: Caller, ip: str, path: str, now_ms: int) -> Rejection | None:
-        return self.limiter.check({"key": caller.key, "ip": ip}, path, now_ms)
-
-    def rate_usage(self) -> list[Usage]:
-        return self.limiter.usage()
 
     def set_webhook(self, tenant: Tenant, url: str | None, secret: str | None) -> tuple[str | None, str | None]:
         """The protocol signs nothing: a secret is not kept."""
