@@ -58,7 +58,7 @@ def create_app(scenario: Scenario | str = "default", *, real_time: bool = True,
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.url_map.merge_slashes = False
     app.extensions["mockserver"] = sandbox
-    app.extensions["mockserver.access"] = access if access is not None else Access.from_environ()
+    app.extensions["mockserver_access"] = access if access is not None else Access.from_environ()
     for provider in PROVIDERS:
         for index, base in enumerate((provider.prefix, *provider.mounts)):
             app.register_blueprint(_blueprint(provider, base, provider.name if index == 0 else f"{provider.name}{index}"))

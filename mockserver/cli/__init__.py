@@ -673,7 +673,7 @@ def _real_address_fronts(args: argparse.Namespace, app, limits,
     if args.tls_port is not None:
         ports.tls_port = tls_port
     if args.proxy_port is not None:
-        admin_token = bool(app.extensions["mockserver.access"].token)
+        admin_token = bool(app.extensions["mockserver_access"].token)
         ports.proxy_port = realaddresses.start_proxy(args, sandbox, limits, tls_port, admin_token, stack)
     return [tls], ports
 

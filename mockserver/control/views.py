@@ -64,7 +64,7 @@ def _sandbox():
 
 
 def _access() -> Access:
-    return current_app.extensions["mockserver.access"]
+    return current_app.extensions["mockserver_access"]
 
 
 def _error(status: int, message: str):

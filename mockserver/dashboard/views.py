@@ -33,7 +33,7 @@ def guard():
     """The control API's rule. The script and stylesheet are not guarded: they hold no state."""
     if request.endpoint == "dashboard.static":
         return None
-    refused = refusal(request, current_app.extensions["mockserver.access"], token_in_query=True)
+    refused = refusal(request, current_app.extensions["mockserver_access"], token_in_query=True)
     return None if refused is None else json_response(error_body(*refused), refused[0])
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import marshmallow
 from marshmallow import Schema, fields, post_load, pre_load, validates_schema
 
-_OPTION = "mockserver.option"
+_OPTION = "scenario_option"
 
 
 class Strict(Schema):
